@@ -1,0 +1,36 @@
+# GridSafe: `make demo` brings up the 仙游县 demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test check lint openapi clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "GridSafe needs Python >= 3.11"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/gridsafe demo
+
+test: setup
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: lint
+	$(BIN)/gridsafe makemigrations --check --dry-run
+	$(BIN)/gridsafe check
+
+openapi: setup
+	$(BIN)/gridsafe export_openapi > gridsafe/openapi.json
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,97 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    STATION = "station", _("Village grid station (村网格站)")
+    CENTRE = "centre", _("Grid centre (网格化中心)")
+    DEPARTMENT = "department", _("Department (职能部门)")
+    COMMAND = "command", _("Special rectification command (专项整治指挥部)")
+    TEAM = "team", _("Patrol team (巡逻队)")
+    LEADERSHIP = "leadership", _("Leading group (领导小组)")
+
+
+class Unit(models.Model):
+    """An organisation that holds cases: a station or centre per region node, or a department that owns domains."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=UnitKind.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="units")
+    domains = models.ManyToManyField("catalog.Domain", blank=True, related_name="units", verbose_name=_("domains"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["region__path", "kind", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_department(self) -> bool:
+        return self.kind == UnitKind.DEPARTMENT
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("Grid worker (网格员)")
+    STATION_OFFICER = "station_officer", _("Station officer (村网格站)")
+    CENTRE_OPERATOR = "centre_operator", _("Centre operator (受理/派遣)")
+    CENTRE_LEAD = "centre_lead", _("Centre lead (值班长)")
+    DEPT_HANDLER = "dept_handler", _("Department handler (部门办理人)")
+    DEPT_LEAD = "dept_lead", _("Department lead (部门负责人)")
+    LEADER = "leader", _("Leader (领导)")
+    ADMIN = "admin", _("Administrator (管理员)")
+
+
+ROLE_POSTS = {
+    Role.GRID_WORKER: "网格员",
+    Role.STATION_OFFICER: "站长",
+    Role.CENTRE_OPERATOR: "受理员",
+    Role.CENTRE_LEAD: "值班长",
+    Role.DEPT_HANDLER: "办理人",
+    Role.DEPT_LEAD: "负责人",
+    Role.LEADER: "领导",
+    Role.ADMIN: "管理员",
+}
+
+
+class User(AbstractUser):
+    """A person. Jurisdiction comes from `unit.region` (its subtree) and, for departments, what is routed to them."""
+
+    display_name = models.CharField(_("display name"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    grids = models.ManyToManyField(
+        "regions.Region", blank=True, related_name="grid_workers", verbose_name=_("grids (grid workers)")
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """Name and post at the time, kept on events so the timeline survives a deactivated account."""
+        post = ROLE_POSTS.get(self.role, "")
+        where = self.unit.name if self.unit_id else ""
+        return f"{self.display_name or self.username} · {where}{post}"
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored, so a database leak does not leak sessions."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")

@@ -1,0 +1,38 @@
+"""The NinjaAPI: one router per app under /api/v1/, problem+json errors, bearer-token or session auth."""
+
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from gridsafe.accounts.services import user_for_token
+from gridsafe.core.problem import install_problem_handlers
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="GridSafe 网格安全 API",
+    version="1",
+    description="网格化+安全生产监管: regions, catalog, hazard cases and their closed loop.",
+    auth=[BearerAuth(), django_auth],
+    docs_url="/docs",
+    urls_namespace="api",
+)
+install_problem_handlers(api)
+
+from gridsafe.accounts.api import router as accounts_router  # noqa: E402
+from gridsafe.cases.api import router as cases_router  # noqa: E402
+from gridsafe.catalog.api import router as catalog_router  # noqa: E402
+from gridsafe.notifications.api import router as notifications_router  # noqa: E402
+from gridsafe.regions.api import router as regions_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/regions", regions_router)
+api.add_router("/cases", cases_router)
+api.add_router("/notifications", notifications_router)

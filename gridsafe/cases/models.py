@@ -1,0 +1,270 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridsafe.cases.events import EventKind
+from gridsafe.cases.transitions import OPEN_STATES, Closure, State
+from gridsafe.catalog.models import Grade
+from gridsafe.core.models import AppendOnlyModel
+
+
+class Level(models.IntegerChoices):
+    """The tier that owns the case's review. A case held by a department keeps the level that dispatched it."""
+
+    VILLAGE = 1, _("Village station (村居)")
+    TOWNSHIP = 2, _("Township centre (乡镇)")
+    COUNTY = 3, _("County centre (县)")
+
+
+class Source(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("Grid worker (网格员)")
+    PATROL = "patrol", _("Patrol checklist (巡查)")
+    HOTLINE = "hotline", _("12345 hotline")
+    VIDEO = "video", _("Video (视频)")
+    DEPARTMENT = "department", _("Department check (部门检查)")
+    LEADER = "leader", _("Leader instruction (领导交办)")
+
+
+class SupervisionLevel(models.TextChoices):
+    NONE = "", _("None")
+    NORMAL = "normal", _("Normal (普通督办)")
+    YELLOW = "yellow", _("Yellow card (黄牌)")
+    RED = "red", _("Red card (红牌)")
+
+
+SUPERVISION_RANK = {"": 0, "normal": 1, "yellow": 2, "red": 3}
+
+
+class Light(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+    NONE = "none", _("No clock")
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(state=State.CLOSED)
+
+    def in_subtree(self, path: str):
+        return self.filter(models.Q(region_path=path) | models.Q(region_path__startswith=path + "."))
+
+    def light(self, light: str, now: datetime):
+        """Traffic light from the stored deadlines: derived, never stored, so it cannot go stale."""
+        clocked = self.exclude(state__in=[State.CLOSED, State.SUSPENDED]).filter(due_at__isnull=False)
+        if light == Light.RED:
+            return clocked.filter(due_at__lt=now)
+        if light == Light.YELLOW:
+            return clocked.filter(yellow_at__lte=now, due_at__gte=now)
+        if light == Light.GREEN:
+            return clocked.filter(yellow_at__gt=now)
+        return self.filter(models.Q(state__in=[State.CLOSED, State.SUSPENDED]) | models.Q(due_at__isnull=True))
+
+    def due_for_sweep(self, now: datetime):
+        return self.filter(next_sweep_at__lte=now).order_by("next_sweep_at")
+
+
+class Case(models.Model):
+    """One hazard (隐患) from report to closure. Its id never changes across escalations."""
+
+    client_id = models.UUIDField(unique=True)
+    client_fingerprint = models.CharField(max_length=64)  # SHA-256 of the create payload: identical resend check
+    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, related_name="cases")
+    domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="cases")
+    grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.GENERAL)
+    urgent = models.BooleanField(default=False)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.GRID_WORKER)
+    description = models.TextField()
+    address = models.CharField(max_length=200, blank=True)
+    lon = models.FloatField()  # WGS-84 / CGCS2000
+    lat = models.FloatField()
+    raw_lon = models.FloatField()
+    raw_lat = models.FloatField()
+    source_crs = models.CharField(max_length=8, default="wgs84")
+    gps_accuracy_m = models.FloatField(null=True, blank=True)
+    location_flags = models.JSONField(default=list, blank=True)  # e.g. ["outside_grid", "poor_accuracy"]
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases")  # the grid
+    region_path = models.CharField(max_length=64)
+    grid_version = models.PositiveIntegerField(default=1)
+    place = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    checklist_answers = models.JSONField(null=True, blank=True)
+
+    state = models.CharField(max_length=24, choices=State.choices, default=State.PENDING_REVIEW)
+    closure = models.CharField(max_length=12, choices=Closure.choices, blank=True)
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.VILLAGE)
+    holder_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="held_cases")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatched_cases"
+    )
+    dispatcher_unit = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    external_body = models.CharField(max_length=100, blank=True)
+    external_ref = models.CharField(max_length=60, blank=True)
+    cc_paths = models.JSONField(default=list, blank=True)  # skipped levels that were CC'd on a skip-level report
+
+    # The clock of the current step. Deadlines are columns, not timers: the sweep reads next_sweep_at.
+    step = models.CharField(max_length=20, blank=True)
+    step_started_at = models.DateTimeField(null=True, blank=True)
+    limit_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    limit_unit = models.CharField(max_length=12, blank=True)
+    yellow_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    original_due_at = models.DateTimeField(null=True, blank=True)  # before any approved extension
+    next_sweep_at = models.DateTimeField(null=True, blank=True)
+    alert_stage = models.PositiveSmallIntegerField(default=0)  # 0 none, 1 yellow 催办, 2 red, 3 2× limit, 4 3×
+    remaining_on_suspend = models.FloatField(null=True, blank=True)  # in limit_unit
+    suspend_review_date = models.DateField(null=True, blank=True)
+    overdue_steps = models.JSONField(default=list, blank=True)  # frozen facts, never recomputed
+
+    extension_pending = models.BooleanField(default=False)
+    extension_requested_due = models.DateTimeField(null=True, blank=True)
+    extension_count = models.PositiveSmallIntegerField(default=0)
+    supervision = models.CharField(max_length=8, choices=SupervisionLevel.choices, blank=True)
+    supervision_reply_due = models.DateTimeField(null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    misdispatch_count = models.PositiveSmallIntegerField(default=0)
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard case")
+        verbose_name_plural = _("hazard cases")
+        indexes = [
+            models.Index(fields=["region_path"], name="case_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["state", "level"], name="case_state_level"),
+            models.Index(fields=["holder_unit", "state"], name="case_holder_state"),
+            models.Index(fields=["department", "state"], name="case_department_state"),
+            models.Index(fields=["-created_at"], name="case_created"),
+            # The sweep scans only cases with something due: O(due), not O(open).
+            models.Index(
+                fields=["next_sweep_at"], name="case_sweep_due", condition=models.Q(next_sweep_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category_id} {self.get_state_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_major(self) -> bool:
+        return self.grade == Grade.MAJOR
+
+    def light_at(self, now: datetime) -> str:
+        if self.state in (State.CLOSED, State.SUSPENDED) or self.due_at is None:
+            return Light.NONE
+        if now > self.due_at:
+            return Light.RED
+        if self.yellow_at and now >= self.yellow_at:
+            return Light.YELLOW
+        return Light.GREEN
+
+    @property
+    def held_by_department(self) -> bool:
+        return self.department_id is not None and self.holder_unit_id == self.department_id
+
+
+class CaseEvent(AppendOnlyModel):
+    """One line of a case's timeline. Append-only: the model and database triggers refuse change."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    request_id = models.UUIDField()
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    action = models.CharField(max_length=24, blank=True)
+    # DO_NOTHING without a DB constraint: SET_NULL would UPDATE this row, which the trigger rejects.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    from_level = models.PositiveSmallIntegerField(null=True)
+    to_level = models.PositiveSmallIntegerField(null=True)
+    holder_unit = models.ForeignKey(
+        "accounts.Unit", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    due_at = models.DateTimeField(null=True)  # the deadline in force after this event
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "request_id"], name="caseevent_request_once")]
+        indexes = [models.Index(fields=["kind", "created_at"], name="caseevent_kind_time")]
+
+
+class AttachmentRole(models.TextChoices):
+    REPORT = "report", _("Report photo (上报)")
+    BEFORE = "before", _("Before (整改前)")
+    AFTER = "after", _("After (整改后)")
+    VERIFICATION = "verification", _("Verification (核查)")
+    DOCUMENT = "document", _("Document (文书)")
+
+
+class Attachment(models.Model):
+    """A photo, video or document. The SHA-256 is of the bytes as received; the original file is kept."""
+
+    client_id = models.UUIDField(unique=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    role = models.CharField(max_length=12, choices=AttachmentRole.choices, default=AttachmentRole.REPORT)
+    file = models.FileField(upload_to="cases/%Y/%m/")
+    thumbnail = models.FileField(upload_to="thumbs/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=80)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    capture_lon = models.FloatField(null=True, blank=True)
+    capture_lat = models.FloatField(null=True, blank=True)
+    capture_accuracy_m = models.FloatField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Supervision(models.Model):
+    """A 督办 order on a case, with its reply. Automatic ones come from the sweep (actor None)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supervisions")
+    level = models.CharField(max_length=8, choices=SupervisionLevel.choices)
+    automatic = models.BooleanField(default=False)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    issued_unit = models.ForeignKey("accounts.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    target_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    instruction = models.TextField(blank=True)
+    issued_at = models.DateTimeField()
+    reply_due = models.DateTimeField()
+    reply = models.TextField(blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["issued_at", "id"]

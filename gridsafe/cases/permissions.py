@@ -1,0 +1,227 @@
+"""Who may see a case (`cases_visible_to`) and who may act on it (`can_<verb>_case`). The only place for these rules.
+
+Jurisdiction (辖区) is the actor's unit's region subtree; departments see what is dispatched to them; grid workers
+see their grids and their own reports. Missing and out of jurisdiction both answer 404."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from gridsafe.accounts.models import Role, UnitKind, User
+from gridsafe.cases.models import Case, Level
+from gridsafe.cases.transitions import TRANSITIONS, Action, Closure, State
+from gridsafe.core import clock
+from gridsafe.core.errors import CaseNotFound, NotPermitted
+
+REVIEWERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
+LEADS = frozenset({Role.STATION_OFFICER, Role.CENTRE_LEAD})  # 站长 / 值班长: approve void, extension, suspension
+DEPARTMENT_STAFF = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEAD})
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    paths: tuple[str, ...]
+    department_id: int | None = None
+    reporter_id: int | None = None
+
+    def q(self, prefix: str = "") -> Q:
+        query = Q(pk__in=[])
+        for path in self.paths:
+            query |= Q(**{f"{prefix}region_path": path}) | Q(**{f"{prefix}region_path__startswith": path + "."})
+        if self.department_id is not None:
+            query |= Q(**{f"{prefix}department_id": self.department_id})
+        if self.reporter_id is not None:
+            query |= Q(**{f"{prefix}reporter_id": self.reporter_id})
+        return query
+
+    def covers_path(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + ".") for p in self.paths)
+
+
+def jurisdiction_of(user: User) -> Jurisdiction:
+    """One query at most (a grid worker's grids), cached on the user object for the request."""
+    cached = getattr(user, "_gridsafe_jurisdiction", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        result = Jurisdiction(paths=())
+    elif user.role == Role.GRID_WORKER:
+        result = Jurisdiction(paths=tuple(user.grids.values_list("path", flat=True)), reporter_id=user.pk)
+    elif user.role in DEPARTMENT_STAFF:
+        result = Jurisdiction(paths=(), department_id=user.unit_id)
+    elif user.unit_id is not None:
+        result = Jurisdiction(paths=(user.unit.region.path,))
+    elif user.role == Role.ADMIN or user.is_superuser:
+        result = Jurisdiction(paths=(settings.GRIDSAFE_COUNTY_CODE,))
+    else:
+        result = Jurisdiction(paths=())
+    user._gridsafe_jurisdiction = result
+    return result
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Cases in the user's 辖区, as an unevaluated queryset: every list, dashboard and export starts here."""
+    return Case.objects.filter(jurisdiction_of(user).q())
+
+
+def get_case_for_user(user: User, case_id: int, *, for_update: bool = False) -> Case:
+    qs = cases_visible_to(user).select_related("category", "domain", "region", "holder_unit__region", "department")
+    case = qs.filter(pk=case_id).first()
+    if case is None:
+        raise CaseNotFound("未找到该隐患")  # the same answer for missing and not yours
+    return case
+
+
+def level_unit_id(case: Case) -> int:
+    """The station or centre that owns the case's review: the dispatcher while a department holds it."""
+    if case.held_by_department and case.dispatcher_unit_id:
+        return case.dispatcher_unit_id
+    return case.holder_unit_id
+
+
+def _member_of(user: User, unit_id: int | None, roles: frozenset) -> bool:
+    return unit_id is not None and user.unit_id == unit_id and user.role in roles
+
+
+def _is_above(user: User, case: Case) -> bool:
+    """A leader, or a centre at a higher tier whose 辖区 contains the case."""
+    if user.role == Role.LEADER:
+        return jurisdiction_of(user).covers_path(case.region_path)
+    if user.role not in REVIEWERS or user.unit_id is None or user.unit.kind != UnitKind.CENTRE:
+        return False
+    if not jurisdiction_of(user).covers_path(case.region_path):
+        return False
+    tier = {1: Level.COUNTY, 2: Level.TOWNSHIP}.get(user.unit.region.level, 0)
+    return tier > case.level or (case.held_by_department and user.unit_id == case.dispatcher_unit_id)
+
+
+def can_assign_case(user: User, case: Case) -> bool:
+    return not case.held_by_department and _member_of(user, case.holder_unit_id, REVIEWERS)
+
+
+def can_escalate_case(user: User, case: Case) -> bool:
+    return case.level < Level.COUNTY and can_assign_case(user, case)
+
+
+def can_dispatch_case(user: User, case: Case) -> bool:
+    return (
+        case.level >= Level.TOWNSHIP
+        and not case.held_by_department
+        and _member_of(user, case.holder_unit_id, frozenset({Role.CENTRE_OPERATOR, Role.CENTRE_LEAD}))
+    )
+
+
+def can_start_case(user: User, case: Case) -> bool:
+    return _member_of(user, case.department_id, DEPARTMENT_STAFF) and case.holder_unit_id == case.department_id
+
+
+def can_return_case(user: User, case: Case) -> bool:
+    if case.held_by_department:
+        return _member_of(user, case.department_id, DEPARTMENT_STAFF)
+    if case.state == State.PENDING_REVIEW and case.level == Level.VILLAGE:
+        return False  # nothing below the village station to return to
+    return _member_of(user, case.holder_unit_id, REVIEWERS)
+
+
+def _works_on(user: User, case: Case) -> bool:
+    if case.handler_id is not None and user.pk == case.handler_id:
+        return True
+    roles = DEPARTMENT_STAFF if case.held_by_department else REVIEWERS
+    return _member_of(user, case.holder_unit_id, roles)
+
+
+def can_submit_case(user: User, case: Case) -> bool:
+    return _works_on(user, case)
+
+
+def can_verify_case(user: User, case: Case) -> bool:
+    """核查: never the handler. A 重大 case is closed (销号) only by its department after on-site review."""
+    if user.pk in (case.handler_id, case.last_handler_id):
+        return False
+    if case.is_major:
+        return _member_of(user, case.department_id, frozenset({Role.DEPT_LEAD}))
+    if _member_of(user, level_unit_id(case), REVIEWERS):
+        return True
+    return user.role == Role.GRID_WORKER and jurisdiction_of(user).covers_path(case.region_path)
+
+
+def can_request_extension_case(user: User, case: Case) -> bool:
+    return not case.extension_pending and _works_on(user, case)
+
+
+def can_decide_extension_case(user: User, case: Case) -> bool:
+    return case.extension_pending and _member_of(user, level_unit_id(case), LEADS)
+
+
+def can_suspend_case(user: User, case: Case) -> bool:
+    return _member_of(user, level_unit_id(case), LEADS)
+
+
+def can_void_case(user: User, case: Case) -> bool:
+    return not case.held_by_department and _member_of(user, case.holder_unit_id, LEADS)
+
+
+def can_merge_case(user: User, case: Case) -> bool:
+    return _member_of(user, level_unit_id(case), REVIEWERS)
+
+
+def can_reopen_case(user: User, case: Case) -> bool:
+    if case.closure != Closure.RESOLVED or case.closed_at is None:
+        return False
+    if (clock.now() - case.closed_at).days >= settings.GRIDSAFE_REOPEN_DAYS:
+        return False
+    return _member_of(user, level_unit_id(case), REVIEWERS) or _is_above(user, case)
+
+
+def can_supervise_case(user: User, case: Case) -> bool:
+    return _is_above(user, case)
+
+
+def can_reply_supervision_case(user: User, case: Case) -> bool:
+    return (
+        bool(case.supervision)
+        and case.supervision_reply_due is not None
+        and _member_of(user, case.holder_unit_id, REVIEWERS | DEPARTMENT_STAFF)
+    )
+
+
+def can_comment_case(user: User, case: Case) -> bool:
+    return True  # anyone who can see the case (visibility is checked before this)
+
+
+ACTION_CHECKS = {
+    Action.ASSIGN: can_assign_case,
+    Action.ESCALATE: can_escalate_case,
+    Action.DISPATCH: can_dispatch_case,
+    Action.START: can_start_case,
+    Action.RETURN: can_return_case,
+    Action.SUBMIT: can_submit_case,
+    Action.VERIFY_PASS: can_verify_case,
+    Action.VERIFY_FAIL: can_verify_case,
+    Action.REQUEST_EXTENSION: can_request_extension_case,
+    Action.APPROVE_EXTENSION: can_decide_extension_case,
+    Action.REJECT_EXTENSION: can_decide_extension_case,
+    Action.SUSPEND: can_suspend_case,
+    Action.RESUME: can_suspend_case,
+    Action.VOID: can_void_case,
+    Action.MERGE: can_merge_case,
+    Action.TRANSFER: can_merge_case,
+    Action.REOPEN: can_reopen_case,
+    Action.SUPERVISE: can_supervise_case,
+    Action.REPLY_SUPERVISION: can_reply_supervision_case,
+    Action.URGE: can_supervise_case,
+    Action.COMMENT: can_comment_case,
+}
+
+
+def ensure_can(action: str, user: User, case: Case) -> None:
+    if not ACTION_CHECKS[Action(action)](user, case):
+        raise NotPermitted(f"您无权对该隐患执行“{Action(action).label}”")
+
+
+def allowed_actions(user: User, case: Case) -> list[str]:
+    """The actions this user may take now: the table allows the move and the check passes."""
+    return [
+        action.value for (state, action) in TRANSITIONS if state == case.state and ACTION_CHECKS[action](user, case)
+    ]

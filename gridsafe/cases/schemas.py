@@ -1,0 +1,268 @@
+"""API schemas: explicit In/Out per endpoint, never a model."""
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+
+class CaseReportIn(Schema):
+    client_id: UUID = Field(description="Generated on the device when work starts; resends are idempotent")
+    category: str = Field(description="Hazard category code")
+    description: str = Field(min_length=1, max_length=4000)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
+    accuracy_m: float | None = Field(default=None, ge=0)
+    place_id: int | None = None
+    severity: Literal["general", "major"] | None = None
+    urgent: bool | None = None
+    address: str = Field(default="", max_length=200)
+    source: Literal["grid_worker", "patrol", "hotline", "video", "department", "leader"] | None = None
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class CaseOut(Schema):
+    id: int
+    client_id: UUID
+    version: int
+    category: str
+    category_name: str
+    domain: str
+    grade: str
+    urgent: bool
+    source: str
+    description: str
+    address: str
+    lon: float
+    lat: float
+    region_code: str
+    region_name: str
+    region_path: str
+    state: str
+    state_label: str
+    closure: str
+    level: int
+    holder_unit: UnitOut
+    department_id: int | None
+    handler_id: int | None
+    step: str
+    due_at: datetime | None
+    original_due_at: datetime | None
+    light: str
+    supervision: str
+    extension_pending: bool
+    rework_count: int
+    reopen_count: int
+    location_flags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    action: str
+    actor_label: str
+    from_state: str
+    to_state: str
+    from_level: int | None
+    to_level: int | None
+    holder_unit_id: int | None
+    comment: str
+    payload: dict
+    due_at: datetime | None
+    created_at: datetime
+    attachment_ids: list[int]
+
+
+class AttachmentOut(Schema):
+    id: int
+    client_id: UUID
+    role: str
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    event_id: int | None
+    captured_at: datetime | None
+    url: str
+    thumbnail_url: str | None
+    created_at: datetime
+
+
+class SupervisionOut(Schema):
+    id: int
+    level: str
+    automatic: bool
+    instruction: str
+    issued_at: datetime
+    reply_due: datetime
+    reply: str
+    replied_at: datetime | None
+
+
+class CaseDetailOut(CaseOut):
+    events: list[EventOut]
+    attachments: list[AttachmentOut]
+    supervisions: list[SupervisionOut]
+    allowed_actions: list[str]
+    overdue_steps: list[dict]
+    master_id: int | None
+    external_body: str
+    external_ref: str
+    place_id: int | None
+    cc_paths: list[str]
+
+
+# ---- action bodies: every one carries the version seen and a request id (one per tap, so a retry is a repeat)
+
+
+class ActionIn(Schema):
+    version: int = Field(ge=1, description="The case version you saw; a stale one is 409")
+    request_id: UUID = Field(description="One UUID per user action; a retry with the same id is answered once")
+
+
+class CaseAssignIn(ActionIn):
+    handler_id: int | None = None
+    comment: str = ""
+
+
+class CaseEscalateIn(ActionIn):
+    reason: str
+    target_level: int | None = Field(default=None, ge=2, le=3)
+
+
+class CaseDispatchIn(ActionIn):
+    department_id: int | None = None
+    comment: str = ""
+
+
+class CaseStartIn(ActionIn):
+    comment: str = ""
+
+
+class CaseReturnIn(ActionIn):
+    reason_code: Literal["not_our_duty", "incomplete", "wrong_location", "wrong_category", "other"]
+    reason: str
+
+
+class CaseSubmitIn(ActionIn):
+    method: Literal["rectified", "banned", "stopped", "demolished", "removed"]
+    measures: str
+    attachment_ids: list[int]
+    completed_at: datetime | None = None
+    five_implementations: dict[str, str] | None = None
+
+
+class CaseVerifyPassIn(ActionIn):
+    comment: str = ""
+    attachment_ids: list[int] = []
+    lon: float | None = None
+    lat: float | None = None
+
+
+class CaseVerifyFailIn(ActionIn):
+    reason: str
+    attachment_ids: list[int] = []
+
+
+class CaseRequestExtensionIn(ActionIn):
+    requested_due: datetime
+    reason: str
+
+
+class CaseApproveExtensionIn(ActionIn):
+    comment: str = ""
+
+
+class CaseRejectExtensionIn(ActionIn):
+    reason: str
+
+
+class CaseSuspendIn(ActionIn):
+    reason: str
+    review_date: date
+
+
+class CaseResumeIn(ActionIn):
+    comment: str = ""
+
+
+class CaseVoidIn(ActionIn):
+    reason_code: Literal["not_hazard", "false_report", "out_of_scope"]
+    reason: str
+
+
+class CaseMergeIn(ActionIn):
+    master_id: int
+    comment: str = ""
+
+
+class CaseTransferIn(ActionIn):
+    external_body: str
+    external_ref: str
+    comment: str = ""
+
+
+class CaseReopenIn(ActionIn):
+    reason: str
+
+
+class CaseSuperviseIn(ActionIn):
+    level: Literal["normal", "yellow", "red"]
+    instruction: str
+
+
+class CaseReplySupervisionIn(ActionIn):
+    reply: str
+
+
+class CaseUrgeIn(ActionIn):
+    comment: str
+
+
+class CaseCommentIn(ActionIn):
+    comment: str
+    attachment_ids: list[int] = []
+
+
+ACTION_SCHEMAS = {
+    "assign": CaseAssignIn,
+    "escalate": CaseEscalateIn,
+    "dispatch": CaseDispatchIn,
+    "start": CaseStartIn,
+    "return": CaseReturnIn,
+    "submit": CaseSubmitIn,
+    "verify_pass": CaseVerifyPassIn,
+    "verify_fail": CaseVerifyFailIn,
+    "request_extension": CaseRequestExtensionIn,
+    "approve_extension": CaseApproveExtensionIn,
+    "reject_extension": CaseRejectExtensionIn,
+    "suspend": CaseSuspendIn,
+    "resume": CaseResumeIn,
+    "void": CaseVoidIn,
+    "merge": CaseMergeIn,
+    "transfer": CaseTransferIn,
+    "reopen": CaseReopenIn,
+    "supervise": CaseSuperviseIn,
+    "reply_supervision": CaseReplySupervisionIn,
+    "urge": CaseUrgeIn,
+    "comment": CaseCommentIn,
+}

@@ -1,0 +1,113 @@
+"""The periodic sweep: traffic lights turn, 催办 at yellow, overdue frozen and 督办 raised at red, yellow card at
+2× the limit, red card at 3×. It reads only cases whose `next_sweep_at` has come (a partial index), so a sweep
+costs O(due), not O(open). Claims are the services' version-conditional UPDATEs: losing a race is normal."""
+
+import logging
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from gridsafe.cases.events import EventKind
+from gridsafe.cases.models import SUPERVISION_RANK, Case
+from gridsafe.cases.services import SWEEP_NS, _frozen_overdue, _move, case_supervise
+from gridsafe.catalog.calendar import current_calendar
+from gridsafe.core import clock
+from gridsafe.core.errors import StaleVersion
+
+log = logging.getLogger("gridsafe.sweep")
+
+# alert_stage → (multiple of the limit at which the next stage starts, card raised when it does)
+CARDS = {2: (Decimal(2), "yellow"), 3: (Decimal(3), "red")}
+
+
+def _request_id(case: Case, stage: int) -> uuid.UUID:
+    return uuid.uuid5(SWEEP_NS, f"{case.pk}:{case.step}:{case.step_started_at}:{stage}")
+
+
+def _at_multiple(case: Case, multiple: Decimal) -> datetime:
+    return current_calendar().add(case.step_started_at, case.limit_amount * multiple, case.limit_unit)
+
+
+@transaction.atomic(durable=True)
+def case_sweep_one(*, case: Case, now: datetime) -> Case:
+    """Advance one case by one alert stage. Writes one event (and a Supervision row at red and beyond)."""
+    stage = case.alert_stage
+    if stage == 0 and case.yellow_at and now >= case.yellow_at and now <= case.due_at:
+        return _move(
+            case=case,
+            actor=None,
+            action="",
+            kind=EventKind.CASE_DUE_SOON,
+            now=now,
+            expected_version=case.version,
+            request_id=_request_id(case, 1),
+            comment="临期预警：已用时限超过 80%，请抓紧办理",
+            changes={"alert_stage": 1, "next_sweep_at": case.due_at},
+        )
+    if stage <= 1 and case.due_at and now > case.due_at:
+        return _move(
+            case=case,
+            actor=None,
+            action="",
+            kind=EventKind.CASE_OVERDUE,
+            now=now,
+            expected_version=case.version,
+            request_id=_request_id(case, 2),
+            comment=f"已超期：{case.get_state_display()}环节时限已过",
+            changes={
+                "alert_stage": 2,
+                "overdue_steps": _frozen_overdue(case, now),
+                "next_sweep_at": _at_multiple(case, CARDS[2][0]),
+            },
+        )
+    raise ValueError("nothing due")
+
+
+def _supervise(case: Case, level: str, stage: int, next_at: datetime | None, now: datetime) -> Case:
+    case = case_supervise(
+        case=case,
+        actor=None,
+        expected_version=case.version,
+        request_id=_request_id(case, stage * 10),
+        level=level,
+        instruction=f"系统自动督办（{ {'normal': '普通', 'yellow': '黄牌', 'red': '红牌'}[level] }）",
+        automatic=True,
+        now=now,
+    )
+    Case.objects.filter(pk=case.pk, version=case.version).update(alert_stage=stage, next_sweep_at=next_at)
+    return Case.objects.get(pk=case.pk)
+
+
+def sweep_due_cases(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """One pass. Returns counts by outcome. Each case moves through every stage that is due, one claim each."""
+    now = now or clock.now()
+    limit = limit or settings.GRIDSAFE_SWEEP_BATCH
+    counts = {"due_soon": 0, "overdue": 0, "cards": 0, "lost_race": 0}
+    for case in Case.objects.open().due_for_sweep(now).select_related("category")[:limit]:
+        try:
+            for _ in range(4):
+                if case.next_sweep_at is None or case.next_sweep_at > now or case.state in ("closed", "suspended"):
+                    break
+                stage = case.alert_stage
+                if stage <= 1:
+                    case = case_sweep_one(case=case, now=now)
+                    counts["due_soon" if case.alert_stage == 1 else "overdue"] += 1
+                    if case.alert_stage == 2:
+                        case = _supervise(case, "normal", 2, case.next_sweep_at, now)
+                elif stage in CARDS:
+                    level = CARDS[stage][1]
+                    if SUPERVISION_RANK[case.supervision] >= SUPERVISION_RANK[level]:
+                        next_at = None
+                    else:
+                        next_at = _at_multiple(case, CARDS[3][0]) if stage == 2 else None
+                    case = _supervise(case, level, stage + 1, next_at, now)
+                    counts["cards"] += 1
+                else:
+                    Case.objects.filter(pk=case.pk, version=case.version).update(next_sweep_at=None)
+                    break
+        except StaleVersion:
+            counts["lost_race"] += 1  # a person or another sweeper moved it first
+    return counts

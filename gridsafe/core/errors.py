@@ -1,0 +1,71 @@
+"""Typed domain errors. Each carries its HTTP status and a stable `code`; one handler renders problem+json."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status = 400
+    code = "error"
+    title = _("Request failed")
+
+    def __init__(self, detail: str | None = None, **extra):
+        self.detail = str(detail) if detail is not None else str(self.title)
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class NotFound(DomainError):
+    """Missing and out of jurisdiction look the same: 泉山村 must not learn 南溪村's case ids."""
+
+    status = 404
+    code = "not_found"
+    title = _("Not found")
+
+
+class CaseNotFound(NotFound):
+    code = "not_found"
+
+
+class NotPermitted(DomainError):
+    status = 403
+    code = "not_permitted"
+    title = _("You may not do this")
+
+
+class InvalidTransition(DomainError):
+    status = 409
+    code = "invalid_transition"
+    title = _("This action is not possible in the case's current state")
+
+
+class StaleVersion(DomainError):
+    status = 409
+    code = "stale_version"
+    title = _("Someone else changed this case; reload it and try again")
+
+
+class IdempotencyConflict(DomainError):
+    status = 409
+    code = "idempotency_conflict"
+    title = _("This client id was already used for different content")
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_failed"
+    title = _("The request is not valid")
+
+
+class OutsideCounty(ValidationFailed):
+    code = "outside_county"
+    title = _("The point is outside the county")
+
+
+class AuthenticationFailed(DomainError):
+    status = 401
+    code = "authentication_failed"
+    title = _("Authentication failed")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an append-only row."""

@@ -1,0 +1,38 @@
+import logging
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from gridsafe.cases.sweep import sweep_due_cases
+
+log = logging.getLogger("gridsafe.worker")
+
+
+class Command(BaseCommand):
+    help = "Background work: the deadline sweep every --interval seconds, plus the task worker when tasks are queued."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=30.0)
+        parser.add_argument("--once", action="store_true", help="one sweep, then exit")
+
+    def handle(self, *args, interval, once, **options):
+        tasks = None
+        if settings.TASKS_BACKEND == "db" and not once:
+            tasks = subprocess.Popen([sys.executable, "-m", "gridsafe.cli", "db_worker"])
+        stop = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        try:
+            while not stop["now"]:
+                counts = sweep_due_cases()
+                if any(counts.values()):
+                    self.stdout.write(f"sweep: {counts}")
+                if once:
+                    break
+                time.sleep(interval)
+        finally:
+            if tasks is not None:
+                tasks.terminate()

@@ -1,0 +1,67 @@
+"""problem+json (RFC 9457) for every error the API returns."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from gridsafe.core.errors import DomainError
+
+PROBLEM_TYPE = "https://gridsafe.invalid/problems/"
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict] | None = None
+
+
+def problem_response(
+    api: NinjaAPI, request: HttpRequest, *, status: int, code: str, title: str, detail: str, errors=None, **extra
+) -> HttpResponse:
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return problem_response(
+            api, request, status=exc.status, code=exc.code, title=str(exc.title), detail=exc.detail, **exc.extra
+        )
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        errors = [
+            {"loc": [str(part) for part in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+            for e in exc.errors
+        ]
+        return problem_response(
+            api,
+            request,
+            status=422,
+            code="validation_failed",
+            title="请求内容不合法",
+            detail="; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors),
+            errors=errors,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        return problem_response(
+            api, request, status=401, code="authentication_required", title="需要登录", detail="请先登录或提供有效令牌"
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return problem_response(
+            api, request, status=exc.status_code, code="http_error", title=str(exc), detail=str(exc)
+        )

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from gridsafe.demo.world import build_world
+
+
+class Command(BaseCommand):
+    help = "Load the 仙游县 demo: regions, units, people, catalog, calendar, and a year of synthetic cases."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=3000, help="synthetic cases to generate (0: none)")
+        parser.add_argument("--seed", type=int, default=350322)
+
+    def handle(self, *args, cases, seed, **options):
+        build_world()
+        self.stdout.write("区划、单位、人员、类别与工作日历已就绪")
+        if cases:
+            from gridsafe.cases.models import Case
+            from gridsafe.demo.history import generate_history
+
+            if Case.objects.exists():
+                self.stdout.write(f"已有 {Case.objects.count()} 条隐患，跳过生成")
+            else:
+                made = generate_history(cases=cases, seed=seed, progress=self.stdout.write)
+                self.stdout.write(f"生成隐患 {made} 条")

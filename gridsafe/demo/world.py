@@ -1,0 +1,243 @@
+"""The 仙游县 demo world: regions, units, people, catalog and calendar. Deterministic and idempotent.
+Tests build the same world once per database, so they run against the shapes a county really has."""
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from gridsafe.accounts.models import Role, Unit, UnitKind, User
+from gridsafe.accounts.routing import unit_routing
+from gridsafe.catalog.calendar import calendar_seed
+from gridsafe.catalog.limits import time_limits
+from gridsafe.catalog.models import Domain
+from gridsafe.demo.catalog import load_catalog
+from gridsafe.demo.geography import build_xianyou
+from gridsafe.regions.locate import grid_index
+from gridsafe.regions.models import Region, RegionLevel
+
+DEMO_PASSWORD = "gridsafe-demo"
+COUNTY = "350322"
+BANGTOU = "350322101"
+LICHENG = "350322001"
+
+# code suffix, name, domains (county departments); the routing of domain.md §1.3
+COUNTY_DEPARTMENTS = [
+    ("fire", "县消防救援大队", ["fire", "rental"]),
+    ("gas", "县住建局(燃气管理)", ["lpg"]),
+    ("market", "县市场监管局", ["elevator"]),
+    ("culture", "县文旅局", ["venue"]),
+    ("police", "县公安局", ["fireworks", "road"]),
+    ("emergency", "县应急管理局", ["hazmat"]),
+]
+TOWNSHIP_DEPARTMENTS = [
+    ("safety", "安监站", ["fire", "rental", "fireworks", "venue", "hazmat", "road"]),
+    ("construction", "村建站", ["lpg", "elevator"]),
+]
+
+# username, display name, role, unit code (or None), grids: how many of the unit's village grids
+NAMED_USERS = [
+    ("admin", "系统管理员", Role.ADMIN, "county-centre"),
+    ("county", "郑华", Role.CENTRE_OPERATOR, "county-centre"),
+    ("county_lead", "黄建国", Role.CENTRE_LEAD, "county-centre"),
+    ("bangtou", "陈明", Role.CENTRE_OPERATOR, f"centre-{BANGTOU}"),
+    ("bangtou_lead", "林志强", Role.CENTRE_LEAD, f"centre-{BANGTOU}"),
+    ("nanxi", "王建平", Role.STATION_OFFICER, "station-nanxi"),
+    ("nanxi_worker", "王芳", Role.GRID_WORKER, "station-nanxi"),
+    ("quanshan", "林强", Role.STATION_OFFICER, "station-quanshan"),
+    ("licheng_worker", "李秀英", Role.GRID_WORKER, "station-chengnei"),
+    ("fire", "吴海", Role.DEPT_HANDLER, "dept-fire"),
+    ("fire_lead", "蔡文", Role.DEPT_LEAD, "dept-fire"),
+    ("gas", "许东", Role.DEPT_HANDLER, "dept-gas"),
+    ("leader", "张书记", Role.LEADER, "county-leadership"),
+]
+
+
+def _named_village(name: str, township: str) -> Region:
+    return Region.objects.get(level=RegionLevel.VILLAGE, name=name, path__startswith=township)
+
+
+@transaction.atomic
+def build_world(*, synthetic_staff: bool = True) -> dict[str, User]:
+    """Everything but cases. Returns the named demo users by username."""
+    calendar_seed()
+    specs = build_xianyou()
+    by_code: dict[str, Region] = {r.code: r for r in Region.objects.all()}
+    for spec in specs:
+        defaults = dict(
+            name=spec.name,
+            level=spec.level,
+            path=spec.path,
+            urban_class=spec.urban_class,
+            geometry=spec.geometry,
+            center_lon=spec.center_lon,
+            center_lat=spec.center_lat,
+            official=spec.official,
+            parent=by_code.get(spec.parent_code) if spec.parent_code else None,
+            grid_kind="standard" if spec.level == RegionLevel.GRID else "",
+        )
+        region = by_code.get(spec.code)
+        if region is None:
+            region = Region.objects.create(code=spec.code, **defaults)
+        else:
+            for key, value in defaults.items():
+                setattr(region, key, value)
+            region.save()
+        by_code[spec.code] = region
+    county = by_code[COUNTY]
+
+    units: dict[str, Unit] = {u.code: u for u in Unit.objects.all()}
+
+    def unit(code: str, name: str, kind: str, region: Region, domains: list[str] = ()) -> Unit:
+        obj = units.get(code)
+        if obj is None:
+            obj = Unit.objects.create(code=code, name=name, kind=kind, region=region)
+            units[code] = obj
+        if domains:
+            obj.domains.set(Domain.objects.filter(code__in=domains))
+        return obj
+
+    unit("county-centre", "县网格化中心", UnitKind.CENTRE, county)
+    unit("county-leadership", "县安全生产网格化管理领导小组", UnitKind.LEADERSHIP, county)
+    departments = {}
+    # Domains must exist before departments own them; categories need departments: two passes.
+    load_catalog({})
+    for suffix, name, domains in COUNTY_DEPARTMENTS:
+        departments[suffix] = unit(f"dept-{suffix}", name, UnitKind.DEPARTMENT, county, domains)
+    load_catalog({d: departments[s].pk for s, _n, ds in COUNTY_DEPARTMENTS for d in ds})
+    for region in by_code.values():
+        if region.level == RegionLevel.TOWNSHIP:
+            unit(f"centre-{region.code}", f"{region.name}网格化中心", UnitKind.CENTRE, region)
+            unit(f"command-{region.code}", f"{region.name}安全生产专项整治指挥部", UnitKind.COMMAND, region)
+            for suffix, name, domains in TOWNSHIP_DEPARTMENTS:
+                unit(f"{suffix}-{region.code}", f"{region.name}{name}", UnitKind.DEPARTMENT, region, domains)
+        elif region.level == RegionLevel.VILLAGE:
+            unit(f"station-{region.code}", f"{region.name}网格管理站", UnitKind.STATION, region)
+    aliases = {
+        "station-nanxi": _named_village("南溪村", "350322.101"),
+        "station-quanshan": _named_village("泉山村", "350322.101"),
+        "station-chengnei": _named_village("城内社区", "350322.001"),
+    }
+    for alias, village in aliases.items():
+        units[alias] = units[f"station-{village.code}"]
+
+    password = make_password(DEMO_PASSWORD)  # hashed once: a thousand PBKDF2 runs would take minutes
+    named: dict[str, User] = {}
+    for username, display, role, unit_code in NAMED_USERS:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "display_name": display,
+                "role": role,
+                "unit": units[unit_code],
+                "password": password,
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+                "is_active": True,
+            },
+        )
+        named[username] = user
+    nanxi_grids = Region.objects.filter(parent=aliases["station-nanxi"]).order_by("code")
+    named["nanxi_worker"].grids.set(nanxi_grids[:2])
+    chengnei_grids = Region.objects.filter(parent=aliases["station-chengnei"]).order_by("code")
+    named["licheng_worker"].grids.set(chengnei_grids[:1])
+    if synthetic_staff:
+        _synthetic_staff(by_code, units, password, taken={g.pk for g in nanxi_grids[:2]} | {chengnei_grids[0].pk})
+    for cache in (grid_index, unit_routing, time_limits):
+        cache.invalidate()
+    return named
+
+
+def _synthetic_staff(by_code: dict[str, Region], units: dict[str, Unit], password: str, taken: set[int]) -> None:
+    """A station officer per village, an operator per township centre, a worker per grid: the people the
+    year of demo cases is worked by. Same hash for all; none of them is printed as a login."""
+    existing = set(User.objects.values_list("username", flat=True))
+    new_users, grid_links = [], []
+    for region in sorted(by_code.values(), key=lambda r: r.path):
+        if region.level == RegionLevel.TOWNSHIP:
+            for role, tag in ((Role.CENTRE_OPERATOR, "op"), (Role.CENTRE_LEAD, "lead")):
+                name = f"t{region.code}-{tag}"
+                if name not in existing:
+                    new_users.append(
+                        User(
+                            username=name,
+                            display_name=f"{region.name}{'值班长' if tag == 'lead' else '受理员'}",
+                            role=role,
+                            unit=units[f"centre-{region.code}"],
+                            password=password,
+                        )
+                    )
+            name = f"t{region.code}-command"
+            if name not in existing:
+                new_users.append(
+                    User(
+                        username=name,
+                        display_name=f"{region.name}指挥部联络员",
+                        role=Role.CENTRE_OPERATOR,
+                        unit=units[f"command-{region.code}"],
+                        password=password,
+                    )
+                )
+            for suffix, _n, _d in TOWNSHIP_DEPARTMENTS:
+                name = f"t{region.code}-{suffix}"
+                if name not in existing:
+                    new_users.append(
+                        User(
+                            username=name,
+                            display_name=f"{region.name}{_n}",
+                            role=Role.DEPT_LEAD,
+                            unit=units[f"{suffix}-{region.code}"],
+                            password=password,
+                        )
+                    )
+        elif region.level == RegionLevel.VILLAGE:
+            name = f"v{region.code}"
+            if name not in existing:
+                new_users.append(
+                    User(
+                        username=name,
+                        display_name=f"{region.name}站长",
+                        role=Role.STATION_OFFICER,
+                        unit=units[f"station-{region.code}"],
+                        password=password,
+                    )
+                )
+        elif region.level == RegionLevel.GRID and region.pk not in taken:
+            name = f"g{region.code}"
+            if name not in existing:
+                village = by_code[region.code[:12]]
+                new_users.append(
+                    User(
+                        username=name,
+                        display_name=f"{region.name}网格员",
+                        role=Role.GRID_WORKER,
+                        unit=units[f"station-{village.code}"],
+                        password=password,
+                    )
+                )
+                grid_links.append((name, region.pk))
+    for suffix, name, _d in COUNTY_DEPARTMENTS:
+        if f"{suffix}-staff" not in existing and suffix not in ("fire", "gas"):
+            new_users.append(
+                User(
+                    username=f"{suffix}-staff",
+                    display_name=f"{name}办理人",
+                    role=Role.DEPT_HANDLER,
+                    unit=units[f"dept-{suffix}"],
+                    password=password,
+                )
+            )
+        if f"{suffix}-lead" not in existing and suffix != "fire":
+            new_users.append(
+                User(
+                    username=f"{suffix}-lead",
+                    display_name=f"{name}负责人",
+                    role=Role.DEPT_LEAD,
+                    unit=units[f"dept-{suffix}"],
+                    password=password,
+                )
+            )
+    User.objects.bulk_create(new_users, batch_size=500)
+    ids = dict(User.objects.filter(username__in=[n for n, _ in grid_links]).values_list("username", "pk"))
+    through = User.grids.through
+    through.objects.bulk_create(
+        [through(user_id=ids[n], region_id=r) for n, r in grid_links], batch_size=500, ignore_conflicts=True
+    )

@@ -1,0 +1,47 @@
+from datetime import datetime
+
+from django.utils import timezone
+from ninja import Router, Schema
+
+from gridsafe.notifications.models import Notification
+
+router = Router(tags=["notifications"])
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    case_id: int | None
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut]
+    total: int
+    unread: int
+
+
+@router.get("", response=NotificationPage, operation_id="notification_list_for_user")
+def notification_list(request, unread_only: bool = False, limit: int = 50, offset: int = 0):
+    """My inbox: new tasks, escalations, returns, overdue warnings, 督办. Newest first."""
+    qs = Notification.objects.filter(user=request.user)
+    unread = qs.filter(read_at__isnull=True).count()
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    limit = max(1, min(limit, 200))
+    return {"items": list(qs[offset : offset + limit]), "total": qs.count(), "unread": unread}
+
+
+class MarkReadIn(Schema):
+    ids: list[int] | None = None  # None: all
+
+
+@router.post("/read", response={200: dict}, operation_id="notification_mark_read")
+def notification_mark_read(request, body: MarkReadIn):
+    qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    if body.ids is not None:
+        qs = qs.filter(pk__in=body.ids)
+    return {"marked": qs.update(read_at=timezone.now())}

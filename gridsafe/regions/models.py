@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.IntegerChoices):
+    COUNTY = 1, _("County")
+    TOWNSHIP = 2, _("Township / street")
+    VILLAGE = 3, _("Village / community")
+    GRID = 4, _("Unit grid")
+
+
+class RegionQuerySet(models.QuerySet):
+    def subtree(self, path: str):
+        """The node at `path` and every node below it: one indexed prefix scan, no recursion."""
+        return self.filter(models.Q(path=path) | models.Q(path__startswith=path + "."))
+
+    def grids(self):
+        return self.filter(level=RegionLevel.GRID)
+
+
+class Region(models.Model):
+    """A node of the 县 → 乡镇 → 村居 → 网格 tree. `path` is the materialised path of code segments
+    (350322.101.205.001), so a 辖区 is `path` plus every path starting with `path + "."`."""
+
+    code = models.CharField(_("code"), max_length=15, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=64, unique=True)
+    # 城乡分类代码 (111 主城区 … 220 村庄); decides 城区/集镇/农村 time limits.
+    urban_class = models.CharField(_("urban-rural class"), max_length=3, blank=True)
+    geometry = models.JSONField(_("boundary (GeoJSON, WGS-84)"), null=True, blank=True)
+    center_lon = models.FloatField(null=True, blank=True)
+    center_lat = models.FloatField(null=True, blank=True)
+    grid_kind = models.CharField(max_length=20, blank=True)  # standard / 专属网格 (market, park, enterprise)
+    geometry_version = models.PositiveIntegerField(default=1)
+    official = models.BooleanField(default=True)  # False for internal codes (管委会 9xx)
+    is_active = models.BooleanField(default=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["level", "path"], name="region_level_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this node and its ancestors, county first."""
+        parts = self.path.split(".")
+        return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+    def is_within(self, path: str) -> bool:
+        return self.path == path or self.path.startswith(path + ".")

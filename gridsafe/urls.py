@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import path
+
+from gridsafe.api import api
+
+admin.site.site_header = "网格安全 GridSafe 管理后台"
+admin.site.site_title = "网格安全"
+admin.site.index_title = "基础数据管理"
+
+# Media is never served as public files: attachments go through the API with a jurisdiction check.
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
