@@ -8,7 +8,9 @@ PYTEST_ARGS ?=
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package-lock.json
+	@command -v npm >/dev/null || { echo "GridSafe needs Node.js >= 20 with npm for its page libraries"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "GridSafe needs Python >= 3.11"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -67,3 +67,68 @@ def api_as(client, people):
         return Api(client, people[username])
 
     return make
+
+
+# ---------------------------------------------------------------- transactional and browser tests
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: they run against a live server on a committed database, which is flushed after each."""
+    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+
+
+def _set_guard(lifted: bool) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE append_only_guard SET lifted = %s WHERE id = 1", [lifted])
+
+
+@pytest.fixture
+def committed_world(transactional_db):
+    """For tests that need committed rows (live server, threads): the demo world, rebuilt if an earlier
+    transactional test's flush removed it. At teardown the append-only guard is lifted for the flush only."""
+    from gridsafe.accounts.models import User
+    from gridsafe.demo.world import NAMED_USERS, build_world
+
+    _set_guard(False)
+    if not User.objects.filter(username="nanxi_worker").exists():
+        build_world()
+    yield {u.username: u for u in User.objects.filter(username__in=[n[0] for n in NAMED_USERS])}
+    _set_guard(True)  # the flush that follows deletes events; the next test's set-up puts the guard back
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    import shutil
+
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        if os.environ.get("GRIDSAFE_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (GRIDSAFE_REQUIRE_BROWSER is set) but was not found")
+        pytest.skip("Chromium not installed: apt-get install chromium (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=path,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync"],
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):
+    """A fresh Chinese-locale page; console errors are collected in page.console_errors."""
+    context = chromium_browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

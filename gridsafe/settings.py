@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "gridsafe.cases",
     "gridsafe.notifications",
     "gridsafe.demo",
+    "gridsafe.web",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +113,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Front-end libraries come from the npm registry at set-up (`npm ci`, package-lock.json), never from the repo.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / path)
+    for name, path in {
+        "htmx": "htmx.org/dist",
+        "leaflet": "leaflet/dist",
+        "markercluster": "leaflet.markercluster/dist",
+        "leaflet-heat": "leaflet.heat/dist",
+        "echarts": "echarts/dist",
+    }.items()
+    if (NODE_MODULES / path).is_dir()
+]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("GRIDSAFE_MEDIA_ROOT", str(DATA_DIR / "media")))

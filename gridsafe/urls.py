@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from gridsafe.api import api
 
@@ -11,4 +11,5 @@ admin.site.index_title = "基础数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("gridsafe.web.urls")),
 ]

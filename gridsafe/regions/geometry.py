@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from gridsafe.core.errors import ValidationFailed
 
 POLYGONAL = ("Polygon", "MultiPolygon")
+MIN_AREA = 1e-10  # square degrees, about 1 m²: a smaller polygon is a slip of the pen, not a boundary
 
 _REASONS = (  # GEOS is_valid_reason prefixes, most specific first
     ("Ring Self-intersection", "环自相交（边界线自己打结或回头）"),
@@ -52,8 +53,8 @@ def parse_geometry(obj: Mapping) -> Polygon | MultiPolygon:
         geom = MultiPolygon([_polygon(part, f"第{i}个多边形") for i, part in enumerate(coordinates, 1)])
     if not geom.is_valid:
         raise ValidationFailed(f"边界无效：{_reason(shapely.is_valid_reason(geom))}")
-    if geom.is_empty or geom.area <= 0:
-        raise ValidationFailed("边界面积为零：顶点不能全部落在一条线上")
+    if geom.is_empty or min(part.area for part in shapely.get_parts(geom)) < MIN_AREA:
+        raise ValidationFailed("边界面积为零或几乎为零：顶点不能全部落在（或几乎落在）一条线上")
     return geom
 
 

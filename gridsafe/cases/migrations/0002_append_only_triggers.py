@@ -1,5 +1,8 @@
-"""Database-level refusal to change or delete timeline and audit rows. The one-row core_appendonlyguard table lets
-the test runner's flush through (SQLite live-server tests flush with DELETE); nothing else sets it."""
+"""Database-level refusal to change or delete timeline and audit rows.
+
+The one-row table append_only_guard lets the test runner's flush through (SQLite live-server tests flush with
+DELETE); only the browser-test fixture sets it. It is deliberately not a Django model, so a flush never empties
+it and the guard cannot be lifted by deleting its row."""
 
 from django.db import migrations
 
@@ -9,7 +12,8 @@ TABLES = ["cases_caseevent", "core_auditevent"]
 def create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute("INSERT INTO core_appendonlyguard (id, lifted) VALUES (1, %s)", [False])
+        cursor.execute("CREATE TABLE append_only_guard (id integer PRIMARY KEY, lifted boolean NOT NULL)")
+        cursor.execute("INSERT INTO append_only_guard (id, lifted) VALUES (1, %s)", [False])
         for table in TABLES:
             if vendor == "sqlite":
                 cursor.execute(
@@ -18,7 +22,7 @@ def create(apps, schema_editor):
                 )
                 cursor.execute(
                     f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-                    f"WHEN (SELECT lifted FROM core_appendonlyguard WHERE id = 1) IS NOT 1 "
+                    f"WHEN (SELECT lifted FROM append_only_guard WHERE id = 1) IS NOT 1 "
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
                 )
             elif vendor == "postgresql":
@@ -26,7 +30,7 @@ def create(apps, schema_editor):
                     f"""
                     CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
                     BEGIN
-                      IF TG_OP = 'DELETE' AND (SELECT lifted FROM core_appendonlyguard WHERE id = 1) THEN
+                      IF TG_OP = 'DELETE' AND (SELECT lifted FROM append_only_guard WHERE id = 1) THEN
                         RETURN OLD;
                       END IF;
                       RAISE EXCEPTION '{table} is append-only';
@@ -47,7 +51,7 @@ def drop(apps, schema_editor):
             elif vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
                 cursor.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-        cursor.execute("DELETE FROM core_appendonlyguard WHERE id = 1")
+        cursor.execute("DROP TABLE append_only_guard")
 
 
 class Migration(migrations.Migration):

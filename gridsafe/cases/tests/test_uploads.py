@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
 
+from gridsafe.cases import uploads
 from gridsafe.cases.uploads import (
     CHUNK_SIZE,
     MSG_CORRUPT_IMAGE,
@@ -299,14 +300,15 @@ def test_avif_is_rejected_with_a_specific_message():
 
 
 def test_dimensions_are_reported_as_displayed():
-    assert (inspect_upload(io.BytesIO(jpeg_bytes())).width, inspect_upload(io.BytesIO(jpeg_bytes())).height) == (
-        200,
-        100,
-    )
-    rotated = inspect_upload(io.BytesIO(jpeg_bytes(orientation=6)))
-    assert (rotated.width, rotated.height) == (100, 200)
-    png = inspect_upload(io.BytesIO(png_bytes((64, 48))))
-    assert (png.width, png.height) == (64, 48)
+    def dimensions(data):
+        info = inspect_upload(io.BytesIO(data))
+        return info.width, info.height
+
+    assert dimensions(jpeg_bytes()) == (200, 100)
+    assert dimensions(jpeg_bytes(orientation=6)) == (100, 200)  # rotated 90°: displayed portrait
+    assert dimensions(jpeg_bytes(orientation=3)) == (200, 100)  # rotated 180°
+    assert dimensions(png_bytes((64, 48))) == (64, 48)
+    assert dimensions(webp_bytes((64, 48))) == (64, 48)
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.99])
@@ -495,6 +497,7 @@ def test_plain_pdf_is_accepted():
         b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",  # #-escaped names
         pdf_stream(b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", zlib.compress(b"6 0 << /S /JavaScript >>")),
         pdf_stream(b"/Type/Obj#53tm /N 1 /First 5 /Filter/FlateDecode", zlib.compress(b"6 0 <</S/Launch/F(x)>>")),
+        pdf_stream(b"/Type /ObjStm /N 1 /First 5", b"6 0 << /S /JavaScript >>"),  # uncompressed object stream
     ],
 )
 def test_pdf_with_script_or_launch_is_rejected(body):
@@ -515,13 +518,15 @@ def pdf_with_marker_at(offset: int, marker: bytes, body_after: bytes) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("shift", range(1, 12))
+# The scanner reads 1 MiB chunks and holds back the last 8 bytes of text (for a split "stream\r\n"), so names are cut
+# either at the chunk boundary or 8 bytes before it; shifts 1..19 cover both.
+@pytest.mark.parametrize("shift", range(1, 20))
 def test_pdf_name_split_across_read_chunks_is_still_found(shift):
     data = pdf_with_marker_at(CHUNK_SIZE - shift, b"/JavaScript", b"<< /S /JavaScript >>")
     assert rejected(data).extra["reason"] == "pdf_active_content"
 
 
-@pytest.mark.parametrize("shift", range(1, 10))
+@pytest.mark.parametrize("shift", range(1, 20))
 def test_pdf_stream_keyword_split_across_read_chunks_is_still_recognised(shift):
     stream = pdf_stream(b"/Subtype /Image", b"\x00/JS \x00")  # "/JS" is harmless image data here
     data = pdf_with_marker_at(CHUNK_SIZE - shift, b"stream\n", stream)
@@ -542,6 +547,20 @@ def test_pdf_without_eof_marker_is_rejected():
     error = rejected(data[: data.rindex(b"%%EOF")])
     assert error.extra["reason"] == "corrupt_pdf"
     assert "%%EOF" in str(error)
+
+
+def test_pdf_object_stream_decompression_bomb_is_rejected(monkeypatch):
+    monkeypatch.setattr(uploads, "_PDF_MAX_INFLATED", CHUNK_SIZE)
+    bomb = zlib.compress(b" " * (3 * CHUNK_SIZE), 9)
+    error = rejected(pdf_bytes(pdf_stream(b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", bomb)))
+    assert error.extra["reason"] == "pdf_bomb"
+
+
+def test_pdf_with_undecodable_object_stream_is_accepted():
+    """Encrypted PDFs (often merely "no editing") cannot be inflated; that alone is no reason to reject them."""
+    encrypted = bytes(range(256)) * 8
+    data = pdf_bytes(pdf_stream(b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", encrypted))
+    assert inspect_upload(io.BytesIO(data)).kind == "document"
 
 
 # --------------------------------------------------------------------------------------------------------------------
