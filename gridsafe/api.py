@@ -30,9 +30,13 @@ from gridsafe.cases.api import router as cases_router  # noqa: E402
 from gridsafe.catalog.api import router as catalog_router  # noqa: E402
 from gridsafe.notifications.api import router as notifications_router  # noqa: E402
 from gridsafe.regions.api import router as regions_router  # noqa: E402
+from gridsafe.field.api import router as field_router  # noqa: E402
+from gridsafe.dashboards.api import router as stats_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/regions", regions_router)
 api.add_router("/cases", cases_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/field", field_router)
+api.add_router("/stats", stats_router)

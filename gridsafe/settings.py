@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "gridsafe.notifications",
     "gridsafe.demo",
     "gridsafe.web",
+    "gridsafe.field",
+    "gridsafe.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Benchmarks. Not part of the product: nothing under gridsafe/ imports from here."""
