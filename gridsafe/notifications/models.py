@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,7 +31,7 @@ class Notification(models.Model):
     )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # services pass core.clock time
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

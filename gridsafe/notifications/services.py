@@ -88,6 +88,7 @@ def notification_send_for_event(*, event_id: int) -> int:
             event_id=event.pk,
             title=title,
             body=(event.comment or case.description)[:500],
+            created_at=event.created_at,
         )
         for uid, kind in _recipients(event)
     ]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from gridsafe.cases.sweep import sweep_due_cases
+from gridsafe.catalog.alarms import calendar_alarm_raise
 
 log = logging.getLogger("gridsafe.worker")
 
@@ -26,7 +27,13 @@ class Command(BaseCommand):
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
         try:
+            last_daily = 0.0
             while not stop["now"]:
+                if time.monotonic() - last_daily > 3600:
+                    missing = calendar_alarm_raise()
+                    if missing:
+                        self.stderr.write(f"WARNING: working calendar missing for {missing}")
+                    last_daily = time.monotonic()
                 counts = sweep_due_cases()
                 if any(counts.values()):
                     self.stdout.write(f"sweep: {counts}")
