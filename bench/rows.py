@@ -6,6 +6,7 @@ same kinds of values, none of the service's work (validation, locate, jurisdicti
 Used by both the raw psycopg figure and the Django floor endpoint. Works on any DB-API cursor (psycopg or Django)."""
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from psycopg.types.json import Jsonb
@@ -28,10 +29,17 @@ def _insert_sql(table: str, columns: list[str], returning: bool) -> str:
     return f"INSERT INTO {table} ({cols}) VALUES ({marks})" + (" RETURNING id" if returning else "")
 
 
+_JSON_OIDS = {114, 3802}  # json, jsonb
+
+
 def _row(cursor) -> dict:
-    names = [d[0] for d in cursor.description]
+    """One row as {column: value}, json columns parsed (Django's connection loads them as text)."""
+    columns = cursor.description
     values = cursor.fetchone()
-    return dict(zip(names, values, strict=True))
+    return {
+        col[0]: json.loads(v) if col[1] in _JSON_OIDS and isinstance(v, str) else v
+        for col, v in zip(columns, values, strict=True)
+    }
 
 
 def load_templates(cursor, case_ids: list[int]) -> list[Template]:
@@ -40,7 +48,7 @@ def load_templates(cursor, case_ids: list[int]) -> list[Template]:
         cursor.execute("SELECT * FROM cases_case WHERE id = %s", [case_id])
         case = _row(cursor)
         cursor.execute(
-            "SELECT * FROM cases_caseevent WHERE case_id = %s AND kind = 'case_reported' ORDER BY id LIMIT 1",
+            "SELECT * FROM cases_caseevent WHERE case_id = %s AND kind = 'case.reported' ORDER BY id LIMIT 1",
             [case_id],
         )
         event = _row(cursor)

@@ -4,6 +4,7 @@ is a working embedded set-up (SQLite in WAL mode, local media, immediate tasks).
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from gridsafe.core.env import env_bool, env_int, env_list, env_secret, env_str
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "gridsafe.core",
     "gridsafe.accounts",
     "gridsafe.regions",
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -48,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signed-in pages: second factor for enrolled privileged users, then a forced change of an expired password.
+    "gridsafe.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -66,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -95,17 +101,27 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
-# immediate: run on commit in-process (dev, tests); db: the django-tasks-db worker (`gridsafe worker`).
+# immediate: run on commit in-process (dev, tests); db: the django-tasks-db worker (`gridsafe worker`);
+# rq: Redis queues (REDIS_URL) worked by `gridsafe worker`, which starts rqworker with django_tasks_rq.Job.
 TASKS_BACKEND = env_str("GRIDSAFE_TASKS_BACKEND", "immediate")
 TASKS = {
     "default": {
         "BACKEND": {
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
             "db": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
             "dummy": "django_tasks.backends.dummy.DummyBackend",
         }[TASKS_BACKEND],
     }
 }
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("GRIDSAFE_TASKS_BACKEND=rq needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": {"URL": env_str("GRIDSAFE_RQ_URL", REDIS_URL), "DEFAULT_TIMEOUT": 300}}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -135,12 +151,95 @@ STORAGES = {
     "default": {"BACKEND": "gridsafe.core.storage.DurableFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production media on S3-compatible object storage (MinIO, OSS/COS S3 endpoints) when a bucket is named.
+GRIDSAFE_S3_BUCKET = env_str("GRIDSAFE_S3_BUCKET")
+if GRIDSAFE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": GRIDSAFE_S3_BUCKET,
+            "endpoint_url": env_str("GRIDSAFE_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("GRIDSAFE_S3_REGION") or None,
+            "access_key": env_secret("GRIDSAFE_S3_ACCESS_KEY") or None,
+            "secret_key": env_secret("GRIDSAFE_S3_SECRET_KEY") or None,
+            "location": env_str("GRIDSAFE_S3_PREFIX", ""),
+            "default_acl": None,  # private objects: files are served through the API after a jurisdiction check
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": env_str("GRIDSAFE_S3_ADDRESSING", "path"),
+        },
+    }
+# Operator's statement that MEDIA_ROOT is backed up off the machine (check_deploy asks for it with local media).
+GRIDSAFE_MEDIA_BACKED_UP = env_bool("GRIDSAFE_MEDIA_BACKED_UP", False)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp file, never whole into RAM
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "/login/"
 SESSION_COOKIE_AGE = env_int("GRIDSAFE_SESSION_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not absolute: each request extends the session
+
+# --- Security (等保 2.0 level 3, domain.md §10) ---
+# One backend for pages, admin and the API token: lockout, login rate limit and the login audit live there.
+AUTHENTICATION_BACKENDS = ["gridsafe.accounts.backends.GuardedModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "gridsafe.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "gridsafe.accounts.passwords.NotUsernameValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "gridsafe.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
+]
+GRIDSAFE_PASSWORD_MAX_AGE_DAYS = env_int("GRIDSAFE_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
+GRIDSAFE_LOGIN_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_MAX_FAILURES", 5)  # per account, within the window …
+GRIDSAFE_LOGIN_IP_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_IP_MAX_FAILURES", 20)  # … and per client address
+GRIDSAFE_LOGIN_WINDOW_MINUTES = env_int("GRIDSAFE_LOGIN_WINDOW_MINUTES", 15)
+GRIDSAFE_LOGIN_LOCK_MINUTES = env_int("GRIDSAFE_LOGIN_LOCK_MINUTES", 15)
+GRIDSAFE_LOGIN_RATE = env_str("GRIDSAFE_LOGIN_RATE", "30/m")  # login attempts per client address
+GRIDSAFE_INTAKE_RATE = env_str("GRIDSAFE_INTAKE_RATE", "120/m")  # case reports per user
+# Reverse proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client address.
+GRIDSAFE_PROXY_COUNT = env_int("GRIDSAFE_PROXY_COUNT", 0)
+# Field encryption (core/fields.py) and the audit chain's HMAC key (core/audit.py). Empty: derived from SECRET_KEY,
+# for development only; check_deploy refuses that.
+GRIDSAFE_FIELD_KEY = env_secret("GRIDSAFE_FIELD_KEY")
+GRIDSAFE_FIELD_OLD_KEYS = env_list("GRIDSAFE_FIELD_OLD_KEYS", [])
+GRIDSAFE_AUDIT_KEY = env_secret("GRIDSAFE_AUDIT_KEY")
+GRIDSAFE_AUDIT_OLD_KEYS = env_list("GRIDSAFE_AUDIT_OLD_KEYS", [])
+GRIDSAFE_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDSAFE_AUDIT_RETENTION_DAYS", 180))  # 网络安全法 §21: ≥ 6 months
+
+# HTTPS (GRIDSAFE_HTTPS=1 behind TLS, normally nginx): secure cookies, HSTS, redirect of plain HTTP.
+GRIDSAFE_HTTPS = env_bool("GRIDSAFE_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = GRIDSAFE_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env_bool("GRIDSAFE_SSL_REDIRECT", GRIDSAFE_HTTPS)
+SECURE_HSTS_SECONDS = env_int("GRIDSAFE_HSTS_SECONDS", 31536000 if GRIDSAFE_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = GRIDSAFE_HTTPS
+SECURE_HSTS_PRELOAD = False  # preload is a one-way decision for the whole domain; the county's IT office makes it
+SILENCED_SYSTEM_CHECKS = ["security.W021"]  # … so `check --deploy` does not insist on it
+if GRIDSAFE_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# CSP (django-csp): scripts only from this origin or with the per-response nonce; no inline handlers or styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:"],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- GridSafe domain configuration (all of it data or environment, never code) ---
 GRIDSAFE_COUNTY_CODE = env_str("GRIDSAFE_COUNTY_CODE", "350322")

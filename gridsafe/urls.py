@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("m/", include("gridsafe.field.urls")),
     path("", include("gridsafe.dashboards.urls")),
+    path("map/", include("gridsafe.web.map_urls")),
     path("", include("gridsafe.web.urls")),
 ]

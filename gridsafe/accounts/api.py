@@ -1,9 +1,17 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from django.db.models import Q
+from ninja import Query, Router, Schema
 
-from gridsafe.accounts.services import token_issue
+from gridsafe.accounts.models import User
+from gridsafe.accounts.permissions import ADMIN_ROLES, can_read_audit
+from gridsafe.accounts.services import token_issue, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.core.errors import NotFound, NotPermitted
+from gridsafe.core.http import client_ip
+from gridsafe.core.masking import mask_phone
+from gridsafe.core.models import AuditEvent
+from gridsafe.core.personal import personal_data_reveal
 from gridsafe.core.problem import Problem
 
 router = Router(tags=["auth"])
@@ -12,6 +20,7 @@ router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str | None = None  # the authenticator's 6-digit code, for privileged users who enrolled one
 
 
 class TokenOut(Schema):
@@ -20,10 +29,16 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut, 401: Problem, 422: Problem}, operation_id="token_issue")
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+    operation_id="token_issue",
+)
 def issue_token(request, body: TokenIn):
-    """Log in: username and password → a bearer token for `Authorization: Bearer …`."""
-    key, token = token_issue(username=body.username, password=body.password, ip=request.META.get("REMOTE_ADDR"))
+    """Log in: username and password (and `otp` once enrolled) → a bearer token for `Authorization: Bearer …`.
+    401 wrong credentials or `otp_required`; 403 `account_locked` or `password_expired`; 429 `rate_limited`."""
+    key, token = token_issue(request=request, username=body.username, password=body.password, otp=body.otp)
     return {"token": key, "expires_at": token.expires_at}
 
 
@@ -62,3 +77,111 @@ def me(request):
         "department_id": scope.department_id,
         "grids": list(user.grids.values_list("code", flat=True)),
     }
+
+
+def _user_in_scope(actor: User, user_id: int) -> User:
+    """A user whose unit lies in the actor's 辖区 (admins: every user). Missing and out of scope look the same."""
+    user = User.objects.select_related("unit__region").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("用户不存在")
+    scope = jurisdiction_of(actor)
+    if actor.role in ADMIN_ROLES or (user.unit_id and scope.covers_path(user.unit.region.path)):
+        return user
+    raise NotFound("用户不存在")
+
+
+class PhoneOut(Schema):
+    user_id: int
+    phone: str
+    phone_masked: str
+
+
+@router.post(
+    "/users/{user_id}/phone/reveal",
+    response={200: PhoneOut, 401: Problem, 403: Problem, 404: Problem},
+    operation_id="user_phone_reveal",
+)
+def phone_reveal(request, user_id: int):
+    """查看完整手机号 — authorised roles only; every reveal writes an audit row."""
+    user = _user_in_scope(request.user, user_id)
+    phone = personal_data_reveal(actor=request.user, obj=user, field="phone", ip=client_ip(request))
+    return {"user_id": user.pk, "phone": phone, "phone_masked": mask_phone(phone)}
+
+
+class RoleIn(Schema):
+    role: str
+
+
+class RoleOut(Schema):
+    user_id: int
+    role: str
+
+
+@router.post(
+    "/users/{user_id}/role",
+    response={200: RoleOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
+    operation_id="user_role_change",
+)
+def role_change(request, user_id: int, body: RoleIn):
+    """授权 — 安全管理员 only; audited."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("用户不存在")
+    user = user_role_change(actor=request.user, user=user, role=body.role, ip=client_ip(request))
+    return {"user_id": user.pk, "role": user.role}
+
+
+class UnlockIn(Schema):
+    username: str
+
+
+@router.post("/auth/unlock", response={204: None, 401: Problem, 403: Problem}, operation_id="user_unlock")
+def unlock(request, body: UnlockIn):
+    """解锁 — 安全管理员 only; audited."""
+    user_unlock(actor=request.user, username=body.username, ip=client_ip(request))
+    return 204, None
+
+
+class AuditEventOut(Schema):
+    seq: int | None
+    created_at: datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    target: str
+    outcome: str
+    ip: str | None
+    payload: dict
+    hash: str
+
+
+class AuditQuery(Schema):
+    action: str | None = None
+    target: str | None = None
+    actor_id: int | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before_seq: int | None = None
+    limit: int = 100
+
+
+@router.get(
+    "/audit/events", response={200: list[AuditEventOut], 401: Problem, 403: Problem}, operation_id="audit_event_list"
+)
+def audit_events(request, query: Query[AuditQuery]):
+    """审计日志 — newest first, read only, for the 审计管理员 alone. Page with `before_seq`."""
+    if not can_read_audit(request.user):
+        raise NotPermitted("只有审计管理员可以查看审计日志")
+    filters = Q()
+    for name in ("action", "target", "actor_id", "outcome"):
+        if getattr(query, name) is not None:
+            filters &= Q(**{name: getattr(query, name)})
+    if query.since:
+        filters &= Q(created_at__gte=query.since)
+    if query.until:
+        filters &= Q(created_at__lt=query.until)
+    if query.before_seq:
+        filters &= Q(seq__lt=query.before_seq)
+    rows = AuditEvent.objects.filter(filters).order_by("-seq", "-id")[: max(1, min(query.limit, 500))]
+    return list(rows)

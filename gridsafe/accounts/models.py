@@ -1,6 +1,10 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from gridsafe.core import clock
+from gridsafe.core.fields import EncryptedCharField
 
 
 class UnitKind(models.TextChoices):
@@ -44,6 +48,10 @@ class Role(models.TextChoices):
     DEPT_LEAD = "dept_lead", _("Department lead (部门负责人)")
     LEADER = "leader", _("Leader (领导)")
     ADMIN = "admin", _("Administrator (管理员)")
+    # 三员分立 (等保 level 3): three administrators, none able to do the others' work (accounts/permissions.py).
+    SYSTEM_ADMIN = "system_admin", _("System administrator (系统管理员)")
+    SECURITY_ADMIN = "security_admin", _("Security administrator (安全管理员)")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator (审计管理员)")
 
 
 ROLE_POSTS = {
@@ -55,6 +63,9 @@ ROLE_POSTS = {
     Role.DEPT_LEAD: "负责人",
     Role.LEADER: "领导",
     Role.ADMIN: "管理员",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDIT_ADMIN: "审计管理员",
 }
 
 
@@ -64,7 +75,12 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=40, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Personal data: encrypted at rest, masked on display (core.masking), revealed only through an audited service.
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True, lookup_field="phone_hash")
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
+    # Mirrors "has a confirmed TotpDevice", so the per-request second-factor check costs no query.
+    otp_enabled = models.BooleanField(_("two-factor enabled"), default=False, editable=False)
     grids = models.ManyToManyField(
         "regions.Region", blank=True, related_name="grid_workers", verbose_name=_("grids (grid workers)")
     )
@@ -75,6 +91,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.label
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = clock.now()  # periodic change (90 days) counts from here
 
     @property
     def label(self) -> str:
@@ -95,3 +115,30 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's recent passwords, so a change cannot go back to one of the last few (等保: periodic
+    change must mean a new password). Written by PasswordHistoryValidator.password_changed."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class TotpDevice(models.Model):
+    """双因素 — an RFC 6238 authenticator app bound to a user. Unconfirmed until the first code is entered;
+    `last_step` refuses a replay of a code already used."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp")
+    secret = EncryptedCharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")

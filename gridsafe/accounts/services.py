@@ -1,4 +1,5 @@
-"""Writes for accounts: tokens and audit of logins."""
+"""Writes for accounts: tokens, password expiry, and the work of the 系统管理员 (users) and 安全管理员 (roles,
+lockouts). Every write is audited; login attempts are audited by the authentication backend."""
 
 import hashlib
 import secrets
@@ -6,29 +7,61 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 
-from gridsafe.accounts.models import ApiToken, User
+from gridsafe.accounts.backends import request_via
+from gridsafe.accounts.lockout import UNLOCK, LoginRefused
+from gridsafe.accounts.models import ApiToken, Role, Unit, User
+from gridsafe.accounts.otp import otp_required, totp_verify
+from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users
 from gridsafe.core import clock
-from gridsafe.core.errors import AuthenticationFailed
-from gridsafe.core.models import AuditEvent
+from gridsafe.core.audit import audit_record
+from gridsafe.core.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    NotPermitted,
+    OtpRequired,
+    PasswordExpired,
+    RateLimited,
+    ValidationFailed,
+)
+from gridsafe.core.http import client_ip
 
 
 def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_issue(*, username: str, password: str, ip: str | None) -> tuple[str, ApiToken]:
-    """登录 — issue a bearer token. Writes one ApiToken and one AuditEvent (success or failure)."""
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        AuditEvent.objects.create(action="auth.login", target=username[:200], outcome="failure", ip=ip)
+def password_expired(user: User) -> bool:
+    """定期更换 — the password is older than GRIDSAFE_PASSWORD_MAX_AGE_DAYS (0: never expires)."""
+    days = settings.GRIDSAFE_PASSWORD_MAX_AGE_DAYS
+    return bool(days) and user.password_changed_at + timedelta(days=days) <= clock.now()
+
+
+def token_issue(*, request, username: str, password: str, otp: str | None = None) -> tuple[str, ApiToken]:
+    """登录 — issue a bearer token. The backend audits the password check and applies the lockout; a second
+    factor is checked for enrolled privileged users; an expired password gets no token (403 password_expired)."""
+    try:
+        user = authenticate(request, username=username, password=password)
+    except LoginRefused as exc:
+        if exc.code == "rate_limited":
+            raise RateLimited(exc.messages[0]) from None
+        raise AccountLocked(exc.messages[0]) from None
+    if user is None:
         raise AuthenticationFailed("用户名或密码错误")
+    ip = client_ip(request)
+    if otp_required(user):
+        if not otp:
+            raise OtpRequired("请输入动态口令（otp）")
+        if not totp_verify(user=user, code=otp, ip=ip, via=request_via(request)):
+            raise AuthenticationFailed("动态口令错误或已使用")
+    if password_expired(user):
+        audit_record(actor=user, action="auth.token", target=username, outcome="failure", ip=ip,
+                     payload={"reason": "password_expired"})
+        raise PasswordExpired("密码已过期，请在网页端修改密码后再登录")
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         key_hash=token_hash(key), user=user, expires_at=clock.now() + timedelta(hours=settings.GRIDSAFE_API_TOKEN_HOURS)
-    )
-    AuditEvent.objects.create(
-        actor=user, actor_label=user.label, action="auth.login", target=username, ip=ip, payload={"method": "token"}
     )
     return key, token
 
@@ -41,3 +74,69 @@ def user_for_token(key: str) -> User | None:
         .first()
     )
     return token.user if token else None
+
+
+# ---------------------------------------------------------------- 系统管理员: accounts
+
+
+@transaction.atomic
+def user_create(
+    *, actor: User, username: str, display_name: str, unit: Unit | None, password: str, ip: str | None = None
+) -> User:
+    """开户 — a new ordinary account (网格员). Its role is then the 安全管理员's decision (user_role_change)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if not can_manage_users(actor):
+        raise NotPermitted("只有系统管理员可以新建账号")
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed("用户名已存在")
+    user = User(username=username, display_name=display_name, unit=unit, role=Role.GRID_WORKER)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages)) from None
+    user.set_password(password)
+    user.save()
+    audit_record(actor=actor, action="user.created", target=username, ip=ip, payload={"unit": unit.pk if unit else None})
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User, ip: str | None = None) -> User:
+    """销户 — deactivate (never delete: events keep the actor). Its tokens stop working at once."""
+    if not can_manage_users(actor):
+        raise NotPermitted("只有系统管理员可以停用账号")
+    if user.role in ADMIN_ROLES and not can_manage_security(actor):
+        raise NotPermitted("管理员账号由安全管理员停用")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    ApiToken.objects.filter(user=user).delete()
+    audit_record(actor=actor, action="user.deactivated", target=user.username, ip=ip)
+    user.refresh_from_db()
+    return user
+
+
+# ---------------------------------------------------------------- 安全管理员: roles, lockouts
+
+
+@transaction.atomic
+def user_role_change(*, actor: User, user: User, role: str, ip: str | None = None) -> User:
+    """授权 — change a user's role. Only the 安全管理员, never on their own account."""
+    if not can_manage_security(actor):
+        raise NotPermitted("只有安全管理员可以变更角色")
+    if role not in Role.values:
+        raise ValidationFailed("角色无效")
+    if user.pk == actor.pk:
+        raise NotPermitted("不能变更自己的角色")
+    old = user.role
+    User.objects.filter(pk=user.pk).update(role=role)
+    audit_record(actor=actor, action="user.role_changed", target=user.username, ip=ip, payload={"old": old, "new": role})
+    user.refresh_from_db()
+    return user
+
+
+def user_unlock(*, actor: User, username: str, ip: str | None = None) -> None:
+    """解锁 — lift a login lockout before it ends (the count starts again from this audit row)."""
+    if not can_manage_security(actor):
+        raise NotPermitted("只有安全管理员可以解锁账号")
+    audit_record(actor=actor, action=UNLOCK, target=username, ip=ip)

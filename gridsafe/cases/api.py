@@ -11,13 +11,14 @@ from ninja.files import UploadedFile
 
 from gridsafe.cases import schemas as s
 from gridsafe.cases.models import Attachment, Case
-from gridsafe.cases.permissions import allowed_actions, get_case_for_user
+from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import CaseFilters, case_list_visible, case_timeline
 from gridsafe.cases.services import ACTION_SERVICES, attachment_add, case_report
 from gridsafe.cases.transitions import State
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
 from gridsafe.core.problem import Problem
+from gridsafe.core.ratelimit import ratelimit
 
 router = Router(tags=["cases"])
 
@@ -127,6 +128,7 @@ def case_detail_out(case: Case, user) -> dict:
 
 
 @router.post("", response={200: s.CaseOut, 201: s.CaseOut, **ERRORS}, operation_id="case_report")
+@ratelimit("case_report", "GRIDSAFE_INTAKE_RATE")
 def create_case(request, body: s.CaseReportIn):
     """上报 — report a hazard. 201 when created; 200 with the same case for an identical resend; 409 when the
     client_id was used for different content; 422 for a point outside the county."""
@@ -238,7 +240,11 @@ def _attachment_for(request, case_id: int, attachment_id: int) -> Attachment:
 def attachment_file(request, case_id: int, attachment_id: int):
     """The original file, as uploaded (its SHA-256 is in the attachment record)."""
     att = _attachment_for(request, case_id, attachment_id)
-    return FileResponse(att.file.open("rb"), content_type=att.content_type)
+    # A download, never rendered in our origin; nosniff so a browser cannot guess a more dangerous type.
+    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=True,
+                            filename=att.original_name or att.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.get(
@@ -259,12 +265,14 @@ def _register_action(action: str, schema: type[s.ActionIn]) -> None:
     fields = [name for name in schema.model_fields if name not in ("version", "request_id")]
 
     def act(request, case_id: int, body: schema):  # type: ignore[valid-type]
-        case = get_case_for_user(request.user, case_id)
+        case = get_case_for_action(request.user, case_id, request_id=body.request_id)
         kwargs = {name: getattr(body, name) for name in fields}
         updated = service(
             case=case, actor=request.user, expected_version=body.version, request_id=body.request_id, **kwargs
         )
-        return case_detail_out(get_case_for_user(request.user, updated.pk), request.user)
+        # Answered from the service's case, not re-read through the 辖区: an action may take the case out of the
+        # actor's view (a department's 回退), and the actor still gets the outcome of what they just did.
+        return case_detail_out(updated, request.user)
 
     act.__name__ = f"case_action_{action}"
     act.__doc__ = service.__doc__

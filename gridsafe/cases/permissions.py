@@ -73,6 +73,23 @@ def get_case_for_user(user: User, case_id: int, *, for_update: bool = False) -> 
     return case
 
 
+def get_case_for_action(user: User, case_id: int, *, request_id) -> Case:
+    """The case an action endpoint acts on: one in the user's 辖区, or one this user already acted on with this very
+    request id. The second is a retry after the action itself took the case out of their view (a department's 回退
+    clears its dispatch); it must get the first answer again, not 404. Nothing else is revealed: the user did it."""
+    try:
+        return get_case_for_user(user, case_id)
+    except CaseNotFound:
+        repeat = (
+            Case.objects.filter(pk=case_id, events__request_id=request_id, events__actor_id=user.pk)
+            .select_related("category", "domain", "region", "holder_unit__region", "department")
+            .first()
+        )
+        if repeat is None:
+            raise
+        return repeat
+
+
 def level_unit_id(case: Case) -> int:
     """The station or centre that owns the case's review: the dispatcher while a department holds it."""
     if case.held_by_department and case.dispatcher_unit_id:

@@ -36,6 +36,7 @@ from gridsafe.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from gridsafe.dashboards.rollups import rollup_apply_event
 from gridsafe.notifications.tasks import case_notify
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
@@ -170,7 +171,9 @@ def _move(
     to_state = next_state(case.state, action) if action else case.state
     to_level = changes.get("level", case.level)
     changes["state"] = to_state
-    if to_state != case.state or to_level != case.level or restart_clock:
+    # A suspended case's deadline is stale (its clock stopped), so leaving 挂账 freezes no overdue fact; one that
+    # was already overdue when suspended had it frozen on the way in.
+    if (to_state != case.state or to_level != case.level or restart_clock) and case.state != State.SUSPENDED:
         changes["overdue_steps"] = _frozen_overdue(case, now)
     if (to_state != case.state or to_level != case.level or restart_clock) and not keep_clock:
         changes.update(
@@ -181,8 +184,14 @@ def _move(
                 start=now,
             )
         )
+    if to_state != State.HANDLING and case.extension_pending:
+        # An extension is asked for the 处置 deadline; once the case leaves 处置 (escalated, dispatched, returned,
+        # suspended, submitted, closed) there is nothing left to approve.
+        changes.setdefault("extension_pending", False)
+        changes.setdefault("extension_requested_due", None)
     if action in CLOSURE_OF:
-        changes.update(closure=CLOSURE_OF[Action(action)], closed_at=now, extension_pending=False)
+        # Closed is closed: no 督办 reply is owed any more.
+        changes.update(closure=CLOSURE_OF[Action(action)], closed_at=now, supervision_reply_due=None)
     changes["updated_at"] = now
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1, **changes)
     if updated != 1:
@@ -204,6 +213,7 @@ def _move(
         due_at=changes.get("due_at", case.due_at),
         created_at=now,
     )
+    rollup_apply_event(event=event, case_before=case, changes=changes)
     if attachment_ids:
         Attachment.objects.filter(pk__in=attachment_ids, case=case, event__isnull=True).update(event=event)
     transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
@@ -417,6 +427,7 @@ def _case_insert(
         due_at=case.due_at,
         created_at=now,
     )
+    rollup_apply_event(event=event, case_before=None, case_after=case)
     transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
     return case
 

@@ -24,16 +24,22 @@ CARDS = {2: (Decimal(2), "yellow"), 3: (Decimal(3), "red")}
 
 
 def _request_id(case: Case, stage: int) -> uuid.UUID:
-    return uuid.uuid5(SWEEP_NS, f"{case.pk}:{case.step}:{case.step_started_at}:{stage}")
+    # The deadline in force is part of the key: an approved extension or a resume after 挂账 gives the same step a
+    # new deadline, whose alerts are new events, not repeats of the old deadline's (which would collide on the
+    # unique (case, request_id) and be taken for a retry).
+    return uuid.uuid5(SWEEP_NS, f"{case.pk}:{case.step}:{case.step_started_at}:{case.due_at}:{stage}")
 
 
 def _at_multiple(case: Case, multiple: Decimal) -> datetime:
-    return current_calendar().add(case.step_started_at, case.limit_amount * multiple, case.limit_unit)
+    """When `multiple` times the limit has been used: measured on from the deadline in force, so time spent 挂账 and
+    an approved extension move the cards as they move the deadline."""
+    return current_calendar().add(case.due_at, case.limit_amount * (multiple - 1), case.limit_unit)
 
 
 @transaction.atomic(durable=True)
-def case_sweep_one(*, case: Case, now: datetime) -> Case:
-    """Advance one case by one alert stage. Writes one event (and a Supervision row at red and beyond)."""
+def case_sweep_one(*, case: Case, now: datetime) -> Case | None:
+    """Advance one case by one alert stage. Writes one event (and a Supervision row at red and beyond). None when
+    nothing is due yet: at the deadline to the instant the case is yellow, and red only once it has passed."""
     stage = case.alert_stage
     if stage == 0 and case.yellow_at and now >= case.yellow_at and now <= case.due_at:
         return _move(
@@ -63,7 +69,7 @@ def case_sweep_one(*, case: Case, now: datetime) -> Case:
                 "next_sweep_at": _at_multiple(case, CARDS[2][0]),
             },
         )
-    raise ValueError("nothing due")
+    return None
 
 
 def _supervise(case: Case, level: str, stage: int, next_at: datetime | None, now: datetime) -> Case:
@@ -93,7 +99,10 @@ def sweep_due_cases(*, now: datetime | None = None, limit: int | None = None) ->
                     break
                 stage = case.alert_stage
                 if stage <= 1:
-                    case = case_sweep_one(case=case, now=now)
+                    moved = case_sweep_one(case=case, now=now)
+                    if moved is None:
+                        break
+                    case = moved
                     counts["due_soon" if case.alert_stage == 1 else "overdue"] += 1
                     if case.alert_stage == 2:
                         case = _supervise(case, "normal", 2, case.next_sweep_at, now)

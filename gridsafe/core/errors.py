@@ -67,5 +67,35 @@ class AuthenticationFailed(DomainError):
     title = _("Authentication failed")
 
 
+class AccountLocked(DomainError):
+    """Too many failed logins for this account or from this address (等保: login-failure lockout)."""
+
+    status = 403
+    code = "account_locked"
+    title = _("Account locked")
+
+
+class PasswordExpired(DomainError):
+    status = 403
+    code = "password_expired"
+    title = _("Password expired")
+
+
+class OtpRequired(DomainError):
+    status = 401
+    code = "otp_required"
+    title = _("A one-time code is required")
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    title = _("Too many requests")
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60, **extra):
+        super().__init__(detail or "请求过于频繁，请稍后再试", retry_after=retry_after, **extra)
+        self.headers = {"Retry-After": str(max(1, retry_after))}
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an append-only row."""

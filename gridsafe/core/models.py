@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from gridsafe.core.errors import AppendOnlyError
 
@@ -21,9 +22,12 @@ class AppendOnlyModel(models.Model):
 
 
 class AuditEvent(AppendOnlyModel):
-    """Security-relevant actions outside the case timeline: logins, grants, exports, admin edits."""
+    """Security-relevant actions outside the case timeline: logins, grants, exports, admin edits, reveals of
+    personal data. Written only by `core.audit.audit_record`, which chains each row to the one before it."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Position in the hash chain; null only for rows written before the chain existed (migration 0002).
+    seq = models.BigIntegerField(null=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -33,7 +37,15 @@ class AuditEvent(AppendOnlyModel):
     outcome = models.CharField(max_length=20, default="success")
     ip = models.GenericIPAddressField(null=True, blank=True)
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    key_id = models.CharField(max_length=8, blank=True)  # which audit key signed `hash` (rotation)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "审计记录"
         verbose_name_plural = "审计记录"
+        indexes = [
+            # Login lockout counts recent failures per username and per address (accounts/lockout.py).
+            models.Index(fields=["action", "target", "created_at"], name="audit_action_target"),
+            models.Index(fields=["action", "ip", "created_at"], name="audit_action_ip"),
+        ]

@@ -34,9 +34,12 @@ def problem_response(
 def install_problem_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return problem_response(
+        response = problem_response(
             api, request, status=exc.status, code=exc.code, title=str(exc.title), detail=exc.detail, **exc.extra
         )
+        for name, value in getattr(exc, "headers", {}).items():
+            response[name] = value
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

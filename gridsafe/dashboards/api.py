@@ -1,3 +1,242 @@
-from ninja import Router
+"""GET /api/v1/stats/…: KPIs, rankings, trends, red lists, drill-down and the big-screen feed. Thin: parse, check
+the node is in the user's 辖区 (404 otherwise), call one selector."""
 
-router = Router(tags=["dashboards"])
+from datetime import date
+
+from ninja import Query, Router, Schema
+
+from gridsafe.core import clock
+from gridsafe.core.problem import Problem
+from gridsafe.dashboards import selectors as sel
+from gridsafe.dashboards.access import (
+    departments_visible_at,
+    visible_department,
+    visible_region,
+    visible_worker,
+    workers_in,
+)
+from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
+from gridsafe.dashboards.models import Scope
+from gridsafe.dashboards.periods import parse_period
+
+router = Router(tags=["stats"])
+ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
+
+
+class PeriodQuery(Schema):
+    period: str | None = None  # 2026-11 · 2026-Q3 · 2026 · 2026-01-05..2026-02-10 · all (default: this month)
+    start: date | None = None
+    end: date | None = None
+    domain: str | None = None  # a domain (module) code: only that module
+
+
+class NodeQuery(PeriodQuery):
+    node: str | None = None  # region code; default: the user's own node
+
+
+class ReportOut(Schema):
+    code: str
+    name: str
+    level: int | None = None
+    period: dict
+    counts: dict
+    gauges: dict
+    kpis: dict
+    flows: dict
+    score: float | None
+    grade: str
+    grade_label: str
+    terms: list[dict]
+    domains: list[dict]
+    children: list[dict] = []
+
+
+class RankingOut(Schema):
+    node: str
+    period: dict
+    rows: list[dict]
+
+
+def _period(q: PeriodQuery):
+    return parse_period(q.period, start=q.start, end=q.end)
+
+
+def _period_dict(period) -> dict:
+    return {"key": period.key, "label": period.label, "start": period.start, "end": period.end}
+
+
+@router.get("/kpis", response={200: ReportOut, **ERRORS}, operation_id="region_report")
+def region_kpis(request, q: Query[NodeQuery]):
+    """KPIs of a region node (county, township, village or grid) with its modules and the ranking below it."""
+    region = visible_region(request.user, q.node)
+    return sel.region_report(region, _period(q), domain_code=q.domain)
+
+
+@router.get("/departments", response={200: RankingOut, **ERRORS}, operation_id="departments_for_region")
+def department_ranking(request, q: Query[NodeQuery]):
+    """Ranking of the departments of a node (county departments at the county, 安监站/村建站 at a township)."""
+    region = visible_region(request.user, q.node)
+    period = _period(q)
+    units = list(departments_visible_at(region))
+    return {"node": region.code, "period": _period_dict(period), "rows": sel.department_rows(units, period, domain_code=q.domain)}
+
+
+@router.get("/departments/{unit_id}", response={200: ReportOut, **ERRORS}, operation_id="department_report")
+def department_kpis(request, unit_id: int, q: Query[PeriodQuery]):
+    unit = visible_department(request.user, unit_id)
+    return sel.department_report(unit, _period(q), domain_code=q.domain)
+
+
+@router.get("/workers", response={200: RankingOut, **ERRORS}, operation_id="workers_for_region")
+def worker_ranking(request, q: Query[NodeQuery]):
+    """网格员 composite scores for the grid workers of a node."""
+    region = visible_region(request.user, q.node)
+    period = _period(q)
+    return {"node": region.code, "period": _period_dict(period), "rows": sel.worker_rows(list(workers_in(region)[:500]), period)}
+
+
+@router.get("/workers/{user_id}", response={200: dict, **ERRORS}, operation_id="worker_report")
+def worker_kpis(request, user_id: int, q: Query[PeriodQuery]):
+    worker = visible_worker(request.user, user_id)
+    period = _period(q)
+    return {"period": _period_dict(period), **sel.worker_rows([worker], period)[0]}
+
+
+class TrendQuery(Schema):
+    node: str | None = None
+    unit: int | None = None
+    months: int = 12
+    days: int = 30
+
+
+@router.get("/trend", response={200: dict, **ERRORS}, operation_id="trend")
+def trend(request, q: Query[TrendQuery]):
+    """Monthly cohort series (reported, handled, resolved, 处置率) and daily flows, for a node or a department."""
+    if q.unit is not None:
+        unit = visible_department(request.user, q.unit)
+        scope, node = Scope.UNIT, unit.pk
+    else:
+        region = visible_region(request.user, q.node)
+        scope, node = Scope.REGION, int(region.code)
+    return sel.trend(scope, node, months=max(1, min(q.months, 36)), days=max(1, min(q.days, 92)))
+
+
+class WatchQuery(Schema):
+    node: str | None = None
+    unit: int | None = None
+    kind: str = "overdue"  # overdue | supervised
+    limit: int = 20
+
+
+@router.get("/watched", response={200: list[dict], **ERRORS}, operation_id="watched_cases")
+def watched(request, q: Query[WatchQuery]):
+    """Open cases overdue now, or under 督办 (red cards first): the red lists of a node or a department."""
+    if q.unit is not None:
+        unit = visible_department(request.user, q.unit)
+        cases = sel.watched_cases(department=unit.pk, kind=q.kind, limit=min(q.limit, 200))
+    else:
+        region = visible_region(request.user, q.node)
+        cases = sel.watched_cases(path=region.path, kind=q.kind, limit=min(q.limit, 200))
+    now = clock.now()
+    return [sel.case_row(c, now) for c in cases]
+
+
+class DrillQuery(Schema):
+    scope: str = "r"
+    node: int
+    metric: str
+    period: str | None = None
+    start: date | None = None
+    end: date | None = None
+    domain: str | None = None
+    page: int = 1
+
+
+@router.get("/drill", response={200: dict, **ERRORS}, operation_id="drill_cases")
+def drill(request, q: Query[DrillQuery]):
+    """The cases behind a figure: the same predicate as the rollup counter, on the cases the user may see."""
+    period = parse_period(q.period, start=q.start, end=q.end)
+    ids = drill_case_ids(request.user, scope=q.scope, node=q.node, period=period, metric=q.metric, domain=q.domain)
+    size = 50
+    page = max(1, q.page)
+    now = clock.now()
+    return {
+        "metric": q.metric,
+        "label": metric_label(q.metric),
+        "period": _period_dict(period),
+        "count": len(ids),
+        "page": page,
+        "cases": [sel.case_row(c, now) for c in cases_page(ids[(page - 1) * size : page * size])],
+    }
+
+
+class ScreenQuery(Schema):
+    node: str | None = None
+
+
+@router.get("/screen", response={200: dict, **ERRORS}, operation_id="screen_feed")
+def screen(request, q: Query[ScreenQuery]):
+    """The big screen's feed, polled every 30 s: counters, modules, trend, ranking, latest reports, live cases."""
+    from gridsafe.dashboards.screen import screen_feed
+
+    region = visible_region(request.user, q.node)
+    return screen_feed(request.user, region)
+
+
+@router.get("/screen/regions", response={200: dict, **ERRORS}, operation_id="screen_regions")
+def screen_regions(request, q: Query[ScreenQuery]):
+    """GeoJSON of the node's children (and the node) for the big-screen map. Fetched once per page load."""
+    from gridsafe.dashboards.screen import region_features
+
+    region = visible_region(request.user, q.node)
+    return region_features(region)
+
+
+class ComplianceQuery(Schema):
+    node: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@router.get("/inspections/compliance", response={200: dict, **ERRORS}, operation_id="inspection_compliance")
+def inspection_compliance(request, q: Query[ComplianceQuery]):
+    """Leaders' inspection and meeting cadence in the node's subtree: every missed period is listed."""
+    from gridsafe.dashboards.inspections import compliance, default_window
+
+    region = visible_region(request.user, q.node)
+    start, end = default_window(q.start, q.end)
+    return compliance(region, start, end)
+
+
+class MonthQuery(Schema):
+    node: str | None = None
+    month: str | None = None  # 2026-11; default this month
+
+
+@router.get("/reports/shortfall", response={200: dict, **ERRORS}, operation_id="report_shortfall")
+def report_shortfall(request, q: Query[MonthQuery]):
+    """信息材料: each responsible unit of the node's subtree, how many it sent this month, and who is short."""
+    from gridsafe.dashboards.inforeports import report_status
+
+    region = visible_region(request.user, q.node)
+    return report_status(region, parse_period(q.month or None))
+
+
+@router.get("/bulletins", response={200: list[dict], **ERRORS}, operation_id="bulletin_list")
+def bulletin_list(request):
+    """通报 and 督导 reports the user may read: those of the county (or township) the user's unit belongs to."""
+    from gridsafe.dashboards.bulletins import bulletins_visible_to
+
+    return [
+        {
+            "id": b.pk,
+            "kind": b.kind,
+            "title": b.title,
+            "period_start": b.period_start,
+            "period_end": b.period_end,
+            "generated_at": b.generated_at,
+            "docx_url": f"/bulletins/{b.pk}/docx/",
+            "xlsx_url": f"/bulletins/{b.pk}/xlsx/",
+        }
+        for b in bulletins_visible_to(request.user)[:100]
+    ]

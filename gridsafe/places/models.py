@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,10 +22,35 @@ class RiskLevel(models.TextChoices):
     BLUE = "blue", _("Blue · low (蓝)")
 
 
+class RentalClass(models.TextChoices):
+    """出租房 management class (domain.md §8): 严管类 weekly, 关注类 monthly."""
+
+    NONE = "", _("Not classified")
+    STRICT = "strict", _("Strict (严管类)")
+    WATCH = "watch", _("Watch (关注类)")
+
+
+class PlaceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_subtree(self, path: str):
+        return self.filter(models.Q(region_path=path) | models.Q(region_path__startswith=path + "."))
+
+    def due_by(self, moment):
+        """Due by `moment`, or never inspected: the worker's to-do list."""
+        return self.filter(
+            models.Q(next_due_at__lte=moment)
+            | models.Q(next_due_at__isnull=True)
+            | models.Q(last_inspected_at__isnull=True)
+        )
+
+
 class Place(models.Model):
     """A supervised place (监管对象). Contacts are personal data: masked wherever shown."""
 
     client_id = models.UUIDField(null=True, blank=True, unique=True)
+    client_fingerprint = models.CharField(max_length=64, blank=True)  # SHA-256 of the create payload
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=24, choices=PlaceKind.choices)
     domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="places")
@@ -34,14 +61,21 @@ class Place(models.Model):
     lat = models.FloatField()
     contact_name = models.CharField(_("responsible person"), max_length=40, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    licence_no = models.CharField(_("licence number"), max_length=60, blank=True)
     risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.YELLOW)
+    rental_class = models.CharField(_("rental class"), max_length=8, choices=RentalClass.choices, blank=True)
     inspection_interval_days = models.PositiveSmallIntegerField(default=30)
     last_inspected_at = models.DateTimeField(null=True, blank=True)
     next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_active = models.BooleanField(default=True)
+
+    objects = PlaceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("supervised place")
@@ -50,3 +84,28 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_overdue(self, now) -> bool:
+        return self.next_due_at is not None and self.next_due_at < now
+
+
+class PlaceRevision(models.Model):
+    """One accepted edit of a place: who, when, from which version, old → new per field. Written only by
+    `place_update`; `request_id` makes an offline resend of the same edit land once."""
+
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="revisions")
+    request_id = models.UUIDField(unique=True)
+    fingerprint = models.CharField(max_length=64)
+    base_version = models.PositiveIntegerField()
+    version = models.PositiveIntegerField()  # the place's version after this edit
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100)
+    changes = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # {field: [old, new]}
+    merged = models.BooleanField(default=False)  # based on an older version, merged with no overlapping field
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["place", "version"]
+        constraints = [models.UniqueConstraint(fields=["place", "version"], name="placerevision_version_once")]

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gridsafe.web import views
 
 app_name = "web"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/export.xlsx", views.case_export_xlsx, name="case_export_xlsx"),
+    path("cases/export.csv", views.case_export_csv, name="case_export_csv"),
+    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/actions/<slug:action>/", views.case_action, name="case_action"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/poll/", views.notification_poll, name="notification_poll"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
+    path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
+]

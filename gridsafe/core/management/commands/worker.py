@@ -24,6 +24,12 @@ class Command(BaseCommand):
         tasks = None
         if settings.TASKS_BACKEND == "db" and not once:
             tasks = subprocess.Popen([sys.executable, "-m", "gridsafe.cli", "db_worker"])
+        elif settings.TASKS_BACKEND == "rq" and not once:
+            # django-tasks-rq's documented worker: django-rq's rqworker with its Job class, on the queues in TASKS.
+            queues = settings.TASKS["default"].get("QUEUES", ["default"])
+            tasks = subprocess.Popen(
+                [sys.executable, "-m", "gridsafe.cli", "rqworker", "--job-class", "django_tasks_rq.Job", *queues]
+            )
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
         try:
@@ -43,3 +49,7 @@ class Command(BaseCommand):
         finally:
             if tasks is not None:
                 tasks.terminate()
+                try:
+                    tasks.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    tasks.kill()

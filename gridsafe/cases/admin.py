@@ -1,0 +1,91 @@
+"""Cases, their timeline and attachments in the admin: read-only. A case changes only through the case services
+(the transition table, clocks, notifications, audit); its events are append-only (the model and DB triggers refuse
+change). The admin has no add, change or delete permission on any of them, for anyone."""
+
+from django.contrib import admin
+
+from gridsafe.accounts.admin import ReadOnlyAdmin, ReadOnlyInline
+from gridsafe.cases.models import Attachment, Case, CaseEvent, Supervision
+from gridsafe.web.labels import state_text
+
+ATTACHMENT_FIELDS = (
+    "case",
+    "role",
+    "stored_file",
+    "original_name",
+    "content_type",
+    "size",
+    "sha256",
+    "width",
+    "height",
+    "captured_at",
+    "capture_lon",
+    "capture_lat",
+    "uploaded_by",
+    "created_at",
+)
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ("created_at", "kind", "actor_label", "from_state", "to_state", "comment")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ("created_at", "role", "original_name", "content_type", "size")
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("id", "category", "state_label", "level", "region", "holder_unit", "due_at", "created_at")
+    list_filter = ("state", "level", "domain", "grade", "source", "closure")
+    search_fields = ("=id", "description", "address", "region__name", "region__code")
+    list_select_related = ("category", "region", "holder_unit")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    inlines = (CaseEventInline, AttachmentInline)
+    exclude = ("client_fingerprint", "checklist_answers")
+
+    @admin.display(description="状态", ordering="state")
+    def state_label(self, obj):
+        return state_text(obj.state, obj.closure)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("id", "case", "kind", "actor_label", "from_state", "to_state", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("=case__id", "actor_label", "comment")
+    list_select_related = ("case",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Files are not linked: media is never served as public files, only through the API's jurisdiction check."""
+
+    list_display = ("id", "case", "role", "original_name", "content_type", "size", "created_at")
+    list_filter = ("role", "content_type")
+    search_fields = ("=case__id", "sha256", "original_name")
+    list_select_related = ("case",)
+    ordering = ("-created_at", "-id")
+    fields = ATTACHMENT_FIELDS
+    readonly_fields = ATTACHMENT_FIELDS
+
+    @admin.display(description="存储文件")
+    def stored_file(self, obj):
+        return obj.file.name
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("id", "case", "level", "automatic", "target_unit", "issued_at", "reply_due", "replied_at")
+    list_filter = ("level", "automatic")
+    search_fields = ("=case__id",)
+    list_select_related = ("case", "target_unit")
+    ordering = ("-issued_at", "-id")

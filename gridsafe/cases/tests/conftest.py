@@ -1,0 +1,33 @@
+import pytest
+
+from gridsafe.cases.tests.helpers import Flow
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded test photos go to a per-test directory, not the developer's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def flow(people):
+    return Flow(people)
+
+
+@pytest.fixture
+def as_user(api_as):
+    """api_as with one token per user per test: `as_user("nanxi").get(...)`."""
+    from datetime import UTC, datetime
+
+    from gridsafe.accounts.models import ApiToken
+
+    made = {}
+
+    def get(username):
+        if username not in made:
+            made[username] = api_as(username)
+            # Tests move the clock (core.clock.frozen) to chosen instants; the token must outlive all of them.
+            ApiToken.objects.filter(user=made[username].user).update(expires_at=datetime(2100, 1, 1, tzinfo=UTC))
+        return made[username]
+
+    return get

@@ -1,0 +1,69 @@
+"""`gridsafe audit verify|head|anchor|purge` — the audit log's integrity and retention (core/audit.py)."""
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from gridsafe.core.audit import audit_head, audit_purge, audit_verify
+
+
+def _read_anchors(path: str) -> list[tuple[int, str]]:
+    anchors = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].isdigit():
+            anchors.append((int(parts[0]), parts[1]))
+    return anchors
+
+
+class Command(BaseCommand):
+    help = "Audit log: verify the hash chain, print or anchor its head, purge rows past the retention."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        verify = sub.add_parser("verify", help="exit 1 if any row was changed, deleted or inserted out of chain")
+        verify.add_argument("--anchors", help="file of 'seq hash' lines written by `audit anchor`")
+        sub.add_parser("head", help="print the newest row's seq and hash")
+        anchor = sub.add_parser("anchor", help="append the head to a file kept off this database (daily timer)")
+        anchor.add_argument("file")
+        purge = sub.add_parser("purge", help="delete rows older than --older-than-days (≥ the retention)")
+        purge.add_argument("--older-than-days", type=int, default=None)
+        purge.add_argument("--yes", action="store_true", help="really delete")
+
+    def handle(self, *args, action, **options):
+        if action == "verify":
+            anchors = _read_anchors(options["anchors"]) if options.get("anchors") else []
+            report = audit_verify(anchors=anchors)
+            for problem in report.problems:
+                self.stderr.write(f"TAMPERED: {problem}")
+            head = f"seq={report.head[0]} hash={report.head[1]}" if report.head else "empty"
+            self.stdout.write(
+                f"audit log: {report.checked} chained rows checked, {report.legacy} older unchained rows, head {head}"
+            )
+            if not report.ok:
+                self.stderr.write(f"audit verify FAILED: {len(report.problems)} problem(s)")
+                sys.exit(1)
+            self.stdout.write("audit verify OK")
+        elif action == "head":
+            head = audit_head()
+            self.stdout.write(f"{head[0]} {head[1]}" if head else "empty")
+        elif action == "anchor":
+            head = audit_head()
+            if head is None:
+                return
+            from gridsafe.core import clock
+
+            with open(options["file"], "a", encoding="utf-8") as out:
+                out.write(f"{head[0]} {head[1]} {clock.now().isoformat()}\n")
+            self.stdout.write(f"anchored seq={head[0]}")
+        elif action == "purge":
+            days = options["older_than_days"] or settings.GRIDSAFE_AUDIT_RETENTION_DAYS
+            if not options["yes"]:
+                raise CommandError("purge deletes audit rows for good: add --yes (after a backup)")
+            try:
+                deleted = audit_purge(older_than_days=days)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"purged {deleted} audit rows older than {days} days")

@@ -1,0 +1,461 @@
+"""Reads with a shape: KPI reports per region node, department and grid worker, rankings of the units below,
+trends, red lists and the drill-down behind every figure. Dashboards read only rollups (StatCell, StatGauge,
+WatchedCase); only the drill-down and the latest-reports list read the case table, one page at a time.
+
+Query cost of a region report: the children (1), their grid counts (1), domains (1), weights (1), the cells of the
+node and its children for the period (1) and their gauges (1), whatever the number of cases."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Q, Sum
+
+from gridsafe.accounts.models import Unit, User
+from gridsafe.catalog.models import Domain
+from gridsafe.dashboards import config
+from gridsafe.dashboards.access import departments_visible_at, workers_in
+from gridsafe.dashboards.kpis import GRADE_LABELS, KPIS, MAIN_KPIS, composite, kpi_values, valid
+from gridsafe.dashboards.models import CELL_COUNTERS, GAUGES, Grain, Scope, StatCell, StatGauge, WatchedCase
+from gridsafe.dashboards.periods import Period, month_period, next_month, today
+from gridsafe.regions.models import Region, RegionLevel
+
+LEVEL_NAMES = {1: "县", 2: "乡镇(街道)", 3: "村(居)", 4: "网格"}
+CHILD_NAMES = {1: "乡镇(街道)", 2: "村(居)", 3: "网格", 4: ""}
+
+
+@dataclass(frozen=True)
+class DomainInfo:
+    id: int
+    code: str
+    name: str
+
+
+def domains() -> list[DomainInfo]:
+    return [DomainInfo(d.pk, d.code, d.name) for d in Domain.objects.filter(is_active=True).order_by("sort", "code")]
+
+
+def _period_q(period: Period) -> Q:
+    if period.start is None or period.end is None:
+        return Q(grain=Grain.MONTH)
+    months, days = period.slices()
+    q = Q(pk__in=[])
+    if months:
+        q |= Q(grain=Grain.MONTH, period__in=months)
+    for first, last in days:
+        q |= Q(grain=Grain.DAY, period__gte=first, period__lte=last)
+    return q
+
+
+def cell_sums(scope: str, nodes: list[int], period: Period, *, domain: int | None = None) -> dict[int, dict]:
+    """{node: {domain id: Counter of CELL_COUNTERS}} for the period. One query."""
+    qs = StatCell.objects.filter(scope=scope, node__in=nodes).filter(_period_q(period))
+    if domain is not None:
+        qs = qs.filter(domain=domain)
+    out: dict[int, dict] = defaultdict(dict)
+    for row in qs.values("node", "domain").annotate(**{f"s_{c}": Sum(c) for c in CELL_COUNTERS}):
+        out[row["node"]][row["domain"]] = Counter({c: row[f"s_{c}"] or 0 for c in CELL_COUNTERS})
+    return out
+
+
+def gauge_sums(scope: str, nodes: list[int], *, domain: int | None = None) -> dict[int, dict]:
+    qs = StatGauge.objects.filter(scope=scope, node__in=nodes)
+    if domain is not None:
+        qs = qs.filter(domain=domain)
+    out: dict[int, dict] = defaultdict(dict)
+    for row in qs.values("node", "domain", *GAUGES):
+        out[row["node"]][row["domain"]] = Counter({g: row[g] for g in GAUGES})
+    return out
+
+
+def _total(by_domain: dict) -> Counter:
+    total: Counter = Counter()
+    for counts in by_domain.values():
+        total.update(counts)
+    return total
+
+
+# ---------------------------------------------------------------- drill-down links
+
+
+def drill_url(*, scope: str, node: int, period: Period, metric: str, domain: str | None = None) -> str:
+    params = {"scope": scope, "node": node, "period": period.key, "metric": metric}
+    if domain:
+        params["domain"] = domain
+    return "/dashboards/drill/?" + urlencode(params)
+
+
+def _kpi_block(counts, *, scope, node, period, domain_code, exclude_suspended) -> dict:
+    values = kpi_values(counts, exclude_suspended=exclude_suspended)
+    for code, value in values.items():
+        kpi = KPIS.get(code)
+        if kpi is not None and kpi.num_metric:
+            value["label"] = kpi.label
+            value["num_url"] = drill_url(scope=scope, node=node, period=period, metric=kpi.num_metric, domain=domain_code)
+            value["den_url"] = drill_url(scope=scope, node=node, period=period, metric=kpi.den_metric, domain=domain_code)
+        elif kpi is not None:
+            value["label"] = kpi.label
+    values["avg_handle_hours"]["label"] = "平均处置时长(小时)"
+    return values
+
+
+COUNT_LABELS = {
+    "reported": "上报数",
+    "valid": "应处置数",
+    "handled": "处置数",
+    "handled_on_time": "按期处置数",
+    "overdue_unhandled": "超期未处置数",
+    "resolved": "结案数(已整改销号)",
+    "closed_on_time": "按期结案数",
+    "overdue_unclosed": "超期未结案数",
+    "invalid": "作废",
+    "duplicate": "并单",
+    "transferred": "移交",
+    "suspended": "挂账",
+    "reworks": "返工次数",
+    "major": "重大隐患",
+    "major_resolved": "重大隐患销号",
+    "src_grid_worker": "网格员上报",
+    "src_patrol": "巡查发现",
+    "src_hotline": "12345热线",
+    "src_video": "视频发现",
+    "src_department": "部门检查",
+    "src_leader": "领导交办",
+}
+GAUGE_LABELS = {
+    "open_pending_review": "待研判",
+    "open_dispatched": "待签收",
+    "open_handling": "处置中",
+    "open_suspended": "挂账",
+    "open_pending_verification": "待核查",
+    "overdue": "超期",
+    "supervised": "督办中",
+    "red_cards": "红牌",
+    "major_open": "重大隐患在办",
+}
+
+
+def _figures(counts: Counter, gauges: Counter, *, scope, node, period, domain_code, exclude_suspended) -> dict:
+    count_values = {k: counts.get(k, 0) for k in COUNT_LABELS if k != "valid"}
+    count_values["valid"] = valid(counts, exclude_suspended)
+    return {
+        "counts": {
+            k: {
+                "label": label,
+                "value": count_values[k],
+                "url": drill_url(scope=scope, node=node, period=period, metric=k, domain=domain_code),
+            }
+            for k, label in COUNT_LABELS.items()
+        },
+        "flows": {c: counts.get(c, 0) for c in CELL_COUNTERS if c.startswith("f_")},
+        "gauges": {
+            g: {
+                "label": GAUGE_LABELS[g],
+                "value": gauges.get(g, 0),
+                "url": drill_url(scope=scope, node=node, period=period, metric=f"now:{g}", domain=domain_code),
+            }
+            for g in GAUGES
+        },
+        "kpis": _kpi_block(
+            counts, scope=scope, node=node, period=period, domain_code=domain_code, exclude_suspended=exclude_suspended
+        ),
+    }
+
+
+def _grid_counts(region: Region) -> dict[str, int]:
+    """Grids under each path prefix of the node's subtree (for 立案数 per grid per month). One query."""
+    counts: Counter = Counter()
+    grids = Region.objects.filter(level=RegionLevel.GRID, is_active=True)
+    if region.level != RegionLevel.GRID:
+        grids = grids.filter(path__startswith=region.path + ".")
+    for path in grids.values_list("path", flat=True):
+        parts = path.split(".")
+        for i in range(1, len(parts) + 1):
+            counts[".".join(parts[:i])] += 1
+    if region.level == RegionLevel.GRID:
+        counts[region.path] = 1
+    return counts
+
+
+def _scored(figures: dict, counts: Counter, weights, *, grids: int, months: int, exclude_suspended: bool) -> dict:
+    values = {k: v for k, v in figures["kpis"].items()}
+    result = composite(counts, weights, grids=grids, months=months, exclude_suspended=exclude_suspended, values=values)
+    result["grade_label"] = GRADE_LABELS.get(result["grade"], "")
+    return result
+
+
+def _domain_filter(domain_code: str | None, all_domains: list[DomainInfo]) -> DomainInfo | None:
+    if not domain_code:
+        return None
+    for d in all_domains:
+        if d.code == domain_code:
+            return d
+    from gridsafe.core.errors import ValidationFailed
+
+    raise ValidationFailed(f"领域不存在：{domain_code}")
+
+
+def region_report(region: Region, period: Period, *, domain_code: str | None = None, children: bool = True) -> dict:
+    """KPIs of a node for a period: totals, each domain (module), and the ranking of the nodes below it."""
+    all_domains = domains()
+    dom = _domain_filter(domain_code, all_domains)
+    kids = list(Region.objects.filter(parent=region, is_active=True).order_by("code")) if children else []
+    key = int(region.code)
+    keys = [key] + [int(k.code) for k in kids]
+    sums = cell_sums(Scope.REGION, keys, period, domain=dom.id if dom else None)
+    gauges = gauge_sums(Scope.REGION, keys, domain=dom.id if dom else None)
+    weights = config.weights_for("region")
+    grid_counts = _grid_counts(region)
+    excl = config.exclude_suspended()
+    months = period.months
+
+    def entry(node: Region) -> dict:
+        node_key = int(node.code)
+        counts, gauge = _total(sums.get(node_key, {})), _total(gauges.get(node_key, {}))
+        figures = _figures(
+            counts, gauge, scope=Scope.REGION, node=node_key, period=period, domain_code=domain_code,
+            exclude_suspended=excl,
+        )  # fmt: skip
+        score = _scored(figures, counts, weights, grids=grid_counts.get(node.path, 1), months=months, exclude_suspended=excl)
+        return {
+            "code": node.code,
+            "name": node.name,
+            "level": node.level,
+            "path": node.path,
+            "grids": grid_counts.get(node.path, 0),
+            **figures,
+            **score,
+        }
+
+    report = entry(region)
+    report["period"] = {"key": period.key, "label": period.label, "start": period.start, "end": period.end}
+    report["domain"] = domain_code or ""
+    report["level_name"] = LEVEL_NAMES.get(region.level, "")
+    report["child_name"] = CHILD_NAMES.get(region.level, "")
+    by_domain = sums.get(key, {})
+    gauge_by_domain = gauges.get(key, {})
+    report["domains"] = [
+        {
+            "code": d.code,
+            "name": d.name,
+            **_figures(
+                by_domain.get(d.id, Counter()), gauge_by_domain.get(d.id, Counter()), scope=Scope.REGION, node=key,
+                period=period, domain_code=d.code, exclude_suspended=excl,
+            ),
+        }  # fmt: skip
+        for d in all_domains
+        if dom is None or d.id == dom.id
+    ]
+    report["children"] = rank([entry(k) for k in kids])
+    return report
+
+
+def rank(rows: list[dict]) -> list[dict]:
+    """Best composite score first; units with no score last, by name. Ties share a rank."""
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r.get("code", "")))
+    previous, position = None, 0
+    for i, row in enumerate(rows, start=1):
+        if row["score"] != previous:
+            position, previous = i, row["score"]
+        row["rank"] = position if row["score"] is not None else None
+    return rows
+
+
+def department_rows(units: list[Unit], period: Period, *, domain_code: str | None = None) -> list[dict]:
+    all_domains = domains()
+    dom = _domain_filter(domain_code, all_domains)
+    keys = [u.pk for u in units]
+    sums = cell_sums(Scope.UNIT, keys, period, domain=dom.id if dom else None)
+    gauges = gauge_sums(Scope.UNIT, keys, domain=dom.id if dom else None)
+    weights = config.weights_for("department")
+    excl = config.exclude_suspended()
+    rows = []
+    for unit in units:
+        counts, gauge = _total(sums.get(unit.pk, {})), _total(gauges.get(unit.pk, {}))
+        figures = _figures(
+            counts, gauge, scope=Scope.UNIT, node=unit.pk, period=period, domain_code=domain_code,
+            exclude_suspended=excl,
+        )  # fmt: skip
+        rows.append(
+            {
+                "id": unit.pk,
+                "code": unit.code,
+                "name": unit.name,
+                **figures,
+                **_scored(figures, counts, weights, grids=1, months=period.months, exclude_suspended=excl),
+            }
+        )
+    return rank(rows)
+
+
+def department_report(unit: Unit, period: Period, *, domain_code: str | None = None) -> dict:
+    row = department_rows([unit], period, domain_code=domain_code)[0]
+    all_domains = domains()
+    sums = cell_sums(Scope.UNIT, [unit.pk], period).get(unit.pk, {})
+    gauges = gauge_sums(Scope.UNIT, [unit.pk]).get(unit.pk, {})
+    excl = config.exclude_suspended()
+    row["period"] = {"key": period.key, "label": period.label, "start": period.start, "end": period.end}
+    row["domains"] = [
+        {
+            "code": d.code,
+            "name": d.name,
+            **_figures(
+                sums.get(d.id, Counter()), gauges.get(d.id, Counter()), scope=Scope.UNIT, node=unit.pk, period=period,
+                domain_code=d.code, exclude_suspended=excl,
+            ),
+        }  # fmt: skip
+        for d in all_domains
+        if d.id in sums or d.id in gauges
+    ]
+    return row
+
+
+def departments_for_region(region: Region, period: Period, *, domain_code: str | None = None) -> list[dict]:
+    return department_rows(list(departments_visible_at(region)), period, domain_code=domain_code)
+
+
+def worker_rows(workers: list[User], period: Period) -> list[dict]:
+    """网格员 composite: 有效上报率 from their own reports; 漏报率, 按时核实率 and 按时核查率 from their grids."""
+    keys = [w.pk for w in workers]
+    own = cell_sums(Scope.WORKER, keys, period)
+    grid_codes: dict[int, list[int]] = defaultdict(list)
+    through = User.grids.through
+    for user_id, code in through.objects.filter(user_id__in=keys).values_list("user_id", "region__code"):
+        grid_codes[user_id].append(int(code))
+    all_grids = sorted({c for codes in grid_codes.values() for c in codes})
+    grids = cell_sums(Scope.REGION, all_grids, period)
+    weights = config.weights_for("grid_worker")
+    excl = config.exclude_suspended()
+    rows = []
+    for worker in workers:
+        mine = _total(own.get(worker.pk, {}))
+        area: Counter = Counter()
+        for code in grid_codes.get(worker.pk, []):
+            area.update(_total(grids.get(code, {})))
+        values = kpi_values(mine, exclude_suspended=excl)
+        area_values = kpi_values(area, exclude_suspended=excl)
+        for code in ("missed_report_rate", "confirm_on_time", "check_on_time"):
+            values[code] = area_values[code]
+        for code, value in values.items():
+            if code in KPIS:
+                value["label"] = KPIS[code].label
+        score = composite(mine, weights, values=values, exclude_suspended=excl)
+        rows.append(
+            {
+                "id": worker.pk,
+                "code": worker.username,
+                "name": worker.display_name or worker.username,
+                "reported": mine.get("reported", 0),
+                "kpis": values,
+                "reported_url": drill_url(scope=Scope.WORKER, node=worker.pk, period=period, metric="reported"),
+                **score,
+                "grade_label": GRADE_LABELS.get(score["grade"], ""),
+            }
+        )
+    return rank(rows)
+
+
+def workers_for_region(region: Region, period: Period, limit: int = 200) -> list[dict]:
+    return worker_rows(list(workers_in(region)[:limit]), period)
+
+
+# ---------------------------------------------------------------- trends
+
+
+def _months_back(end: date, count: int) -> list[date]:
+    first = end.replace(day=1)
+    months = [first]
+    for _ in range(count - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(first)
+    return months[::-1]
+
+
+def trend(scope: str, node: int, *, end: date | None = None, months: int = 12, days: int = 30) -> dict:
+    """Monthly cohort (reported, handled, resolved, 处置率) and daily flows (reported, handled, resolved). Two
+    queries, one per grain."""
+    end = end or today()
+    month_list = _months_back(end, months)
+    monthly: dict[date, Counter] = defaultdict(Counter)
+    for row in (
+        StatCell.objects.filter(scope=scope, node=node, grain=Grain.MONTH, period__in=month_list)
+        .values("period")
+        .annotate(**{f"s_{c}": Sum(c) for c in CELL_COUNTERS})
+    ):
+        monthly[row["period"]] = Counter({c: row[f"s_{c}"] or 0 for c in CELL_COUNTERS})
+    start = end - timedelta(days=days - 1)
+    daily: dict[date, Counter] = defaultdict(Counter)
+    for row in (
+        StatCell.objects.filter(scope=scope, node=node, grain=Grain.DAY, period__gte=start, period__lte=end)
+        .values("period")
+        .annotate(reported=Sum("reported"), f_handled=Sum("f_handled"), f_resolved=Sum("f_resolved"))
+    ):
+        daily[row["period"]] = Counter(row)
+    day_list = [start + timedelta(days=i) for i in range(days)]
+    return {
+        "months": [f"{m:%Y-%m}" for m in month_list],
+        "reported": [monthly[m]["reported"] for m in month_list],
+        "handled": [monthly[m]["handled"] for m in month_list],
+        "resolved": [monthly[m]["resolved"] for m in month_list],
+        "handling_rate": [kpi_values(monthly[m])["handling_rate"]["value"] for m in month_list],
+        "closure_rate": [kpi_values(monthly[m])["closure_rate"]["value"] for m in month_list],
+        "days": [f"{d:%m-%d}" for d in day_list],
+        "day_reported": [daily[d]["reported"] for d in day_list],
+        "day_handled": [daily[d]["f_handled"] for d in day_list],
+        "day_resolved": [daily[d]["f_resolved"] for d in day_list],
+    }
+
+
+# ---------------------------------------------------------------- red lists
+
+
+def watched_cases(*, path: str | None = None, department: int | None = None, kind: str = "overdue", limit: int = 20):
+    """Open cases that are overdue now (`overdue`) or under 督办 (`supervised`, red cards first)."""
+    qs = WatchedCase.objects.select_related("case__category", "case__region", "case__holder_unit")
+    if path is not None:
+        qs = qs.filter(Q(region_path=path) | Q(region_path__startswith=path + "."))
+    if department is not None:
+        qs = qs.filter(department=department)
+    if kind == "overdue":
+        qs = qs.filter(overdue=True).order_by("due_at", "case_id")
+    else:
+        qs = qs.exclude(supervision="")
+        rank = {"red": 0, "yellow": 1, "normal": 2}
+        rows = sorted(qs[: limit * 10], key=lambda w: (rank.get(w.supervision, 3), w.due_at is None, w.due_at))
+        return [w.case for w in rows[:limit]]
+    return [w.case for w in qs[:limit]]
+
+
+def case_row(case, now) -> dict:
+    return {
+        "id": case.pk,
+        "url": f"/cases/{case.pk}/",
+        "category": case.category.name,
+        "region": case.region.name,
+        "holder": case.holder_unit.name,
+        "state": case.state,
+        "state_label": case.get_state_display(),
+        "closure": case.closure,
+        "supervision": case.supervision,
+        "light": case.light_at(now),
+        "due_at": case.due_at,
+        "created_at": case.created_at,
+        "description": case.description[:80],
+        "lon": case.lon,
+        "lat": case.lat,
+    }
+
+
+def latest_period_choices(count: int = 12) -> list[Period]:
+    months = []
+    first = today().replace(day=1)
+    for _ in range(count):
+        months.append(month_period(first))
+        first = (first - timedelta(days=1)).replace(day=1)
+    return months
+
+
+__all__ = ["MAIN_KPIS", "next_month"]

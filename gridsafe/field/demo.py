@@ -1,0 +1,336 @@
+"""Demo data of the field app: checklists per domain (domain.md §8), supervised places in every grid of 榜头镇 and
+a few elsewhere, and some patrols of 王芳 (nanxi_worker). Deterministic and idempotent: a second run adds nothing.
+
+Call `seed_field_demo()` after `build_world()` and outside any transaction: patrols and visits go through the
+field services, which are durable transactions of their own."""
+
+import random
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from shapely.geometry import Point, shape
+
+from gridsafe.accounts.models import User
+from gridsafe.catalog.models import Category, Domain
+from gridsafe.core import clock
+from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol
+from gridsafe.places.models import Place, PlaceKind, RentalClass, RiskLevel
+from gridsafe.places.schedule import schedule_for
+from gridsafe.regions.models import Region, RegionLevel
+
+NS = uuid.UUID("2b7e4d7c-8f0a-4c55-9d1e-6a3f0b9c1e42")
+BANGTOU_PATH = "350322.101"
+CHECKLIST_SOURCE = "县安监局《隐患排查表》(2017) 示例，按 domain.md §8 整理；条款以县里确认的版本为准"
+
+G, M = "general", "possibly_major"
+# (domain, place kind, title, [(code, question, category, severity, legal basis, photo on fail, N/A allowed, weight)])
+# fmt: off
+CHECKLISTS = [
+    (
+        "fire",
+        PlaceKind.CROWDED_PLACE,
+        "人员密集场所/三合一场所消防检查表",
+        [
+            ("F01", "疏散通道、安全出口畅通，未堵塞、锁闭或占用", "fire-escape-blocked", G, "《消防法》第二十八条", True, False, 3),
+            ("F02", "生产、储存、经营场所未与住宿设在同一建筑内（无“三合一”住人）", "fire-three-in-one", M, "GB 35181-2025《重大火灾隐患判定规则》", True, False, 3),
+            ("F03", "电动自行车未在室内、楼道或安全出口处停放、充电", "fire-ebike-indoor", G, "《高层民用建筑消防安全管理规定》第三十七条", True, False, 2),
+            ("F04", "灭火器配置齐全、压力正常且在有效期内", "fire-extinguisher", G, "《消防法》第十六条", True, False, 1),
+            ("F05", "防盗窗（网）设有可从内部开启的逃生口", "fire-window-bars", G, "《消防法》第二十八条", True, True, 1),
+        ],
+    ),
+    (
+        "fire",
+        "",
+        "通用消防安全检查表",
+        [
+            ("F01", "疏散通道、安全出口畅通，未堵塞、锁闭或占用", "fire-escape-blocked", G, "《消防法》第二十八条", True, False, 3),
+            ("F03", "电动自行车未在室内、楼道或安全出口处停放、充电", "fire-ebike-indoor", G, "《高层民用建筑消防安全管理规定》第三十七条", True, False, 2),
+            ("F04", "灭火器配置齐全、压力正常且在有效期内", "fire-extinguisher", G, "《消防法》第十六条", True, True, 1),
+        ],
+    ),
+    (
+        "rental",
+        PlaceKind.RENTAL_HOUSING,
+        "出租房安全检查表",
+        [
+            ("R01", "电动自行车未在室内、楼道或安全出口处停放、充电", "fire-ebike-indoor", G, "《高层民用建筑消防安全管理规定》第三十七条", True, False, 3),
+            ("R02", "电气线路无私拉乱接、无超负荷用电", "rental-wiring", G, "GB 50016《建筑设计防火规范》", True, False, 2),
+            ("R03", "居住人数未超过核定人数（无群租）", "rental-overcrowded", G, "", False, False, 1),
+            ("R04", "疏散通道、楼梯间畅通，未堆放杂物", "fire-escape-blocked", G, "《消防法》第二十八条", True, False, 2),
+            ("R05", "防盗窗（网）设有可从内部开启的逃生口", "fire-window-bars", G, "《消防法》第二十八条", True, True, 1),
+            ("R06", "液化气钢瓶未存放、使用于地下室或半地下室", "lpg-basement", M, "住建部《城镇燃气经营安全重大隐患判定标准》(2023)", True, True, 3),
+        ],
+    ),
+    (
+        "lpg",
+        PlaceKind.LPG_POINT,
+        "液化气供应点检查表",
+        [
+            ("L01", "持有有效燃气经营许可证，无非法充装、倒灌、售卖", "lpg-illegal-filling", M, "《城镇燃气管理条例》第十五条", True, False, 3),
+            ("L02", "钢瓶均在检验有效期内，无超期未检或报废钢瓶", "lpg-no-inspection", G, "TSG 23-2021《气瓶安全技术规程》", True, False, 2),
+            ("L03", "钢瓶未存放于地下室、半地下室或住人房间", "lpg-basement", M, "住建部《城镇燃气经营安全重大隐患判定标准》(2023)", True, False, 3),
+            ("L04", "灭火器配置齐全、压力正常且在有效期内", "fire-extinguisher", G, "《消防法》第十六条", True, False, 1),
+        ],
+    ),
+    (
+        "fireworks",
+        PlaceKind.FIREWORKS_SELLER,
+        "烟花爆竹经营（零售）点检查表",
+        [
+            ("W01", "持有有效的烟花爆竹经营（零售）许可证", "fireworks-unlicensed", M, "《烟花爆竹安全管理条例》第三条", True, False, 3),
+            ("W02", "烟花爆竹未存放于居民住宅内", "fireworks-stored-home", M, "《烟花爆竹安全管理条例》", True, False, 3),
+            ("W03", "灭火器配置齐全、压力正常且在有效期内", "fire-extinguisher", G, "《消防法》第十六条", True, False, 1),
+            ("W04", "店内及门前通道畅通，未堵塞", "fire-escape-blocked", G, "《消防法》第二十八条", True, False, 1),
+        ],
+    ),
+    (
+        "venue",
+        PlaceKind.ENTERTAINMENT_VENUE,
+        "文化娱乐场所消防检查表",
+        [
+            ("V01", "安全出口数量、宽度满足要求，营业期间未锁闭", "venue-exit", M, "GB 35181-2025《重大火灾隐患判定规则》", True, False, 3),
+            ("V02", "火灾自动报警、自动喷水灭火系统处于正常工作状态", "venue-fire-system", G, "《消防法》第十六条", True, True, 2),
+            ("V03", "疏散通道畅通，疏散指示标志、应急照明完好", "fire-escape-blocked", G, "《消防法》第二十八条", True, False, 2),
+            ("V04", "灭火器配置齐全、压力正常且在有效期内", "fire-extinguisher", G, "《消防法》第十六条", True, False, 1),
+        ],
+    ),
+    (
+        "elevator",
+        PlaceKind.ELEVATOR,
+        "电梯日常检查表（检验标志、维保记录）",
+        [
+            ("E01", "轿厢内张贴有效的特种设备使用标志（检验合格标志）", "elevator-no-mark", G, "《特种设备安全法》第三十三条", True, False, 2),
+            ("E02", "有近 15 日内的维护保养记录", "elevator-no-maintenance", G, "《特种设备安全法》第四十五条", True, False, 2),
+        ],
+    ),
+    (
+        "road",
+        PlaceKind.ROAD_SECTION,
+        "道路交通安全巡查表",
+        [
+            ("D01", "路面无破损、坑洼、塌陷", "road-damaged", G, "《公路安全保护条例》", True, False, 2),
+            ("D02", "交通标志、标线齐全清晰", "road-signs", G, "GB 5768《道路交通标志和标线》", True, False, 1),
+            ("D03", "事故多发路段已设置警示标志或减速设施", "road-blackspot", G, "《道路交通安全法》", True, True, 1),
+        ],
+    ),
+]
+# fmt: on
+
+SURNAMES = "林陈黄郑王李吴蔡许张刘方"
+GIVEN = ["建华", "秀英", "志明", "丽娟", "国强", "美玲", "文斌", "金花", "永福", "雪梅", "海峰", "春燕"]
+# kind, name pattern, domain, risk weights (red, orange, yellow, blue)
+PLACE_KINDS = [
+    (PlaceKind.RENTAL_HOUSING, "{village}{n}号出租房", "rental", (1, 3, 5, 2)),
+    (PlaceKind.LPG_POINT, "{surname}记液化气供应点", "lpg", (2, 4, 3, 0)),
+    (PlaceKind.CROWDED_PLACE, "{village}{surname}氏家具加工作坊", "fire", (2, 3, 3, 1)),
+    (PlaceKind.FIREWORKS_SELLER, "{surname}氏烟花爆竹零售点", "fireworks", (1, 3, 4, 1)),
+    (PlaceKind.ENTERTAINMENT_VENUE, "{village}欢乐KTV", "venue", (1, 3, 3, 1)),
+    (PlaceKind.ELEVATOR, "{village}安居小区{n}号楼电梯", "elevator", (0, 1, 5, 3)),
+    (PlaceKind.ROAD_SECTION, "{village}村道{n}段", "road", (1, 2, 4, 3)),
+]
+RISKS = [RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE]
+
+
+def seed_field_demo(*, seed: int = 350322) -> dict[str, int]:
+    """Checklists, places and 王芳's patrols. Returns how many of each were created."""
+    made = {"checklists": _seed_checklists(), "places": _seed_places(seed)}
+    made["patrols"] = _seed_patrols(seed)
+    return made
+
+
+@transaction.atomic
+def _seed_checklists() -> int:
+    now = clock.now()
+    domains = {d.code: d for d in Domain.objects.all()}
+    categories = {c.code: c for c in Category.objects.all()}
+    made = 0
+    for domain_code, kind, title, items in CHECKLISTS:
+        if domain_code not in domains:
+            continue
+        template, created = ChecklistTemplate.objects.get_or_create(
+            domain=domains[domain_code],
+            place_kind=kind,
+            version=1,
+            defaults={"title": title, "active": True, "source": CHECKLIST_SOURCE, "created_at": now},
+        )
+        if not created:
+            continue
+        made += 1
+        ChecklistItem.objects.bulk_create(
+            [
+                ChecklistItem(
+                    template=template,
+                    code=code,
+                    question=question,
+                    category=categories[category],
+                    severity=severity,
+                    legal_basis=basis,
+                    photo_required_on_fail=photo,
+                    na_allowed=na,
+                    weight=weight,
+                    sort=i,
+                )
+                for i, (code, question, category, severity, basis, photo, na, weight) in enumerate(items)
+            ]
+        )
+    return made
+
+
+def _point_in(geometry: dict | None, rng: random.Random, fallback: tuple[float, float]) -> tuple[float, float]:
+    if not geometry:
+        return fallback
+    poly = shape(geometry)
+    minx, miny, maxx, maxy = poly.bounds
+    inner = poly.buffer(-0.0003) if poly.area > 1e-6 else poly  # keep ~30 m off the edge
+    inner = inner if not inner.is_empty else poly
+    for _ in range(60):
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if inner.contains(Point(x, y)):
+            return round(x, 6), round(y, 6)
+    p = poly.representative_point()
+    return round(p.x, 6), round(p.y, 6)
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(["138", "139", "158", "159", "187", "135"]) + "".join(str(rng.randrange(10)) for _ in range(8))
+
+
+def _seed_places(seed: int) -> int:
+    rng = random.Random(seed)
+    now = clock.now()
+    domains = {d.code: d for d in Domain.objects.all()}
+    worker = User.objects.filter(username="nanxi_worker").first()
+    showcase = set(worker.grids.values_list("pk", flat=True)) if worker else set()
+    grids = list(
+        Region.objects.filter(level=RegionLevel.GRID, is_active=True)
+        .filter(path__startswith=BANGTOU_PATH + ".")
+        .select_related("parent")
+        .order_by("path")
+    )
+    elsewhere = (
+        Region.objects.filter(level=RegionLevel.GRID, is_active=True)
+        .exclude(path__startswith=BANGTOU_PATH + ".")
+        .select_related("parent")
+        .order_by("path")
+    )
+    seen_townships: set[str] = set()
+    for grid in elsewhere:
+        township = grid.path.rsplit(".", 2)[0]
+        if township not in seen_townships:  # the first grid of every other township, 城内社区's included
+            seen_townships.add(township)
+            grids.append(grid)
+    licheng = User.objects.filter(username="licheng_worker").first()
+    if licheng:
+        grids += [g for g in licheng.grids.select_related("parent") if g not in grids]
+    existing = set(Place.objects.filter(client_id__isnull=False).values_list("client_id", flat=True))
+    new: list[Place] = []
+    for grid in grids:
+        village = grid.parent.name.removesuffix("村").removesuffix("社区") if grid.parent else grid.name
+        kinds = PLACE_KINDS if grid.pk in showcase else rng.sample(PLACE_KINDS, rng.randint(2, 4))
+        for n, (kind, pattern, domain_code, weights) in enumerate(kinds, start=1):
+            client_id = uuid.uuid5(NS, f"place:{grid.code}:{n}")
+            risk = rng.choices(RISKS, weights=weights)[0]
+            lon, lat = _point_in(grid.geometry, rng, (grid.center_lon, grid.center_lat))
+            surname = rng.choice(SURNAMES)
+            if client_id in existing or domain_code not in domains:
+                continue
+            place = Place(
+                client_id=client_id,
+                name=pattern.format(village=village, n=n, surname=surname),
+                kind=kind,
+                domain=domains[domain_code],
+                region=grid,
+                region_path=grid.path,
+                address=f"{grid.parent.name if grid.parent else ''}{rng.randint(1, 120)}号",
+                lon=lon,
+                lat=lat,
+                contact_name=surname + rng.choice(GIVEN),
+                contact_phone=_phone(rng),
+                licence_no=f"闽莆{rng.randint(10000, 99999)}"
+                if kind in (PlaceKind.LPG_POINT, PlaceKind.FIREWORKS_SELLER)
+                else "",
+                risk_level=risk,
+                rental_class=rng.choice([RentalClass.STRICT, RentalClass.WATCH])
+                if kind == PlaceKind.RENTAL_HOUSING
+                else "",
+            )
+            # About a quarter was never inspected or is overdue, so 本周 has something to show.
+            inspected = (
+                None if rng.random() < 0.1 else now - timedelta(days=rng.randint(1, 45), hours=rng.randint(0, 9))
+            )
+            place.last_inspected_at = inspected
+            for key, value in schedule_for(place, inspected, now).items():
+                setattr(place, key, value)
+            new.append(place)
+    Place.objects.bulk_create(new, batch_size=500)
+    return len(new)
+
+
+def _seed_patrols(seed: int) -> int:
+    """王芳's last three weeks: each grid walked weekly, most walks "已巡查无隐患", one visit per walk; this week
+    only her first grid so far. Through the services, with the clock frozen at each step."""
+    from gridsafe.field.services import patrol_end, patrol_start, patrol_track_append, place_visit_record
+
+    worker = User.objects.filter(username="nanxi_worker").first()
+    if worker is None or Patrol.objects.filter(worker=worker).exists():
+        return 0
+    rng = random.Random(seed + 1)
+    now = clock.now()
+    grids = list(worker.grids.order_by("code"))
+    made = 0
+    for weeks_ago in (3, 2, 1, 0):
+        for i, grid in enumerate(grids):
+            if weeks_ago == 0 and i > 0:
+                continue
+            start = (now - timedelta(weeks=weeks_ago, days=0 if weeks_ago == 0 else 2 + i)).replace(
+                hour=9 + i, minute=rng.randint(0, 40), second=0, microsecond=0
+            )
+            if start > now - timedelta(hours=2):
+                start = now - timedelta(hours=2)
+            client_id = uuid.uuid5(NS, f"patrol:{worker.username}:{grid.code}:{weeks_ago}")
+            with clock.frozen(start):
+                patrol, _ = patrol_start(actor=worker, client_id=client_id, grid_code=grid.code, started_at=start)
+            poly = shape(grid.geometry) if grid.geometry else None
+            points = []
+            for seq in range(12):
+                lon, lat = _point_in(grid.geometry, rng, (grid.center_lon, grid.center_lat)) if poly else (0, 0)
+                points.append(
+                    {
+                        "seq": seq,
+                        "lon": lon,
+                        "lat": lat,
+                        "accuracy_m": float(rng.choice([5, 8, 12, 20])),
+                        "recorded_at": start + timedelta(minutes=5 * seq),
+                    }
+                )
+            end = start + timedelta(minutes=65)
+            with clock.frozen(end):
+                patrol_track_append(actor=worker, patrol=patrol, points=points)
+                place = Place.objects.filter(region=grid, is_active=True).order_by("id").first()
+                template = _template_for(place) if place else None
+                if template is not None:
+                    items = template.items_for(place.kind)
+                    place_visit_record(
+                        actor=worker,
+                        client_id=uuid.uuid5(NS, f"visit:{client_id}"),
+                        place=place,
+                        template_id=template.pk,
+                        answers=[{"code": it.code, "answer": "pass"} for it in items],
+                        patrol_client_id=client_id,
+                        visited_at=start + timedelta(minutes=30),
+                        lon=place.lon,
+                        lat=place.lat,
+                        accuracy_m=8.0,
+                    )
+                patrol_end(actor=worker, patrol=patrol, ended_at=end, nothing_found=True, note="已巡查无隐患")
+            made += 1
+    return made
+
+
+def _template_for(place: Place) -> ChecklistTemplate | None:
+    templates = {
+        t.place_kind: t
+        for t in ChecklistTemplate.objects.active().filter(domain_id=place.domain_id, place_kind__in=[place.kind, ""])
+    }
+    return templates.get(place.kind) or templates.get("")

@@ -1,0 +1,245 @@
+"""Field work of grid workers (网格员): patrols with GPS tracks, place visits against versioned checklists,
+watermarked field photos and publicity activities (domain.md §8). Every record a phone creates carries the
+client's UUID, so an offline resend lands once."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PatrolStatus(models.TextChoices):
+    ACTIVE = "active", _("On patrol (巡查中)")
+    ENDED = "ended", _("Ended (已结束)")
+
+
+class PatrolQuerySet(models.QuerySet):
+    def in_subtree(self, path: str):
+        return self.filter(models.Q(grid_path=path) | models.Q(grid_path__startswith=path + "."))
+
+    def ended_between(self, start, end):
+        return self.filter(status=PatrolStatus.ENDED, ended_at__gte=start, ended_at__lt=end)
+
+
+class Patrol(models.Model):
+    """One walk of one grid by one worker (巡查). The track is sensitive personal data (行踪轨迹): visible to the
+    worker and their supervisors only, and purged after `GRIDSAFE_TRACK_RETENTION_DAYS` (the summary stays)."""
+
+    client_id = models.UUIDField(unique=True)
+    client_fingerprint = models.CharField(max_length=64)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrols")
+    grid = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="patrols")
+    grid_path = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=PatrolStatus.choices, default=PatrolStatus.ACTIVE)
+    started_at = models.DateTimeField()  # device time at start (offline starts upload later)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    nothing_found = models.BooleanField(default=False)  # 已巡查无隐患: still counts toward weekly coverage
+    note = models.CharField(max_length=500, blank=True)
+    end_fingerprint = models.CharField(max_length=64, blank=True)  # identical resend of the end is a repeat
+    point_count = models.PositiveIntegerField(default=0)
+    distance_m = models.FloatField(default=0)
+    flagged_points = models.PositiveIntegerField(default=0)  # outside the grid (> 50 m) or poor accuracy
+    track_purged_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = PatrolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["grid_path"], name="patrol_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["worker", "-started_at"], name="patrol_worker_recent"),
+            models.Index(fields=["grid", "ended_at"], name="patrol_grid_ended"),
+        ]
+        constraints = [
+            # One walk at a time per worker: a second start while one is open is a client bug or a lost end.
+            models.UniqueConstraint(
+                fields=["worker"], condition=models.Q(status="active"), name="patrol_one_active_per_worker"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"巡查 {self.grid_id} {self.started_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PatrolStatus.ACTIVE
+
+
+class TrackPoint(models.Model):
+    """A GPS fix sampled during a patrol, and only then. (patrol, seq) is the idempotency key of a resend."""
+
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points")
+    seq = models.PositiveIntegerField()
+    lon = models.FloatField()  # WGS-84
+    lat = models.FloatField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    recorded_at = models.DateTimeField()
+    flags = models.JSONField(default=list, blank=True)  # outside_grid, poor_accuracy
+
+    class Meta:
+        ordering = ["patrol", "seq"]
+        constraints = [models.UniqueConstraint(fields=["patrol", "seq"], name="trackpoint_seq_once")]
+
+
+class Severity(models.TextChoices):
+    """A checklist item's severity. A grid worker never grades 重大; 可能重大 routes the draft to the township."""
+
+    GENERAL = "general", _("General (一般)")
+    POSSIBLY_MAJOR = "possibly_major", _("Possibly major (可能重大)")
+
+
+class ChecklistTemplateQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class ChecklistTemplate(models.Model):
+    """检查表: one per domain and place kind (blank kind: any kind in the domain), versioned. Answers are bound to
+    the version they were given against; a changed list is a new version, never an edit of an answered one."""
+
+    domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="checklists")
+    place_kind = models.CharField(max_length=24, blank=True)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    source = models.CharField(max_length=200, blank=True)  # e.g. 县安监局《隐患排查表》(2017)
+    created_at = models.DateTimeField()
+
+    objects = ChecklistTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+        ordering = ["domain__sort", "place_kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "place_kind", "version"], name="checklist_version_once"),
+            models.UniqueConstraint(
+                fields=["domain", "place_kind"], condition=models.Q(active=True), name="checklist_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+    def items_for(self, place_kind: str) -> list["ChecklistItem"]:
+        """Items that apply to a place of this kind (an empty applicability list means every kind)."""
+        return [item for item in self.items.all() if not item.applies_to or place_kind in item.applies_to]
+
+
+class ChecklistItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="items")
+    code = models.CharField(max_length=30)
+    question = models.CharField(max_length=200)
+    applies_to = models.JSONField(default=list, blank=True)  # place kinds; empty: all
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.GENERAL)
+    legal_basis = models.CharField(max_length=200, blank=True)  # standard + clause
+    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, related_name="+")  # for a failure
+    photo_required_on_fail = models.BooleanField(default=True)
+    na_allowed = models.BooleanField(default=False)
+    weight = models.PositiveSmallIntegerField(default=1)
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["template", "code"], name="checklistitem_code_once")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.question}"
+
+
+class VisitResult(models.TextChoices):
+    PASSED = "passed", _("No hazard found (合格)")
+    HAZARDS = "hazards", _("Hazards found (发现隐患)")
+
+
+class PlaceVisit(models.Model):
+    """A check-in at a supervised place with the checklist answers. Each failed item became a hazard case whose
+    client id is uuid5(visit client id, item code), so a resend after a crash completes the set, never doubles it."""
+
+    client_id = models.UUIDField(unique=True)
+    client_fingerprint = models.CharField(max_length=64)
+    patrol = models.ForeignKey(Patrol, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="visits")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="visits")
+    template_version = models.PositiveIntegerField()
+    answers = models.JSONField(default=list)  # [{code, question, answer: pass|fail|na, note, severity, weight}]
+    result = models.CharField(max_length=8, choices=VisitResult.choices)
+    score = models.FloatField(null=True, blank=True)  # weighted pass share, N/A excluded
+    visited_at = models.DateTimeField()
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    location_flags = models.JSONField(default=list, blank=True)
+    case_ids = models.JSONField(default=dict, blank=True)  # {item code: case id}
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("place visit")
+        verbose_name_plural = _("place visits")
+        ordering = ["-visited_at", "-id"]
+        indexes = [models.Index(fields=["place", "-visited_at"], name="visit_place_recent")]
+
+
+class FieldPhoto(models.Model):
+    """What the field app adds to a case attachment: how and where it was captured, the location checks, and the
+    display copy with the burned-in watermark. The original (and its SHA-256) stays on the Attachment."""
+
+    attachment = models.OneToOneField("cases.Attachment", on_delete=models.PROTECT, related_name="field_photo")
+    watermarked = models.FileField(upload_to="field/watermarked/%Y/%m/")
+    capture_method = models.CharField(max_length=10, default="camera")  # camera / gallery
+    device_time = models.DateTimeField(null=True, blank=True)
+    original_sha256 = models.CharField(max_length=64, blank=True)  # the phone's hash before downscaling
+    grid = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    place = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    location_flags = models.JSONField(default=list, blank=True)
+    watermark_lines = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+
+class PublicityActivity(models.Model):
+    """宣传: a publicity activity of a grid worker (安全生产宣传周, 入户宣传, 培训)."""
+
+    client_id = models.UUIDField(unique=True)
+    client_fingerprint = models.CharField(max_length=64)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="publicity")
+    grid = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    grid_path = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, default="door_to_door")
+    title = models.CharField(max_length=100)
+    held_at = models.DateTimeField()
+    address = models.CharField(max_length=200, blank=True)
+    head_count = models.PositiveIntegerField(default=0)
+    materials = models.PositiveIntegerField(default=0)  # leaflets handed out
+    note = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("publicity activity")
+        verbose_name_plural = _("publicity activities")
+        ordering = ["-held_at", "-id"]
+        indexes = [models.Index(fields=["grid_path"], name="publicity_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+
+class PublicityPhoto(models.Model):
+    activity = models.ForeignKey(PublicityActivity, on_delete=models.PROTECT, related_name="photos")
+    client_id = models.UUIDField(unique=True)
+    file = models.FileField(upload_to="field/publicity/%Y/%m/")
+    watermarked = models.FileField(upload_to="field/watermarked/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    location_flags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]

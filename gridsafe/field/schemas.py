@@ -1,0 +1,379 @@
+"""API schemas of the field app: explicit In/Out per endpoint, never a model."""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from gridsafe.places.api import PlaceOut
+
+
+class CaseBriefOut(Schema):
+    id: int
+    version: int
+    category: str
+    category_name: str
+    state: str
+    state_label: str
+    grade: str
+    description: str
+    address: str
+    lon: float
+    lat: float
+    place_id: int | None
+    region_code: str
+    light: str
+    due_at: datetime | None
+    created_at: datetime
+    mine: bool
+
+
+class NearbyCaseOut(CaseBriefOut):
+    distance_m: int
+    thumbnails: list[str]
+
+
+class PhotoRefOut(Schema):
+    id: int
+    role: str
+    thumbnail_url: str | None
+    url: str
+    captured_at: datetime | None
+
+
+class VerificationTaskOut(CaseBriefOut):
+    before: list[PhotoRefOut]
+    after: list[PhotoRefOut]
+    measures: str
+    submitted_by: str
+    submitted_at: datetime | None
+
+
+class ReviewerMessageOut(Schema):
+    event_id: int
+    kind: str
+    kind_label: str
+    comment: str
+    reason_label: str
+    actor_label: str
+    created_at: datetime
+    case: CaseBriefOut
+    case_open: bool
+
+
+class WeekGridOut(Schema):
+    id: int
+    code: str
+    name: str
+    village: str
+    patrolled: bool
+    patrols: int
+    nothing_found: bool
+    last_patrol_at: datetime | None
+
+
+class WorkerOut(Schema):
+    id: int
+    name: str
+    label: str
+
+
+class WeekOut(Schema):
+    week_start: datetime
+    week_end: datetime
+    now: datetime
+    worker: WorkerOut
+    grids: list[WeekGridOut]
+    active_patrol: str | None
+    places_due: list[PlaceOut]
+    places_overdue: list[PlaceOut]
+    my_open_reports: list[CaseBriefOut]
+    my_open_count: int
+    verification_tasks: list[VerificationTaskOut]
+    messages: list[ReviewerMessageOut]
+
+
+class ChecklistItemOut(Schema):
+    code: str
+    question: str
+    applies_to: list[str]
+    severity: str
+    legal_basis: str
+    category: str
+    category_name: str
+    photo_required_on_fail: bool
+    na_allowed: bool
+    weight: int
+
+
+class ChecklistOut(Schema):
+    id: int
+    domain: str
+    place_kind: str
+    version: int
+    title: str
+    items: list[ChecklistItemOut]
+
+
+class FindingOut(Schema):
+    case_id: int
+    category_name: str
+    state: str
+    state_label: str
+    item_code: str
+    created_at: datetime
+
+
+class SyncPlaceOut(PlaceOut):
+    open_findings: list[FindingOut]
+
+
+class SyncGridOut(Schema):
+    id: int
+    code: str
+    name: str
+    village: str
+    center: list[float | None]
+    geometry: dict | None
+    geometry_version: int
+
+
+class SyncCategoryOut(Schema):
+    code: str
+    name: str
+    domain: str
+    domain_name: str
+    keywords: str
+    default_grade: str
+
+
+class SyncDomainOut(Schema):
+    code: str
+    name: str
+
+
+class SyncSettingsOut(Schema):
+    track_retention_days: int
+    poor_accuracy_m: int
+    outside_grid_m: int
+    nearby_radius_m: int
+
+
+class SyncWorkerOut(Schema):
+    id: int
+    name: str
+    role: str
+
+
+class SyncBundleOut(Schema):
+    version: str = Field(description="Content hash; also the ETag")
+    generated_at: datetime
+    grids: list[SyncGridOut]
+    places: list[SyncPlaceOut]
+    checklists: list[ChecklistOut]
+    domains: list[SyncDomainOut]
+    categories: list[SyncCategoryOut]
+    open_cases: list[CaseBriefOut]
+    verification_tasks: list[VerificationTaskOut]
+    returned: list[ReviewerMessageOut]
+    settings: SyncSettingsOut
+    worker: SyncWorkerOut
+
+
+# ---- patrols
+
+
+class PatrolStartIn(Schema):
+    client_id: UUID = Field(description="Generated on the phone when the patrol starts")
+    grid_code: str
+    started_at: datetime | None = Field(default=None, description="Device time; default: server time")
+
+
+class TrackPointIn(Schema):
+    seq: int = Field(ge=0, description="Per-patrol sequence number: the idempotency key of the point")
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    accuracy_m: float | None = Field(default=None, ge=0)
+    recorded_at: datetime
+
+
+class TrackAppendIn(Schema):
+    points: list[TrackPointIn] = Field(max_length=500)
+
+
+class TrackAppendOut(Schema):
+    accepted: int
+    duplicates: int
+    outside_patrol: int
+    point_count: int
+
+
+class PatrolEndIn(Schema):
+    ended_at: datetime | None = None
+    nothing_found: bool = Field(default=False, description="已巡查无隐患: counts toward coverage all the same")
+    note: str = Field(default="", max_length=500)
+
+
+class PatrolOut(Schema):
+    id: int
+    client_id: UUID
+    worker_label: str
+    grid_code: str
+    grid_name: str
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+    nothing_found: bool
+    note: str
+    point_count: int
+    distance_m: float
+    flagged_points: int
+    track_purged: bool
+    visits: int
+    hazards: int
+
+
+class PatrolPage(Schema):
+    items: list[PatrolOut]
+    total: int
+
+
+class TrackPointOut(Schema):
+    seq: int
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    recorded_at: datetime
+    flags: list[str]
+
+
+class TrackOut(Schema):
+    patrol: PatrolOut
+    retention_days: int
+    points: list[TrackPointOut]
+
+
+class CoverageGridOut(Schema):
+    code: str
+    name: str
+    patrols: int
+
+
+class CoverageOut(Schema):
+    week_start: datetime
+    week_end: datetime
+    grids: int
+    covered: int
+    rate: float | None
+    uncovered: list[CoverageGridOut]
+
+
+# ---- visits
+
+
+class AnswerIn(Schema):
+    code: str
+    answer: Literal["pass", "fail", "na"]
+    note: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=4000, description="The hazard as the worker confirmed it")
+    photo_client_ids: list[UUID] = Field(default=[], description="Photos that will upload for this item")
+
+
+class VisitIn(Schema):
+    client_id: UUID
+    place_id: int
+    template_id: int
+    answers: list[AnswerIn]
+    patrol_client_id: UUID | None = None
+    visited_at: datetime | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    accuracy_m: float | None = Field(default=None, ge=0)
+
+
+class VisitCaseOut(Schema):
+    item_code: str
+    case_id: int
+
+
+class VisitOut(Schema):
+    id: int
+    client_id: UUID
+    place_id: int
+    place_name: str
+    patrol_client_id: UUID | None
+    template_id: int
+    template_version: int
+    result: str
+    score: float | None
+    answers: list[dict[str, Any]]
+    visited_at: datetime
+    location_flags: list[str]
+    cases: list[VisitCaseOut]
+
+
+class PlaceChecklistOut(Schema):
+    place: PlaceOut
+    checklist: ChecklistOut | None
+    open_findings: list[FindingOut]
+
+
+# ---- photos
+
+
+class FieldPhotoOut(Schema):
+    attachment_id: int
+    client_id: UUID
+    case_id: int
+    role: str
+    sha256: str
+    size: int
+    location_flags: list[str]
+    watermark_lines: list[str]
+    watermarked_url: str
+    thumbnail_url: str | None
+
+
+# ---- publicity
+
+
+class PublicityIn(Schema):
+    client_id: UUID
+    grid_code: str
+    title: str = Field(min_length=1, max_length=100)
+    kind: Literal["door_to_door", "campaign_week", "training", "meeting", "other"] = "door_to_door"
+    held_at: datetime | None = None
+    address: str = Field(default="", max_length=200)
+    head_count: int = Field(default=0, ge=0, le=100000)
+    materials: int = Field(default=0, ge=0, le=1000000)
+    note: str = Field(default="", max_length=2000)
+
+
+class PublicityOut(Schema):
+    id: int
+    client_id: UUID
+    grid_code: str
+    grid_name: str
+    worker_label: str
+    kind: str
+    title: str
+    held_at: datetime
+    address: str
+    head_count: int
+    materials: int
+    note: str
+    photos: int
+
+
+class PublicityPage(Schema):
+    items: list[PublicityOut]
+    total: int
+
+
+class PublicityPhotoOut(Schema):
+    id: int
+    client_id: UUID
+    sha256: str
+    size: int
+    location_flags: list[str]

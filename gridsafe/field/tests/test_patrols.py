@@ -1,0 +1,143 @@
+"""Patrols (巡查): start, GPS track (idempotent by seq), end with "已巡查无隐患", weekly coverage, and who may see
+a track (行踪轨迹: the worker and their supervisors; everyone else gets the 404 of a missing patrol)."""
+
+import uuid
+from datetime import timedelta
+
+from gridsafe.core import clock
+from gridsafe.core.models import AuditEvent
+from gridsafe.field.models import Patrol, TrackPoint
+from gridsafe.field.services import patrol_tracks_purge
+
+
+def _start(api, grid, **extra):
+    body = {"client_id": str(uuid.uuid4()), "grid_code": grid.code, **extra}
+    return api.post("/api/v1/field/patrols", body), body
+
+
+def _points(grid, first=0, n=3, start=None, dlon=0.0):
+    start = start or clock.now()
+    return [
+        {
+            "seq": first + i,
+            "lon": grid.center_lon + dlon + i * 0.0001,
+            "lat": grid.center_lat,
+            "accuracy_m": 8,
+            "recorded_at": (start + timedelta(seconds=30 * i)).isoformat(),
+        }
+        for i in range(n)
+    ]
+
+
+def test_patrol_start_track_end_and_coverage(api_as, people, field_world):
+    worker = api_as("nanxi_worker")
+    grid = field_world["grids"][0]
+    started, body = _start(worker, grid, started_at=(clock.now() - timedelta(minutes=5)).isoformat())
+    assert started.status_code == 201, started.content
+    patrol = started.json()
+    assert patrol["status"] == "active" and patrol["grid_code"] == grid.code
+
+    again = worker.post("/api/v1/field/patrols", body)  # the phone resends the start
+    assert again.status_code == 200 and again.json()["id"] == patrol["id"]
+    other = worker.post("/api/v1/field/patrols", {**body, "grid_code": field_world["grids"][1].code})
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
+    second, _ = _start(worker, field_world["grids"][1])  # one open patrol at a time
+    assert second.status_code == 409 and second.json()["code"] == "patrol_active"
+
+    url = f"/api/v1/field/patrols/{patrol['client_id']}"
+    points = _points(grid, start=clock.now() - timedelta(minutes=4))
+    first = worker.post(f"{url}/track", {"points": points})
+    assert first.json() == {"accepted": 3, "duplicates": 0, "outside_patrol": 0, "point_count": 3}
+    resent = worker.post(f"{url}/track", {"points": points + _points(grid, first=3, n=2, start=clock.now())})
+    assert resent.json() == {"accepted": 2, "duplicates": 3, "outside_patrol": 0, "point_count": 5}
+    moved = [{**points[0], "lon": points[0]["lon"] + 0.01}]
+    assert worker.post(f"{url}/track", {"points": moved}).status_code == 409
+    early = _points(grid, first=10, n=1, start=clock.now() - timedelta(hours=3))  # before the patrol: never stored
+    assert worker.post(f"{url}/track", {"points": early}).json()["outside_patrol"] == 1
+    far = _points(grid, first=11, n=1, dlon=0.05)  # ~5 km east: flagged, still stored
+    worker.post(f"{url}/track", {"points": far})
+    assert TrackPoint.objects.get(patrol_id=patrol["id"], seq=11).flags == ["outside_grid"]
+
+    coverage = worker.get("/api/v1/field/coverage").json()
+    assert coverage["covered"] == 0  # an open patrol does not count yet
+    ended = worker.post(f"{url}/end", {"nothing_found": True, "note": "已巡查无隐患"})
+    assert ended.status_code == 200, ended.content
+    assert ended.json()["status"] == "ended" and ended.json()["nothing_found"] is True
+    assert ended.json()["distance_m"] > 0
+    assert worker.post(f"{url}/end", {"nothing_found": True, "note": "已巡查无隐患"}).status_code == 200
+    assert worker.post(f"{url}/end", {"nothing_found": False}).status_code == 409
+
+    coverage = worker.get("/api/v1/field/coverage").json()
+    assert (coverage["grids"], coverage["covered"]) == (2, 1)
+    week = worker.get("/api/v1/field/week").json()
+    assert [g["patrolled"] for g in week["grids"]] == [True, False]
+    assert week["grids"][0]["nothing_found"] is True
+    station = api_as("nanxi").get("/api/v1/field/coverage").json()
+    assert station["covered"] == 1 and station["grids"] >= 2
+
+
+def test_only_the_worker_starts_patrols_in_their_own_grids(api_as, field_world):
+    worker = api_as("nanxi_worker")
+    response, _ = _start(worker, field_world["other_grid"])
+    assert response.status_code == 404
+    response, _ = _start(api_as("nanxi"), field_world["grids"][0])
+    assert response.status_code == 403
+
+
+def test_track_is_visible_to_the_worker_and_supervisors_only(api_as, people, field_world):
+    worker = api_as("nanxi_worker")
+    grid = field_world["grids"][0]
+    started, _ = _start(worker, grid, started_at=(clock.now() - timedelta(minutes=5)).isoformat())
+    client_id = started.json()["client_id"]
+    worker.post(f"/api/v1/field/patrols/{client_id}/track", {"points": _points(grid, start=clock.now() - timedelta(minutes=4))})
+    url = f"/api/v1/field/patrols/{client_id}/track"
+
+    own = worker.get(url)
+    assert own.status_code == 200 and len(own.json()["points"]) == 3 and own.json()["retention_days"] == 90
+    assert not AuditEvent.objects.filter(action="patrol.track_viewed").exists()  # one's own track: no audit
+
+    for supervisor in ("nanxi", "bangtou", "bangtou_lead"):  # the village station and the township centre
+        seen = api_as(supervisor).get(url)
+        assert seen.status_code == 200, (supervisor, seen.content)
+        assert len(seen.json()["points"]) == 3
+    assert AuditEvent.objects.filter(action="patrol.track_viewed", target=f"patrol:{client_id}").count() == 3
+
+    missing = api_as("licheng_worker").get(f"/api/v1/field/patrols/{uuid.uuid4()}/track")
+    for outsider in ("licheng_worker", "quanshan", "county", "fire"):
+        denied = api_as(outsider).get(url)
+        assert denied.status_code == 404, outsider
+        assert denied.json() == missing.json()  # the same body as a patrol that does not exist
+
+    # A supervisor looks but never writes.
+    assert api_as("nanxi").post(f"/api/v1/field/patrols/{client_id}/end", {}).status_code == 403
+    listed = api_as("nanxi").get("/api/v1/field/patrols").json()
+    assert [p["client_id"] for p in listed["items"]] == [client_id]
+    assert api_as("licheng_worker").get("/api/v1/field/patrols").json()["total"] == 0
+
+
+def test_nothing_found_is_refused_when_the_patrol_found_hazards(api_as, field_world):
+    from gridsafe.field.tests.test_visits import visit_body
+
+    worker = api_as("nanxi_worker")
+    started, _ = _start(worker, field_world["grids"][0], started_at=(clock.now() - timedelta(minutes=5)).isoformat())
+    client_id = started.json()["client_id"]
+    body = visit_body(field_world["lpg"], fail={"L02"}, patrol=client_id)
+    assert worker.post("/api/v1/field/visits", body).status_code == 201
+    refused = worker.post(f"/api/v1/field/patrols/{client_id}/end", {"nothing_found": True})
+    assert refused.status_code == 422 and "已发现隐患" in refused.json()["detail"]
+    assert worker.post(f"/api/v1/field/patrols/{client_id}/end", {"nothing_found": False}).status_code == 200
+
+
+def test_tracks_are_purged_after_the_retention_period(api_as, settings, field_world):
+    settings.GRIDSAFE_TRACK_RETENTION_DAYS = 30
+    worker = api_as("nanxi_worker")
+    grid = field_world["grids"][0]
+    started, _ = _start(worker, grid, started_at=(clock.now() - timedelta(minutes=5)).isoformat())
+    client_id = started.json()["client_id"]
+    worker.post(f"/api/v1/field/patrols/{client_id}/track", {"points": _points(grid, start=clock.now() - timedelta(minutes=4))})
+    worker.post(f"/api/v1/field/patrols/{client_id}/end", {"nothing_found": True})
+    assert patrol_tracks_purge(now=clock.now() + timedelta(days=29)) == 0
+    assert patrol_tracks_purge(now=clock.now() + timedelta(days=31)) == 3
+    patrol = Patrol.objects.get(client_id=client_id)
+    assert patrol.track_purged_at is not None and patrol.point_count == 3  # the summary stays
+    assert worker.get(f"/api/v1/field/patrols/{client_id}/track").json()["points"] == []

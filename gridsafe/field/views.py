@@ -1,0 +1,102 @@
+"""The field PWA at /m/: the app shell page, its service worker (served from /m/ so its scope is /m/) and the web
+app manifest. The shell holds no personal data, so the service worker may cache it; everything else comes from
+the API with the session cookie and the CSRF token."""
+
+import functools
+import hashlib
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import get_template
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
+
+SHELL_STATIC = (
+    "field/app.css",
+    "field/app.js",
+    "field/icons/icon-192.png",
+    "field/icons/icon-512.png",
+    "field/icons/maskable-512.png",
+)
+
+
+@functools.cache
+def shell_version() -> str:
+    """A hash of the shell's files and template: a new deploy gets a new service-worker cache."""
+    digest = hashlib.sha256()
+    for name in (*SHELL_STATIC, "field/sw.js"):
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as fh:
+                digest.update(fh.read())
+    template = get_template("field/shell.html")
+    digest.update(template.template.source.encode())
+    return digest.hexdigest()[:16]
+
+
+def shell_urls() -> list[str]:
+    return [reverse("field:shell"), reverse("field:manifest"), *(static(name) for name in SHELL_STATIC)]
+
+
+@require_GET
+@login_required
+@ensure_csrf_cookie
+def shell(request):
+    response = render(
+        request,
+        "field/shell.html",
+        {"version": shell_version(), "api_root": "/api/v1", "login_url": "/login/?next=" + reverse("field:shell")},
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def service_worker(request):
+    with open(finders.find("field/sw.js"), encoding="utf-8") as fh:
+        source = fh.read()
+    source = source.replace('"__VERSION__"', json.dumps(shell_version())).replace(
+        "__SHELL_URLS__", json.dumps(shell_urls())
+    )
+    response = HttpResponse(source, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("field:shell")
+    return response
+
+
+@require_GET
+def manifest(request):
+    shell_url = reverse("field:shell")
+    data = {
+        "name": "网格安全 · 网格员",
+        "short_name": "网格员",
+        "description": "网格员巡查、检查表、随手拍、复查与宣传记录，支持离线使用",
+        "lang": "zh-CN",
+        "dir": "ltr",
+        "start_url": shell_url,
+        "scope": shell_url,
+        "id": shell_url,
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f4f6f8",
+        "theme_color": "#0f5c9a",
+        "categories": ["productivity", "utilities"],
+        "icons": [
+            {"src": static("field/icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": static("field/icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {
+                "src": static("field/icons/maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json; charset=utf-8"
+    return response

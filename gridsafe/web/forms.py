@@ -1,0 +1,339 @@
+"""Forms parse; they hold no rules. The filter form turns query strings into `CaseFilters`; each action form turns a
+POST into the keyword arguments of the service in `ACTION_SERVICES`. Every action form carries the case version
+seen and a request id minted when the form was rendered, so a double submit is a repeat, never a second action."""
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+
+from gridsafe.cases.selectors import CaseFilters
+from gridsafe.cases.services import RETURN_REASONS, SUBMIT_METHODS, VOID_REASONS
+from gridsafe.cases.transitions import Action
+from gridsafe.catalog.models import Category, Domain
+from gridsafe.web import labels
+from gridsafe.web.selectors import QUEUES
+
+
+def _choices(mapping: dict, blank: str = "全部") -> list[tuple[str, str]]:
+    return [("", blank), *((str(k), v) for k, v in mapping.items() if k != "")]
+
+
+ORDER_LABELS = {"newest": "最新上报", "oldest": "最早上报", "due": "期限最近", "updated": "最近更新"}
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=50, label="关键词")
+    region = forms.ChoiceField(required=False, label="区域")
+    domain = forms.ChoiceField(required=False, label="领域")
+    category = forms.ChoiceField(required=False, label="类别")
+    state = forms.ChoiceField(required=False, label="状态", choices=_choices(labels.STATE))
+    closure = forms.ChoiceField(required=False, label="结案方式", choices=_choices(labels.CLOSURE))
+    grade = forms.ChoiceField(required=False, label="等级", choices=_choices(labels.GRADE))
+    light = forms.ChoiceField(required=False, label="红黄灯", choices=_choices(labels.LIGHT))
+    source = forms.ChoiceField(required=False, label="来源", choices=_choices(labels.SOURCE))
+    created_from = forms.DateField(required=False, label="上报起", widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(required=False, label="上报止", widget=forms.DateInput(attrs={"type": "date"}))
+    queue = forms.ChoiceField(
+        required=False, label="待办", choices=_choices({k: q.label for k, q in QUEUES.items()}, blank="不限")
+    )
+    order = forms.ChoiceField(required=False, label="排序", choices=list(ORDER_LABELS.items()))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        """Two queries for the catalog choices (domains, categories with their domain) and none for `regions`."""
+        super().__init__(*args, **kwargs)
+        indent = {1: "", 2: "\u3000", 3: "\u3000\u3000", 4: "\u3000\u3000\u3000"}
+        self.fields["region"].choices = [("", "全部辖区")] + [
+            (r.code, f"{indent.get(r.level, '')}{r.name}") for r in regions
+        ]
+        self.fields["domain"].choices = [("", "全部")] + [
+            (d.code, d.name) for d in Domain.objects.filter(is_active=True)
+        ]
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for c in Category.objects.filter(is_active=True).select_related("domain"):
+            grouped.setdefault(c.domain.name, []).append((c.code, c.name))
+        self.fields["category"].choices = [("", "全部"), *grouped.items()]
+
+    def filters(self) -> CaseFilters:
+        data = self.cleaned_data
+        return CaseFilters(
+            state=data.get("state") or None,
+            region=data.get("region") or None,
+            domain=data.get("domain") or None,
+            category=data.get("category") or None,
+            light=data.get("light") or None,
+            closure=data.get("closure") or None,
+            grade=data.get("grade") or None,
+            source=data.get("source") or None,
+            q=(data.get("q") or "").strip() or None,
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+        )
+
+    @property
+    def ordering(self) -> str:
+        return self.cleaned_data.get("order") or "newest"
+
+    @property
+    def queue_key(self) -> str | None:
+        return self.cleaned_data.get("queue") or None
+
+    def active(self) -> dict:
+        """The filters in force, for the export's audit row (JSON-safe)."""
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.cleaned_data.items() if v}
+
+
+# ---------------------------------------------------------------- action forms
+
+
+class ActionForm(forms.Form):
+    """The common part: the version the user saw and one request id per rendered form."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    request_id = forms.UUIDField(widget=forms.HiddenInput)
+    files_field: str | None = None  # a file input whose files are stored (attachment_add) before the service runs
+    files_role = "after"
+    fields_for_service: tuple[str, ...] = ()
+
+    def __init__(self, *args, case=None, actor=None, **kwargs):
+        self.case = case
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("request_id", uuid.uuid4())
+            if case is not None:
+                self.initial.setdefault("version", case.version)
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.fields_for_service}
+
+
+def _text(label: str, *, required: bool = True, initial: str = "", rows: int = 2, max_length: int = 2000):
+    return forms.CharField(
+        label=label,
+        required=required,
+        initial=initial,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class AssignForm(ActionForm):
+    handler_id = forms.TypedChoiceField(label="处置人", required=False, coerce=int, empty_value=None)
+    comment = _text("受理意见", required=False)
+    fields_for_service = ("handler_id", "comment")
+
+    def __init__(self, *args, handlers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler_id"].choices = [("", "本人自处理")] + [(u.pk, u.label) for u in handlers]
+
+
+class EscalateForm(ActionForm):
+    reason = _text("上报理由", initial="本级力量不能消除")
+    target_level = forms.TypedChoiceField(
+        label="上报至",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "上一级"), (3, "越级上报至县网格化中心")],
+    )
+    fields_for_service = ("reason", "target_level")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.case
+        if case is None or not (case.is_major or case.urgent) or case.level >= 2:
+            del self.fields["target_level"]
+            self.fields_for_service = ("reason",)
+
+
+class DispatchForm(ActionForm):
+    department_id = forms.TypedChoiceField(label="派遣至", required=False, coerce=int, empty_value=None)
+    comment = _text("派遣意见", required=False)
+    fields_for_service = ("department_id", "comment")
+
+    def __init__(self, *args, departments=(), default_department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department_id"].choices = [("", "按类别默认部门")] + [(d.pk, d.name) for d in departments]
+        if default_department and not self.is_bound:
+            self.initial["department_id"] = default_department
+
+
+class StartForm(ActionForm):
+    comment = _text("签收意见", required=False)
+    fields_for_service = ("comment",)
+
+
+class ReturnForm(ActionForm):
+    reason_code = forms.ChoiceField(label="回退原因", choices=list(RETURN_REASONS.items()))
+    reason = _text("回退说明")
+    fields_for_service = ("reason_code", "reason")
+
+
+class SubmitForm(ActionForm):
+    method = forms.ChoiceField(label="整改方式", choices=list(SUBMIT_METHODS.items()))
+    measures = _text("整改措施", rows=3)
+    photos = PhotosField(label="整改后照片", required=False)
+    measures_5 = _text("五落实·措施", required=False)
+    responsibility = _text("五落实·责任", required=False)
+    funds = _text("五落实·资金", required=False)
+    deadline = _text("五落实·时限", required=False)
+    plan = _text("五落实·预案", required=False)
+    files_field = "photos"
+    files_role = "after"
+    fields_for_service = ("method", "measures")
+    FIVE = ("measures_5", "responsibility", "funds", "deadline", "plan")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is None or not self.case.is_major:
+            for name in self.FIVE:
+                del self.fields[name]
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs["completed_at"] = timezone.now()
+        if "plan" in self.fields:
+            data = self.cleaned_data
+            kwargs["five_implementations"] = {
+                "measures": data.get("measures_5", ""),
+                "responsibility": data.get("responsibility", ""),
+                "funds": data.get("funds", ""),
+                "deadline": data.get("deadline", ""),
+                "plan": data.get("plan", ""),
+            }
+        return kwargs
+
+
+class VerifyPassForm(ActionForm):
+    comment = _text("核查意见", required=False, initial="现场核查，隐患已整改")
+    photos = PhotosField(label="核查照片", required=False)
+    files_field = "photos"
+    files_role = "verification"
+    fields_for_service = ("comment",)
+
+
+class VerifyFailForm(ActionForm):
+    reason = _text("不通过原因")
+    photos = PhotosField(label="核查照片", required=False)
+    files_field = "photos"
+    files_role = "verification"
+    fields_for_service = ("reason",)
+
+
+class RequestExtensionForm(ActionForm):
+    requested_due = forms.DateTimeField(
+        label="申请期限至", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    reason = _text("延期理由")
+    fields_for_service = ("requested_due", "reason")
+
+
+class ApproveExtensionForm(ActionForm):
+    comment = _text("审批意见", required=False)
+    fields_for_service = ("comment",)
+
+
+class RejectExtensionForm(ActionForm):
+    reason = _text("驳回理由")
+    fields_for_service = ("reason",)
+
+
+class SuspendForm(ActionForm):
+    reason = _text("挂账理由")
+    review_date = forms.DateField(label="复核日期", widget=forms.DateInput(attrs={"type": "date"}))
+    fields_for_service = ("reason", "review_date")
+
+
+class ResumeForm(ActionForm):
+    comment = _text("恢复说明", required=False)
+    fields_for_service = ("comment",)
+
+
+class VoidForm(ActionForm):
+    reason_code = forms.ChoiceField(label="作废原因", choices=list(VOID_REASONS.items()))
+    reason = _text("作废说明")
+    fields_for_service = ("reason_code", "reason")
+
+
+class MergeForm(ActionForm):
+    master_id = forms.IntegerField(label="主隐患编号", min_value=1)
+    comment = _text("说明", required=False)
+    fields_for_service = ("master_id", "comment")
+
+
+class TransferForm(ActionForm):
+    external_body = forms.CharField(label="移交单位", max_length=100)
+    external_ref = forms.CharField(label="对方受理编号", max_length=60)
+    comment = _text("说明", required=False)
+    fields_for_service = ("external_body", "external_ref", "comment")
+
+
+class ReopenForm(ActionForm):
+    reason = _text("重新打开原因")
+    fields_for_service = ("reason",)
+
+
+class SuperviseForm(ActionForm):
+    level = forms.ChoiceField(
+        label="督办级别", choices=[("normal", "普通督办"), ("yellow", "黄牌督办"), ("red", "红牌督办")]
+    )
+    instruction = _text("督办意见")
+    fields_for_service = ("level", "instruction")
+
+
+class ReplySupervisionForm(ActionForm):
+    reply = _text("回复内容", rows=3)
+    fields_for_service = ("reply",)
+
+
+class UrgeForm(ActionForm):
+    comment = _text("催办内容", initial="请尽快处置")
+    fields_for_service = ("comment",)
+
+
+class CommentForm(ActionForm):
+    comment = _text("备注")
+    photos = PhotosField(label="附件照片", required=False)
+    files_field = "photos"
+    files_role = "document"
+    fields_for_service = ("comment",)
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    Action.ASSIGN: AssignForm,
+    Action.ESCALATE: EscalateForm,
+    Action.DISPATCH: DispatchForm,
+    Action.START: StartForm,
+    Action.RETURN: ReturnForm,
+    Action.SUBMIT: SubmitForm,
+    Action.VERIFY_PASS: VerifyPassForm,
+    Action.VERIFY_FAIL: VerifyFailForm,
+    Action.REQUEST_EXTENSION: RequestExtensionForm,
+    Action.APPROVE_EXTENSION: ApproveExtensionForm,
+    Action.REJECT_EXTENSION: RejectExtensionForm,
+    Action.SUSPEND: SuspendForm,
+    Action.RESUME: ResumeForm,
+    Action.VOID: VoidForm,
+    Action.MERGE: MergeForm,
+    Action.TRANSFER: TransferForm,
+    Action.REOPEN: ReopenForm,
+    Action.SUPERVISE: SuperviseForm,
+    Action.REPLY_SUPERVISION: ReplySupervisionForm,
+    Action.URGE: UrgeForm,
+    Action.COMMENT: CommentForm,
+}

@@ -1,0 +1,269 @@
+"""Reads with a shape for the pages. Every one starts from `cases_visible_to` (via `case_list_visible`), so the
+pages can never show more than the API does. Query costs are stated per function; tests pin them."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from gridsafe.accounts.models import Role, UnitKind, User
+from gridsafe.cases.events import EventKind
+from gridsafe.cases.models import Case, CaseEvent
+from gridsafe.cases.permissions import LEADS, REVIEWERS, cases_visible_to, jurisdiction_of
+from gridsafe.cases.selectors import CaseFilters, case_list_visible
+from gridsafe.cases.transitions import State
+from gridsafe.catalog.models import Grade
+from gridsafe.core import clock
+from gridsafe.regions.models import Region
+
+# ---------------------------------------------------------------- to-do queues (待办)
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    hint: str
+    tone: str = ""  # "red" / "yellow": the card is coloured when its count is not zero
+
+
+QUEUES = {
+    q.key: q
+    for q in (
+        Queue("open", "在办", "辖区内未结案的隐患"),
+        Queue("review", "待研判", "本单位待研判的隐患"),
+        Queue("dispatch", "待派遣", "已上报至本中心、待派遣职能部门"),
+        Queue("sign", "待签收", "派遣给本部门、尚未签收"),
+        Queue("handling", "处置中", "本单位或本人正在处置"),
+        Queue("verify", "待核查", "已提交整改、由我核查"),
+        Queue("approve", "待审批", "延期申请、挂账到期复核"),
+        Queue("overdue", "超时", "已超过时限", "red"),
+        Queue("due_soon", "临期", "已用时限超过 80%", "yellow"),
+        Queue("supervised", "督办", "督办待回复"),
+        Queue("returned", "退回给我", "被回退到本单位、尚未处理"),
+    )
+}
+
+# Which queues a post sees on its home page, in order.
+ROLE_QUEUES = {
+    Role.GRID_WORKER: ("handling", "verify", "overdue", "due_soon", "supervised"),
+    Role.STATION_OFFICER: (
+        "review",
+        "handling",
+        "verify",
+        "approve",
+        "overdue",
+        "due_soon",
+        "supervised",
+        "returned",
+    ),
+    Role.CENTRE_OPERATOR: ("review", "dispatch", "handling", "verify", "overdue", "due_soon", "supervised", "returned"),
+    Role.CENTRE_LEAD: (
+        "review",
+        "dispatch",
+        "handling",
+        "verify",
+        "approve",
+        "overdue",
+        "due_soon",
+        "supervised",
+        "returned",
+    ),
+    Role.DEPT_HANDLER: ("sign", "handling", "overdue", "due_soon", "supervised"),
+    Role.DEPT_LEAD: ("sign", "handling", "verify", "overdue", "due_soon", "supervised"),
+    Role.LEADER: ("overdue", "due_soon", "supervised"),
+    Role.ADMIN: ("overdue", "due_soon", "supervised"),
+}
+
+_HELD_BY_DEPT = Q(department_id__isnull=False, holder_unit_id=F("department_id"))
+
+
+def _level_unit(unit_id: int | None) -> Q:
+    """`permissions.level_unit_id(case) == unit_id` as a filter: the dispatcher while a department holds it."""
+    return (_HELD_BY_DEPT & Q(dispatcher_unit_id=unit_id)) | (~_HELD_BY_DEPT & Q(holder_unit_id=unit_id))
+
+
+def _my_work(user: User) -> Q:
+    """The cases this user answers for: held by my unit, handled by me, or dispatched by my centre. Leaders and
+    administrators answer for their whole 辖区."""
+    if user.role in (Role.LEADER, Role.ADMIN) or user.unit_id is None:
+        return Q()
+    work = Q(holder_unit_id=user.unit_id) | Q(handler_id=user.pk)
+    if user.role in REVIEWERS:
+        work |= _HELD_BY_DEPT & Q(dispatcher_unit_id=user.unit_id)
+    return work
+
+
+def _verify_q(user: User) -> Q:
+    """`permissions.can_verify_case` for pending_verification cases, as a filter."""
+    not_own = ~Q(handler_id=user.pk) & ~Q(last_handler_id=user.pk)
+    general = ~Q(grade=Grade.MAJOR)
+    if user.role == Role.DEPT_LEAD:
+        mine = Q(grade=Grade.MAJOR, department_id=user.unit_id)
+    elif user.role in REVIEWERS:
+        mine = general & _level_unit(user.unit_id)
+    elif user.role == Role.GRID_WORKER:
+        paths = jurisdiction_of(user).paths
+        in_grids = Q(pk__in=[])
+        for path in paths:
+            in_grids |= Q(region_path=path) | Q(region_path__startswith=path + ".")
+        mine = general & in_grids
+    else:
+        return Q(pk__in=[])
+    return Q(state=State.PENDING_VERIFICATION) & not_own & mine
+
+
+def queue_q(key: str, user: User, now: datetime) -> Q:
+    """The filter of one queue, applied on top of `cases_visible_to(user)`."""
+    unit = user.unit_id
+    clocked = ~Q(state__in=[State.CLOSED, State.SUSPENDED]) & Q(due_at__isnull=False)
+    if key == "open":
+        return ~Q(state=State.CLOSED)
+    if key == "review":
+        return Q(state=State.PENDING_REVIEW, holder_unit_id=unit) if user.role in REVIEWERS else Q(pk__in=[])
+    if key == "dispatch":
+        is_centre = user.role in (Role.CENTRE_OPERATOR, Role.CENTRE_LEAD) and user.unit.kind == UnitKind.CENTRE
+        return Q(state=State.PENDING_REVIEW, level__gte=2, holder_unit_id=unit) if is_centre else Q(pk__in=[])
+    if key == "sign":
+        return Q(state=State.DISPATCHED, department_id=unit, holder_unit_id=unit) if unit else Q(pk__in=[])
+    if key == "handling":
+        if user.role == Role.GRID_WORKER:
+            return Q(state=State.HANDLING, handler_id=user.pk)
+        return Q(state=State.HANDLING) & (Q(holder_unit_id=unit) | Q(handler_id=user.pk))
+    if key == "verify":
+        return _verify_q(user)
+    if key == "approve":
+        if user.role not in LEADS:
+            return Q(pk__in=[])
+        extension = Q(state=State.HANDLING, extension_pending=True)
+        review_due = Q(state=State.SUSPENDED, suspend_review_date__lte=now.date())
+        return (extension | review_due) & _level_unit(unit)
+    if key == "overdue":
+        return clocked & Q(due_at__lt=now) & _my_work(user)
+    if key == "due_soon":
+        return clocked & Q(yellow_at__lte=now, due_at__gte=now) & _my_work(user)
+    if key == "supervised":
+        pending = ~Q(supervision="") & Q(supervision_reply_due__isnull=False) & ~Q(state=State.CLOSED)
+        if user.role in (Role.LEADER, Role.ADMIN):
+            return pending
+        return pending & (Q(holder_unit_id=unit) | Q(handler_id=user.pk))
+    if key == "returned":
+        # A return restarts the step clock; any later move restarts it again. So "a return at or after the current
+        # step's start" is "returned here and not yet acted on"; a comment or 督办 since does not hide it.
+        returned = CaseEvent.objects.filter(
+            case_id=OuterRef("pk"), kind=EventKind.CASE_RETURNED, created_at__gte=OuterRef("step_started_at")
+        )
+        return Q(state=State.PENDING_REVIEW, holder_unit_id=unit) & Q(Exists(returned)) if unit else Q(pk__in=[])
+    raise KeyError(key)
+
+
+def queues_for(user: User) -> list[str]:
+    return ["open", *ROLE_QUEUES.get(user.role, ("overdue", "due_soon"))]
+
+
+def home_queues(user: User, now: datetime | None = None) -> list[dict]:
+    """待办 — the user's queues with their counts. One aggregate query (conditional COUNTs over the visible cases),
+    plus the jurisdiction look-up that `cases_visible_to` caches on the user."""
+    now = now or clock.now()
+    keys = queues_for(user)
+    counts = cases_visible_to(user).aggregate(**{key: Count("pk", filter=queue_q(key, user, now)) for key in keys})
+    return [{"queue": QUEUES[key], "count": counts[key]} for key in keys]
+
+
+def home_urgent(user: User, limit: int = 8, now: datetime | None = None) -> list[Case]:
+    """The cases I answer for that run out first: one query."""
+    now = now or clock.now()
+    return list(
+        cases_visible_to(user)
+        .filter(~Q(state__in=[State.CLOSED, State.SUSPENDED]), due_at__isnull=False)
+        .filter(_my_work(user))
+        .select_related("category", "region", "holder_unit")
+        .order_by("due_at", "id")[:limit]
+    )
+
+
+# ---------------------------------------------------------------- the case list and its export
+
+
+def case_list_for_page(user: User, filters: CaseFilters, *, order: str, queue: str | None) -> QuerySet[Case]:
+    """The list page and the export share this queryset, so rows exported = rows listed."""
+    qs = case_list_visible(user, filters, order=order)
+    if queue and queue in QUEUES:
+        qs = qs.filter(queue_q(queue, user, clock.now()))
+    return qs.select_related("category", "domain", "region", "holder_unit", "department")
+
+
+def _event_time(*kinds: str) -> Subquery:
+    return Subquery(
+        CaseEvent.objects.filter(case_id=OuterRef("pk"), kind__in=kinds)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+
+
+def with_step_times(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """签收/处置/核查 timestamps for the export: the latest event of each kind, three indexed correlated subqueries
+    (caseevent has an index on case_id), so still one query for the whole export."""
+    return qs.annotate(
+        started_at=_event_time(EventKind.CASE_STARTED, EventKind.CASE_ASSIGNED),
+        submitted_at=_event_time(EventKind.CASE_SUBMITTED),
+        verified_at=_event_time(EventKind.CASE_VERIFIED, EventKind.CASE_REWORK),
+    )
+
+
+def region_options(user: User) -> list[Region]:
+    """Regions a user may filter by: their 辖区's nodes down to villages (and grids for a village station or a grid
+    worker). Departments and leaders get the county's townships and villages. One query."""
+    scope = jurisdiction_of(user)
+    paths = scope.paths or (_county_path(),)
+    deepest = max(len(p.split(".")) for p in paths)
+    max_level = 4 if deepest >= 3 else 3
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path=path) | Q(path__startswith=path + ".")
+    return list(Region.objects.filter(q, level__lte=max_level, is_active=True).only("code", "name", "level", "path"))
+
+
+def _county_path() -> str:
+    from django.conf import settings
+
+    return settings.GRIDSAFE_COUNTY_CODE
+
+
+# ---------------------------------------------------------------- the case page
+
+NEARBY_METRES = 300
+_M_PER_DEG_LAT = 111_320.0
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Equirectangular distance: exact enough at 300 m."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6_371_000 * math.hypot(x, y)
+
+
+def nearby_open_cases(user: User, case: Case, *, radius_m: float = NEARBY_METRES, limit: int = 8) -> list[dict]:
+    """Possible duplicates: open cases of the same category within `radius_m`, nearest first. One query: a
+    bounding box on lon/lat, then the exact distance in Python."""
+    dlat = radius_m / _M_PER_DEG_LAT
+    dlon = radius_m / (_M_PER_DEG_LAT * max(0.1, math.cos(math.radians(case.lat))))
+    rows = (
+        cases_visible_to(user)
+        .exclude(pk=case.pk)
+        .exclude(state=State.CLOSED)
+        .filter(
+            category_id=case.category_id,
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            lon__range=(case.lon - dlon, case.lon + dlon),
+        )
+        .only("pk", "lon", "lat", "state", "description", "address", "created_at")[:50]
+    )
+    found = []
+    for other in rows:
+        distance = _metres(case.lon, case.lat, other.lon, other.lat)
+        if distance <= radius_m:
+            found.append({"case": other, "distance": round(distance)})
+    found.sort(key=lambda item: item["distance"])
+    return found[:limit]

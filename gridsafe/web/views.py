@@ -1,0 +1,724 @@
+"""The command-centre pages: parse, call one service or selector, render. htmx requests get partials; every
+action posts to `case_action`, which calls the same service as the API (`ACTION_SERVICES`)."""
+
+import csv
+import functools
+import io
+import uuid
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from gridsafe.accounts.models import Unit, UnitKind, User
+from gridsafe.accounts.routing import default_department_id
+from gridsafe.cases.models import Attachment, AttachmentRole, Case
+from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
+from gridsafe.cases.selectors import case_timeline
+from gridsafe.cases.services import ACTION_SERVICES, attachment_add
+from gridsafe.cases.transitions import Action, State
+from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calendar
+from gridsafe.core import clock
+from gridsafe.core.errors import CaseNotFound, DomainError, StaleVersion
+from gridsafe.core.models import AuditEvent
+from gridsafe.notifications.models import Notification
+from gridsafe.web import labels
+from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
+from gridsafe.web.selectors import (
+    QUEUES,
+    case_list_for_page,
+    home_queues,
+    home_urgent,
+    nearby_open_cases,
+    region_options,
+    with_step_times,
+)
+
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 50_000
+STALE_MESSAGE = "该隐患已被他人更新，请刷新后再操作"
+
+# The order in which a case page offers actions: the next step of the loop first, flags and closures last.
+ACTION_ORDER = [
+    Action.START,
+    Action.SUBMIT,
+    Action.VERIFY_PASS,
+    Action.DISPATCH,
+    Action.ESCALATE,
+    Action.ASSIGN,
+    Action.APPROVE_EXTENSION,
+    Action.REJECT_EXTENSION,
+    Action.RESUME,
+    Action.REPLY_SUPERVISION,
+    Action.VERIFY_FAIL,
+    Action.RETURN,
+    Action.REQUEST_EXTENSION,
+    Action.SUSPEND,
+    Action.SUPERVISE,
+    Action.URGE,
+    Action.MERGE,
+    Action.TRANSFER,
+    Action.VOID,
+    Action.REOPEN,
+    Action.COMMENT,
+]
+PRIMARY_ACTIONS = {Action.START, Action.SUBMIT, Action.VERIFY_PASS, Action.DISPATCH, Action.ESCALATE, Action.ASSIGN}
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+
+
+def login_required_page(view):
+    """login_required, except that an htmx request gets HX-Redirect (a swapped-in login form would be nonsense)."""
+
+    protected = login_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated and is_htmx(request):
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = (
+                f"{settings.LOGIN_URL}?{urlencode({'next': request.headers.get('HX-Current-URL', '/')})}"
+            )
+            return response
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+# ---------------------------------------------------------------- 登录 / 退出
+
+
+class LoginView(auth_views.LoginView):
+    """Django's LoginView with a Chinese template; a successful session login writes an audit row, like a token."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+    next_page = "web:home"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        AuditEvent.objects.create(
+            actor=user,
+            actor_label=user.label,
+            action="auth.login",
+            target=user.username,
+            ip=_client_ip(self.request),
+            payload={"method": "session"},
+        )
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "web:login"
+
+
+# ---------------------------------------------------------------- 首页 / 待办
+
+
+@login_required_page
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """待办 — queues with counts (one aggregate query) and the cases that run out first (one query)."""
+    now = clock.now()
+    context = {
+        "nav": "home",
+        "queues": home_queues(request.user, now),
+        "urgent": [_row(case, now) for case in home_urgent(request.user, now=now)],
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "home-queues":
+        return render(request, "web/partials/home_queues.html", context)
+    return render(request, "web/home.html", context)
+
+
+# ---------------------------------------------------------------- 隐患列表 and its exports
+
+
+def _filter_form(request: HttpRequest) -> CaseFilterForm:
+    form = CaseFilterForm(request.GET or None, regions=region_options(request.user))
+    if form.is_bound:
+        form.is_valid()  # invalid fields are dropped from cleaned_data; the rest still filter
+    else:
+        form.cleaned_data = {}
+    return form
+
+
+def _filtered(request: HttpRequest, form: CaseFilterForm):
+    return case_list_for_page(request.user, form.filters(), order=form.ordering, queue=form.queue_key)
+
+
+def _row(case: Case, now: datetime) -> dict:
+    light = case.light_at(now)
+    return {
+        "case": case,
+        "state_text": labels.state_text(case.state, case.closure),
+        "light": light,
+        "light_text": labels.LIGHT.get(light, ""),
+        "grade_text": labels.GRADE.get(case.grade, case.grade),
+        "level_text": labels.LEVEL.get(case.level, ""),
+    }
+
+
+@login_required_page
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """隐患列表 — filters, sort, 50 a page. Queries: auth, jurisdiction, regions/domains/categories for the form,
+    one COUNT and one page (joined to category, domain, region, units) whatever the number of rows."""
+    form = _filter_form(request)
+    qs = _filtered(request, form)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    params = request.GET.copy()
+    params.pop("page", None)
+    query = params.urlencode()
+    context = {
+        "nav": "cases",
+        "form": form,
+        "page": page,
+        "rows": [_row(case, now) for case in page.object_list],
+        "query": query,
+        "queue": QUEUES.get(form.queue_key or ""),
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "case-results":
+        return render(request, "web/partials/case_table.html", context)
+    return render(request, "web/case_list.html", context)
+
+
+EXPORT_COLUMNS = [
+    "编号",
+    "领域",
+    "类别",
+    "等级",
+    "紧急",
+    "来源",
+    "隐患描述",
+    "地址",
+    "所属网格",
+    "网格代码",
+    "状态",
+    "结案方式",
+    "计入已整改",
+    "当前层级",
+    "承办单位",
+    "责任部门",
+    "红黄灯",
+    "当前期限",
+    "上报时间",
+    "签收时间",
+    "处置(提交整改)时间",
+    "核查时间",
+    "结案时间",
+    "返工次数",
+    "超期环节数",
+    "督办",
+]
+
+
+def _local(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is written as text: CSV/formula injection."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _export_row(case: Case, now: datetime) -> list:
+    """One row; "closed" is always written with its outcome, and only 已整改 counts as fixed."""
+    return [_cell(value) for value in _export_values(case, now)]
+
+
+def _export_values(case: Case, now: datetime) -> list:
+    return [
+        case.pk,
+        case.domain.name,
+        case.category.name,
+        labels.GRADE.get(case.grade, case.grade),
+        "是" if case.urgent else "否",
+        labels.SOURCE.get(case.source, case.source),
+        case.description,
+        case.address,
+        case.region.name,
+        case.region.code,
+        labels.state_text(case.state, case.closure),
+        labels.CLOSURE.get(case.closure, "") if case.closure else "",
+        "是" if case.closure == "resolved" else "否",
+        labels.LEVEL.get(case.level, ""),
+        case.holder_unit.name,
+        case.department.name if case.department_id else "",
+        labels.LIGHT.get(case.light_at(now), ""),
+        _local(case.due_at),
+        _local(case.created_at),
+        _local(case.started_at),
+        _local(case.submitted_at),
+        _local(case.verified_at),
+        _local(case.closed_at),
+        case.rework_count,
+        len(case.overdue_steps or []),
+        labels.SUPERVISION.get(case.supervision, ""),
+    ]
+
+
+def _export_rows(request: HttpRequest, form: CaseFilterForm):
+    qs = with_step_times(_filtered(request, form))
+    return qs[:EXPORT_MAX_ROWS]
+
+
+def _audit_export(request: HttpRequest, form: CaseFilterForm, fmt: str, rows: int) -> None:
+    AuditEvent.objects.create(
+        actor=request.user,
+        actor_label=request.user.label,
+        action="cases.export",
+        target=fmt,
+        ip=_client_ip(request),
+        payload={"format": fmt, "filters": form.active(), "rows": rows},
+    )
+
+
+def _export_name(ext: str) -> str:
+    return f"gridsafe-cases-{timezone.localtime(clock.now()):%Y%m%d-%H%M}.{ext}"
+
+
+@login_required_page
+@require_GET
+def case_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """导出 Excel — the filtered list (same queryset as the page) in a write-only workbook; one query for the rows
+    with their 签收/处置/核查 times, one audit row with the filters and the row count."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    form = _filter_form(request)
+    now = clock.now()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("隐患清单")
+    sheet.freeze_panes = "A2"
+    widths = {"A": 8, "G": 40, "H": 24, "I": 16, "O": 20, "P": 20}
+    for col, width in widths.items():
+        sheet.column_dimensions[col].width = width
+    bold = Font(bold=True)
+    from openpyxl.cell import WriteOnlyCell
+
+    header = []
+    for title in EXPORT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for case in _export_rows(request, form).iterator(chunk_size=1000):
+        sheet.append(_export_row(case, now))
+        count += 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    _audit_export(request, form, "xlsx", count)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=_export_name("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required_page
+@require_GET
+def case_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """导出 CSV — UTF-8 with a BOM so that Excel opens the Chinese; streamed row by row. The audit row is written
+    before streaming starts, with the row count from one COUNT query."""
+    form = _filter_form(request)
+    now = clock.now()
+    rows = _export_rows(request, form)
+    count = min(_filtered(request, form).count(), EXPORT_MAX_ROWS)
+    _audit_export(request, form, "csv", count)
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
+        for case in rows.iterator(chunk_size=1000):
+            yield writer.writerow(_export_row(case, now))
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
+    return response
+
+
+# ---------------------------------------------------------------- 隐患详情 and actions
+
+
+def _case_or_404(user: User, case_id: int) -> Case:
+    try:
+        return get_case_for_user(user, case_id)
+    except CaseNotFound:
+        raise Http404("未找到该隐患") from None
+
+
+def _time_left(case: Case, now: datetime) -> str:
+    """剩余 x 工作时 / 已超时 x 工作时, on the working calendar; natural time for minute and day limits."""
+    if case.due_at is None or case.state in (State.CLOSED, State.SUSPENDED):
+        return ""
+    if case.limit_unit in (MINUTES, DAYS):
+        minutes = (case.due_at - now).total_seconds() / 60
+        amount = abs(minutes)
+        text = f"{amount:.0f} 分钟" if amount < 120 else f"{amount / 60:.1f} 小时".replace(".0 ", " ")
+    else:
+        hours = current_calendar().elapsed(now, case.due_at, WORK_HOURS)
+        minutes = hours * 60
+        text = f"{abs(hours):.1f}".rstrip("0").rstrip(".") + " 工作时"
+    return f"剩余 {text}" if minutes >= 0 else f"已超时 {text}"
+
+
+def _people(ids: set[int]) -> dict[int, User]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.pk: u for u in User.objects.filter(pk__in=ids).select_related("unit")}
+
+
+def _action_forms(request: HttpRequest, case: Case, actions: list[str], bound: dict | None = None) -> list[dict]:
+    """One small form per allowed action, each with a fresh request id (a double submit is then a repeat)."""
+    forms = []
+    for action in sorted(actions, key=ACTION_ORDER.index):
+        form_class = ACTION_FORMS[action]
+        extra = _form_extras(request.user, case, action)
+        if bound and bound.get("action") == action:
+            form = bound["form"]
+        else:
+            form = form_class(case=case, actor=request.user, auto_id=f"id_{action}_%s", **extra)
+        forms.append(
+            {
+                "action": action,
+                "label": labels.ACTION[action],
+                "form": form,
+                "primary": action in PRIMARY_ACTIONS,
+                "multipart": form_class.files_field is not None,
+                "open": bool(bound and bound.get("action") == action),
+            }
+        )
+    return forms
+
+
+def _form_extras(user: User, case: Case, action: str) -> dict:
+    """Choices some forms need: the unit's people for 交办, the departments of the actor's tier for 派遣."""
+    if action == Action.ASSIGN:
+        return {
+            "handlers": list(
+                User.objects.filter(unit_id=user.unit_id, is_active=True).exclude(pk=user.pk).select_related("unit")
+            )
+        }
+    if action == Action.DISPATCH and user.unit_id:
+        departments = list(
+            Unit.objects.filter(kind=UnitKind.DEPARTMENT, region_id=user.unit.region_id, is_active=True).order_by(
+                "code"
+            )
+        )
+        default = default_department_id(
+            region_path=case.region_path,
+            level=case.level,
+            domain_id=case.domain_id,
+            category_department_id=case.category.department_id,
+        )
+        return {"departments": departments, "default_department": default}
+    return {}
+
+
+def _case_context(request: HttpRequest, case: Case, *, message: dict | None = None, bound: dict | None = None) -> dict:
+    """Everything the case page shows. Fixed queries: attachments, events (with their unit), 督办 orders, people,
+    nearby cases, place; plus the choices of the forms shown."""
+    now = clock.now()
+    attachments = list(case.attachments.all())
+    by_event: dict[int, list[Attachment]] = {}
+    for att in attachments:
+        if att.event_id:
+            by_event.setdefault(att.event_id, []).append(att)
+    events = list(case_timeline(case).select_related("holder_unit"))
+    timeline = [
+        {
+            "event": e,
+            "from_text": labels.STATE.get(e.from_state, ""),
+            "to_text": labels.state_text(e.to_state, case.closure if e.to_state == State.CLOSED else ""),
+            "moved": e.from_state != e.to_state or e.from_level != e.to_level,
+            "detail": _event_detail(e),
+            "attachments": by_event.get(e.pk, []),
+        }
+        for e in events
+    ]
+    people = _people({case.handler_id, case.reporter_id, case.last_handler_id})
+    before = [a for a in attachments if a.role in (AttachmentRole.REPORT, AttachmentRole.BEFORE)]
+    after = [a for a in attachments if a.role in (AttachmentRole.AFTER, AttachmentRole.VERIFICATION)]
+    place = None
+    if case.place_id:
+        from gridsafe.places.models import Place
+
+        place = Place.objects.filter(pk=case.place_id).first()
+    light = case.light_at(now)
+    actions = allowed_actions(request.user, case)
+    return {
+        "nav": "cases",
+        "case": case,
+        "state_text": labels.state_text(case.state, case.closure),
+        "closure_text": labels.CLOSURE.get(case.closure, ""),
+        "light": light,
+        "light_text": labels.LIGHT.get(light, ""),
+        "time_left": _time_left(case, now),
+        "grade_text": labels.GRADE.get(case.grade, case.grade),
+        "level_text": labels.LEVEL.get(case.level, ""),
+        "source_text": labels.SOURCE.get(case.source, case.source),
+        "supervision_text": labels.SUPERVISION.get(case.supervision, ""),
+        "flags": [labels.LOCATION_FLAG.get(f, f) for f in case.location_flags or []],
+        "handler": people.get(case.handler_id),
+        "reporter": people.get(case.reporter_id),
+        "before": before,
+        "after": after,
+        "timeline": timeline,
+        "supervisions": list(case.supervisions.select_related("issued_unit", "target_unit")),
+        "nearby": nearby_open_cases(request.user, case),
+        "place": place,
+        "actions": _action_forms(request, case, actions, bound),
+        "message": message,
+        "map_geometry_id": f"case-grid-{case.pk}",
+        "map": {
+            "lon": case.lon,
+            "lat": case.lat,
+            "tile_url": getattr(settings, "GRIDSAFE_TILE_URL", "") or "",
+            "tile_attribution": getattr(settings, "GRIDSAFE_TILE_ATTRIBUTION", "") or "",
+            "grid": case.region.geometry,
+            "label": f"#{case.pk} {case.category.name}",
+        },
+    }
+
+
+def _event_detail(event) -> str:
+    """The payload facts worth a line on the timeline (department, reason, method, new deadline …)."""
+    p = event.payload or {}
+    parts = []
+    if p.get("department"):
+        parts.append(f"派遣至 {p['department']}")
+    if p.get("reason_label"):
+        parts.append(f"原因：{p['reason_label']}")
+    if p.get("method_label"):
+        parts.append(f"整改方式：{p['method_label']}")
+    if p.get("handler"):
+        parts.append(f"处置人：{p['handler']}")
+    if p.get("skip_level"):
+        parts.append("越级上报")
+    if p.get("level") in labels.SUPERVISION and p.get("level"):
+        parts.append(labels.SUPERVISION[p["level"]])
+    if p.get("external_body"):
+        parts.append(f"移交 {p['external_body']}（{p.get('external_ref', '')}）")
+    if p.get("master_id"):
+        parts.append(f"并入 #{p['master_id']}")
+    return "；".join(parts)
+
+
+@login_required_page
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_or_404(request.user, case_id)
+    return render(request, "web/case_detail.html", _case_context(request, case))
+
+
+@login_required_page
+@require_POST
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """One action on one case through the same service as the API. Order: jurisdiction (404) → form → stored
+    photos → service (which checks repeat, permission, state, payload and version). Errors become a message:
+    StaleVersion never overwrites, it asks the user to reload."""
+    case = _case_for_action(request, case_id)
+    if action not in ACTION_FORMS:
+        raise Http404("未知的操作")
+    form_class = ACTION_FORMS[action]
+    form = form_class(
+        request.POST,
+        request.FILES,
+        case=case,
+        actor=request.user,
+        auto_id=f"id_{action}_%s",
+        **_form_extras(request.user, case, action),
+    )
+    if not form.is_valid():
+        errors = "；".join(
+            f"{form.fields[name].label}：{error}" if name in form.fields else str(error)
+            for name, field_errors in form.errors.items()
+            for error in field_errors
+        )
+        return _action_failed(request, case, action, form, errors or "表单填写有误", status=422)
+    try:
+        kwargs = form.service_kwargs()
+        if form_class.files_field:
+            kwargs["attachment_ids"] = _store_photos(request, case, form)
+        updated = ACTION_SERVICES[action](
+            case=case,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            request_id=form.cleaned_data["request_id"],
+            **kwargs,
+        )
+    except StaleVersion:
+        return _action_failed(request, case, action, form, STALE_MESSAGE, status=409)
+    except CaseNotFound:
+        raise Http404("未找到该隐患") from None
+    except DomainError as error:
+        return _action_failed(request, case, action, form, error.detail, status=error.status)
+    state = labels.state_text(updated.state, updated.closure)
+    message = {"level": "success", "text": f"已{labels.ACTION[action]}：#{updated.pk} 现为“{state}”"}
+    try:
+        fresh = get_case_for_user(request.user, updated.pk)
+    except CaseNotFound:
+        # The action took the case out of my 辖区 (a department's 回退 clears its dispatch): back to the inbox.
+        fresh = None
+    target = reverse("web:case_detail", args=[updated.pk]) + f"?done={action}" if fresh else reverse("web:home")
+    if not is_htmx(request):
+        response = HttpResponseRedirect(target)
+        response.status_code = 303  # see other: the browser follows with a GET
+        return response
+    if fresh is None:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return render(request, "web/partials/case_body.html", _case_context(request, fresh, message=message))
+
+
+def _case_for_action(request: HttpRequest, case_id: int) -> Case:
+    """The case in my 辖区, or, for a repeat of an action that took it out of my view, the case I acted on
+    (`get_case_for_action`), so that a double submit gets the first answer, not 404."""
+    try:
+        request_id = uuid.UUID(request.POST.get("request_id", ""))
+    except ValueError:
+        return _case_or_404(request.user, case_id)
+    try:
+        return get_case_for_action(request.user, case_id, request_id=request_id)
+    except CaseNotFound:
+        raise Http404("未找到该隐患") from None
+
+
+def _store_photos(request: HttpRequest, case: Case, form: ActionForm) -> list[int]:
+    """Store each uploaded file through `attachment_add`. The client id is derived from the form's request id, so a
+    repeated submit stores nothing twice."""
+    ids = []
+    for index, upload in enumerate(form.cleaned_data.get(form.files_field) or []):
+        client_id = uuid.uuid5(form.cleaned_data["request_id"], f"photo:{index}")
+        attachment, _created = attachment_add(
+            case=case, actor=request.user, client_id=client_id, upload=upload, role=form.files_role
+        )
+        ids.append(attachment.pk)
+    return ids
+
+
+def _action_failed(request, case: Case, action: str, form, text: str, *, status: int) -> HttpResponse:
+    message = {"level": "error", "text": text, "stale": status == 409 and text == STALE_MESSAGE}
+    if is_htmx(request):
+        response = render(request, "web/partials/message.html", {"message": message}, status=status)
+        response["HX-Retarget"] = f"#msg-{action}"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    context = _case_context(request, case, message=message, bound={"action": action, "form": form})
+    return render(request, "web/case_detail.html", context, status=status)
+
+
+# ---------------------------------------------------------------- 消息
+
+
+@login_required_page
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """My inbox, newest first, 30 a page; the case of each message is one click away."""
+    qs = Notification.objects.filter(user=request.user)
+    only_unread = request.GET.get("unread") == "1"
+    if only_unread:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/notifications.html",
+        {"nav": "notifications", "page": page, "only_unread": only_unread, "unread": _unread(request.user)},
+    )
+
+
+def _unread(user: User) -> int:
+    """One indexed COUNT (notification_inbox: user, read_at, -created_at)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@login_required_page
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    Notification.objects.filter(pk=notification_id, user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return _back_to_inbox(request)
+
+
+@login_required_page
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return _back_to_inbox(request)
+
+
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect("web:notifications")
+
+
+@login_required_page
+@require_GET
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Open a message: mark it read and go to its case (or the inbox)."""
+    note = Notification.objects.filter(pk=notification_id, user=request.user).first()
+    if note is None:
+        raise Http404("未找到该消息")
+    if note.read_at is None:
+        Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
+    if note.case_id:
+        return redirect("web:case_detail", case_id=note.case_id)
+    return redirect("web:notifications")
+
+
+@require_GET
+def notification_poll(request: HttpRequest) -> HttpResponse:
+    """The nav badge, polled every 15 s: one indexed COUNT. When the count grew since the last poll, a toast with
+    the newest title is added out of band (one more query) and `gridsafe:notified` is triggered so that open
+    queues refresh themselves."""
+    if not request.user.is_authenticated:
+        response = HttpResponse(status=286)  # htmx: stop polling
+        return response
+    count = _unread(request.user)
+    try:
+        seen = int(request.GET.get("seen", "-1"))
+    except ValueError:
+        seen = -1
+    latest = None
+    if 0 <= seen < count:
+        latest = (
+            Notification.objects.filter(user=request.user, read_at__isnull=True).order_by("-created_at", "-id").first()
+        )
+    response = render(
+        request, "web/partials/nav_badge.html", {"unread": count, "latest": latest, "new": count - max(seen, 0)}
+    )
+    if latest is not None:
+        response["HX-Trigger"] = "gridsafe:notified"
+    return response
