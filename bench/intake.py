@@ -156,9 +156,9 @@ def _stat(pid: str) -> tuple[str, int, float] | None:
     return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TCK
 
 
-def cpu_snapshot(server_pid: int | None) -> dict:
-    """CPU seconds used so far, per process, by the gunicorn master and workers and by every postgres process,
-    and by the whole machine (busy = neither idle nor iowait)."""
+def cpu_snapshot(server_pid: int | None, client_pids: tuple[int, ...] = ()) -> dict:
+    """CPU seconds used so far, per process, by the gunicorn master and workers, by every postgres process and by
+    the load-generator processes, and by the whole machine (busy = neither idle nor iowait)."""
     procs: dict[int, tuple[str, float]] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -169,6 +169,8 @@ def cpu_snapshot(server_pid: int | None) -> dict:
         comm, ppid, cpu = st
         if comm == "postgres":
             procs[int(pid)] = ("postgres", cpu)
+        elif int(pid) in client_pids:
+            procs[int(pid)] = ("clients", cpu)
         elif server_pid is not None and (int(pid) == server_pid or ppid == server_pid):
             procs[int(pid)] = ("server", cpu)
     try:
@@ -182,7 +184,7 @@ def cpu_snapshot(server_pid: int | None) -> dict:
 def cpu_used(before: dict, after: dict) -> dict[str, float]:
     """CPU seconds between two snapshots by group; a process that started in between counts whole, one that
     ended in between is lost (none of ours should)."""
-    used = {"server": 0.0, "postgres": 0.0}
+    used = {"server": 0.0, "postgres": 0.0, "clients": 0.0}
     for pid, (group, cpu) in after["procs"].items():
         start = before["procs"].get(pid)
         used[group] += cpu - (start[1] if start and start[0] == group else 0.0)
@@ -338,7 +340,8 @@ def run_phase(kind: str, cfg: dict, procs: int, live: list, server_pid: int | No
     go.set()
     log(f"{kind}: {n} clients, warm-up {cfg['warmup']}s, window {cfg['duration']}s")
     time.sleep(max(0.0, start_at.value + cfg["warmup"] - time.monotonic()))
-    cpu0 = cpu_snapshot(server_pid)
+    client_pids = tuple(c.pid for c in children)
+    cpu0 = cpu_snapshot(server_pid, client_pids)
     spy = None
     if cfg.get("py_spy") and kind in cfg["py_spy_phases"] and server_pid is not None:
         out = Path(cfg["py_spy"]).with_suffix(f".{kind}.txt")
@@ -349,7 +352,7 @@ def run_phase(kind: str, cfg: dict, procs: int, live: list, server_pid: int | No
         )
         live.append(spy)
     time.sleep(max(0.0, start_at.value + cfg["warmup"] + cfg["duration"] - time.monotonic()))
-    cpu1 = cpu_snapshot(server_pid)
+    cpu1 = cpu_snapshot(server_pid, client_pids)
     if spy is not None:
         try:
             spy.wait(timeout=30)
@@ -363,6 +366,7 @@ def run_phase(kind: str, cfg: dict, procs: int, live: list, server_pid: int | No
         c.join(timeout=30)
         live.remove(c)
     used = cpu_used(cpu0, cpu1)
+    ours = used["server"] + used["postgres"] + used["clients"]
     lat = sorted(x for o in outs for x in o["latencies"])
     window_ok = sum(o["window_ok"] for o in outs)
     return {
@@ -378,6 +382,9 @@ def run_phase(kind: str, cfg: dict, procs: int, live: list, server_pid: int | No
         # CPU milliseconds per case inside the window: gunicorn, postgres, and the whole machine (incl. clients).
         "cpu_ms_per_case": {k: round(1000 * v / window_ok, 2) if window_ok else None for k, v in used.items()},
         "machine_cpu_busy": round(used["machine"] / cfg["duration"], 2),  # cores in use
+        # What the figure would be if this run had the machine's cores to itself and stayed CPU-bound:
+        # cores / CPU seconds per case (server + postgres + load generator).
+        "cpu_capacity": round((os.cpu_count() or 1) * window_ok / ours, 1) if ours > 0 and window_ok else None,
     }
 
 
@@ -424,6 +431,12 @@ def parse_args(argv=None):
         metavar="PREFIX",
         help="sample the gunicorn workers with py-spy (on-CPU stacks) during the full and floor windows, "
         "writing PREFIX.full.txt and PREFIX.floor.txt (collapsed stacks)",
+    )
+    p.add_argument(
+        "--experiment",
+        default="",
+        help="comma-separated what-if changes to the server, NOT the product: server-side-binding (psycopg "
+        "server-side parameters), no-rollups (skip the dashboard rollups in the case services)",
     )
     p.add_argument("--seed", type=int, default=20261128)
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
@@ -479,6 +492,10 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
 
+    experiments = [e.strip() for e in args.experiment.split(",") if e.strip()]
+    known = {"server-side-binding": "BENCH_SERVER_SIDE_BINDING", "no-rollups": "BENCH_NO_ROLLUPS"}
+    if set(experiments) - set(known):
+        raise SystemExit(f"unknown experiments: {sorted(set(experiments) - set(known))}")
     db_url = f"{args.pg.rstrip('/')}/{args.db}"
     tmp = Path(tempfile.mkdtemp(prefix="gridsafe-bench-"))
     env = {
@@ -490,6 +507,7 @@ def main(argv=None) -> int:
         "GRIDSAFE_INTAKE_RATE": args.rate,
         "GRIDSAFE_LOGIN_RATE": args.rate,
         "REDIS_URL": args.redis_url,
+        **{known[e]: "1" for e in experiments},
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     server = None
@@ -612,6 +630,8 @@ def main(argv=None) -> int:
         + (" (notification task runs in the request process after commit — the default)"
            if args.tasks_backend == "immediate" else "")
     )
+    if experiments:
+        head += f"\nEXPERIMENT (not the product's set-up): {', '.join(experiments)}"
     print(head)
     for kind in PHASES:
         if kind in results:
@@ -622,7 +642,7 @@ def main(argv=None) -> int:
                 + (f"  rounds: {r['rates']}" if len(r["rates"]) > 1 else "")
                 + "\n         CPU ms/case: "
                 + ", ".join(f"{k} {v}" for k, v in r["cpu_ms_per_case"].items())
-                + f"; cores busy {r['machine_cpu_busy']}"
+                + f"; machine cores busy {r['machine_cpu_busy']}; CPU-bound capacity {r['cpu_capacity']}/s"
             )
     ratios = {}
     if "full" in results and "floor" in results and results["floor"]["rate"]:
@@ -631,7 +651,16 @@ def main(argv=None) -> int:
         ratios["full/raw"] = results["full"]["rate"] / results["raw"]["rate"]
     if "floor" in results and "raw" in results and results["raw"]["rate"]:
         ratios["floor/raw"] = results["floor"]["rate"] / results["raw"]["rate"]
-    print("  " + "   ".join(f"{k} = {v:.2f}" for k, v in ratios.items()))
+    print("  measured:       " + "   ".join(f"{k} = {v:.2f}" for k, v in ratios.items()))
+    cap = {k: results[k].get("cpu_capacity") for k in results}
+    cpu_ratios = {}
+    for a, b in (("full", "floor"), ("full", "raw"), ("floor", "raw")):
+        if cap.get(a) and cap.get(b):
+            cpu_ratios[f"{a}/{b}"] = cap[a] / cap[b]
+    if cpu_ratios:
+        print("  by CPU cost:    " + "   ".join(f"{k} = {v:.2f}" for k, v in cpu_ratios.items())
+              + "   (capacity ratios: robust when other work shares the machine)")
+    ratios_cpu = cpu_ratios
     print(f"  database: {facts}")
     errors = sum(r["errors"] for r in results.values())
     if errors:
@@ -646,7 +675,8 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"head": head, "results": results, "ratios": ratios, "database": facts, "problems": problems},
+                {"head": head, "results": results, "ratios": ratios, "ratios_by_cpu": ratios_cpu, "database": facts,
+                 "problems": problems},
                 indent=2,
                 ensure_ascii=False,
             )

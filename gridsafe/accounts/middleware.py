@@ -16,9 +16,16 @@ EXEMPT_PREFIXES = ("/static/", "/account/", "/login/", "/logout/", "/admin/logou
 
 
 def _problem(code: str, detail: str) -> JsonResponse:
-    body = {"type": f"https://gridsafe.invalid/problems/{code}", "title": detail, "status": 403, "detail": detail,
-            "code": code}
-    return JsonResponse(body, status=403, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False})
+    body = {
+        "type": f"https://gridsafe.invalid/problems/{code}",
+        "title": detail,
+        "status": 403,
+        "detail": detail,
+        "code": code,
+    }
+    return JsonResponse(
+        body, status=403, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _url(name: str, fallback: str) -> str:

@@ -3,7 +3,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridsafe.core import clock
 from gridsafe.core.fields import EncryptedCharField
 
 
@@ -78,6 +77,8 @@ class User(AbstractUser):
     # Personal data: encrypted at rest, masked on display (core.masking), revealed only through an audited service.
     phone = EncryptedCharField(_("phone"), max_length=20, blank=True, lookup_field="phone_hash")
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Set by PasswordHistoryValidator.password_changed, Django's hook after a new password is saved (not after
+    # a mere hash upgrade at login); the 90-day periodic change counts from here.
     password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
     # Mirrors "has a confirmed TotpDevice", so the per-request second-factor check costs no query.
     otp_enabled = models.BooleanField(_("two-factor enabled"), default=False, editable=False)
@@ -91,10 +92,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.label
-
-    def set_password(self, raw_password):
-        super().set_password(raw_password)
-        self.password_changed_at = clock.now()  # periodic change (90 days) counts from here
 
     @property
     def label(self) -> str:

@@ -46,7 +46,8 @@ class NotUsernameValidator:
 
 class PasswordHistoryValidator:
     """Not one of the last `keep` passwords. `password_changed` (called by Django after a new password is saved)
-    records the new hash and drops older ones. Each check costs one hash per remembered password."""
+    records the new hash, drops older ones and restarts the expiry clock (User.password_changed_at). Each check
+    costs one hash per remembered password."""
 
     def __init__(self, keep: int = 5):
         self.keep = keep
@@ -58,13 +59,21 @@ class PasswordHistoryValidator:
 
         recent = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.keep]
         if any(check_password(password, old) for old in recent):
-            raise ValidationError(_("新密码不能与最近 %(n)d 次使用过的密码相同。") % {"n": self.keep}, code="password_reused")
+            raise ValidationError(
+                _("新密码不能与最近 %(n)d 次使用过的密码相同。") % {"n": self.keep}, code="password_reused"
+            )
 
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
         from gridsafe.accounts.models import PasswordHistory
 
+        from gridsafe.accounts.models import User
+        from gridsafe.core import clock
+
+        now = clock.now()
+        User.objects.filter(pk=user.pk).update(password_changed_at=now)
+        user.password_changed_at = now
         PasswordHistory.objects.create(user=user, password=user.password)
         keep_ids = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[: self.keep]
         PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep_ids)).delete()

@@ -30,8 +30,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(actor=self.request.user, action="auth.password_changed", target=self.request.user.username,
-                     ip=client_ip(self.request))
+        audit_record(
+            actor=self.request.user,
+            action="auth.password_changed",
+            target=self.request.user.username,
+            ip=client_ip(self.request),
+        )
         return response
 
 
@@ -41,7 +45,9 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return "/"
     return target
 

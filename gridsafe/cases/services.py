@@ -252,6 +252,15 @@ def _fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def _case_by_client_id(client_id: uuid.UUID) -> Case | None:
+    """The case this client UUID already made, if any, with the fields the repeat check reads (`_refetch` loads
+    the rest). get() on the unique key: `.first()` would add an ORDER BY, costly to compile on this wide model."""
+    try:
+        return Case.objects.only("pk", "client_fingerprint", "reporter_id").get(client_id=client_id)
+    except Case.DoesNotExist:
+        return None
+
+
 def case_report(
     *,
     actor: User,

@@ -154,7 +154,9 @@ def audit_verify(*, anchors: list[tuple[int, str]] = (), batch: int = 2000) -> V
     anchor_map = dict(anchors)
     last_seq = 0
     while True:
-        rows = list(AuditEvent.objects.filter(seq__gte=expected if last_seq == 0 else last_seq + 1).order_by("seq")[:batch])
+        rows = list(
+            AuditEvent.objects.filter(seq__gte=expected if last_seq == 0 else last_seq + 1).order_by("seq")[:batch]
+        )
         if not rows:
             break
         for row in rows:

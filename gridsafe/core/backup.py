@@ -142,8 +142,18 @@ def _restore_database(archive: tarfile.TarFile, manifest: dict, workdir: Path) -
         conn.close()
     env, args = _pg_env_args(db)
     subprocess.run(
-        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", *args,
-         "-d", db["NAME"], str(source)],
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            *args,
+            "-d",
+            db["NAME"],
+            str(source),
+        ],
         env=env,
         check=True,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -45,10 +46,7 @@ def _has_glyphs(path: str) -> bool:
 
 @functools.cache
 def cjk_font_path() -> str:
-    configured = getattr(settings, "GRIDSAFE_CJK_FONT", "") or ""
-    import os
-
-    configured = configured or os.environ.get("GRIDSAFE_CJK_FONT", "")
+    configured = getattr(settings, "GRIDSAFE_CJK_FONT", "") or os.environ.get("GRIDSAFE_CJK_FONT", "")
     if configured:
         if Path(configured).is_file() and _has_glyphs(configured):
             return configured
@@ -66,6 +64,7 @@ def cjk_font_path() -> str:
     raise CjkFontMissing()
 
 
+@functools.cache
 def _font():
     from matplotlib import font_manager
 
@@ -80,7 +79,7 @@ def _figure(width: float, height: float):
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=150)
+    fig = Figure(figsize=(width, height), dpi=130)
     return fig
 
 

@@ -20,16 +20,15 @@ SHELL_STATIC = (
     "field/app.css",
     "field/app.js",
     "field/icons/icon-192.png",
-    "field/icons/icon-512.png",
-    "field/icons/maskable-512.png",
 )
+ICONS = ("field/icons/icon-192.png", "field/icons/icon-512.png", "field/icons/maskable-512.png")  # install only
 
 
 @functools.cache
 def shell_version() -> str:
     """A hash of the shell's files and template: a new deploy gets a new service-worker cache."""
     digest = hashlib.sha256()
-    for name in (*SHELL_STATIC, "field/sw.js"):
+    for name in (*SHELL_STATIC, *ICONS, "field/sw.js"):
         path = finders.find(name)
         if path:
             with open(path, "rb") as fh:

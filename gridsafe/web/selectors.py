@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from gridsafe.accounts.models import Role, UnitKind, User
@@ -15,6 +16,7 @@ from gridsafe.cases.selectors import CaseFilters, case_list_visible
 from gridsafe.cases.transitions import State
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
+from gridsafe.core.cache import VersionedCache
 from gridsafe.regions.models import Region
 
 # ---------------------------------------------------------------- to-do queues (待办)
@@ -212,23 +214,39 @@ def with_step_times(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def region_options(user: User) -> list[Region]:
+@dataclass(frozen=True)
+class RegionOption:
+    code: str
+    name: str
+    level: int
+    path: str
+
+
+def _region_tree() -> list[RegionOption]:
+    return [
+        RegionOption(*row)
+        for row in Region.objects.filter(is_active=True, level__lte=4)
+        .order_by("path")
+        .values_list("code", "name", "level", "path")
+    ]
+
+
+# Named like the grid index on purpose: both share its version key, so whatever invalidates the grid index after a
+# boundary or region edit (regions admin, seeding) also rebuilds these options.
+region_tree = VersionedCache("grid_index", _region_tree, check_seconds=60)
+
+
+def region_options(user: User) -> list[RegionOption]:
     """Regions a user may filter by: their 辖区's nodes down to villages (and grids for a village station or a grid
-    worker). Departments and leaders get the county's townships and villages. One query."""
+    worker). Departments and leaders get the county's townships and villages. No query (an in-process cache)."""
     scope = jurisdiction_of(user)
-    paths = scope.paths or (_county_path(),)
-    deepest = max(len(p.split(".")) for p in paths)
-    max_level = 4 if deepest >= 3 else 3
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(path=path) | Q(path__startswith=path + ".")
-    return list(Region.objects.filter(q, level__lte=max_level, is_active=True).only("code", "name", "level", "path"))
-
-
-def _county_path() -> str:
-    from django.conf import settings
-
-    return settings.GRIDSAFE_COUNTY_CODE
+    paths = scope.paths or (settings.GRIDSAFE_COUNTY_CODE,)
+    max_level = 4 if max(len(p.split(".")) for p in paths) >= 3 else 3
+    return [
+        r
+        for r in region_tree.get()
+        if r.level <= max_level and any(r.path == p or r.path.startswith(p + ".") for p in paths)
+    ]
 
 
 # ---------------------------------------------------------------- the case page

@@ -458,6 +458,11 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
             "from_text": labels.STATE.get(e.from_state, ""),
             "to_text": labels.state_text(e.to_state, case.closure if e.to_state == State.CLOSED else ""),
             "moved": e.from_state != e.to_state or e.from_level != e.to_level,
+            "level_move": (
+                f"{labels.LEVEL.get(e.from_level, '')} → {labels.LEVEL.get(e.to_level, '')}"
+                if e.from_level and e.to_level and e.from_level != e.to_level
+                else ""
+            ),
             "detail": _event_detail(e),
             "attachments": by_event.get(e.pk, []),
         }

@@ -2,13 +2,13 @@
 
 import pytest
 
+from conftest import Api
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.permissions import can_manage_security, can_manage_users, can_read_audit
 from gridsafe.accounts.services import user_create, user_deactivate, user_role_change, user_unlock
 from gridsafe.accounts.tests.helpers import STRONG, make_user
 from gridsafe.core.errors import NotPermitted
 from gridsafe.core.models import AuditEvent
-from conftest import Api
 
 
 @pytest.fixture

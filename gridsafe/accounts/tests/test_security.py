@@ -14,7 +14,7 @@ from gridsafe.accounts.lockout import account_locked_until
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.otp import totp_enrol_begin, totp_enrol_confirm, totp_reset
 from gridsafe.accounts.services import user_unlock
-from gridsafe.accounts.tests.helpers import STRONG, code_for, make_user, token
+from gridsafe.accounts.tests.helpers import code_for, make_user, token
 from gridsafe.core import clock
 from gridsafe.core.models import AuditEvent
 from gridsafe.demo.world import DEMO_PASSWORD
@@ -110,6 +110,7 @@ def test_every_attempt_is_audited(client, people):
 
 
 # ---------------------------------------------------------------- passwords
+
 
 @pytest.mark.parametrize(
     "password, message",

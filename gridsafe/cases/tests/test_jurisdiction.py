@@ -6,6 +6,7 @@ worker and centre operator (another township) and 县住建局 (`gas`, a departm
 outsiders: for them a case id that exists answers exactly as an id that does not (404, same problem body), and
 lists count nothing of it. Someone who may see a case but not act on it gets 403."""
 
+import functools
 import re
 import uuid
 
@@ -378,6 +379,7 @@ ELSEWHERE = {
 }
 
 
+@functools.cache
 def _operations() -> dict[str, tuple[str, str, list]]:
     ops = {}
     for path, methods in api.get_openapi_schema()["paths"].items():

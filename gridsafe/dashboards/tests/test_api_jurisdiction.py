@@ -1,6 +1,8 @@
 """Every /api/v1/stats endpoint: the happy path, and 404 outside the 辖区 (a sibling township, a sibling village,
 another department, another grid worker), 401 for nobody. Missing and "not yours" look the same."""
 
+import functools
+
 import pytest
 
 from gridsafe.accounts.models import Unit
@@ -161,6 +163,7 @@ STATS_OPERATIONS = {
 }
 
 
+@functools.cache
 def _stats_operations():
     return {
         op["operationId"]: (method.upper(), path)

@@ -32,6 +32,17 @@ def login(page, base_url, username):
     page.wait_for_url(re.compile(r"/m/"))
 
 
+def wait_images(page, selector, timeout=15):
+    """Every image matched has loaded (polled with evaluate, which the page's CSP allows)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    script = "els => els.every(img => img.complete && img.naturalWidth > 0)"
+    while not page.eval_on_selector_all(selector, script):
+        assert time.monotonic() < deadline, f"images did not load: {selector}"
+        time.sleep(0.1)
+
+
 def wait_synced(page, timeout=30_000):
     # Selectors, not wait_for_function: the page's CSP forbids the eval that wait_for_function needs.
     page.wait_for_selector("body[data-pending='0']", state="attached", timeout=timeout)
@@ -83,7 +94,9 @@ def test_patrol_checklist_offline_quick_report_then_sync(committed_world, pwa_se
     # 随手拍, offline: the record and its photo wait in the outbox.
     context.set_offline(True)
     page.click("a[data-tab=snap]")
-    page.set_input_files("#app input[type=file]", {"name": "snap.jpg", "mimeType": "image/jpeg", "buffer": photo((40, 90, 160))})
+    page.set_input_files(
+        "#app input[type=file]", {"name": "snap.jpg", "mimeType": "image/jpeg", "buffer": photo((40, 90, 160))}
+    )
     page.wait_for_selector("#app .thumbs img")
     page.fill("#cat-search", "充电")
     page.click(".pick[data-code=fire-ebike-indoor]")
@@ -143,19 +156,44 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
     grid = worker.grids.order_by("code").first()
     at = dict(lon=grid.center_lon, lat=grid.center_lat)
     # A rectified case waiting for 核查, and a report the station voided with a comment.
-    case, _ = case_report(actor=worker, client_id=uuid.uuid4(), category_code="fire-ebike-indoor",
-                          description="楼道内电动车充电", **at)
-    attachment_add(case=case, actor=worker, client_id=uuid.uuid4(), role="report",
-                   upload=SimpleUploadedFile("b.jpg", photo((200, 60, 60), (800, 600)), content_type="image/jpeg"))
+    case, _ = case_report(
+        actor=worker, client_id=uuid.uuid4(), category_code="fire-ebike-indoor", description="楼道内电动车充电", **at
+    )
+    attachment_add(
+        case=case,
+        actor=worker,
+        client_id=uuid.uuid4(),
+        role="report",
+        upload=SimpleUploadedFile("b.jpg", photo((200, 60, 60), (800, 600)), content_type="image/jpeg"),
+    )
     case = case_assign(case=case, actor=station, expected_version=case.version, request_id=uuid.uuid4())
-    after, _ = attachment_add(case=case, actor=station, client_id=uuid.uuid4(), role="after",
-                              upload=SimpleUploadedFile("a.jpg", photo((60, 160, 60), (800, 600)), content_type="image/jpeg"))
-    case = case_submit(case=case, actor=station, expected_version=case.version, request_id=uuid.uuid4(),
-                       method="rectified", measures="已设置集中充电点", attachment_ids=[after.pk])
-    voided, _ = case_report(actor=worker, client_id=uuid.uuid4(), category_code="fire-escape-blocked",
-                            description="门口堆放纸箱", **at)
-    case_void(case=voided, actor=station, expected_version=voided.version, request_id=uuid.uuid4(),
-              reason_code="not_hazard", reason="纸箱已当场清走，不构成隐患")
+    after, _ = attachment_add(
+        case=case,
+        actor=station,
+        client_id=uuid.uuid4(),
+        role="after",
+        upload=SimpleUploadedFile("a.jpg", photo((60, 160, 60), (800, 600)), content_type="image/jpeg"),
+    )
+    case = case_submit(
+        case=case,
+        actor=station,
+        expected_version=case.version,
+        request_id=uuid.uuid4(),
+        method="rectified",
+        measures="已设置集中充电点",
+        attachment_ids=[after.pk],
+    )
+    voided, _ = case_report(
+        actor=worker, client_id=uuid.uuid4(), category_code="fire-escape-blocked", description="门口堆放纸箱", **at
+    )
+    case_void(
+        case=voided,
+        actor=station,
+        expected_version=voided.version,
+        request_id=uuid.uuid4(),
+        reason_code="not_hazard",
+        reason="纸箱已当场清走，不构成隐患",
+    )
 
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
@@ -168,6 +206,7 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
     page.click("a[data-tab=verify]")
     page.wait_for_selector(f"button[data-pass='{case.pk}']")
     assert page.locator(".pair img").count() == 2
+    wait_images(page, ".pair img")
     page.screenshot(path="/tmp/field_verify.png", full_page=True)
     page.click(f"button[data-pass='{case.pk}']")
     wait_synced(page)
@@ -182,8 +221,9 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
 
     # 监管对象: my offline-style edit of a place someone changed meanwhile is refused, then kept on my decision.
     place = Place.objects.filter(region=grid, kind="lpg_point").first()
-    place_update(actor=station, place=place, request_id=uuid.uuid4(), base_version=place.version,
-                 changes={"risk_level": "red"})
+    place_update(
+        actor=station, place=place, request_id=uuid.uuid4(), base_version=place.version, changes={"risk_level": "red"}
+    )
     page.click("a[data-tab=places]")
     page.click(f"a[href='#places/{place.pk}']")
     page.select_option("#place-risk_level", "blue")

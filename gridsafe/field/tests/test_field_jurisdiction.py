@@ -25,15 +25,23 @@ def nanxi(api_as, field_world):
     grid = field_world["grids"][0]
     patrol = worker.post(
         "/api/v1/field/patrols",
-        {"client_id": str(uuid.uuid4()), "grid_code": grid.code,
-         "started_at": (clock.now() - timedelta(minutes=10)).isoformat()},
+        {
+            "client_id": str(uuid.uuid4()),
+            "grid_code": grid.code,
+            "started_at": (clock.now() - timedelta(minutes=10)).isoformat(),
+        },
     ).json()
-    visit = worker.post("/api/v1/field/visits", visit_body(field_world["lpg"], fail={"L02"}, patrol=patrol["client_id"]))
+    visit = worker.post(
+        "/api/v1/field/visits", visit_body(field_world["lpg"], fail={"L02"}, patrol=patrol["client_id"])
+    )
     case = report(worker, point=(grid.center_lon, grid.center_lat)).json()
     photo = worker.upload(
         "/api/v1/field/photos",
-        {"file": SimpleUploadedFile("p.jpg", jpeg(), content_type="image/jpeg"), "case_id": case["id"],
-         "client_id": str(uuid.uuid4())},
+        {
+            "file": SimpleUploadedFile("p.jpg", jpeg(), content_type="image/jpeg"),
+            "case_id": case["id"],
+            "client_id": str(uuid.uuid4()),
+        },
     ).json()
     publicity = worker.post(
         "/api/v1/field/publicity", {"client_id": str(uuid.uuid4()), "grid_code": grid.code, "title": "入户宣传"}
@@ -51,12 +59,15 @@ def nanxi(api_as, field_world):
 
 def _same_404(outsider, method, path_of, body_of=None, **kwargs):
     """Ask for 南溪村's thing and for a missing one; both must be the same 404."""
+
     def call(which):
         path = path_of(which)
         if method == "GET":
             return outsider.get(path)
         if method == "PATCH":
-            return outsider.client.patch(path, body_of(which), content_type="application/json", headers=outsider.headers)
+            return outsider.client.patch(
+                path, body_of(which), content_type="application/json", headers=outsider.headers
+            )
         if kwargs.get("upload"):
             return outsider.upload(path, body_of(which))
         return outsider.post(path, body_of(which) if body_of else {})
@@ -67,13 +78,16 @@ def _same_404(outsider, method, path_of, body_of=None, **kwargs):
 
 
 def _photo(case_id):
-    return {"file": SimpleUploadedFile("p.jpg", jpeg(), content_type="image/jpeg"), "case_id": case_id,
-            "client_id": str(uuid.uuid4())}
+    return {
+        "file": SimpleUploadedFile("p.jpg", jpeg(), content_type="image/jpeg"),
+        "case_id": case_id,
+        "client_id": str(uuid.uuid4()),
+    }
 
 
 def _check(op, api_as, n):
     out = api_as("licheng_worker")
-    pick = lambda theirs, missing: (lambda which: theirs if which == "theirs" else missing)  # noqa: E731
+    pick = lambda theirs, missing: lambda which: theirs if which == "theirs" else missing  # noqa: E731
     patrol = pick(n["patrol"], MISSING_UUID)
     place = pick(n["place"].pk, MISSING_ID)
     if op == "field_week_for_worker":
@@ -81,15 +95,24 @@ def _check(op, api_as, n):
         assert all(p["grid_code"] != n["grid"].code for p in week["places_due"] + week["places_overdue"])
         assert week["verification_tasks"] == [] and all(g["code"] != n["grid"].code for g in week["grids"])
     elif op == "field_sync_bundle":
-        _same_404(out, "GET", lambda w: f"/api/v1/field/sync?grid={n['grid'].code if w == 'theirs' else '350322999999001'}")
+        _same_404(
+            out, "GET", lambda w: f"/api/v1/field/sync?grid={n['grid'].code if w == 'theirs' else '350322999999001'}"
+        )
         bundle = out.get("/api/v1/field/sync").json()
         assert all(p["id"] != n["place"].pk for p in bundle["places"])
         assert all(c["id"] != n["case"]["id"] for c in bundle["open_cases"])
     elif op == "patrol_list_visible":
         assert out.get("/api/v1/field/patrols").json()["total"] == 0
     elif op == "patrol_start":
-        _same_404(out, "POST", lambda w: "/api/v1/field/patrols",
-                  lambda w: {"client_id": str(uuid.uuid4()), "grid_code": n["grid"].code if w == "theirs" else "350322999999001"})
+        _same_404(
+            out,
+            "POST",
+            lambda w: "/api/v1/field/patrols",
+            lambda w: {
+                "client_id": str(uuid.uuid4()),
+                "grid_code": n["grid"].code if w == "theirs" else "350322999999001",
+            },
+        )
     elif op == "patrol_detail":
         _same_404(out, "GET", lambda w: f"/api/v1/field/patrols/{patrol(w)}")
     elif op == "patrol_track_append":
@@ -108,37 +131,70 @@ def _check(op, api_as, n):
     elif op == "place_visit_detail":
         _same_404(out, "GET", lambda w: f"/api/v1/field/visits/{n['visit'] if w == 'theirs' else MISSING_UUID}")
     elif op == "field_photo_add":
-        _same_404(out, "POST", lambda w: "/api/v1/field/photos",
-                  lambda w: _photo(n["case"]["id"] if w == "theirs" else MISSING_ID), upload=True)
+        _same_404(
+            out,
+            "POST",
+            lambda w: "/api/v1/field/photos",
+            lambda w: _photo(n["case"]["id"] if w == "theirs" else MISSING_ID),
+            upload=True,
+        )
     elif op == "field_photo_watermarked":
-        _same_404(out, "GET", lambda w: f"/api/v1/field/photos/{n['photo'] if w == 'theirs' else MISSING_ID}/watermarked")
+        _same_404(
+            out, "GET", lambda w: f"/api/v1/field/photos/{n['photo'] if w == 'theirs' else MISSING_ID}/watermarked"
+        )
     elif op == "case_list_nearby":
         near = out.get("/api/v1/field/nearby", category="fire-ebike-indoor", lon=n["case"]["lon"], lat=n["case"]["lat"])
         assert near.status_code == 200 and near.json() == []
     elif op == "publicity_list_visible":
         assert out.get("/api/v1/field/publicity").json()["total"] == 0
     elif op == "publicity_record":
-        _same_404(out, "POST", lambda w: "/api/v1/field/publicity",
-                  lambda w: {"client_id": str(uuid.uuid4()), "title": "宣传",
-                             "grid_code": n["grid"].code if w == "theirs" else "350322999999001"})
+        _same_404(
+            out,
+            "POST",
+            lambda w: "/api/v1/field/publicity",
+            lambda w: {
+                "client_id": str(uuid.uuid4()),
+                "title": "宣传",
+                "grid_code": n["grid"].code if w == "theirs" else "350322999999001",
+            },
+        )
     elif op == "publicity_photo_add":
-        _same_404(out, "POST", lambda w: f"/api/v1/field/publicity/{n['publicity'] if w == 'theirs' else MISSING_UUID}/photos",
-                  lambda w: {"file": SimpleUploadedFile("p.jpg", jpeg(), content_type="image/jpeg"),
-                             "client_id": str(uuid.uuid4())}, upload=True)
+        _same_404(
+            out,
+            "POST",
+            lambda w: f"/api/v1/field/publicity/{n['publicity'] if w == 'theirs' else MISSING_UUID}/photos",
+            lambda w: {
+                "file": SimpleUploadedFile("p.jpg", jpeg(), content_type="image/jpeg"),
+                "client_id": str(uuid.uuid4()),
+            },
+            upload=True,
+        )
     elif op == "place_list_visible":
         listed = out.get("/api/v1/field/places").json()["items"]
         assert all(p["id"] != n["place"].pk for p in listed)
         assert out.get("/api/v1/field/places", grid=n["grid"].code).json()["total"] == 0
     elif op == "place_create":
         body = {"name": "x", "kind": "other", "domain": "fire", "lon": n["place"].lon, "lat": n["place"].lat}
-        _same_404(out, "POST", lambda w: "/api/v1/field/places",
-                  lambda w: {**body, "client_id": str(uuid.uuid4()),
-                             "grid_code": n["grid"].code if w == "theirs" else "350322999999001"}, status=422)
+        _same_404(
+            out,
+            "POST",
+            lambda w: "/api/v1/field/places",
+            lambda w: {
+                **body,
+                "client_id": str(uuid.uuid4()),
+                "grid_code": n["grid"].code if w == "theirs" else "350322999999001",
+            },
+            status=422,
+        )
     elif op == "place_detail":
         _same_404(out, "GET", lambda w: f"/api/v1/field/places/{place(w)}")
     elif op == "place_update":
-        _same_404(out, "PATCH", lambda w: f"/api/v1/field/places/{place(w)}",
-                  lambda w: {"request_id": str(uuid.uuid4()), "base_version": 1, "changes": {"name": "x"}})
+        _same_404(
+            out,
+            "PATCH",
+            lambda w: f"/api/v1/field/places/{place(w)}",
+            lambda w: {"request_id": str(uuid.uuid4()), "base_version": 1, "changes": {"name": "x"}},
+        )
     elif op == "place_contact_reveal":
         _same_404(out, "POST", lambda w: f"/api/v1/field/places/{place(w)}/contact", lambda w: {})
     else:

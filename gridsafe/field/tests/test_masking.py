@@ -48,8 +48,11 @@ def test_a_masked_phone_sent_back_unchanged_does_not_overwrite_the_real_one(api_
     place = field_world["lpg"]
     response = worker.client.patch(
         f"/api/v1/field/places/{place.pk}",
-        {"request_id": "6a3f0b9c-1e42-4c55-9d1e-2b7e4d7c8f0a", "base_version": 1,
-         "changes": {"contact_phone": "138****5678", "address": "榜头镇南溪村9号"}},
+        {
+            "request_id": "6a3f0b9c-1e42-4c55-9d1e-2b7e4d7c8f0a",
+            "base_version": 1,
+            "changes": {"contact_phone": "138****5678", "address": "榜头镇南溪村9号"},
+        },
         content_type="application/json",
         headers=worker.headers,
     )

@@ -89,7 +89,9 @@ def test_track_is_visible_to_the_worker_and_supervisors_only(api_as, people, fie
     grid = field_world["grids"][0]
     started, _ = _start(worker, grid, started_at=(clock.now() - timedelta(minutes=5)).isoformat())
     client_id = started.json()["client_id"]
-    worker.post(f"/api/v1/field/patrols/{client_id}/track", {"points": _points(grid, start=clock.now() - timedelta(minutes=4))})
+    worker.post(
+        f"/api/v1/field/patrols/{client_id}/track", {"points": _points(grid, start=clock.now() - timedelta(minutes=4))}
+    )
     url = f"/api/v1/field/patrols/{client_id}/track"
 
     own = worker.get(url)
@@ -134,7 +136,9 @@ def test_tracks_are_purged_after_the_retention_period(api_as, settings, field_wo
     grid = field_world["grids"][0]
     started, _ = _start(worker, grid, started_at=(clock.now() - timedelta(minutes=5)).isoformat())
     client_id = started.json()["client_id"]
-    worker.post(f"/api/v1/field/patrols/{client_id}/track", {"points": _points(grid, start=clock.now() - timedelta(minutes=4))})
+    worker.post(
+        f"/api/v1/field/patrols/{client_id}/track", {"points": _points(grid, start=clock.now() - timedelta(minutes=4))}
+    )
     worker.post(f"/api/v1/field/patrols/{client_id}/end", {"nothing_found": True})
     assert patrol_tracks_purge(now=clock.now() + timedelta(days=29)) == 0
     assert patrol_tracks_purge(now=clock.now() + timedelta(days=31)) == 3

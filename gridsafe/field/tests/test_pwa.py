@@ -38,7 +38,11 @@ def test_manifest_and_icons(client):
         assert path, icon
         with Image.open(path) as image:
             sizes[(icon["sizes"], icon["purpose"])] = image.size
-    assert sizes == {("192x192", "any"): (192, 192), ("512x512", "any"): (512, 512), ("512x512", "maskable"): (512, 512)}
+    assert sizes == {
+        ("192x192", "any"): (192, 192),
+        ("512x512", "any"): (512, 512),
+        ("512x512", "maskable"): (512, 512),
+    }
 
 
 def test_service_worker_is_served_from_the_app_scope_with_its_shell_list(client):
@@ -57,4 +61,4 @@ def test_scripts_use_no_inline_handlers_or_eval():
         source = (STATIC / name).read_text()
         assert "eval(" not in source and "new Function" not in source
         assert ".innerHTML" not in source  # user data is put in with textContent only
-        assert "setAttribute(\"on" not in source
+        assert 'setAttribute("on' not in source

@@ -15,9 +15,7 @@ from gridsafe.places.schedule import (
 SUMMER = date(2026, 7, 1)
 
 
-@pytest.mark.parametrize(
-    ("risk", "days"), [("red", 7), ("orange", 14), ("yellow", 30), ("blue", 90)]
-)
+@pytest.mark.parametrize(("risk", "days"), [("red", 7), ("orange", 14), ("yellow", 30), ("blue", 90)])
 def test_risk_level_alone_decides_for_venues(risk, days):
     assert inspection_interval_days(risk_level=risk, kind="entertainment_venue", domain_code="venue", on=SUMMER) == days
 
@@ -64,5 +62,7 @@ def test_a_season_starting_before_the_due_date_pulls_the_visit_forward():
 
 def test_never_inspected_is_due_within_the_weekly_walk():
     now = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
-    place = SimpleNamespace(risk_level="blue", kind="elevator", domain=SimpleNamespace(code="elevator"), rental_class="")
+    place = SimpleNamespace(
+        risk_level="blue", kind="elevator", domain=SimpleNamespace(code="elevator"), rental_class=""
+    )
     assert schedule_for(place, None, now) == {"inspection_interval_days": 30, "next_due_at": now + timedelta(days=7)}

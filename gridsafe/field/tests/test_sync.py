@@ -1,7 +1,9 @@
 """Offline sync rules (domain.md §8): the bundle with its ETag, identical resends answered once, conflicting resends
 409, photos resumed after a broken upload, offline place edits that conflict flagged with both versions."""
 
+import gzip
 import hashlib
+import json
 import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,13 +26,20 @@ def test_sync_bundle_holds_my_grids_and_answers_304_when_unchanged(api_as, field
     assert {(c["domain"], c["place_kind"]) for c in bundle["checklists"]} >= {("lpg", "lpg_point"), ("fire", "")}
     assert any(c["code"] == "fire-ebike-indoor" for c in bundle["categories"])
     assert bundle["settings"] == {
-        "track_retention_days": 90, "poor_accuracy_m": 50, "outside_grid_m": 50, "nearby_radius_m": 200
+        "track_retention_days": 90,
+        "poor_accuracy_m": 50,
+        "outside_grid_m": 50,
+        "nearby_radius_m": 200,
     }
     etag = response["ETag"]
-    assert etag == f'"{bundle["version"]}"'
+    assert etag == f'W/"{bundle["version"]}"'
 
     unchanged = worker.client.get("/api/v1/field/sync", headers={**worker.headers, "If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.content == b""
+    zipped = worker.client.get("/api/v1/field/sync", headers={**worker.headers, "Accept-Encoding": "gzip, br"})
+    assert zipped["Content-Encoding"] == "gzip" and len(zipped.content) < len(response.content) / 3
+    assert json.loads(gzip.decompress(zipped.content)) == bundle
+    assert "南溪村" in response.content.decode()  # UTF-8, not \u escapes
     report(worker)  # a new open case in my grid: a new version
     changed = worker.client.get("/api/v1/field/sync", headers={**worker.headers, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.json()["version"] != bundle["version"]
@@ -93,7 +102,12 @@ def test_photo_upload_resumes_after_a_broken_connection(api_as, people, field_wo
     marked = worker.client.get(body["watermarked_url"], headers=worker.headers)
     assert marked.status_code == 200 and marked["Content-Type"] == "image/jpeg"
     assert b"".join(marked.streaming_content)[:2] == b"\xff\xd8"
-    assert api_as("licheng_worker").client.get(body["watermarked_url"], headers=api_as("licheng_worker").headers).status_code == 404
+    assert (
+        api_as("licheng_worker")
+        .client.get(body["watermarked_url"], headers=api_as("licheng_worker").headers)
+        .status_code
+        == 404
+    )
 
 
 def test_photo_location_is_flagged_not_refused(api_as, field_world):
@@ -102,8 +116,9 @@ def test_photo_location_is_flagged_not_refused(api_as, field_world):
     grid = field_world["grids"][0]
     far = worker.upload(
         "/api/v1/field/photos",
-        _photo_form(case["id"], str(uuid.uuid4()), jpeg(), lon=grid.center_lon + 0.05, lat=grid.center_lat,
-                    accuracy_m=120),
+        _photo_form(
+            case["id"], str(uuid.uuid4()), jpeg(), lon=grid.center_lon + 0.05, lat=grid.center_lat, accuracy_m=120
+        ),
     )
     assert far.status_code == 201, far.content
     assert far.json()["location_flags"] == ["poor_accuracy", "outside_grid"]
@@ -120,8 +135,15 @@ def _patch(api, place_id, body):
 def test_offline_place_edit_conflict_is_flagged_with_both_versions(api_as, field_world):
     worker, station = api_as("nanxi_worker"), api_as("nanxi")
     place = field_world["lpg"]
-    online = _patch(station, place.pk, {"request_id": str(uuid.uuid4()), "base_version": 1,
-                                        "changes": {"risk_level": "red", "contact_name": "林志明"}})
+    online = _patch(
+        station,
+        place.pk,
+        {
+            "request_id": str(uuid.uuid4()),
+            "base_version": 1,
+            "changes": {"risk_level": "red", "contact_name": "林志明"},
+        },
+    )
     assert online.status_code == 200 and online.json()["version"] == 2
     assert online.json()["inspection_interval_days"] == 7
 
@@ -147,8 +169,9 @@ def test_offline_place_edit_conflict_is_flagged_with_both_versions(api_as, field
     assert clash.status_code == 409 and clash.json()["code"] == "idempotency_conflict"
 
     # The worker decides to keep their value: the same edit rebased on the server's version is accepted.
-    rebased = _patch(worker, place.pk, {"request_id": str(uuid.uuid4()), "base_version": 3,
-                                        "changes": {"risk_level": "blue"}})
+    rebased = _patch(
+        worker, place.pk, {"request_id": str(uuid.uuid4()), "base_version": 3, "changes": {"risk_level": "blue"}}
+    )
     assert rebased.status_code == 200 and rebased.json()["risk_level"] == "blue"
     assert rebased.json()["inspection_interval_days"] == 7  # LPG stays weekly whatever the risk
 
@@ -156,9 +179,17 @@ def test_offline_place_edit_conflict_is_flagged_with_both_versions(api_as, field
 def test_place_create_is_idempotent_and_stays_in_my_grids(api_as, field_world):
     worker = api_as("nanxi_worker")
     grid = field_world["grids"][1]
-    body = {"client_id": str(uuid.uuid4()), "name": "陈氏烟花爆竹零售点", "kind": "fireworks_seller",
-            "domain": "fireworks", "lon": grid.center_lon, "lat": grid.center_lat, "contact_phone": "13900001111",
-            "grid_code": grid.code, "risk_level": "orange"}
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "name": "陈氏烟花爆竹零售点",
+        "kind": "fireworks_seller",
+        "domain": "fireworks",
+        "lon": grid.center_lon,
+        "lat": grid.center_lat,
+        "contact_phone": "13900001111",
+        "grid_code": grid.code,
+        "risk_level": "orange",
+    }
     created = worker.post("/api/v1/field/places", body)
     assert created.status_code == 201, created.content
     place = created.json()
@@ -175,16 +206,28 @@ def test_place_create_is_idempotent_and_stays_in_my_grids(api_as, field_world):
 def test_publicity_record_and_photo_are_idempotent(api_as, field_world):
     worker = api_as("nanxi_worker")
     grid = field_world["grids"][0]
-    body = {"client_id": str(uuid.uuid4()), "grid_code": grid.code, "title": "安全生产月入户宣传",
-            "kind": "campaign_week", "head_count": 36, "materials": 120}
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "grid_code": grid.code,
+        "title": "安全生产月入户宣传",
+        "kind": "campaign_week",
+        "head_count": 36,
+        "materials": 120,
+    }
     created = worker.post("/api/v1/field/publicity", body)
     assert created.status_code == 201, created.content
     assert worker.post("/api/v1/field/publicity", body).status_code == 200
     assert worker.post("/api/v1/field/publicity", {**body, "head_count": 1}).status_code == 409
     url = f"/api/v1/field/publicity/{body['client_id']}/photos"
-    form = lambda: {"file": SimpleUploadedFile("a.jpg", jpeg(), content_type="image/jpeg"),  # noqa: E731
-                    "client_id": "a1b2c3d4-0000-4000-8000-000000000001",
-                    "lon": grid.center_lon, "lat": grid.center_lat}
+
+    def form():
+        return {
+            "file": SimpleUploadedFile("a.jpg", jpeg(), content_type="image/jpeg"),
+            "client_id": "a1b2c3d4-0000-4000-8000-000000000001",
+            "lon": grid.center_lon,
+            "lat": grid.center_lat,
+        }
+
     assert worker.upload(url, form()).status_code == 201
     assert worker.upload(url, form()).status_code == 200
     assert PublicityPhoto.objects.count() == 1
@@ -197,13 +240,22 @@ def test_nearby_open_cases_of_the_same_category(api_as, field_world):
     worker = api_as("nanxi_worker")
     grid = field_world["grids"][0]
     existing = report(worker, point=(grid.center_lon, grid.center_lat)).json()
-    near = worker.get("/api/v1/field/nearby", category="fire-ebike-indoor", lon=grid.center_lon + 0.001,
-                      lat=grid.center_lat)
+    near = worker.get(
+        "/api/v1/field/nearby", category="fire-ebike-indoor", lon=grid.center_lon + 0.001, lat=grid.center_lat
+    )
     assert [c["id"] for c in near.json()] == [existing["id"]] and 90 < near.json()[0]["distance_m"] < 110
-    assert worker.get("/api/v1/field/nearby", category="fire-extinguisher", lon=grid.center_lon,
-                      lat=grid.center_lat).json() == []
-    assert worker.get("/api/v1/field/nearby", category="fire-ebike-indoor", lon=grid.center_lon + 0.003,
-                      lat=grid.center_lat).json() == []  # ~300 m away
+    assert (
+        worker.get(
+            "/api/v1/field/nearby", category="fire-extinguisher", lon=grid.center_lon, lat=grid.center_lat
+        ).json()
+        == []
+    )
+    assert (
+        worker.get(
+            "/api/v1/field/nearby", category="fire-ebike-indoor", lon=grid.center_lon + 0.003, lat=grid.center_lat
+        ).json()
+        == []
+    )  # ~300 m away
 
 
 def test_week_shows_verification_tasks_and_reviewer_messages(api_as, people, field_world):
@@ -214,8 +266,9 @@ def test_week_shows_verification_tasks_and_reviewer_messages(api_as, people, fie
     case = report(worker, point=(grid.center_lon, grid.center_lat)).json()
     case = station.act(case["id"], "assign", case["version"]).json()
     photo = _upload_after_photo(station, case["id"])
-    case = station.act(case["id"], "submit", case["version"], method="rectified", measures="已清理楼道",
-                       attachment_ids=[photo]).json()
+    case = station.act(
+        case["id"], "submit", case["version"], method="rectified", measures="已清理楼道", attachment_ids=[photo]
+    ).json()
     assert case["state"] == "pending_verification"
 
     voided = report(worker, point=(grid.center_lon, grid.center_lat), description="楼道堆放杂物").json()

@@ -49,7 +49,9 @@ def test_failed_items_become_cases_with_the_answers_kept(api_as, people, field_w
     assert set(cases) == {"L02", "L03"}
     l02, l03 = cases["L02"], cases["L03"]
     assert l02.client_id == visit_case_client_id(uuid.UUID(body["client_id"]), "L02")
-    assert l02.category.code == "lpg-no-inspection" and l02.source == "patrol" and l02.reporter == people["nanxi_worker"]
+    assert (
+        l02.category.code == "lpg-no-inspection" and l02.source == "patrol" and l02.reporter == people["nanxi_worker"]
+    )
     assert l02.checklist_answers["template_version"] == 1
     assert [a["code"] for a in l02.checklist_answers["answers"]] == ["L01", "L02", "L03", "L04"]
     assert l02.checklist_answers["item"]["legal_basis"] == "TSG 23-2021《气瓶安全技术规程》"
@@ -80,15 +82,29 @@ def test_a_crash_between_visit_and_cases_is_healed_by_the_resend(people, field_w
     body = visit_body(place, fail={"R02"})
     client_id = uuid.UUID(body["client_id"])
     kwargs = dict(
-        template_id=body["template_id"], answers=body["answers"], patrol_client_id=None, visited_at=None,
-        lon=body["lon"], lat=body["lat"], accuracy_m=body["accuracy_m"],
+        template_id=body["template_id"],
+        answers=body["answers"],
+        patrol_client_id=None,
+        visited_at=None,
+        lon=body["lon"],
+        lat=body["lat"],
+        accuracy_m=body["accuracy_m"],
     )
     # The first attempt committed the visit and died before case_report ran.
     from gridsafe.field.services import _fingerprint
 
-    fingerprint = _fingerprint({"place": place.pk, "template": body["template_id"], "answers": body["answers"],
-                                "patrol": None, "visited_at": None, "lon": body["lon"], "lat": body["lat"],
-                                "accuracy_m": body["accuracy_m"]})
+    fingerprint = _fingerprint(
+        {
+            "place": place.pk,
+            "template": body["template_id"],
+            "answers": body["answers"],
+            "patrol": None,
+            "visited_at": None,
+            "lon": body["lon"],
+            "lat": body["lat"],
+            "accuracy_m": body["accuracy_m"],
+        }
+    )
     _visit_insert(actor=worker, client_id=client_id, fingerprint=fingerprint, place=place, **kwargs)
     assert not Case.objects.filter(place=place).exists()
 
@@ -140,8 +156,11 @@ def test_visits_outside_the_patrol_time_are_refused(api_as, field_world):
     worker = api_as("nanxi_worker")
     start = worker.post(
         "/api/v1/field/patrols",
-        {"client_id": str(uuid.uuid4()), "grid_code": field_world["grids"][0].code,
-         "started_at": (clock.now() - timedelta(minutes=10)).isoformat()},
+        {
+            "client_id": str(uuid.uuid4()),
+            "grid_code": field_world["grids"][0].code,
+            "started_at": (clock.now() - timedelta(minutes=10)).isoformat(),
+        },
     ).json()
     body = visit_body(field_world["lpg"], patrol=start["client_id"])
     body["visited_at"] = (clock.now() - timedelta(hours=2)).isoformat()

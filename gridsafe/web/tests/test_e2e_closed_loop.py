@@ -65,12 +65,19 @@ def _logout(page, base: str) -> None:
     page.wait_for_url(f"{base}/login/")
 
 
-def _act(page, action: str, expected_state: str) -> None:
+def _confirm(page, action: str, expected_state: str) -> None:
+    """Press the action's confirm button and wait for the htmx answer; the page body is swapped in place."""
     details = page.locator(f"details[data-action={action}]")
-    details.locator("summary").click()
-    details.locator("button[type=submit]").click()
-    page.wait_for_selector("#case-body > .msg-success")
+    with page.expect_response(lambda r: f"/actions/{action}/" in r.url) as answer:
+        details.locator("button[type=submit]").click()
+    assert answer.value.status == 200, page.locator(f"#msg-{action}").inner_text()
+    page.wait_for_selector(f"#case-body > .msg-success:has-text('{expected_state}')")
     assert page.locator("#case-state").inner_text() == expected_state
+
+
+def _act(page, action: str, expected_state: str) -> None:
+    page.locator(f"details[data-action={action}] > summary").click()
+    _confirm(page, action, expected_state)
 
 
 def test_closed_loop_through_the_pages(committed_world, live_server, browser_page):
@@ -87,7 +94,6 @@ def test_closed_loop_through_the_pages(committed_world, live_server, browser_pag
     page.click(f"a[href='/cases/{case['id']}/'] >> nth=0")
     page.wait_for_url(case_url)
     assert "剩余" in page.locator("#case-time-left").inner_text()
-    print("CONSOLE", page.console_errors, page.locator(".case-map").get_attribute("class"))
     assert page.locator(".case-map .leaflet-interactive").count() >= 1  # the marker (and grid) drawn
     _act(page, "escalate", "待研判")
     assert "乡镇" in page.locator(".facts").inner_text()
@@ -105,9 +111,7 @@ def test_closed_loop_through_the_pages(committed_world, live_server, browser_pag
     details = page.locator("details[data-action=dispatch]")
     details.locator("summary").click()
     details.locator("select[name=department_id]").select_option(label="县消防救援大队")
-    details.locator("button[type=submit]").click()
-    page.wait_for_selector("#case-body > .msg-success")
-    assert page.locator("#case-state").inner_text() == "待签收"
+    _confirm(page, "dispatch", "待签收")
     _logout(page, base)
 
     # The fire brigade signs (签收), then submits the rectification with an after photo.
@@ -121,9 +125,7 @@ def test_closed_loop_through_the_pages(committed_world, live_server, browser_pag
     details.locator("input[name=photos]").set_input_files(
         files=[{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
     )
-    details.locator("button[type=submit]").click()
-    page.wait_for_selector("#case-body > .msg-success")
-    assert page.locator("#case-state").inner_text() == "待核查"
+    _confirm(page, "submit", "待核查")
     assert page.locator(".photo-compare .photo-col").nth(1).locator("img").count() == 1
     assert page.locator("details[data-action=verify_pass]").count() == 0  # a handler never verifies own work
     _logout(page, base)

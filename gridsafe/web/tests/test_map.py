@@ -367,7 +367,7 @@ def test_map_in_a_browser_without_tiles(committed_world, live_server, browser_pa
     for light, point in zip(("red", "yellow", "green"), points, strict=True):
         make_case(grid, light, point=point)
     failed = []
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
     page.goto(f"{base}/login/?next=/map/")
     page.fill("input[name=username]", "county")

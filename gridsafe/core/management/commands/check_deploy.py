@@ -64,12 +64,17 @@ def _account_problems() -> list[str]:
         if User.objects.filter(is_active=True, is_superuser=True).exists():
             found.append("active superuser accounts exist: 三员分立 wants system/security/audit administrators")
         if User.objects.filter(is_active=True, role=Role.ADMIN).exists():
-            found.append("active accounts with the demo role 'admin' exist: use system_admin/security_admin/audit_admin")
+            found.append(
+                "active accounts with the demo role 'admin' exist: use system_admin/security_admin/audit_admin"
+            )
         for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
             if not User.objects.filter(is_active=True, role=role).exists():
                 found.append(f"no active {role} account: 三员分立 needs all three administrators")
-        demo = [u.username for u in User.objects.filter(is_active=True, username__in=["admin", "nanxi_worker", "county"])
-                if u.check_password(DEMO_PASSWORD)]
+        demo = [
+            u.username
+            for u in User.objects.filter(is_active=True, username__in=["admin", "nanxi_worker", "county"])
+            if u.check_password(DEMO_PASSWORD)
+        ]
         if demo:
             found.append(f"demo accounts with the demo password are active: {', '.join(demo)}")
         return found
@@ -96,7 +101,9 @@ class Command(BaseCommand):
             self.stderr.write(str(exc))
             django_failed = True
         if problems or django_failed:
-            self.stderr.write(f"check_deploy: {len(problems)} GridSafe problem(s); Django deploy check "
-                              f"{'failed' if django_failed else 'passed'}")
+            self.stderr.write(
+                f"check_deploy: {len(problems)} GridSafe problem(s); Django deploy check "
+                f"{'failed' if django_failed else 'passed'}"
+            )
             sys.exit(1)
         self.stdout.write("check_deploy: no unsafe settings found")

@@ -616,13 +616,17 @@
           h("div", {}, m.comment || m.reason_label), h("div", { class: "muted" }, `${m.actor_label} · ${fmt(m.created_at)}`)))))
           : h("p", { class: "muted" }, "暂无审核意见。"),
       );
-      document.getElementById("app").dataset.ready = "1";
+      if (!document.getElementById("app").dataset.ready) {
+        document.getElementById("app").dataset.ready = "1";
+        if (performance.mark) performance.mark("field-first-screen");  // read by bench/field_first_screen
+      }
     };
-    const cached = state.week || (await cachedJSON("/field/week"));
+    const cached = state.week || (await DB.kv("week")) || (await cachedJSON("/field/week"));
     if (cached) render(cached, true);
     try {
       const { data } = await request("GET", "/field/week");
       state.week = data;
+      await DB.kv("week", data);
       render(data, false);
     } catch (e) {
       if (!cached) render(null);
@@ -1071,19 +1075,19 @@
     window.addEventListener("offline", () => setOnline(false));
     document.getElementById("outbox-chip").addEventListener("click", () => { location.hash = "#outbox"; });
     setOnline(navigator.onLine);
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register(CFG.sw, { scope: CFG.scope }).catch(() => {});
-    }
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     state.patrol = (await DB.kv("patrol")) || null;
     if (state.patrol) startWatch();
     await Outbox.badge();
     markTabs();
-    const first = route() === "week" ? screenWeek() : null;  // the first screen does not wait for the bundle
     state.bundle = (await DB.kv("bundle")) || null;
+    if (state.bundle) document.body.dataset.bundle = state.bundle.version || "cached";
+    // 本周 first, then the bundle: on a slow link the first screen does not share its bandwidth.
+    if (route() === "week") await screenWeek();
     await loadBundle();
-    await first;
     if (route() !== "week") rerender();
+    // After the first screen: on a slow link the service worker's precache must not compete with it.
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register(CFG.sw, { scope: CFG.scope }).catch(() => {});
     Outbox.kick();
     setInterval(() => { if (navigator.onLine) Outbox.kick(); }, 20000);
   }
