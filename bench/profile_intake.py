@@ -121,6 +121,50 @@ def stage_table(run, n: int) -> None:
     print("  (_case_insert includes the notification task: it runs when the transaction commits, on its way out)")
 
 
+def _backend_cpu(pid: int) -> float:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def statement_table(run, n: int) -> None:
+    """PostgreSQL CPU per kind of statement, read from /proc for this connection's backend (same machine only).
+    /proc counts in clock ticks, so a single statement reads as 0 or 10 ms; the sums over n requests are right."""
+    import re
+    from collections import defaultdict
+
+    from django.db.backends import utils as db_utils
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    cpu, count = defaultdict(float), defaultdict(int)
+    original = db_utils.CursorWrapper._execute
+
+    def measured(self, sql, params, *ignored):
+        m = re.match(r'\s*(\w+)(?:.*?\b(?:FROM|INTO|UPDATE)\s+"?(\w+))?', sql, re.S | re.I)
+        key = f"{m.group(1).upper()} {m.group(2) or ''}".strip() if m else sql[:30]
+        before = _backend_cpu(pid)
+        try:
+            return original(self, sql, params, *ignored)
+        finally:
+            cpu[key] += _backend_cpu(pid) - before
+            count[key] += 1
+
+    db_utils.CursorWrapper._execute = measured
+    total0 = _backend_cpu(pid)
+    try:
+        for i in range(n):
+            run(i)
+    finally:
+        db_utils.CursorWrapper._execute = original
+    total = _backend_cpu(pid) - total0
+    print(f"\nPostgreSQL backend CPU per request: {1000 * total / n:.2f} ms, by statement (ms per request):")
+    for key in sorted(cpu, key=cpu.get, reverse=True):
+        print(f"  {1000 * cpu[key] / n:7.2f}  {count[key] / n:5.2f}×  {key}")
+    print(f"  {1000 * (total - sum(cpu.values())) / n:7.2f}         BEGIN/COMMIT and other commands")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=300, help="requests per measurement")
@@ -188,6 +232,7 @@ def main() -> None:
         print(f"  {float(query['time']) * 1000:6.2f} ms  {sql if args.sql else sql[:150]}")
 
     stage_table(full, args.n)
+    statement_table(full, args.n)
     if args.no_profile:
         return
 

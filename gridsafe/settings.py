@@ -190,6 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "gridsafe.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
 GRIDSAFE_PASSWORD_MAX_AGE_DAYS = env_int("GRIDSAFE_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
+# Privileged roles must enrol a TOTP app before using the system (off in the demo, which logs in by password).
+GRIDSAFE_2FA_REQUIRED = env_bool("GRIDSAFE_2FA_REQUIRED", False)
 GRIDSAFE_LOGIN_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_MAX_FAILURES", 5)  # per account, within the window …
 GRIDSAFE_LOGIN_IP_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_IP_MAX_FAILURES", 20)  # … and per client address
 GRIDSAFE_LOGIN_WINDOW_MINUTES = env_int("GRIDSAFE_LOGIN_WINDOW_MINUTES", 15)

@@ -7,6 +7,7 @@ from gridsafe.accounts.models import User
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_read_audit
 from gridsafe.accounts.services import token_issue, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.cases.schemas import TextIn
 from gridsafe.core.errors import NotFound, NotPermitted
 from gridsafe.core.http import client_ip
 from gridsafe.core.masking import mask_phone
@@ -17,7 +18,7 @@ from gridsafe.core.problem import Problem
 router = Router(tags=["auth"])
 
 
-class TokenIn(Schema):
+class TokenIn(TextIn):
     username: str
     password: str
     otp: str | None = None  # the authenticator's 6-digit code, for privileged users who enrolled one

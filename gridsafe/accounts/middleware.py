@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
-from gridsafe.accounts.otp import otp_required
+from gridsafe.accounts.otp import otp_enrolment_due, otp_required
 from gridsafe.accounts.services import password_expired
 
 OTP_SESSION_KEY = "gridsafe_otp_verified"
@@ -54,6 +54,10 @@ class AccountSecurityMiddleware:
                 return _problem("otp_required", "请先完成动态口令验证")
             target = _url("accounts:otp_verify", "/account/2fa/")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        if otp_enrolment_due(user):
+            if is_api:
+                return _problem("otp_enrolment_required", "请先绑定动态口令")
+            return redirect(_url("accounts:otp_setup", "/account/2fa/setup/"))
         if password_expired(user):
             if is_api:
                 return _problem("password_expired", "密码已过期，请先修改密码")

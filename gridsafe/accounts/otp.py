@@ -27,6 +27,13 @@ def otp_required(user: User) -> bool:
     return user.otp_enabled and user.role in PRIVILEGED_ROLES
 
 
+def otp_enrolment_due(user: User) -> bool:
+    """GRIDSAFE_2FA_REQUIRED is on and this privileged user has not enrolled yet."""
+    from django.conf import settings
+
+    return settings.GRIDSAFE_2FA_REQUIRED and user.role in PRIVILEGED_ROLES and not user.otp_enabled
+
+
 def _matching_step(secret: str, code: str, *, after: int) -> int | None:
     code = (code or "").strip().replace(" ", "")
     if not (len(code) == 6 and code.isdigit()):

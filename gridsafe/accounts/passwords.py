@@ -66,9 +66,7 @@ class PasswordHistoryValidator:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from gridsafe.accounts.models import PasswordHistory
-
-        from gridsafe.accounts.models import User
+        from gridsafe.accounts.models import PasswordHistory, User
         from gridsafe.core import clock
 
         now = clock.now()

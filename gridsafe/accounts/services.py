@@ -12,7 +12,7 @@ from django.db import transaction
 from gridsafe.accounts.backends import request_via
 from gridsafe.accounts.lockout import UNLOCK, LoginRefused
 from gridsafe.accounts.models import ApiToken, Role, Unit, User
-from gridsafe.accounts.otp import otp_required, totp_verify
+from gridsafe.accounts.otp import otp_enrolment_due, otp_required, totp_verify
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
@@ -20,6 +20,7 @@ from gridsafe.core.errors import (
     AccountLocked,
     AuthenticationFailed,
     NotPermitted,
+    OtpEnrolmentRequired,
     OtpRequired,
     PasswordExpired,
     RateLimited,
@@ -55,6 +56,8 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
             raise OtpRequired("请输入动态口令（otp）")
         if not totp_verify(user=user, code=otp, ip=ip, via=request_via(request)):
             raise AuthenticationFailed("动态口令错误或已使用")
+    if otp_enrolment_due(user):
+        raise OtpEnrolmentRequired("请先在网页端绑定动态口令（/account/2fa/setup/）")
     if password_expired(user):
         audit_record(
             actor=user,

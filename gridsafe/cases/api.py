@@ -23,6 +23,7 @@ from gridsafe.core.ratelimit import ratelimit
 router = Router(tags=["cases"])
 
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
+MAX_OFFSET = 10**9
 
 
 def case_out(case: Case, now: datetime) -> dict:
@@ -152,7 +153,7 @@ def create_case(request, body: s.CaseReportIn):
     return (201 if created else 200), case_out(case, clock.now())
 
 
-class CaseListQuery(Schema):
+class CaseListQuery(s.TextIn):
     state: Literal["pending_review", "dispatched", "handling", "suspended", "pending_verification", "closed"] | None = (
         None
     )
@@ -179,7 +180,7 @@ def list_cases(request, query: Query[CaseListQuery]):
     filters = CaseFilters(**query.dict(exclude={"order", "limit", "offset"}))
     qs = case_list_visible(request.user, filters, order=query.order)
     limit = max(1, min(query.limit, 200))
-    offset = max(0, query.offset)
+    offset = max(0, min(query.offset, MAX_OFFSET))  # past any real list; keeps OFFSET inside a 64-bit integer
     page = qs.select_related("category", "domain", "region", "holder_unit")[offset : offset + limit]
     now = clock.now()
     return {"items": [case_out(c, now) for c in page], "total": qs.count(), "limit": limit, "offset": offset}

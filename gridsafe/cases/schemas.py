@@ -5,9 +5,32 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 
-class CaseReportIn(Schema):
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class TextIn(Schema):
+    """Base of every input schema: no text may carry U+0000. PostgreSQL cannot store it in a text column (the write
+    would fail as a 500) and SQLite would keep it silently, so it is refused as a 422 naming the field."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value):
+        if _has_nul(value):
+            raise ValueError("不能包含空字符（U+0000）")
+        return value
+
+
+class CaseReportIn(TextIn):
     client_id: UUID = Field(description="Generated on the device when work starts; resends are idempotent")
     category: str = Field(description="Hazard category code")
     description: str = Field(min_length=1, max_length=4000)
@@ -134,7 +157,7 @@ class CaseDetailOut(CaseOut):
 # ---- action bodies: every one carries the version seen and a request id (one per tap, so a retry is a repeat)
 
 
-class ActionIn(Schema):
+class ActionIn(TextIn):
     version: int = Field(ge=1, description="The case version you saw; a stale one is 409")
     request_id: UUID = Field(description="One UUID per user action; a retry with the same id is answered once")
 

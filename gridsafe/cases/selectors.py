@@ -64,20 +64,27 @@ def case_list_visible(user: User, filters: CaseFilters, *, order: str = "newest"
         number = term.lstrip("#")
         # icontains is a substring scan, which is what Chinese text needs (no word boundaries to tokenise on).
         text = Q(description__icontains=term) | Q(address__icontains=term) | Q(category__name__icontains=term)
-        qs = qs.filter(text | Q(pk=int(number))) if number.isdigit() and len(number) < 12 else qs.filter(text)
-    tz = timezone.get_current_timezone()
-    if filters.created_from:
-        qs = qs.filter(created_at__gte=datetime.combine(filters.created_from, time.min, tz))
-    if filters.created_to:
-        qs = qs.filter(created_at__lt=datetime.combine(filters.created_to + timedelta(days=1), time.min, tz))
+        # ASCII digits only: "²".isdigit() is true but int("²") fails.
+        is_id = number.isascii() and number.isdigit() and len(number) < 12
+        qs = qs.filter(text | Q(pk=int(number))) if is_id else qs.filter(text)
+    if filters.created_from and filters.created_from > date.min:  # from the first day: no bound
+        qs = qs.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to and filters.created_to < date.max:  # to the last day: no bound
+        qs = qs.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
     if filters.mine:
         qs = qs.filter(Q(holder_unit_id=user.unit_id) | Q(handler_id=user.pk))
     return qs.order_by(*ORDERINGS.get(order, ORDERINGS["newest"]))
 
 
+def _day_start(day: date) -> datetime:
+    """Midnight of `day` in the county's time zone, kept inside what the database can hold (years 2–9998)."""
+    day = min(max(day, date(2, 1, 1)), date(9998, 12, 31))
+    return datetime.combine(day, time.min, timezone.get_current_timezone())
+
+
 def _path_of_code(code: str) -> str:
     """350322101205001 → 350322.101.205.001 (6 + 3 + 3 + 3 digits), without a query."""
-    if not code.isdigit() or len(code) not in (6, 9, 12, 15):
+    if not (code.isascii() and code.isdigit()) or len(code) not in (6, 9, 12, 15):
         raise ValidationFailed("区划代码应为 6、9、12 或 15 位数字")
     return ".".join([code[:6]] + [code[i : i + 3] for i in range(6, len(code), 3)])
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
-from gridsafe.accounts.routing import command_unit_id, default_department_id, tier_unit_id
+from gridsafe.accounts.routing import command_unit_id, default_department_id, tier_path, tier_unit_id
 from gridsafe.cases.events import ACTION_EVENT, EventKind
 from gridsafe.cases.models import SUPERVISION_RANK, Attachment, Case, CaseEvent, Level, Source, Supervision
 from gridsafe.cases.permissions import (
@@ -500,6 +500,9 @@ def case_escalate(
     if holder_id is None:
         raise ValidationFailed("上级网格化中心不存在")
     notify_command = case.level == Level.VILLAGE and target >= Level.TOWNSHIP
+    # 越级上报: the tiers jumped over are CC'd, as on a skip-level report (domain.md §3).
+    skipped = [tier_path(case.region_path, level) for level in range(case.level + 1, target)]
+    cc_paths = list(dict.fromkeys([*(case.cc_paths or []), *skipped]))
     return _move(
         case=case,
         actor=actor,
@@ -507,7 +510,7 @@ def case_escalate(
         expected_version=expected_version,
         request_id=request_id,
         comment=reason,
-        changes={"level": target, "holder_unit_id": holder_id, "handler_id": None},
+        changes={"level": target, "holder_unit_id": holder_id, "handler_id": None, "cc_paths": cc_paths},
         payload={
             "target_level": target,
             "skip_level": target > case.level + 1,

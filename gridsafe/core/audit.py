@@ -94,7 +94,10 @@ def audit_record(
     *, actor=None, action: str, target: str = "", outcome: str = "success", ip: str | None = None, payload=None
 ) -> AuditEvent:
     """Append one audit row to the chain. `actor` None (or anonymous) is the system or an unknown person; the
-    target then says who was tried (a username). Two queries and an insert, under the chain lock."""
+    target then says who was tried (a username). Two queries and an insert, under the chain lock.
+
+    Inside a longer transaction the PostgreSQL lock is held until that transaction ends: call this last, after
+    the service's own row locks, so two services never wait on each other's locks in opposite order."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     key_id, key = _current_key()

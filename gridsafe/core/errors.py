@@ -87,6 +87,12 @@ class OtpRequired(DomainError):
     title = _("A one-time code is required")
 
 
+class OtpEnrolmentRequired(DomainError):
+    status = 403
+    code = "otp_enrolment_required"
+    title = _("Two-factor enrolment required")
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

@@ -65,6 +65,18 @@ def install_problem_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # django-ninja's only 400: the body is not JSON (json.JSONDecodeError is a ValueError). For the client
+            # that is one more invalid request, so it gets the same 422 validation_failed as a wrong field.
+            return problem_response(
+                api,
+                request,
+                status=422,
+                code="validation_failed",
+                title="请求内容不合法",
+                detail="请求体不是合法的 JSON 对象",
+                errors=[{"loc": ["body"], "msg": str(exc.__cause__), "type": "json_invalid"}],
+            )
         return problem_response(
             api, request, status=exc.status_code, code="http_error", title=str(exc), detail=str(exc)
         )

@@ -78,7 +78,11 @@ def department_ranking(request, q: Query[NodeQuery]):
     region = visible_region(request.user, q.node)
     period = _period(q)
     units = list(departments_visible_at(region))
-    return {"node": region.code, "period": _period_dict(period), "rows": sel.department_rows(units, period, domain_code=q.domain)}
+    return {
+        "node": region.code,
+        "period": _period_dict(period),
+        "rows": sel.department_rows(units, period, domain_code=q.domain),
+    }
 
 
 @router.get("/departments/{unit_id}", response={200: ReportOut, **ERRORS}, operation_id="department_report")
@@ -92,7 +96,11 @@ def worker_ranking(request, q: Query[NodeQuery]):
     """网格员 composite scores for the grid workers of a node."""
     region = visible_region(request.user, q.node)
     period = _period(q)
-    return {"node": region.code, "period": _period_dict(period), "rows": sel.worker_rows(list(workers_in(region)[:500]), period)}
+    return {
+        "node": region.code,
+        "period": _period_dict(period),
+        "rows": sel.worker_rows(list(workers_in(region)[:500]), period),
+    }
 
 
 @router.get("/workers/{user_id}", response={200: dict, **ERRORS}, operation_id="worker_report")

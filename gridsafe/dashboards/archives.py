@@ -98,7 +98,9 @@ def archive_build(*, target: Target, period: Period, actor: User):
         .select_related("unit", "submitted_by")
         .order_by("month", "submitted_at")
     )
-    bulletins = list(bulletins.filter(period_start__lte=period.end, period_end__gte=period.start).order_by("period_start", "kind"))
+    bulletins = list(
+        bulletins.filter(period_start__lte=period.end, period_end__gte=period.start).order_by("period_start", "kind")
+    )
     if target.region is not None:
         summary = sel.region_report(target.region, period, children=False)
     else:
@@ -113,7 +115,11 @@ def archive_build(*, target: Target, period: Period, actor: User):
             for i, photo in enumerate(activity.photos.all(), start=1):
                 name = f"{folder}/照片{i:02d}{PurePosixPath(photo.file.name).suffix}"
                 with photo.file.open("rb") as fh:
-                    zf.writestr(zipfile.ZipInfo(name, date_time=_zip_time(photo.created_at)), fh.read(), compress_type=zipfile.ZIP_STORED)
+                    zf.writestr(
+                        zipfile.ZipInfo(name, date_time=_zip_time(photo.created_at)),
+                        fh.read(),
+                        compress_type=zipfile.ZIP_STORED,
+                    )
                 names.append(name)
             photo_rows.append((activity, names))
         for report in reports:
@@ -135,7 +141,12 @@ def archive_build(*, target: Target, period: Period, actor: User):
 
         doc = Document()
         _para(doc, f"{target.name}工作档案", size=20, bold=True, center=True, font="黑体")
-        _para(doc, f"{period.label}　生成于 {timezone.localtime(clock.now()):%Y-%m-%d %H:%M}　生成人 {actor.label}", size=11, center=True)
+        _para(
+            doc,
+            f"{period.label}　生成于 {timezone.localtime(clock.now()):%Y-%m-%d %H:%M}　生成人 {actor.label}",
+            size=11,
+            center=True,
+        )
         _para(doc, "一、领导带队检查与例会", size=15, bold=True, font="黑体")
         if photo_rows:
             _table(
@@ -172,14 +183,21 @@ def archive_build(*, target: Target, period: Period, actor: User):
             _para(doc, "本期无信息材料。")
         _para(doc, "三、通报与督导", size=15, bold=True, font="黑体")
         if bulletin_rows:
-            _table(doc, ["标题", "生成时间", "文件"], [[b.title, f"{timezone.localtime(b.generated_at):%Y-%m-%d}", "；".join(n)] for b, n in bulletin_rows])
+            _table(
+                doc,
+                ["标题", "生成时间", "文件"],
+                [[b.title, f"{timezone.localtime(b.generated_at):%Y-%m-%d}", "；".join(n)] for b, n in bulletin_rows],
+            )
         else:
             _para(doc, "本期无通报。")
         _para(doc, "四、统计摘要", size=15, bold=True, font="黑体")
         kpis, counts = summary["kpis"], summary["counts"]
         rows = [[v["label"], str(v["value"])] for v in counts.values()]
         rows += [
-            [kpis[k]["label"], "—" if kpis[k]["value"] is None else f"{kpis[k]['value']:.2f}%（{kpis[k]['num']}/{kpis[k]['den']}）"]
+            [
+                kpis[k]["label"],
+                "—" if kpis[k]["value"] is None else f"{kpis[k]['value']:.2f}%（{kpis[k]['num']}/{kpis[k]['den']}）",
+            ]
             for k in ("handling_rate", "handling_on_time", "closure_rate", "closure_on_time", "rework_rate")
         ]
         _table(doc, ["项目", "数值"], rows)
@@ -193,7 +211,12 @@ def archive_build(*, target: Target, period: Period, actor: User):
         actor=actor,
         action="archive.export",
         target=target.key,
-        payload={"period": period.key, "activities": len(photo_rows), "reports": len(report_rows), "bulletins": len(bulletin_rows)},
+        payload={
+            "period": period.key,
+            "activities": len(photo_rows),
+            "reports": len(report_rows),
+            "bulletins": len(bulletin_rows),
+        },
     )
     return spool, f"{_safe(target.name)}-工作档案-{period.key}.zip"
 

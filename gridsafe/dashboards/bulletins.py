@@ -78,7 +78,7 @@ def _case_line(case, *, extra: str = "") -> dict:
         "category": case.category.name,
         "region": case.region.name,
         "holder": case.holder_unit.name,
-        "state": case.get_state_display(),
+        "state": sel.state_text(case),
         "due_at": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "",
         "note": extra,
     }
@@ -97,7 +97,9 @@ def patrol_coverage(region: Region, period: Period) -> dict | None:
             .filter(Q(path=region.path) | Q(path__startswith=region.path + "."))
             .values_list("path", flat=True)
         )
-        weeks = sorted({(period.start + timedelta(days=i)).isocalendar()[:2] for i in range((period.end - period.start).days + 1)})
+        weeks = sorted(
+            {(period.start + timedelta(days=i)).isocalendar()[:2] for i in range((period.end - period.start).days + 1)}
+        )
         done = set()
         for path, ended in (
             Patrol.objects.in_subtree(region.path)
@@ -108,14 +110,15 @@ def patrol_coverage(region: Region, period: Period) -> dict | None:
             done.add((path, timezone.localtime(ended).isocalendar()[:2]))
     except DatabaseError:
         return None
-    depth = region.path.count(".") + 2
     children = {r.path: r.name for r in Region.objects.filter(parent=region, is_active=True)}
     rows = []
     for child_path, name in sorted(children.items()):
         child_grids = [g for g in grids if g == child_path or g.startswith(child_path + ".")]
         due = len(child_grids) * len(weeks)
         covered = sum(1 for g in child_grids for w in weeks if (g, w) in done)
-        rows.append({"name": name, "grids": len(child_grids), "due": due, "covered": covered, "rate": sel_percent(covered, due)})
+        rows.append(
+            {"name": name, "grids": len(child_grids), "due": due, "covered": covered, "rate": _percent(covered, due)}
+        )
     total_due = len(grids) * len(weeks)
     total_covered = sum(1 for g in grids for w in weeks if (g, w) in done)
     return {
@@ -123,13 +126,12 @@ def patrol_coverage(region: Region, period: Period) -> dict | None:
         "grids": len(grids),
         "due": total_due,
         "covered": total_covered,
-        "rate": sel_percent(total_covered, total_due),
+        "rate": _percent(total_covered, total_due),
         "rows": rows,
-        "depth": depth,
     }
 
 
-def sel_percent(num: int, den: int) -> float | None:
+def _percent(num: int, den: int) -> float | None:
     return round(100.0 * num / den, 2) if den else None
 
 
@@ -142,7 +144,9 @@ def bulletin_compile(*, kind: str, period: Period, region: Region) -> dict:
     departments = sel.department_rows(list(departments_visible_at(region)), period)
     subtree = Q(case__region_path=region.path) | Q(case__region_path__startswith=region.path + ".")
     red_cards = list(
-        Supervision.objects.filter(subtree, level="red", issued_at__gte=period.start_at(), issued_at__lt=period.end_before())
+        Supervision.objects.filter(
+            subtree, level="red", issued_at__gte=period.start_at(), issued_at__lt=period.end_before()
+        )
         .select_related("case__category", "case__region", "case__holder_unit")
         .order_by("issued_at")[:200]
     )
@@ -252,7 +256,10 @@ def _table(doc, headers: list[str], rows: list[list[str]]):
 
 
 def _ranking_rows(rows: list[dict]) -> list[list[str]]:
-    return [[_fmt(r[key], key) if key != "rank" else (str(r["rank"]) if r["rank"] else "—") for _h, key in RANK_COLUMNS] for r in rows]
+    return [
+        [_fmt(r[key], key) if key != "rank" else (str(r["rank"]) if r["rank"] else "—") for _h, key in RANK_COLUMNS]
+        for r in rows
+    ]
 
 
 def _picture(doc, png: bytes) -> None:
@@ -287,15 +294,36 @@ def render_docx(data: dict) -> bytes:
         _table(
             doc,
             ["模块", "上报", "处置", "处置率", "结案率"],
-            [[d["name"], d["reported"], d["handled"], _fmt(d["handling_rate"], "rate"), _fmt(d["closure_rate"], "rate")] for d in data["domains"]],
+            [
+                [
+                    d["name"],
+                    d["reported"],
+                    d["handled"],
+                    _fmt(d["handling_rate"], "rate"),
+                    _fmt(d["closure_rate"], "rate"),
+                ]
+                for d in data["domains"]
+            ],
         )
-        _picture(doc, charts.bar_chart([d["name"] for d in data["domains"]], [d["handling_rate"] for d in data["domains"]], title="各模块处置率", unit="%", max_value=100))
+        _picture(
+            doc,
+            charts.bar_chart(
+                [d["name"] for d in data["domains"]],
+                [d["handling_rate"] for d in data["domains"]],
+                title="各模块处置率",
+                unit="%",
+                max_value=100,
+            ),
+        )
     if data["monthly"]:
         _picture(
             doc,
             charts.line_chart(
                 [m["label"] for m in data["monthly"]],
-                {"处置率": [m["handling_rate"] for m in data["monthly"]], "结案率": [m["closure_rate"] for m in data["monthly"]]},
+                {
+                    "处置率": [m["handling_rate"] for m in data["monthly"]],
+                    "结案率": [m["closure_rate"] for m in data["monthly"]],
+                },
                 title="本季度逐月处置率与结案率(%)",
             ),
         )
@@ -303,10 +331,20 @@ def render_docx(data: dict) -> bytes:
     _para(doc, "二、乡镇（街道）排名", size=15, bold=True, font="黑体")
     _table(doc, [h for h, _k in RANK_COLUMNS], _ranking_rows(data["townships"]))
     if data["townships"]:
-        _picture(doc, charts.bar_chart([r["name"] for r in data["townships"]], [r["score"] for r in data["townships"]], title="乡镇（街道）综合得分", max_value=100))
+        _picture(
+            doc,
+            charts.bar_chart(
+                [r["name"] for r in data["townships"]],
+                [r["score"] for r in data["townships"]],
+                title="乡镇（街道）综合得分",
+                max_value=100,
+            ),
+        )
         last = [r for r in data["townships"] if r["handling_rate"] is not None and r["handling_rate"] < 85]
         if last:
-            _para(doc, "处置率低于85%的单位：" + "、".join(r["name"] for r in last) + "。请上述单位分析原因、限期整改。")
+            _para(
+                doc, "处置率低于85%的单位：" + "、".join(r["name"] for r in last) + "。请上述单位分析原因、限期整改。"
+            )
 
     _para(doc, "三、职能部门排名", size=15, bold=True, font="黑体")
     if data["departments"]:
@@ -317,12 +355,20 @@ def render_docx(data: dict) -> bytes:
     _para(doc, "四、超期与督办（红牌）", size=15, bold=True, font="黑体")
     if data["red_cards"]:
         _para(doc, f"本期红牌督办 {len(data['red_cards'])} 件：")
-        _table(doc, ["编号", "类别", "网格", "承办单位", "状态", "说明"], [[c["id"], c["category"], c["region"], c["holder"], c["state"], c["note"]] for c in data["red_cards"]])
+        _table(
+            doc,
+            ["编号", "类别", "网格", "承办单位", "状态", "说明"],
+            [[c["id"], c["category"], c["region"], c["holder"], c["state"], c["note"]] for c in data["red_cards"]],
+        )
     else:
         _para(doc, "本期无红牌督办。")
     if data["overdue"]:
         _para(doc, f"截至通报生成时超期在办 {len(data['overdue'])} 件（按期限先后）：")
-        _table(doc, ["编号", "类别", "网格", "承办单位", "状态", "期限"], [[c["id"], c["category"], c["region"], c["holder"], c["state"], c["due_at"]] for c in data["overdue"]])
+        _table(
+            doc,
+            ["编号", "类别", "网格", "承办单位", "状态", "期限"],
+            [[c["id"], c["category"], c["region"], c["holder"], c["state"], c["due_at"]] for c in data["overdue"]],
+        )
     else:
         _para(doc, "截至通报生成时无超期在办隐患。")
 
@@ -331,8 +377,17 @@ def render_docx(data: dict) -> bytes:
     if patrol is None:
         _para(doc, "暂无巡查数据。")
     else:
-        _para(doc, f"应巡查 {patrol['due']} 格·周，已巡查 {patrol['covered']} 格·周，覆盖率 {_fmt(patrol['rate'], 'rate')}" + ("（本期无巡查记录）" if patrol["covered"] == 0 else "") + "。")
-        _table(doc, ["单位", "网格数", "应巡查(格·周)", "已巡查", "覆盖率"], [[r["name"], r["grids"], r["due"], r["covered"], _fmt(r["rate"], "rate")] for r in patrol["rows"]])
+        _para(
+            doc,
+            f"应巡查 {patrol['due']} 格·周，已巡查 {patrol['covered']} 格·周，覆盖率 {_fmt(patrol['rate'], 'rate')}"
+            + ("（本期无巡查记录）" if patrol["covered"] == 0 else "")
+            + "。",
+        )
+        _table(
+            doc,
+            ["单位", "网格数", "应巡查(格·周)", "已巡查", "覆盖率"],
+            [[r["name"], r["grids"], r["due"], r["covered"], _fmt(r["rate"], "rate")] for r in patrol["rows"]],
+        )
 
     _para(doc, "六、领导带队检查与例会落实", size=15, bold=True, font="黑体")
     insp = data["inspections"]
@@ -342,16 +397,30 @@ def render_docx(data: dict) -> bytes:
         [[r["level_name"], r["rule"], r["due"], r["done"], r["missed"]] for r in insp["summary"]],
     )
     if insp["missed"]:
-        _para(doc, "未按要求开展：" + "；".join(f"{m['region']}{m['period']}{m['rule']}" for m in insp["missed"][:60]) + ("……" if len(insp["missed"]) > 60 else "") + "。")
+        _para(
+            doc,
+            "未按要求开展："
+            + "；".join(f"{m['region']}{m['period']}{m['rule']}" for m in insp["missed"][:60])
+            + ("……" if len(insp["missed"]) > 60 else "")
+            + "。",
+        )
 
     _para(doc, "七、信息材料报送", size=15, bold=True, font="黑体")
     for status in data["reports"]:
         short = [u for u in status["units"] if u["short"]]
-        _para(doc, f"{status['month']}：应报送单位 {len(status['units'])} 个，未达到每月 {status['minimum_text']} 篇的 {len(short)} 个" + ("：" + "、".join(f"{u['name']}（{u['count']}篇）" for u in short) if short else "。"))
+        _para(
+            doc,
+            f"{status['month']}：应报送单位 {len(status['units'])} 个，未达到每月 {status['minimum_text']} 篇的 {len(short)} 个"
+            + ("：" + "、".join(f"{u['name']}（{u['count']}篇）" for u in short) if short else "。"),
+        )
 
     _para(doc, "")
-    _para(doc, "说明：应处置数＝上报数−作废−并单−移交；按期处置率＝按期处置数/（处置数＋超期未处置数），未到期的在办隐患不计入；"
-          "返工率＝返工次数/提交整改次数；“结案”仅指核查通过（已整改销号）。", size=10)
+    _para(
+        doc,
+        "说明：应处置数＝上报数−作废−并单−移交；按期处置率＝按期处置数/（处置数＋超期未处置数），未到期的在办隐患不计入；"
+        "返工率＝返工次数/提交整改次数；“结案”仅指核查通过（已整改销号）。",
+        size=10,
+    )
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -394,7 +463,11 @@ def render_xlsx(data: dict) -> bytes:
     keys = [k for _h, k in RANK_COLUMNS]
     sheet("乡镇排名", [h for h, _k in RANK_COLUMNS], [[r[k] for k in keys] for r in data["townships"]])
     sheet("部门排名", [h for h, _k in RANK_COLUMNS], [[r[k] for k in keys] for r in data["departments"]])
-    sheet("各模块", ["模块", "上报", "处置", "处置率", "结案率"], [[d["name"], d["reported"], d["handled"], d["handling_rate"], d["closure_rate"]] for d in data["domains"]])
+    sheet(
+        "各模块",
+        ["模块", "上报", "处置", "处置率", "结案率"],
+        [[d["name"], d["reported"], d["handled"], d["handling_rate"], d["closure_rate"]] for d in data["domains"]],
+    )
     case_cols = ["编号", "类别", "网格", "承办单位", "状态", "期限", "说明"]
     case_keys = ["id", "category", "region", "holder", "state", "due_at", "note"]
     sheet("红牌督办", case_cols, [[c[k] for k in case_keys] for c in data["red_cards"]])
@@ -403,9 +476,17 @@ def render_xlsx(data: dict) -> bytes:
     if patrol is None:
         sheet("巡查覆盖", ["暂无巡查数据"], [])
     else:
-        sheet("巡查覆盖", ["单位", "网格数", "应巡查(格·周)", "已巡查", "覆盖率"], [[r["name"], r["grids"], r["due"], r["covered"], r["rate"]] for r in patrol["rows"]])
+        sheet(
+            "巡查覆盖",
+            ["单位", "网格数", "应巡查(格·周)", "已巡查", "覆盖率"],
+            [[r["name"], r["grids"], r["due"], r["covered"], r["rate"]] for r in patrol["rows"]],
+        )
     insp = data["inspections"]
-    ws = sheet("领导检查", ["层级", "要求", "应开展", "已开展", "缺漏"], [[r["level_name"], r["rule"], r["due"], r["done"], r["missed"]] for r in insp["summary"]])
+    ws = sheet(
+        "领导检查",
+        ["层级", "要求", "应开展", "已开展", "缺漏"],
+        [[r["level_name"], r["rule"], r["due"], r["done"], r["missed"]] for r in insp["summary"]],
+    )
     ws.append([])
     ws.append(["缺漏明细：单位", "周期", "要求"])
     for m in insp["missed"]:
@@ -416,7 +497,11 @@ def render_xlsx(data: dict) -> bytes:
             rows.append([status["month"], u["name"], u["count"], u["minimum"], "未达标" if u["short"] else "达标"])
     sheet("信息材料", ["月份", "单位", "已报送", "最低要求", "情况"], rows)
     if data["monthly"]:
-        sheet("逐月", ["月份", "上报", "处置率", "结案率"], [[m["label"], m["reported"], m["handling_rate"], m["closure_rate"]] for m in data["monthly"]])
+        sheet(
+            "逐月",
+            ["月份", "上报", "处置率", "结案率"],
+            [[m["label"], m["reported"], m["handling_rate"], m["closure_rate"]] for m in data["monthly"]],
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -437,7 +522,9 @@ def _check_period(kind: str, period: Period) -> None:
         raise ValidationFailed("通报类型应为 monthly 或 quarterly")
 
 
-def bulletin_generate(*, kind: str, period: Period, actor: User | None = None, region: Region | None = None) -> Bulletin:
+def bulletin_generate(
+    *, kind: str, period: Period, actor: User | None = None, region: Region | None = None
+) -> Bulletin:
     """Compile, render and store a bulletin (on demand, or from the schedule with actor None). Regenerating the
     same kind and period replaces the files. Raises charts.CjkFontMissing when no Chinese font is installed."""
     if kind not in BulletinKind.values:
@@ -448,8 +535,13 @@ def bulletin_generate(*, kind: str, period: Period, actor: User | None = None, r
     docx_bytes, xlsx_bytes = render_docx(data), render_xlsx(data)
     stem = f"{kind}-{region.code}-{period.key}"
     summary = {
-        "townships": [{"rank": r["rank"], "name": r["name"], "score": r["score"], "grade": r["grade"]} for r in data["townships"]],
-        "departments": [{"rank": r["rank"], "name": r["name"], "score": r["score"], "grade": r["grade"]} for r in data["departments"]],
+        "townships": [
+            {"rank": r["rank"], "name": r["name"], "score": r["score"], "grade": r["grade"]} for r in data["townships"]
+        ],
+        "departments": [
+            {"rank": r["rank"], "name": r["name"], "score": r["score"], "grade": r["grade"]}
+            for r in data["departments"]
+        ],
         "totals": data["totals"],
         "red_cards": len(data["red_cards"]),
         "overdue": len(data["overdue"]),
@@ -471,7 +563,9 @@ def bulletin_generate(*, kind: str, period: Period, actor: User | None = None, r
         bulletin.generated_by = actor
         bulletin.save()
         storage = bulletin.docx.storage
-        transaction.on_commit(lambda: [storage.delete(n) for n in old if n not in (bulletin.docx.name, bulletin.xlsx.name)])
+        transaction.on_commit(
+            lambda: [storage.delete(n) for n in old if n not in (bulletin.docx.name, bulletin.xlsx.name)]
+        )
     return bulletin
 
 
@@ -510,8 +604,10 @@ def bulletins_generate_due(now: datetime | None = None) -> list[Bulletin]:
 
 
 def may_generate(user: User) -> bool:
-    return user.is_authenticated and (user.role in GENERATORS or user.is_superuser) and jurisdiction_of(user).covers_path(
-        settings.GRIDSAFE_COUNTY_CODE
+    return (
+        user.is_authenticated
+        and (user.role in GENERATORS or user.is_superuser)
+        and jurisdiction_of(user).covers_path(settings.GRIDSAFE_COUNTY_CODE)
     )
 
 

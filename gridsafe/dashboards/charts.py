@@ -89,7 +89,9 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def bar_chart(labels: list[str], values: list[float | None], *, title: str, unit: str = "", max_value: float | None = None) -> bytes:
+def bar_chart(
+    labels: list[str], values: list[float | None], *, title: str, unit: str = "", max_value: float | None = None
+) -> bytes:
     """A horizontal bar chart (rankings, module rates). None is drawn as an empty bar labelled 无数据."""
     font = _font()
     height = max(2.2, 0.38 * len(labels) + 0.9)
@@ -104,7 +106,9 @@ def bar_chart(labels: list[str], values: list[float | None], *, title: str, unit
     if max_value:
         ax.set_xlim(0, max_value * 1.12)
     for i, v in enumerate(values):
-        ax.text(shown[i], i, f" {v:.1f}{unit}" if v is not None else " 无数据", va="center", fontproperties=font, fontsize=8)
+        ax.text(
+            shown[i], i, f" {v:.1f}{unit}" if v is not None else " 无数据", va="center", fontproperties=font, fontsize=8
+        )
     ax.set_title(title, fontproperties=font, fontsize=12)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="x", labelsize=8)

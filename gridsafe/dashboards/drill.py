@@ -95,8 +95,10 @@ def metric_label(metric: str) -> str:
 def _matches(terms: list[tuple[str, str]], vector: dict[str, int]) -> bool:
     result = False
     for i, (sign, name) in enumerate(terms):
-        value = (vector.get("reported", 0) > 0 and not any(vector.get(x) for x in EXCLUDED)) if name == "valid" else (
-            vector.get(name, 0) > 0
+        value = (
+            (vector.get("reported", 0) > 0 and not any(vector.get(x) for x in EXCLUDED))
+            if name == "valid"
+            else (vector.get(name, 0) > 0)
         )
         if i == 0:
             result = value
@@ -115,7 +117,9 @@ def scoped_cases(user: User, *, scope: str, node: int) -> QuerySet[Case]:
         return qs.in_subtree(region.path)
     if scope == Scope.UNIT:
         unit = visible_department(user, node)
-        return Case.objects.filter(department_id=unit.pk) if user.unit_id == unit.pk else qs.filter(department_id=unit.pk)
+        return (
+            Case.objects.filter(department_id=unit.pk) if user.unit_id == unit.pk else qs.filter(department_id=unit.pk)
+        )
     if scope == Scope.WORKER:
         worker = visible_worker(user, node)
         return Case.objects.filter(reporter_id=worker.pk)
@@ -143,7 +147,11 @@ def drill_case_ids(
             events = events.filter(payload__level="red")
         if metric == "f_misdispatches":
             events = events.filter(payload__reason_code="not_our_duty")
-        return list(qs.filter(pk__in=events.values("case_id")).order_by("-created_at", "-id").values_list("pk", flat=True)[:limit])
+        return list(
+            qs.filter(pk__in=events.values("case_id"))
+            .order_by("-created_at", "-id")
+            .values_list("pk", flat=True)[:limit]
+        )
     terms = _terms(metric)
     if period.start:
         qs = qs.filter(created_at__gte=period.start_at(), created_at__lt=period.end_before())
@@ -191,7 +199,6 @@ def _filter(qs: QuerySet[Case], predicate, limit: int) -> list[int]:
 
 def cases_page(ids: list[int]) -> list[Case]:
     by_id = {
-        c.pk: c
-        for c in Case.objects.filter(pk__in=ids).select_related("category", "region", "holder_unit", "domain")
+        c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("category", "region", "holder_unit", "domain")
     }
     return [by_id[i] for i in ids if i in by_id]

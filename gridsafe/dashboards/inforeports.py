@@ -74,7 +74,9 @@ def report_status(region: Region | None, month: Period) -> dict:
     }
 
 
-def info_report_submit(*, actor: User, title: str, summary: str = "", file=None, month: str | None = None) -> InfoReport:
+def info_report_submit(
+    *, actor: User, title: str, summary: str = "", file=None, month: str | None = None
+) -> InfoReport:
     """报送 — one 信息材料 of the actor's unit, counted for `month` (this month by default, or last month while
     late submissions are still accepted in the first 5 days)."""
     if actor.unit_id is None:
@@ -163,7 +165,9 @@ def info_reports_remind_due(now: datetime | None = None) -> int:
         try:
             with transaction.atomic():
                 ReminderLog.objects.create(unit_id=row["id"], month=month.start, stage=stage, sent_at=now)
-                users = User.objects.filter(unit_id=row["id"], role__in=DESK_ROLES, is_active=True).values_list("pk", flat=True)
+                users = User.objects.filter(unit_id=row["id"], role__in=DESK_ROLES, is_active=True).values_list(
+                    "pk", flat=True
+                )
                 Notification.objects.bulk_create(
                     [
                         Notification(

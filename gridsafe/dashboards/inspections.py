@@ -217,7 +217,9 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
     now_day = today()
     nodes = {
         r.pk: r
-        for r in Region.objects.filter(_subtree(region.path, "path"), is_active=True, level__in={r.region_level for r in rules})
+        for r in Region.objects.filter(
+            _subtree(region.path, "path"), is_active=True, level__in={r.region_level for r in rules}
+        )
         .only("pk", "code", "name", "level", "path")
         .order_by("path")
     }
@@ -256,7 +258,14 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
                     lacking += 1
                     if len(missed) < missed_limit:
                         missed.append(
-                            {"region": node.name, "code": node.code, "path": node.path, "period": label, "rule": rule.title, "held": count}
+                            {
+                                "region": node.name,
+                                "code": node.code,
+                                "path": node.path,
+                                "period": label,
+                                "rule": rule.title,
+                                "held": count,
+                            }
                         )
         summary.append(
             {
@@ -286,7 +295,8 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
         "missed": missed,
         "missed_total": sum(s["missed"] for s in summary),
         "by_child": sorted(
-            ({"name": child_names.get(p, region.name), "missed": n} for p, n in by_child.items()), key=lambda r: -r["missed"]
+            ({"name": child_names.get(p, region.name), "missed": n} for p, n in by_child.items()),
+            key=lambda r: -r["missed"],
         ),
     }
 
@@ -300,7 +310,9 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label="标题", max_length=120, required=False)
     held_at = forms.DateTimeField(label="时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     leader_name = forms.CharField(label="带队领导/主持人", max_length=60)
-    grids = forms.MultipleChoiceField(label="检查的网格", required=False, widget=forms.SelectMultiple(attrs={"size": 8}))
+    grids = forms.MultipleChoiceField(
+        label="检查的网格", required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+    )
     attendees = forms.CharField(label="参加人员", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     minutes = forms.CharField(label="检查情况/会议纪要", required=False, widget=forms.Textarea(attrs={"rows": 6}))
     photo = forms.ImageField(label="照片（可在详情页继续上传）", required=False)
@@ -345,6 +357,6 @@ class FindingForm(forms.Form):
     def __init__(self, *args, activity: LeaderActivity, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("domain")
-        self.fields["grid"].queryset = Region.objects.filter(_subtree(activity.region_path, "path"), level=RegionLevel.GRID).order_by(
-            "path"
-        )
+        self.fields["grid"].queryset = Region.objects.filter(
+            _subtree(activity.region_path, "path"), level=RegionLevel.GRID
+        ).order_by("path")

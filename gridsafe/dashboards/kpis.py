@@ -1,7 +1,7 @@
 """The KPIs of domain.md §5 as ratios of rollup counters, their scores, composite scores and grades. Pure functions:
 no query here, so the formulas are tested against hand-computed tables.
 
-Denominators (fixed here, documented in docs/dashboards.md):
+Denominators (fixed here, documented in gridsafe/dashboards/README.md):
 
 * 应处置数 = 应结案数 = cases reported in the period − 作废 − 并单 − 移交 (− 挂账 when so configured).
 * 按期处置率 = 按期处置数 / (处置数 + 超期未处置数): open cases already overdue count against it; open cases not yet

@@ -151,7 +151,11 @@ class WatchedCase(models.Model):
     class Meta:
         verbose_name = _("watched case")
         verbose_name_plural = _("watched cases")
-        indexes = [models.Index(fields=["region_path"], name="watched_path", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["region_path"], name="watched_path", opclasses=["varchar_pattern_ops"]),
+            # Red lists are "most overdue first": a county-wide list reads this index in order and stops at N.
+            models.Index(fields=["due_at"], name="watched_due"),
+        ]
 
 
 class Profile(models.TextChoices):
@@ -261,7 +265,9 @@ class LeaderActivity(models.Model):
     region_path = models.CharField(max_length=64)
     title = models.CharField(_("title"), max_length=120)
     held_at = models.DateTimeField(_("held at"))
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     leader_name = models.CharField(_("leader"), max_length=60)
     grids = models.ManyToManyField("regions.Region", blank=True, related_name="+", verbose_name=_("grids inspected"))
     attendees = models.TextField(_("attendees"), blank=True)

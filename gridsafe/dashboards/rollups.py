@@ -308,7 +308,14 @@ def watch_entry(facts: dict) -> tuple | None:
     late, supervision = overdue_now(facts), facts.get("supervision") or ""
     if not (late or supervision):
         return None
-    return (facts["region_path"], facts["domain_id"], facts.get("department_id") or 0, late, supervision, facts["due_at"])
+    return (
+        facts["region_path"],
+        facts["domain_id"],
+        facts.get("department_id") or 0,
+        late,
+        supervision,
+        facts["due_at"],
+    )
 
 
 def watch_write(facts: dict) -> None:
@@ -373,7 +380,9 @@ def write_deltas(cells: Cells, gauges: dict[tuple, Counter]) -> None:
         if any(counter.values())
     ]
     gauge_rows = [
-        key + tuple(counter.get(g, 0) for g in GAUGES) for key, counter in sorted(gauges.items()) if any(counter.values())
+        key + tuple(counter.get(g, 0) for g in GAUGES)
+        for key, counter in sorted(gauges.items())
+        if any(counter.values())
     ]
     _upsert(StatCell, CELL_KEY, CELL_COUNTERS, cell_rows)
     _upsert(StatGauge, GAUGE_KEY, GAUGES, gauge_rows)
@@ -506,7 +515,9 @@ def _diff(expected: dict[tuple, Counter], actual: dict[tuple, dict]) -> list[dic
         have = actual.get(key, {})
         for column in sorted(set(want) | set(have)):
             if want.get(column, 0) != have.get(column, 0):
-                drift.append({"key": key, "column": column, "expected": want.get(column, 0), "actual": have.get(column, 0)})
+                drift.append(
+                    {"key": key, "column": column, "expected": want.get(column, 0), "actual": have.get(column, 0)}
+                )
     return drift
 
 

@@ -30,7 +30,7 @@ def _point(case: Case, now, *, watched: WatchedCase | None = None) -> dict:
         "lon": round(case.lon, 6),
         "lat": round(case.lat, 6),
         "light": case.light_at(now),
-        "state": case.get_state_display(),
+        "state": sel.state_text(case),
         "category": case.category.name,
         "supervision": case.supervision,
         "overdue": bool(watched and watched.overdue),
@@ -52,9 +52,7 @@ def screen_feed(user: User, region: Region) -> dict:
         .select_related("case__category")
         .order_by("due_at")[:400]
     }
-    live = list(
-        visible.filter(state__in=OPEN).select_related("category").order_by("-created_at", "-id")[:LIVE_POINTS]
-    )
+    live = list(visible.filter(state__in=OPEN).select_related("category").order_by("-created_at", "-id")[:LIVE_POINTS])
     points = {c.pk: _point(c, now, watched=watched.get(c.pk)) for c in live}
     for case_id, w in watched.items():
         points.setdefault(case_id, _point(w.case, now, watched=w))
@@ -82,7 +80,8 @@ def screen_feed(user: User, region: Region) -> dict:
             .count(),
         },
         "rates": {
-            k: report["kpis"][k]["value"] for k in ("handling_rate", "handling_on_time", "closure_rate", "closure_on_time")
+            k: report["kpis"][k]["value"]
+            for k in ("handling_rate", "handling_on_time", "closure_rate", "closure_on_time")
         },
         "modules": [
             {
@@ -112,7 +111,7 @@ def screen_feed(user: User, region: Region) -> dict:
                 "time": c.created_at.isoformat(),
                 "category": c.category.name,
                 "region": c.region.name,
-                "state": c.get_state_display(),
+                "state": sel.state_text(c),
                 "light": c.light_at(now),
             }
             for c in latest
@@ -125,7 +124,9 @@ def region_features(region: Region) -> dict:
     """The node's outline and its children's polygons as a GeoJSON FeatureCollection (WGS-84)."""
     nodes = [region, *Region.objects.filter(parent=region, is_active=True).order_by("code")]
     if region.level <= 2:
-        grandchildren = Region.objects.filter(parent__parent=region, is_active=True).only("code", "name", "level", "geometry")
+        grandchildren = Region.objects.filter(parent__parent=region, is_active=True).only(
+            "code", "name", "level", "geometry"
+        )
         nodes += list(grandchildren)
     features = [
         {

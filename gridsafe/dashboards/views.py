@@ -60,7 +60,9 @@ def _date(value: str | None) -> date | None:
 
 
 def _period_from(request: HttpRequest):
-    return parse_period(request.GET.get("period"), start=_date(request.GET.get("start")), end=_date(request.GET.get("end")))
+    return parse_period(
+        request.GET.get("period"), start=_date(request.GET.get("start")), end=_date(request.GET.get("end"))
+    )
 
 
 def _period_choices() -> list[dict]:
@@ -107,7 +109,11 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     period = _period_from(request)
     domain = request.GET.get("domain") or None
     report = sel.region_report(region, period, domain_code=domain)
-    departments = sel.department_rows(list(departments_visible_at(region)), period, domain_code=domain) if region.level <= 2 else []
+    departments = (
+        sel.department_rows(list(departments_visible_at(region)), period, domain_code=domain)
+        if region.level <= 2
+        else []
+    )
     workers = sel.worker_rows(list(workers_in(region)[:200]), period) if region.level >= 2 else []
     series = sel.trend(Scope.REGION, int(region.code), end=min(period.end or today(), today()))
     ancestors = [r for r in _ancestors(request.user, region)]
@@ -119,10 +125,19 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "departments": departments,
         "workers": workers,
         "overdue": [sel.case_row(c, clock.now()) for c in sel.watched_cases(path=region.path, limit=15)],
-        "supervised": [sel.case_row(c, clock.now()) for c in sel.watched_cases(path=region.path, kind="supervised", limit=15)],
+        "supervised": [
+            sel.case_row(c, clock.now()) for c in sel.watched_cases(path=region.path, kind="supervised", limit=15)
+        ],
         "trend_json": _json(series),
         "modules_json": _json(
-            [{"name": d["name"], "rate": d["kpis"]["handling_rate"]["value"], "reported": d["counts"]["reported"]["value"]} for d in report["domains"]]
+            [
+                {
+                    "name": d["name"],
+                    "rate": d["kpis"]["handling_rate"]["value"],
+                    "reported": d["counts"]["reported"]["value"],
+                }
+                for d in report["domains"]
+            ]
         ),
         "is_county": region.level == 1,
         **_filters_context(request, period, domain),
@@ -153,10 +168,19 @@ def department_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         "unit": unit,
         "report": report,
         "overdue": [sel.case_row(c, clock.now()) for c in sel.watched_cases(department=unit.pk, limit=15)],
-        "supervised": [sel.case_row(c, clock.now()) for c in sel.watched_cases(department=unit.pk, kind="supervised", limit=15)],
+        "supervised": [
+            sel.case_row(c, clock.now()) for c in sel.watched_cases(department=unit.pk, kind="supervised", limit=15)
+        ],
         "trend_json": _json(series),
         "modules_json": _json(
-            [{"name": d["name"], "rate": d["kpis"]["handling_rate"]["value"], "reported": d["counts"]["reported"]["value"]} for d in report["domains"]]
+            [
+                {
+                    "name": d["name"],
+                    "rate": d["kpis"]["handling_rate"]["value"],
+                    "reported": d["counts"]["reported"]["value"],
+                }
+                for d in report["domains"]
+            ]
         ),
         **_filters_context(request, period, domain),
     }
@@ -253,7 +277,9 @@ def bulletin_download(request: HttpRequest, bulletin_id: int, fmt: str) -> HttpR
     field = {"docx": bulletin.docx, "xlsx": bulletin.xlsx}.get(fmt)
     if not field:
         raise Http404
-    audit_record(actor=request.user, action="bulletin.download", target=f"bulletin:{bulletin.pk}", payload={"format": fmt})
+    audit_record(
+        actor=request.user, action="bulletin.download", target=f"bulletin:{bulletin.pk}", payload={"format": fmt}
+    )
     return FileResponse(field.open("rb"), as_attachment=True, filename=f"{bulletin.title}.{fmt}")
 
 

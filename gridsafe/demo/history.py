@@ -639,7 +639,7 @@ class PathRejected(RuntimeError):
 
 
 class _CaseRun:
-    LATE = 0.06
+    LATE = 0.04  # chance that a step is left after its deadline (4× for 重大, whose limits are short)
 
     def __init__(self, world: _World, plan: CasePlan, now: datetime, case_ids: dict[int, int], ns: uuid.UUID):
         from gridsafe.catalog.calendar import current_calendar
@@ -723,8 +723,13 @@ class _CaseRun:
         return max(t, floor)
 
     def _office(self, t: datetime) -> datetime:
+        """Some time in office hours on the first working day from `t`'s date."""
         local = t.astimezone(self.tz)
-        minute = self.rng.randint(8 * 60 + 30, 17 * 60)
+        for _ in range(15):
+            if self.cal.is_workday(local.date()):
+                break
+            local += timedelta(days=1)
+        minute = self.rng.choice((self.rng.randint(8 * 60 + 30, 11 * 60 + 45), self.rng.randint(14 * 60 + 40, 17 * 60)))
         return local.replace(hour=minute // 60, minute=minute % 60, second=self.rng.randint(0, 59), microsecond=0)
 
     def when(self, timing: tuple) -> datetime:
@@ -908,8 +913,8 @@ class _CaseRun:
 
         review = (self.t.astimezone(self.tz) + timedelta(days=self.rng.choice((30, 60, 90)))).date()
         reason = self.rng.choice(("需列入年度整改资金计划", "涉及规划调整，需县政府协调", "产权纠纷，待司法程序终结"))
-        self.call(case_suspend, self.pick(self.level_unit_people(leads=True), (self.handler,)), reason=reason,
-                  review_date=review)  # fmt: skip
+        actor = self.pick(self.level_unit_people(leads=True), (self.handler,))
+        self.call(case_suspend, actor, reason=reason, review_date=review)
 
     def resume(self) -> None:
         from gridsafe.cases.services import case_resume
@@ -977,8 +982,9 @@ class _CaseRun:
         else:
             body, prefix = self.rng.choice(_TRANSFER_BODIES)
             ref = f"{prefix}{self.t.astimezone(self.tz):%Y%m%d}{self.rng.randint(100, 999)}"
-            self.call(case_transfer, self.pick(self.level_unit_people()), external_body=body, external_ref=ref,
-                      comment="不属于本系统处置范围，移交相关单位")  # fmt: skip
+            actor = self.pick(self.level_unit_people())
+            comment = "不属于本系统处置范围，移交相关单位"
+            self.call(case_transfer, actor, external_body=body, external_ref=ref, comment=comment)
 
     # -- the plan as ops
 
@@ -1214,14 +1220,11 @@ def _run_parallel(shards, now, seed, progress, started, total) -> tuple[int, set
         except queue.Empty:
             if not any(p.is_alive() for p in processes) and results.empty():
                 break
-        while done.value - reported >= 500:
+        while done.value - reported >= 500 and reported + 500 < total:
             reported += 500
             progress(f"  已生成隐患 {reported}/{total}（{time.monotonic() - started:.0f} 秒）")
     for process in processes:
         process.join()
-    while done.value - reported >= 500:
-        reported += 500
-        progress(f"  已生成隐患 {reported}/{total}（{time.monotonic() - started:.0f} 秒）")
     errors = [a[1] for a in answers if a[0] == "error"]
     if errors or len(answers) < len(processes):
         raise RuntimeError("演示隐患生成失败：\n" + ("\n".join(errors) or "a worker process died"))
@@ -1248,7 +1251,7 @@ def generate_history(*, cases: int = 3000, seed: int = 350322, progress=print, w
 
         def tick():
             state["done"] += 1
-            if state["done"] % 500 == 0:
+            if state["done"] % 500 == 0 and state["done"] < len(plans):
                 progress(f"  已生成隐患 {state['done']}/{len(plans)}（{time.monotonic() - started:.0f} 秒）")
 
         made, seen, suppressed = _run_plans(plans, now, seed, tick)
@@ -1270,8 +1273,8 @@ def generate_history(*, cases: int = 3000, seed: int = 350322, progress=print, w
         f"（共 {time.monotonic() - started:.0f} 秒）"
     )
     if suppressed:
-        progress(f"  注意：工作日历缺少 {', '.join(str(k) for k in sorted(seen))} 年的放假安排，"
-                 f"另有 {suppressed} 次期限按周一至周五推算")  # fmt: skip
+        years = ", ".join(str(k) for k in sorted(seen))
+        progress(f"  注意：工作日历缺少 {years} 年的放假安排，另有 {suppressed} 次期限按周一至周五推算")
     return made
 
 

@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from django.db.models import Count
 from django.http import FileResponse, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -337,6 +338,7 @@ def nearby(request, query: Query[NearbyQuery]):
 
 
 def publicity_out(activity) -> dict:
+    photos = getattr(activity, "photo_count", None)  # lists annotate; a single record counts with one query
     return {
         "id": activity.pk,
         "client_id": activity.client_id,
@@ -350,7 +352,7 @@ def publicity_out(activity) -> dict:
         "head_count": activity.head_count,
         "materials": activity.materials,
         "note": activity.note,
-        "photos": activity.photos.count(),
+        "photos": photos if photos is not None else activity.photos.count(),
     }
 
 
@@ -358,7 +360,12 @@ def publicity_out(activity) -> dict:
 def list_publicity(request, limit: int = 50, offset: int = 0):
     from gridsafe.field.permissions import publicity_visible_to
 
-    qs = publicity_visible_to(request.user).select_related("grid", "worker__unit").order_by("-held_at", "-id")
+    qs = (
+        publicity_visible_to(request.user)
+        .select_related("grid", "worker__unit")
+        .annotate(photo_count=Count("photos"))
+        .order_by("-held_at", "-id")
+    )
     limit = max(1, min(limit, 200))
     return {"items": [publicity_out(a) for a in qs[max(0, offset) : max(0, offset) + limit]], "total": qs.count()}
 

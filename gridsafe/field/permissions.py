@@ -55,7 +55,7 @@ def patrols_visible_to(user: User) -> QuerySet[Patrol]:
 
 
 def get_patrol_for_user(user: User, client_id: UUID) -> Patrol:
-    patrol = patrols_visible_to(user).select_related("grid", "worker").filter(client_id=client_id).first()
+    patrol = patrols_visible_to(user).select_related("grid", "worker__unit").filter(client_id=client_id).first()
     if patrol is None:
         raise PatrolNotFound("未找到该巡查记录")  # the same answer for missing and not yours
     return patrol
@@ -98,7 +98,7 @@ def publicity_visible_to(user: User) -> QuerySet[PublicityActivity]:
 
 
 def get_publicity_for_user(user: User, client_id: UUID) -> PublicityActivity:
-    activity = publicity_visible_to(user).select_related("grid").filter(client_id=client_id).first()
+    activity = publicity_visible_to(user).select_related("grid", "worker__unit").filter(client_id=client_id).first()
     if activity is None:
         raise NotFound("未找到该宣传记录")
     return activity

@@ -311,6 +311,7 @@ class VisitOut(Schema):
     visited_at: datetime
     location_flags: list[str]
     cases: list[VisitCaseOut]
+    missing_photos: list[str] = Field(description="Declared photo client ids not uploaded yet")
 
 
 class PlaceChecklistOut(Schema):

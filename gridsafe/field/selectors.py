@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.events import EventKind
-from gridsafe.cases.models import Case, CaseEvent
+from gridsafe.cases.models import Attachment, Case, CaseEvent
 from gridsafe.cases.permissions import can_verify_case, cases_visible_to, jurisdiction_of
 from gridsafe.cases.transitions import State
 from gridsafe.catalog.models import Category, Domain
@@ -84,7 +84,14 @@ def verification_tasks_for(user: User, now: datetime, *, grid_paths: list[str] |
         cases_visible_to(user)
         .filter(state=State.PENDING_VERIFICATION)
         .select_related("category", "region")
-        .prefetch_related("attachments")
+        .prefetch_related(
+            "attachments",
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.filter(kind=EventKind.CASE_SUBMITTED).order_by("-created_at", "-id"),
+                to_attr="submissions",
+            ),
+        )
         .order_by("due_at", "id")
     )
     if grid_paths is not None:
@@ -104,7 +111,7 @@ def verification_tasks_for(user: User, now: datetime, *, grid_paths: list[str] |
             for a in case.attachments.all()
             if a.content_type.startswith("image/")
         ]
-        submit = case.events.filter(kind=EventKind.CASE_SUBMITTED).order_by("-created_at").first()
+        submit = case.submissions[0] if case.submissions else None
         tasks.append(
             {
                 **case_brief(case, now, user),
@@ -339,7 +346,7 @@ def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = 
 def patrol_list_visible(user: User, *, grid: str | None = None, since: datetime | None = None):
     qs = (
         patrols_visible_to(user)
-        .select_related("grid", "worker")
+        .select_related("grid", "worker__unit")
         .annotate(visit_count=Count("visits"), hazard_count=Count("visits", filter=Q(visits__result="hazards")))
     )
     if grid:
@@ -405,6 +412,17 @@ def case_list_nearby(user: User, *, category: str, lon: float, lat: float, radiu
     return sorted(rows, key=lambda r: r["distance_m"])
 
 
+def visit_missing_photos(visit: PlaceVisit) -> list[str]:
+    """Photos the phone declared for failed items that have not arrived: the supervisor's "missing media"."""
+    declared = [pid for row in visit.answers for pid in row.get("photo_client_ids") or []]
+    if not declared:
+        return []
+    arrived = {
+        str(cid) for cid in Attachment.objects.filter(client_id__in=declared).values_list("client_id", flat=True)
+    }
+    return [pid for pid in declared if pid not in arrived]
+
+
 def visit_out(visit: PlaceVisit) -> dict:
     return {
         "id": visit.pk,
@@ -420,4 +438,5 @@ def visit_out(visit: PlaceVisit) -> dict:
         "visited_at": visit.visited_at,
         "location_flags": visit.location_flags or [],
         "cases": [{"item_code": code, "case_id": case_id} for code, case_id in (visit.case_ids or {}).items()],
+        "missing_photos": visit_missing_photos(visit),
     }

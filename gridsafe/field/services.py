@@ -24,8 +24,8 @@ from gridsafe.cases.models import Attachment, Case
 from gridsafe.cases.services import attachment_add, case_report
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
+from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotFound, NotPermitted, ValidationFailed
-from gridsafe.core.models import AuditEvent
 from gridsafe.field.models import (
     ChecklistTemplate,
     FieldPhoto,
@@ -279,9 +279,8 @@ def patrol_track_view(*, actor: User, patrol: Patrol, ip: str | None = None) -> 
     """查看轨迹 — the points of a visible patrol. A supervisor's view of someone else's track is a view of
     personal data and is written to the audit log (domain.md §10)."""
     if patrol.worker_id != actor.pk:
-        AuditEvent.objects.create(
+        audit_record(
             actor=actor,
-            actor_label=actor.label,
             action="patrol.track_viewed",
             target=f"patrol:{patrol.client_id}",
             ip=ip,

@@ -15,8 +15,8 @@ from django.db.models import F
 from gridsafe.accounts.models import User
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
+from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotPermitted, ValidationFailed
-from gridsafe.core.models import AuditEvent
 from gridsafe.places.masking import is_masked
 from gridsafe.places.models import Place, PlaceKind, PlaceRevision, RentalClass, RiskLevel
 from gridsafe.places.permissions import EDITORS, can_reveal_contact, covers_path, ensure_can_edit_place
@@ -326,18 +326,10 @@ def place_mark_inspected(*, place_id: int, completed_at: datetime) -> None:
 def place_contact_reveal(*, actor: User, place: Place, ip: str | None = None) -> dict:
     """查看完整联系方式 — full name and phone for an authorised role. Writes one AuditEvent (domain.md §10)."""
     if not can_reveal_contact(actor, place):
-        AuditEvent.objects.create(
-            actor=actor,
-            actor_label=actor.label,
-            action="place.contact_revealed",
-            target=f"place:{place.pk}",
-            outcome="failure",
-            ip=ip,
-        )
+        audit_record(actor=actor, action="place.contact_revealed", target=f"place:{place.pk}", outcome="failure", ip=ip)
         raise NotPermitted("您无权查看完整联系方式")
-    AuditEvent.objects.create(
+    audit_record(
         actor=actor,
-        actor_label=actor.label,
         action="place.contact_revealed",
         target=f"place:{place.pk}",
         ip=ip,

@@ -48,7 +48,10 @@ def region_out(region: Region, *, geometry: bool) -> dict:
 
 def _visible_region(request, code: str) -> Region:
     """A node inside my 辖区, or one of its ancestors (a village needs its township's name); else 404."""
-    region = Region.objects.filter(code=code, is_active=True).first()
+    # A code is at most 15 ASCII digits; anything else is as unknown as a code that does not exist (and never reaches
+    # the database, which cannot compare text holding U+0000).
+    is_code = code.isascii() and code.isdigit() and len(code) <= 15
+    region = Region.objects.filter(code=code, is_active=True).first() if is_code else None
     scope = jurisdiction_of(request.user)
     if region is None or not _may_see(scope, region.path):
         raise NotFound("未找到该区划")

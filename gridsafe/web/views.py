@@ -27,8 +27,8 @@ from gridsafe.cases.services import ACTION_SERVICES, attachment_add
 from gridsafe.cases.transitions import Action, State
 from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calendar
 from gridsafe.core import clock
+from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import CaseNotFound, DomainError, StaleVersion
-from gridsafe.core.models import AuditEvent
 from gridsafe.notifications.models import Notification
 from gridsafe.web import labels
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
@@ -43,6 +43,7 @@ from gridsafe.web.selectors import (
 )
 
 PAGE_SIZE = 50
+MORE_FILTERS = ("domain", "category", "closure", "grade", "source", "created_from", "created_to", "queue")
 EXPORT_MAX_ROWS = 50_000
 STALE_MESSAGE = "该隐患已被他人更新，请刷新后再操作"
 
@@ -112,9 +113,8 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
-        AuditEvent.objects.create(
+        audit_record(
             actor=user,
-            actor_label=user.label,
             action="auth.login",
             target=user.username,
             ip=_client_ip(self.request),
@@ -192,6 +192,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "rows": [_row(case, now) for case in page.object_list],
         "query": query,
         "queue": QUEUES.get(form.queue_key or ""),
+        "more_open": any(form.cleaned_data.get(name) for name in MORE_FILTERS),
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "case-results":
         return render(request, "web/partials/case_table.html", context)
@@ -281,9 +282,8 @@ def _export_rows(request: HttpRequest, form: CaseFilterForm):
 
 
 def _audit_export(request: HttpRequest, form: CaseFilterForm, fmt: str, rows: int) -> None:
-    AuditEvent.objects.create(
+    audit_record(
         actor=request.user,
-        actor_label=request.user.label,
         action="cases.export",
         target=fmt,
         ip=_client_ip(request),
@@ -496,7 +496,10 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
         "before": before,
         "after": after,
         "timeline": timeline,
-        "supervisions": list(case.supervisions.select_related("issued_unit", "target_unit")),
+        "supervisions": [
+            {"order": s, "label": labels.SUPERVISION.get(s.level, s.level)}
+            for s in case.supervisions.select_related("issued_unit", "target_unit")
+        ],
         "nearby": nearby_open_cases(request.user, case),
         "place": place,
         "actions": _action_forms(request, case, actions, bound),

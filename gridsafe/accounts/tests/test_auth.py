@@ -22,7 +22,9 @@ def _no_address_rate_limit(settings):
 
 
 def login(client, username, password):
-    return client.post("/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json")
+    return client.post(
+        "/api/v1/auth/token", {"username": username, "password": password}, content_type="application/json"
+    )
 
 
 def me(client, token):

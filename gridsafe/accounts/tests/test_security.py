@@ -273,3 +273,15 @@ def test_only_the_security_admin_resets_a_device(people):
     totp_reset(actor=make_user("sec2", Role.SECURITY_ADMIN), user=lead, ip=None)
     lead.refresh_from_db()
     assert not lead.otp_enabled
+
+
+@ACCOUNT_URLS
+@override_settings(GRIDSAFE_2FA_REQUIRED=True)
+def test_when_required_privileged_users_must_enrol_first(client, people):
+    response = token(client, "county_lead", DEMO_PASSWORD)
+    assert response.status_code == 403 and response.json()["code"] == "otp_enrolment_required"
+    assert token(client, "nanxi_worker", DEMO_PASSWORD).status_code == 200  # ordinary roles are not asked
+    client.force_login(people["county_lead"])
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"] == "/account/2fa/setup/"
+    assert client.get("/account/2fa/setup/").status_code == 200

@@ -7,6 +7,11 @@ from gridsafe.cases.tests.helpers import Flow
 def _media_in_tmp(settings, tmp_path):
     """Uploaded test photos go to a per-test directory, not the developer's var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Plain local storage: the fsyncs of DurableFileSystemStorage cost seconds on a busy disk and are not what
+    # these tests are about.
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    # The per-user intake rate counts in the process cache across tests; it has its own tests.
+    settings.GRIDSAFE_INTAKE_RATE = "100000/m"
 
 
 @pytest.fixture

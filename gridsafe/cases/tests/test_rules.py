@@ -83,6 +83,8 @@ def test_skip_level_escalation_is_only_for_major_or_urgent(flow, as_user, people
     response = as_user("nanxi").act(general.pk, "escalate", general.version, reason="需执法", target_level=3)
     _problem(response, 422)
     assert (_stored(general.pk).level, _stored(general.pk).version) == (1, 1)
+    one_tier = as_user("nanxi").act(general.pk, "escalate", general.version, reason="本级不能消除")
+    assert (one_tier.json()["level"], one_tier.json()["cc_paths"]) == (2, [])  # nothing skipped, nobody CC'd
 
     # A 重大 case back at the village (returned by the township for more information) may skip to the county.
     major = flow.act(
@@ -95,6 +97,8 @@ def test_skip_level_escalation_is_only_for_major_or_urgent(flow, as_user, people
     case = response.json()
     assert (case["level"], case["holder_unit"]["name"]) == (3, "县网格化中心")
     assert case["events"][-1]["payload"]["skip_level"] is True
+    # The township it jumped over is CC'd, after the village CC'd on the original skip-level report.
+    assert case["cc_paths"] == [village_grid(NANXI).parent.path, "350322.101"]
     # Leaving the village still notifies the township 专项整治指挥部.
     assert _notified(major.pk, "t350322101-command", "command_notice")
     assert _notified(major.pk, "county", "escalated")

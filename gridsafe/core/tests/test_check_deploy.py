@@ -17,6 +17,7 @@ PRODUCTION = {
     "GRIDSAFE_PROXY_COUNT": "1",
     "GRIDSAFE_FIELD_KEY": new_key(),
     "GRIDSAFE_AUDIT_KEY": new_key(),
+    "GRIDSAFE_2FA_REQUIRED": "1",
 }
 
 

@@ -15,7 +15,9 @@ BANGTOU = "350322101"
 
 def _record(user, region, kind, when, **extra):
     with clock.frozen(at("2026-11-20 12:00")):
-        return activity_record(actor=user, kind=kind, region=region, title="", held_at=at(when), leader_name="李镇长", **extra)
+        return activity_record(
+            actor=user, kind=kind, region=region, title="", held_at=at(when), leader_name="李镇长", **extra
+        )
 
 
 @pytest.fixture
@@ -79,7 +81,9 @@ def test_findings_become_cases_and_photos_are_checked(people, bangtou, settings,
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with pytest.raises(ValidationFailed):
-        activity_add_photo(activity=activity, actor=people["bangtou"], upload=SimpleUploadedFile("x.jpg", b"not an image"))
+        activity_add_photo(
+            activity=activity, actor=people["bangtou"], upload=SimpleUploadedFile("x.jpg", b"not an image")
+        )
     with pytest.raises(NotFound):
         activity_add_photo(activity=activity, actor=people["quanshan"], upload=jpeg_upload())
     licheng_grid = Region.objects.filter(level=4, path__startswith="350322.001.").first()

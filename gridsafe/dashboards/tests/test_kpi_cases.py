@@ -113,7 +113,9 @@ def test_gauges_flows_trend_and_red_list(week):
     # The sweep at 12:00 found B and C past their deadline and raised an automatic 督办 on both; B was then
     # submitted (late), so it is no longer overdue but its 督办 stands until the case closes.
     assert gauges["overdue"] == 1 and gauges["supervised"] == 2
-    assert report["flows"]["f_handled"] == 4 and report["flows"]["f_resolved"] == 1 and report["flows"]["f_reworks"] == 1
+    assert (
+        report["flows"]["f_handled"] == 4 and report["flows"]["f_resolved"] == 1 and report["flows"]["f_reworks"] == 1
+    )
     series = trend(Scope.REGION, int(county.code), end=date(2026, 3, 3), months=2, days=2)
     assert series["months"] == ["2026-02", "2026-03"] and series["reported"] == [0, 6]
     assert series["day_reported"] == [5, 1] and series["day_handled"] == [2, 2] and series["day_resolved"] == [1, 0]
@@ -140,9 +142,9 @@ def test_every_figure_drills_down_to_exactly_its_cases(week, people):
     assert drill("reported-invalid") == sorted(ids[x] for x in "ABCDF")
     assert drill("reworks") == [ids["F"]]
     assert drill("now:overdue") == [ids["C"]]
-    assert sorted(drill_case_ids(county_user, scope=Scope.REGION, node=node, period=period, metric="f_handled")) == sorted(
-        ids[x] for x in "ABF"
-    )
+    assert sorted(
+        drill_case_ids(county_user, scope=Scope.REGION, node=node, period=period, metric="f_handled")
+    ) == sorted(ids[x] for x in "ABF")
 
 
 def test_rollups_equal_the_direct_count(week):

@@ -104,7 +104,18 @@ def test_filing_count_band_per_grid_and_month():
 
 @pytest.mark.parametrize(
     ("score", "letter"),
-    [(100, "A"), (90, "A"), (89.99, "B"), (75, "B"), (74.9, "C"), (60, "C"), (59.9, "D"), (40, "D"), (39.9, "E"), (0, "E")],
+    [
+        (100, "A"),
+        (90, "A"),
+        (89.99, "B"),
+        (75, "B"),
+        (74.9, "C"),
+        (60, "C"),
+        (59.9, "D"),
+        (40, "D"),
+        (39.9, "E"),
+        (0, "E"),
+    ],
 )
 def test_grades(score, letter):
     assert grade(score) == letter
@@ -116,6 +127,9 @@ def test_periods_read_whole_months_and_ragged_days():
     q = parse_period("2026-Q1")
     assert (q.start, q.end, q.months) == (date(2026, 1, 1), date(2026, 3, 31), 3)
     custom = parse_period("2026-01-20..2026-03-05")
-    assert custom.slices() == ([date(2026, 2, 1)], [(date(2026, 1, 20), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 5))])
+    assert custom.slices() == (
+        [date(2026, 2, 1)],
+        [(date(2026, 1, 20), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 5))],
+    )
     assert parse_period("2026-02").end == date(2026, 2, 28)
     assert parse_period("all").start is None

@@ -54,7 +54,11 @@ def test_region_dashboards_by_level(login, case, people):
     _page(login("quanshan").get(f"/dashboards/r/{nanxi.code}/"), 404)
     _page(login("bangtou").get(f"/dashboards/r/{LICHENG}/"), 404)
     assert _page(login("bangtou").get(f"/dashboards/r/{BANGTOU}/", {"period": "2026-01-05..2026-02-10"}))
-    assert _page(login("bangtou").get(f"/dashboards/r/{BANGTOU}/", {"start": "2026-01-01", "end": "2026-03-31", "domain": "fire"}))
+    assert _page(
+        login("bangtou").get(
+            f"/dashboards/r/{BANGTOU}/", {"start": "2026-01-01", "end": "2026-03-31", "domain": "fire"}
+        )
+    )
     _page(login("bangtou").get(f"/dashboards/r/{BANGTOU}/", {"period": "nonsense"}), 422)
 
 
@@ -65,7 +69,9 @@ def test_department_dashboard_and_drill_page(login, case, people):
     response = login("fire").get("/dashboards/")
     assert response["Location"] == f"/dashboards/d/{fire}/"
     _page(login("gas").get(f"/dashboards/d/{fire}/"), 404)
-    html = _page(login("county").get("/dashboards/drill/", {"scope": "r", "node": BANGTOU, "metric": "valid", "period": "all"}))
+    html = _page(
+        login("county").get("/dashboards/drill/", {"scope": "r", "node": BANGTOU, "metric": "valid", "period": "all"})
+    )
     assert f"/cases/{case.pk}/" in html and "应处置：1 件" in html
     _page(login("bangtou").get("/dashboards/drill/", {"scope": "r", "node": LICHENG, "metric": "valid"}), 404)
 
@@ -122,21 +128,30 @@ def test_inspection_pages(login, people, settings, tmp_path):
     assert activity.photos.count() == 1 and list(activity.grids.all()) == [grid]
     detail = f"/inspections/{activity.pk}/"
     _page(bangtou.get(detail))
-    response = bangtou.post(detail, {"category": people["fire"].unit.domains.first().categories.first().pk, "grid": grid.code, "description": "楼道堆放杂物"})
+    response = bangtou.post(
+        detail,
+        {
+            "category": people["fire"].unit.domains.first().categories.first().pk,
+            "grid": grid.code,
+            "description": "楼道堆放杂物",
+        },
+    )
     assert response.status_code == 200
     case = activity.findings.get()
     assert case.source == "leader" and case.region_id == grid.pk
     photo = activity.photos.get()
     assert bangtou.get(f"/inspections/photos/{photo.pk}/").status_code == 200
     _page(login("quanshan").get(detail), 404)
-    assert login("bangtou").get(f"/inspections/", {"node": LICHENG}).status_code == 404
+    assert login("bangtou").get("/inspections/", {"node": LICHENG}).status_code == 404
     assert login("licheng_worker").get(f"/inspections/photos/{photo.pk}/").status_code == 404
 
 
 def test_report_pages(login, people):
     bangtou = login("bangtou")
     _page(bangtou.get("/reports/new/"))
-    response = bangtou.post("/reports/new/", {"title": "榜头镇网格化工作经验", "summary": "镇村二级网格", "file": jpeg_upload()})
+    response = bangtou.post(
+        "/reports/new/", {"title": "榜头镇网格化工作经验", "summary": "镇村二级网格", "file": jpeg_upload()}
+    )
     assert response.status_code == 302, response.content[:500]
     report = InfoReport.objects.get()
     html = _page(bangtou.get("/reports/"))
@@ -158,8 +173,12 @@ def test_archive_download(login, people, case):
     assert "目录.docx" in names and any(n.startswith("信息材料/") for n in names)
     index = Document(io.BytesIO(archive.read("目录.docx")))
     assert "榜头镇工作档案" in index.paragraphs[0].text
-    assert bangtou.get("/dashboards/archives/download/", {"target": f"r:{LICHENG}", "period": "2026"}).status_code == 404
+    assert (
+        bangtou.get("/dashboards/archives/download/", {"target": f"r:{LICHENG}", "period": "2026"}).status_code == 404
+    )
     safety = Unit.objects.get(code=f"safety-{BANGTOU}")
-    assert bangtou.get("/dashboards/archives/download/", {"target": f"u:{safety.pk}", "period": "2026"}).status_code == 200
+    assert (
+        bangtou.get("/dashboards/archives/download/", {"target": f"u:{safety.pk}", "period": "2026"}).status_code == 200
+    )
     fire = people["fire"].unit_id
     assert bangtou.get("/dashboards/archives/download/", {"target": f"u:{fire}", "period": "2026"}).status_code == 404

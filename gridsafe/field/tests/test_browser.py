@@ -24,12 +24,12 @@ def photo(color=(180, 60, 40), size=(1800, 1350)) -> bytes:
 
 
 def login(page, base_url, username):
-    page.goto(f"{base_url}/m/")
+    page.goto(f"{base_url}/m/", wait_until="domcontentloaded", timeout=60_000)
     if "/login/" in page.url:
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", "gridsafe-demo")
-        page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/m/"))
+        page.click("button[type=submit]", no_wait_after=True)
+    page.wait_for_url(re.compile(r"/m/(#.*)?$"), wait_until="domcontentloaded", timeout=60_000)
 
 
 def wait_images(page, selector, timeout=15):
@@ -41,6 +41,16 @@ def wait_images(page, selector, timeout=15):
     while not page.eval_on_selector_all(selector, script):
         assert time.monotonic() < deadline, f"images did not load: {selector}"
         time.sleep(0.1)
+
+
+def wait_for_db(check, timeout=30):
+    """Poll the database until `check()` is true: the outbox sends in the background, after the click returned."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the server did not receive the record in time"
+        time.sleep(0.2)
 
 
 def wait_synced(page, timeout=30_000):
@@ -89,6 +99,7 @@ def test_patrol_checklist_offline_quick_report_then_sync(committed_world, pwa_se
     wait_synced(page)
     assert not page.is_checked("#nothing-found")  # a hazard was found: not "已巡查无隐患"
     page.click("#patrol-end")
+    page.wait_for_url(re.compile(r"#week$"))  # the end is in the outbox
     wait_synced(page)
 
     # 随手拍, offline: the record and its photo wait in the outbox.
@@ -209,6 +220,7 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
     wait_images(page, ".pair img")
     page.screenshot(path="/tmp/field_verify.png", full_page=True)
     page.click(f"button[data-pass='{case.pk}']")
+    wait_for_db(lambda: Case.objects.get(pk=case.pk).state == "closed")
     wait_synced(page)
     case.refresh_from_db()
     assert (case.state, case.closure) == ("closed", "resolved")
@@ -244,6 +256,7 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
     page.set_input_files("#app input[type=file]", {"name": "pub.jpg", "mimeType": "image/jpeg", "buffer": photo()})
     page.wait_for_selector("#app .thumbs img")
     page.click("#pub-save")
+    wait_for_db(lambda: PublicityActivity.objects.filter(worker=worker, photos__isnull=False).exists())
     wait_synced(page)
     activity = PublicityActivity.objects.get(worker=worker, title="冬季防火入户宣传")
     assert activity.head_count == 25 and activity.photos.count() == 1

@@ -4,11 +4,14 @@ answers kept, the place's schedule moves, and resends never double anything."""
 import uuid
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from gridsafe.cases.models import Case
 from gridsafe.core import clock
 from gridsafe.field.models import ChecklistTemplate, PlaceVisit
 from gridsafe.field.selectors import checklist_for_place
 from gridsafe.field.services import _visit_insert, place_visit_record, visit_case_client_id
+from gridsafe.field.tests.conftest import jpeg
 
 
 def visit_body(place, *, fail=(), na=(), patrol=None, description="", client_id=None):
@@ -44,6 +47,7 @@ def test_failed_items_become_cases_with_the_answers_kept(api_as, people, field_w
     assert visit["result"] == "hazards" and visit["template_version"] == 1
     assert visit["score"] == round(100 * 4 / 9, 1)  # weights L01 3 + L04 1 passed of 3 + 2 + 3 + 1
     assert {c["item_code"] for c in visit["cases"]} == {"L02", "L03"}
+    assert len(visit["missing_photos"]) == 2  # declared, not uploaded yet: the supervisor sees what is missing
 
     cases = {c.checklist_answers["item"]["code"]: c for c in Case.objects.filter(place=place)}
     assert set(cases) == {"L02", "L03"}
@@ -58,6 +62,19 @@ def test_failed_items_become_cases_with_the_answers_kept(api_as, people, field_w
     assert l02.level == 1
     # 可能重大 (L03, 地下室存放): a worker's proposal, routed to the township; the grade stays for an officer.
     assert l03.level == 2 and l03.grade == "general"
+
+    l02_photo = next(a for a in body["answers"] if a["code"] == "L02")["photo_client_ids"][0]
+    uploaded = worker.upload(
+        "/api/v1/field/photos",
+        {
+            "file": SimpleUploadedFile("l02.jpg", jpeg(), content_type="image/jpeg"),
+            "case_id": l02.pk,
+            "client_id": l02_photo,
+            "place_id": place.pk,
+        },
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    assert len(worker.get(f"/api/v1/field/visits/{body['client_id']}").json()["missing_photos"]) == 1
 
     place.refresh_from_db()
     assert place.last_inspected_at is not None

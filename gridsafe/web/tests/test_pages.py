@@ -180,7 +180,7 @@ def test_list_filters_and_jurisdiction(client, people):
     assert client.get("/cases/", {"q": str(fire_case.pk)}).context["rows"] == []
 
 
-def test_list_queries_do_not_grow_with_rows(client, people):
+def test_list_queries_do_not_grow_with_rows(client, people, django_assert_max_num_queries):
     _login(client, people["bangtou"])
     new_case(people["nanxi_worker"])
     with CaptureQueriesContext(connection) as one:
@@ -191,6 +191,9 @@ def test_list_queries_do_not_grow_with_rows(client, people):
         response = client.get("/cases/")
     assert len(response.context["rows"]) == 9
     assert len(many) == len(one), [q["sql"][:120] for q in many.captured_queries]
+    # session, user, unit, unit region, domains, categories, COUNT, the page (+ session save and savepoints)
+    with django_assert_max_num_queries(12):
+        client.get("/cases/", {"q": "电动车", "order": "due"})
 
 
 # ---------------------------------------------------------------- the case page
@@ -235,7 +238,7 @@ def test_nearby_same_category_cases_are_listed(client, people):
     assert page.context["nearby"][0]["distance"] == 0
 
 
-def test_detail_queries_do_not_grow_with_events_and_photos(client, people):
+def test_detail_queries_do_not_grow_with_events_and_photos(client, people, django_assert_max_num_queries):
     from gridsafe.cases.services import attachment_add
 
     case = new_case(people["nanxi_worker"])
@@ -252,6 +255,9 @@ def test_detail_queries_do_not_grow_with_events_and_photos(client, people):
         response = client.get(f"/cases/{case.pk}/")
     assert len(response.context["timeline"]) == 5 and len(response.context["before"]) == 4
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+    # session, user, unit, region, case, attachments, events, people, 督办, nearby, assignees (+ session save …)
+    with django_assert_max_num_queries(16):
+        client.get(f"/cases/{case.pk}/")
 
 
 # ---------------------------------------------------------------- actions

@@ -47,6 +47,8 @@ def deploy_problems() -> list[str]:
         problems.append("GRIDSAFE_PASSWORD_MAX_AGE_DAYS is off or above 90: 等保 expects periodic change")
     if s.GRIDSAFE_LOGIN_MAX_FAILURES > 5 or s.GRIDSAFE_LOGIN_LOCK_MINUTES < 10:
         problems.append("login lockout is weaker than ≤ 5 failures / ≥ 10 minutes (GRIDSAFE_LOGIN_*)")
+    if not s.GRIDSAFE_2FA_REQUIRED:
+        problems.append("GRIDSAFE_2FA_REQUIRED is off: privileged users may sign in without a second factor")
     if s.SESSION_COOKIE_AGE > 30 * 60:
         problems.append("GRIDSAFE_SESSION_SECONDS is above 30 minutes: idle sessions must end")
     problems.extend(_account_problems())

@@ -31,10 +31,10 @@
       return {
         color: PALETTE,
         legend: { top: 0 },
-        grid: { left: 45, right: 50, top: 30, bottom: 30 },
+        grid: { left: 40, right: 50, top: 36, bottom: 30 },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: d.months },
-        yAxis: [{ type: "value", name: "件" }, { type: "value", name: "处置率", max: 100, axisLabel: { formatter: "{value}%" } }],
+        yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
         series: [
           { type: "bar", name: "上报", data: d.reported },
           { type: "bar", name: "处置", data: d.handled },

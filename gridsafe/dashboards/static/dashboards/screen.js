@@ -76,7 +76,7 @@
     if (!charts.modules) { return; }
     charts.modules.setOption({
       animationDurationUpdate: 600,
-      grid: { left: 130, right: 60, top: 6, bottom: 6 },
+      grid: { left: 160, right: 64, top: 6, bottom: 6 },
       xAxis: Object.assign({ type: "value", max: 100, show: false }, {}),
       yAxis: Object.assign({ type: "category", inverse: true, data: rows.map(function (r) { return r.name; }) }, AXIS, { axisLabel: { color: "#cfe6ff", fontSize: 15 } }),
       series: [{

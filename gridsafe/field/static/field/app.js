@@ -190,11 +190,27 @@
     online: navigator.onLine,
     loginExpired: false,
     draft: null,
+    user: null, // the account of this session, learnt from the first fresh answer of the server
   };
+
+  async function noteUser(id) {
+    /* A phone may change hands: another account's cached data is dropped, and its unsent records are held
+       (never sent under the wrong name) until that account logs in again. */
+    const previous = await DB.kv("owner");
+    if (previous !== undefined && previous !== null && previous !== id) {
+      state.week = null; state.bundle = null; state.patrol = null;
+      stopWatch();
+      await DB.kv("week", null); await DB.kv("bundle", null); await DB.kv("patrol", null);
+      if ("caches" in window) await Promise.all(["field-data-v1", "field-media-v1"].map((n) => caches.delete(n)));
+    }
+    state.user = id;
+    await DB.kv("owner", id);
+  }
 
   async function loadBundle() {
     try {
       const { data } = await request("GET", "/field/sync");
+      await noteUser(data.worker.id);
       state.bundle = data;
       await DB.kv("bundle", data);
       document.body.dataset.bundle = data.version;
@@ -314,6 +330,7 @@
       job.media = media;
       job.created = Date.now();
       job.status = "pending";
+      job.owner = state.user !== null ? state.user : await DB.kv("owner");
       await DB.put("jobs", job);
       await this.badge();
       this.kick();
@@ -342,8 +359,21 @@
       this.running = true;
       let stopped = false;
       try {
+        if (state.user === null) {
+          try {
+            await noteUser((await request("GET", "/field/week")).data.worker.id);  // whose session is this?
+          } catch (e) {
+            stopped = true;
+            return;
+          }
+        }
         for (const job of await this.jobs()) {
           if (job.status === "refused") continue;
+          if (job.owner !== undefined && job.owner !== null && job.owner !== state.user) {
+            job.error = "这条记录属于另一个账号，请用该账号登录后上传";
+            await DB.put("jobs", job);
+            continue;
+          }
           try {
             await this.send(job);
             await this.finish(job);
@@ -369,7 +399,7 @@
         if (stopped) {
           this.backoff = Math.min(this.backoff * 2, 60000);
           if (!state.loginExpired) this.kick(this.backoff);
-        } else if (jobs.some((j) => j.status !== "refused")) {
+        } else if (jobs.some((j) => j.status !== "refused" && (j.owner == null || j.owner === state.user))) {
           this.kick(1000);
         } else if (this.sentSomething) {
           this.sentSomething = false;
@@ -625,6 +655,7 @@
     if (cached) render(cached, true);
     try {
       const { data } = await request("GET", "/field/week");
+      await noteUser(data.worker.id);
       state.week = data;
       await DB.kv("week", data);
       render(data, false);

@@ -263,6 +263,7 @@
     var bucket = zoomBucket(z);
     var params = new URLSearchParams({ level: state.cfg.level, zoom: bucket, v: cfg.version });
     var key = String(bucket);
+    var loadedBounds = null;
     if (state.cfg.bbox) {
       if (state.key && state.key.split("|")[0] === key && state.bounds && state.bounds.contains(map.getBounds())) {
         return; // this bucket, and the loaded area still covers the view
@@ -270,6 +271,7 @@
       var bbox = viewBbox();
       params.set("bbox", bbox.join(","));
       key += "|" + bbox.join(",");
+      loadedBounds = L.latLngBounds([Number(bbox[1]), Number(bbox[0])], [Number(bbox[3]), Number(bbox[2])]);
     }
     if (state.key === key) {
       return;
@@ -298,12 +300,7 @@
             layer.setStyle(SELECTED);
           }
         });
-        state.bounds = state.cfg.bbox
-          ? L.latLngBounds([
-              [Number(params.get("bbox").split(",")[1]), Number(params.get("bbox").split(",")[0])],
-              [Number(params.get("bbox").split(",")[3]), Number(params.get("bbox").split(",")[2])],
-            ])
-          : null;
+        state.bounds = loadedBounds;
         if (state.cfg.top && !fitted && data.features.length) {
           fitted = true;
           map.fitBounds(state.layer.getBounds(), { padding: [16, 16] });
@@ -399,7 +396,8 @@
     var params = new URLSearchParams();
     ["domain", "state", "light", "date_from", "date_to"].forEach(function (name) {
       var field = form && form.elements[name];
-      if (field && field.value) {
+      // state is always sent: "" (全部状态) must survive a reload, where no parameter means the default 未结案.
+      if (field && (field.value || name === "state")) {
         params.set(name, field.value);
       }
     });

@@ -1,0 +1,69 @@
+"""N+1 guards: what a page costs in queries does not grow with the rows on it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gridsafe.cases.tests.helpers import NANXI, village_grid_point
+
+
+def _queries(api, path, **params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(path, **params)
+    assert response.status_code == 200, response.content
+    return len(ctx)
+
+
+def _report_many(flow, n, **kw):
+    for _ in range(n):
+        flow.report(**kw)
+
+
+@pytest.mark.parametrize("username", ["nanxi_worker", "nanxi", "bangtou", "county", "leader"])
+def test_case_list_costs_the_same_for_3_and_10_cases(flow, as_user, username):
+    api = as_user(username)
+    _report_many(flow, 3)
+    with_3 = _queries(api, "/api/v1/cases")
+    assert api.get("/api/v1/cases").json()["total"] == 3
+
+    _report_many(flow, 7)
+    with_10 = _queries(api, "/api/v1/cases")
+
+    assert api.get("/api/v1/cases").json()["total"] == 10
+    assert with_10 == with_3
+    # Token and user, grids (grid worker only), one count, one page joined to its category, domain, region, holder.
+    assert with_3 <= 5
+
+
+def test_case_list_for_a_department_costs_the_same_for_3_and_10_cases(flow, as_user):
+    fire = as_user("fire")
+    for _ in range(3):
+        flow.dispatched()
+    with_3 = _queries(fire, "/api/v1/cases")
+    for _ in range(7):
+        flow.dispatched()
+    assert _queries(fire, "/api/v1/cases") == with_3
+    assert fire.get("/api/v1/cases").json()["total"] == 10
+
+
+def test_filtered_list_costs_the_same(flow, as_user):
+    county = as_user("county")
+    point = village_grid_point(NANXI)
+    _report_many(flow, 3, point=point)
+    filters = {"state": "pending_review", "light": "green", "q": "电动车", "region": "350322101", "order": "due"}
+    with_3 = _queries(county, "/api/v1/cases", **filters)
+    _report_many(flow, 7, point=point)
+    assert _queries(county, "/api/v1/cases", **filters) == with_3
+    assert county.get("/api/v1/cases", **filters).json()["total"] == 10
+
+
+def test_case_detail_costs_the_same_with_a_long_timeline(flow, as_user):
+    nanxi = as_user("nanxi")
+    case = flow.report()
+    for i in range(2):
+        case = flow.act(case, "comment", "nanxi_worker", comment=f"补充 {i}")
+    short = _queries(nanxi, f"/api/v1/cases/{case.pk}")
+    for i in range(10):
+        case = flow.act(case, "comment", "nanxi_worker", comment=f"补充 {i}", attachment_ids=[flow.photo(case, "nanxi")])
+    assert len(nanxi.get(f"/api/v1/cases/{case.pk}").json()["events"]) == 13
+    assert _queries(nanxi, f"/api/v1/cases/{case.pk}") == short
