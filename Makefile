@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/gridsafe demo
 
 test: setup
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

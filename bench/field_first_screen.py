@@ -54,7 +54,8 @@ def free_port() -> int:
 
 
 def gz(data: bytes) -> int:
-    return len(gzip.compress(data, compresslevel=9))
+    """Bytes on the wire with gzip; already-compressed files (PNG) are sent as they are."""
+    return min(len(data), len(gzip.compress(data, compresslevel=9)))
 
 
 def start_server(env: dict, workdir: Path) -> tuple[subprocess.Popen, int]:
@@ -212,14 +213,10 @@ def main() -> None:
         server, port = start_server(env, workdir)
         base = f"http://127.0.0.1:{port}"
 
-        # Sizes, straight from the server as the phone gets them (the same session the browser uses).
-        import urllib.request
-
         sizes = shell_sizes(base, env)
         bundles = bundle_sizes(env, workdir)
         timing = measure(base, args)
         result = {"seeded": seeded, **sizes, **bundles, **timing, "kbps": args.kbps, "rtt_ms": args.rtt}
-        del urllib
     finally:
         if server is not None:
             stop_server(server)
@@ -291,7 +288,8 @@ grid = Region.objects.filter(level=4, path__startswith="350322.101.", places__is
     grid_workers__username="nanxi_worker").order_by("path").first()
 one = size(User.objects.filter(grids=grid, role="grid_worker").first().username)
 data = json.loads(one)
-ref = len(json.dumps({k: data[k] for k in ("checklists", "categories", "domains")}, ensure_ascii=False).encode())
+ref = len(json.dumps({k: data[k] for k in ("checklists", "categories", "domains")}, ensure_ascii=False,
+                     separators=(",", ":")).encode())
 print(json.dumps({"one": one.decode(), "two": two.decode(), "ref": ref}))
 """
     got = json.loads(run([sys.executable, "-c", code], env, "bundle sizes").strip().splitlines()[-1])

@@ -37,6 +37,7 @@ def floor_case(request):
     template = _load()[body["t"]]
     client_id = uuid.UUID(body["client_id"])
     with transaction.atomic(), connection.cursor() as cursor:
-        case_id = rows.insert_case(cursor, template, client_id=client_id, lon=body["lon"], lat=body["lat"],
-                                   now=timezone.now())
+        case_id = rows.insert_case(
+            cursor, template, client_id=client_id, lon=body["lon"], lat=body["lat"], now=timezone.now()
+        )
     return JsonResponse({"id": case_id}, status=201)

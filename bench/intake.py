@@ -103,7 +103,7 @@ class Server:
         if args.access_log:
             cmd += ["--access-logfile", str(logdir / "access.log")]
         self.cmd = cmd
-        self.log_file = open(self.log_path, "w")  # noqa: SIM115
+        self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             cmd, env=env, cwd=ROOT, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -156,7 +156,7 @@ def _stat(pid: str) -> tuple[str, int, float] | None:
     return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TCK
 
 
-def cpu_snapshot(server_pid: int | None, client_pids: tuple[int, ...] = ()) -> dict:
+def cpu_snapshot(server_pid: int | None, client_pids: tuple[int, ...] = (), db_name: str = "") -> dict:
     """CPU seconds used so far, per process, by the gunicorn master and workers, by every postgres process and by
     the load-generator processes, and by the whole machine (busy = neither idle nor iowait)."""
     procs: dict[int, tuple[str, float]] = {}
@@ -168,7 +168,13 @@ def cpu_snapshot(server_pid: int | None, client_pids: tuple[int, ...] = ()) -> d
             continue
         comm, ppid, cpu = st
         if comm == "postgres":
-            procs[int(pid)] = ("postgres", cpu)
+            # Only backends (and autovacuum workers) of the benchmark's database: the server may be shared.
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if f" {db_name} " in f" {title} ":
+                procs[int(pid)] = ("postgres", cpu)
         elif int(pid) in client_pids:
             procs[int(pid)] = ("clients", cpu)
         elif server_pid is not None and (int(pid) == server_pid or ppid == server_pid):
@@ -210,9 +216,7 @@ class Client:
         else:
             self.conn = http.client.HTTPConnection("127.0.0.1", cfg["port"], timeout=60)
             if kind == "full":
-                status, body = self.post(
-                    "/api/v1/auth/token", {"username": cfg["user"], "password": cfg["password"]}
-                )
+                status, body = self.post("/api/v1/auth/token", {"username": cfg["user"], "password": cfg["password"]})
                 if status != 200:
                     raise RuntimeError(f"token: HTTP {status}: {body[:300]!r}")
                 self.headers["Authorization"] = f"Bearer {json.loads(body)['token']}"
@@ -341,18 +345,34 @@ def run_phase(kind: str, cfg: dict, procs: int, live: list, server_pid: int | No
     log(f"{kind}: {n} clients, warm-up {cfg['warmup']}s, window {cfg['duration']}s")
     time.sleep(max(0.0, start_at.value + cfg["warmup"] - time.monotonic()))
     client_pids = tuple(c.pid for c in children)
-    cpu0 = cpu_snapshot(server_pid, client_pids)
+    cpu0 = cpu_snapshot(server_pid, client_pids, cfg["db_name"])
     spy = None
     if cfg.get("py_spy") and kind in cfg["py_spy_phases"] and server_pid is not None:
         out = Path(cfg["py_spy"]).with_suffix(f".{kind}.txt")
         spy = subprocess.Popen(
-            [cfg["py_spy_bin"], "record", "--pid", str(server_pid), "--subprocesses", "--format", "raw", "--rate",
-             "250", "--nonblocking", "--duration", str(int(cfg["duration"])), "--output", str(out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                cfg["py_spy_bin"],
+                "record",
+                "--pid",
+                str(server_pid),
+                "--subprocesses",
+                "--format",
+                "raw",
+                "--rate",
+                "250",
+                "--nonblocking",
+                "--duration",
+                str(int(cfg["duration"])),
+                "--output",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         live.append(spy)
     time.sleep(max(0.0, start_at.value + cfg["warmup"] + cfg["duration"] - time.monotonic()))
-    cpu1 = cpu_snapshot(server_pid, client_pids)
+    cpu1 = cpu_snapshot(server_pid, client_pids, cfg["db_name"])
     if spy is not None:
         try:
             spy.wait(timeout=30)
@@ -463,6 +483,14 @@ def consistency(db_url: str, expected_cases: int, full_range: tuple[int, int] | 
     return problems, facts
 
 
+def vacuum(db_url: str) -> None:
+    """VACUUM ANALYZE the benchmark database: stands in for autovacuum, which may be off on a test server (it is
+    on this machine's), so counters updated thousands of times (the dashboard rollups) do not drag dead rows
+    from one figure into the next."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def max_case_id(db_url: str) -> int:
     with psycopg.connect(db_url) as conn:
         return conn.execute("SELECT coalesce(max(id), 0) FROM cases_case").fetchone()[0]
@@ -545,11 +573,14 @@ def main(argv=None) -> int:
 
         server = Server(args, env, tmp)
         server.wait_ready()
-        log(f"gunicorn up on 127.0.0.1:{server.port}: {args.workers} workers, {args.worker_class}, "
-            f"{args.threads} thread(s); tasks backend {args.tasks_backend}")
+        log(
+            f"gunicorn up on 127.0.0.1:{server.port}: {args.workers} workers, {args.worker_class}, "
+            f"{args.threads} thread(s); tasks backend {args.tasks_backend}"
+        )
         cfg = {
             "port": server.port,
             "db_url": db_url,
+            "db_name": args.db,
             "user": world["user"],
             "password": args.password,
             "categories": world["categories"],
@@ -569,6 +600,7 @@ def main(argv=None) -> int:
         load_before = os.getloadavg()
         for _round in range(args.rounds):
             for kind in phases:
+                vacuum(db_url)
                 before = max_case_id(db_url)
                 r = run_phase(kind, cfg, args.procs, live, server.proc.pid)
                 runs.setdefault(kind, []).append(r)
@@ -586,6 +618,8 @@ def main(argv=None) -> int:
                 "messages": [m for r in rs for m in r["messages"]][:5],
             }
         problems, facts = consistency(db_url, expected, full_range)
+        with psycopg.connect(db_url) as conn:
+            autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
     except KeyboardInterrupt:
         log("interrupted")
         return 130
@@ -620,15 +654,18 @@ def main(argv=None) -> int:
         f"server: gunicorn, {args.workers} workers × {args.threads} thread(s) ({args.worker_class}), "
         f"DJANGO_SETTINGS_MODULE=bench.floor_settings, PostgreSQL db {args.db}, "
         f"cache {'Redis ' + args.redis_url if args.redis_url else 'per-process memory (no REDIS_URL)'}, "
-        f"rate limits {args.rate}\n"
+        f"rate limits {args.rate}, VACUUM ANALYZE before each figure (autovacuum {autovacuum})\n"
         f"load: {clients} concurrent clients ({args.procs} processes × {args.clients_per_proc} threads, keep-alive "
         f"http.client / psycopg), warm-up {args.warmup:g}s, window {args.duration:g}s per figure\n"
         f"user: {world['user']} ({world['role']}), categories: {', '.join(world['categories'])}\n"
         f"machine load average before the runs: {load_before[0]:.2f} (1 min), {load_before[1]:.2f} (5 min)"
         + (f"; {args.rounds} rounds, medians shown" if args.rounds > 1 else "")
         + f"\nGRIDSAFE_TASKS_BACKEND={args.tasks_backend}"
-        + (" (notification task runs in the request process after commit — the default)"
-           if args.tasks_backend == "immediate" else "")
+        + (
+            " (notification task runs in the request process after commit — the default)"
+            if args.tasks_backend == "immediate"
+            else ""
+        )
     )
     if experiments:
         head += f"\nEXPERIMENT (not the product's set-up): {', '.join(experiments)}"
@@ -658,8 +695,11 @@ def main(argv=None) -> int:
         if cap.get(a) and cap.get(b):
             cpu_ratios[f"{a}/{b}"] = cap[a] / cap[b]
     if cpu_ratios:
-        print("  by CPU cost:    " + "   ".join(f"{k} = {v:.2f}" for k, v in cpu_ratios.items())
-              + "   (capacity ratios: robust when other work shares the machine)")
+        print(
+            "  by CPU cost:    "
+            + "   ".join(f"{k} = {v:.2f}" for k, v in cpu_ratios.items())
+            + "   (capacity ratios: robust when other work shares the machine)"
+        )
     ratios_cpu = cpu_ratios
     print(f"  database: {facts}")
     errors = sum(r["errors"] for r in results.values())
@@ -675,8 +715,14 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"head": head, "results": results, "ratios": ratios, "ratios_by_cpu": ratios_cpu, "database": facts,
-                 "problems": problems},
+                {
+                    "head": head,
+                    "results": results,
+                    "ratios": ratios,
+                    "ratios_by_cpu": ratios_cpu,
+                    "database": facts,
+                    "problems": problems,
+                },
                 indent=2,
                 ensure_ascii=False,
             )

@@ -13,7 +13,7 @@ import uuid
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.floor_settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -28,10 +28,10 @@ install_problem_handlers(api)
 from gridsafe.accounts.api import router as accounts_router  # noqa: E402
 from gridsafe.cases.api import router as cases_router  # noqa: E402
 from gridsafe.catalog.api import router as catalog_router  # noqa: E402
+from gridsafe.dashboards.api import router as stats_router  # noqa: E402
+from gridsafe.field.api import router as field_router  # noqa: E402
 from gridsafe.notifications.api import router as notifications_router  # noqa: E402
 from gridsafe.regions.api import router as regions_router  # noqa: E402
-from gridsafe.field.api import router as field_router  # noqa: E402
-from gridsafe.dashboards.api import router as stats_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/catalog", catalog_router)

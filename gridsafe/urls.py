@@ -11,6 +11,7 @@ admin.site.index_title = "基础数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("account/", include("gridsafe.accounts.urls")),
     path("m/", include("gridsafe.field.urls")),
     path("", include("gridsafe.dashboards.urls")),
     path("map/", include("gridsafe.web.map_urls")),

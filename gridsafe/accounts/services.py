@@ -78,12 +78,13 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
 def user_for_token(key: str) -> User | None:
     """One query: the token joined to its user and unit. get() on the unique hash (`.first()` would add an
     ORDER BY that costs more to compile than the lookup itself)."""
-    token = (
-        ApiToken.objects.select_related("user__unit__region")
-        .filter(key_hash=token_hash(key), expires_at__gt=clock.now(), user__is_active=True)
-        .first()
-    )
-    return token.user if token else None
+    try:
+        token = ApiToken.objects.select_related("user__unit__region").get(
+            key_hash=token_hash(key), expires_at__gt=clock.now(), user__is_active=True
+        )
+    except ApiToken.DoesNotExist:
+        return None
+    return token.user
 
 
 # ---------------------------------------------------------------- 系统管理员: accounts

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.http import FileResponse
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from gridsafe.cases import schemas as s
@@ -242,8 +242,12 @@ def attachment_file(request, case_id: int, attachment_id: int):
     """The original file, as uploaded (its SHA-256 is in the attachment record)."""
     att = _attachment_for(request, case_id, attachment_id)
     # A download, never rendered in our origin; nosniff so a browser cannot guess a more dangerous type.
-    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=True,
-                            filename=att.original_name or att.file.name.rsplit("/", 1)[-1])
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        as_attachment=True,
+        filename=att.original_name or att.file.name.rsplit("/", 1)[-1],
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

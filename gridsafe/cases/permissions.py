@@ -17,6 +17,7 @@ from gridsafe.core.errors import CaseNotFound, NotPermitted
 REVIEWERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
 LEADS = frozenset({Role.STATION_OFFICER, Role.CENTRE_LEAD})  # 站长 / 值班长: approve void, extension, suspension
 DEPARTMENT_STAFF = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEAD})
+SEPARATED_ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def jurisdiction_of(user: User) -> Jurisdiction:
         result = Jurisdiction(paths=())
     elif user.role == Role.GRID_WORKER:
         result = Jurisdiction(paths=tuple(user.grids.values_list("path", flat=True)), reporter_id=user.pk)
+    elif user.role in SEPARATED_ADMINS:
+        result = Jurisdiction(paths=())  # 三员分立: system, security and audit administrators see no cases
     elif user.role in DEPARTMENT_STAFF:
         result = Jurisdiction(paths=(), department_id=user.unit_id)
     elif user.unit_id is not None:

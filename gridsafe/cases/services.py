@@ -295,14 +295,14 @@ def case_report(
         checklist_answers=checklist_answers,
     )
     fingerprint = _fingerprint(submitted)
-    existing = Case.objects.filter(client_id=client_id).first()
+    existing = _case_by_client_id(client_id)
     if existing is not None:
         return _same_or_conflict(existing, fingerprint, actor), False
     try:
         return _case_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, **submitted), True
     except IntegrityError:
         # A concurrent resend won the unique client_id: answer as if we had come second.
-        existing = Case.objects.filter(client_id=client_id).first()
+        existing = _case_by_client_id(client_id)
         if existing is None:
             raise
         return _same_or_conflict(existing, fingerprint, actor), False
@@ -337,9 +337,10 @@ def _case_insert(
     description = _require(description, "隐患描述")
     if len(description) > 4000:
         raise ValidationFailed("隐患描述不能超过 4000 字")
-    cat = Category.objects.filter(code=category, is_active=True).select_related("domain").first()
-    if cat is None:
-        raise ValidationFailed(f"隐患类别不存在：{category}")
+    try:  # get() on the unique code: `.first()` would order by the category's Meta.ordering (a join)
+        cat = Category.objects.select_related("domain").get(code=category, is_active=True)
+    except Category.DoesNotExist:
+        raise ValidationFailed(f"隐患类别不存在：{category}") from None
     try:
         wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
     except ValueError:
@@ -377,7 +378,7 @@ def _case_insert(
         client_id=client_id,
         client_fingerprint=fingerprint,
         category=cat,
-        domain_id=cat.domain_id,
+        domain=cat.domain,  # the object, already loaded: the API's answer reads case.domain without a query
         grade=grade,
         urgent=is_urgent,
         source=source or (Source.GRID_WORKER if actor.role == Role.GRID_WORKER else Source.DEPARTMENT),

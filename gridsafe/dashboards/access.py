@@ -21,7 +21,7 @@ def visible_region(user: User, code: str | None) -> Region:
         if region is None:
             raise NotFound("未找到该区划")
         return region
-    region = Region.objects.filter(code=code, is_active=True).first()
+    region = Region.objects.filter(code=code, is_active=True).defer("geometry").first()
     if region is None or not jurisdiction_of(user).covers_path(region.path):
         raise NotFound("未找到该区划")
     return region
@@ -33,7 +33,7 @@ def default_region(user: User) -> Region | None:
     if not scope.paths:
         return None
     paths = sorted(scope.paths, key=lambda p: (p.count("."), p))
-    return Region.objects.filter(path=paths[0]).first()
+    return Region.objects.filter(path=paths[0]).defer("geometry").first()
 
 
 def may_see_unit(user: User, unit: Unit) -> bool:

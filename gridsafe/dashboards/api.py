@@ -35,18 +35,25 @@ class NodeQuery(PeriodQuery):
 
 
 class ReportOut(Schema):
+    """One unit's figures. `counts`, `gauges`, `flows` map names to numbers and `kpis` codes to {value (percent or
+    null), num, den}; `labels` names them once. `drill` + a metric name is the URL of the cases behind a figure:
+    the count's own name, now%3A<gauge>, or a KPI's labels.metrics[code].num / .den. `domains` and `children`
+    are entries of the same shape (without labels)."""
+
     code: str
     name: str
     level: int | None = None
     period: dict
-    counts: dict
-    gauges: dict
-    kpis: dict
-    flows: dict
+    counts: dict[str, int]
+    gauges: dict[str, int]
+    kpis: dict[str, dict]
+    flows: dict[str, int]
+    drill: str
     score: float | None
     grade: str
     grade_label: str
     terms: list[dict]
+    labels: dict
     domains: list[dict]
     children: list[dict] = []
 

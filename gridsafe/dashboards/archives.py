@@ -41,7 +41,7 @@ def archive_units(user: User) -> list[Target]:
     out = []
     scope = jurisdiction_of(user)
     for path in scope.paths:
-        nodes = Region.objects.filter(Q(path=path) | Q(path__startswith=path + "."), level__lte=RegionLevel.VILLAGE)
+        nodes = Region.objects.filter(Q(path=path) | Q(path__startswith=path + "."), level__lte=RegionLevel.VILLAGE).defer("geometry")
         top = Region.objects.filter(path=path).first()
         if top is None or top.level > RegionLevel.VILLAGE:
             continue
@@ -192,10 +192,10 @@ def archive_build(*, target: Target, period: Period, actor: User):
             _para(doc, "本期无通报。")
         _para(doc, "四、统计摘要", size=15, bold=True, font="黑体")
         kpis, counts = summary["kpis"], summary["counts"]
-        rows = [[v["label"], str(v["value"])] for v in counts.values()]
+        rows = [[label, str(counts.get(k, 0))] for k, label in sel.LABELS["counts"].items()]
         rows += [
             [
-                kpis[k]["label"],
+                sel.LABELS["kpis"][k],
                 "—" if kpis[k]["value"] is None else f"{kpis[k]['value']:.2f}%（{kpis[k]['num']}/{kpis[k]['den']}）",
             ]
             for k in ("handling_rate", "handling_on_time", "closure_rate", "closure_on_time", "rework_rate")

@@ -59,14 +59,14 @@ def _rank_row(row: dict) -> dict:
     return {
         "rank": row.get("rank"),
         "name": row["name"],
-        "valid": row["counts"]["valid"]["value"],
-        "handled": row["counts"]["handled"]["value"],
+        "valid": row["counts"]["valid"],
+        "handled": row["counts"]["handled"],
         "handling_rate": kpis["handling_rate"]["value"],
         "handling_on_time": kpis["handling_on_time"]["value"],
         "closure_rate": kpis["closure_rate"]["value"],
         "closure_on_time": kpis["closure_on_time"]["value"],
         "rework_rate": kpis["rework_rate"]["value"],
-        "overdue": row["gauges"]["overdue"]["value"],
+        "overdue": row["gauges"]["overdue"],
         "score": row["score"],
         "grade": row["grade"],
     }
@@ -110,7 +110,7 @@ def patrol_coverage(region: Region, period: Period) -> dict | None:
             done.add((path, timezone.localtime(ended).isocalendar()[:2]))
     except DatabaseError:
         return None
-    children = {r.path: r.name for r in Region.objects.filter(parent=region, is_active=True)}
+    children = dict(Region.objects.filter(parent=region, is_active=True).values_list("path", "name"))
     rows = []
     for child_path, name in sorted(children.items()):
         child_grids = [g for g in grids if g == child_path or g.startswith(child_path + ".")]
@@ -167,13 +167,13 @@ def bulletin_compile(*, kind: str, period: Period, region: Region) -> dict:
         "period": {"key": period.key, "label": period.label, "start": period.start, "end": period.end},
         "generated_at": timezone.localtime(clock.now()),
         "totals": _rank_row(report),
-        "counts": {k: v["value"] for k, v in report["counts"].items()},
-        "count_labels": {k: v["label"] for k, v in report["counts"].items()},
+        "counts": dict(report["counts"]),
+        "count_labels": dict(sel.LABELS["counts"]),
         "domains": [
             {
                 "name": d["name"],
-                "reported": d["counts"]["reported"]["value"],
-                "handled": d["counts"]["handled"]["value"],
+                "reported": d["counts"]["reported"],
+                "handled": d["counts"]["handled"],
                 "handling_rate": d["kpis"]["handling_rate"]["value"],
                 "closure_rate": d["kpis"]["closure_rate"]["value"],
             }
@@ -192,7 +192,7 @@ def bulletin_compile(*, kind: str, period: Period, region: Region) -> dict:
         "monthly": [
             {
                 "label": m.label,
-                "reported": r["counts"]["reported"]["value"],
+                "reported": r["counts"]["reported"],
                 "handling_rate": r["kpis"]["handling_rate"]["value"],
                 "closure_rate": r["kpis"]["closure_rate"]["value"],
             }

@@ -286,7 +286,7 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
     for m in missed:
         parts = m["path"].split(".")
         by_child[".".join(parts[: depth + 1]) if len(parts) > depth else m["path"]] += 1
-    child_names = {r.path: r.name for r in Region.objects.filter(parent=region)}
+    child_names = dict(Region.objects.filter(parent=region).values_list("path", "name"))
     return {
         "region": region.name,
         "start": start,

@@ -56,7 +56,7 @@ def screen_feed(user: User, region: Region) -> dict:
     points = {c.pk: _point(c, now, watched=watched.get(c.pk)) for c in live}
     for case_id, w in watched.items():
         points.setdefault(case_id, _point(w.case, now, watched=w))
-    gauges = {k: v["value"] for k, v in report["gauges"].items()}
+    gauges = report["gauges"]
     return {
         "generated_at": now.isoformat(),
         "node": {"code": region.code, "name": region.name, "level": region.level},
@@ -65,9 +65,9 @@ def screen_feed(user: User, region: Region) -> dict:
             "today_reported": series["day_reported"][-1],
             "today_handled": series["day_handled"][-1],
             "today_resolved": series["day_resolved"][-1],
-            "month_reported": month["counts"]["reported"]["value"],
-            "year_reported": report["counts"]["reported"]["value"],
-            "year_resolved": report["counts"]["resolved"]["value"],
+            "month_reported": month["counts"]["reported"],
+            "year_reported": report["counts"]["reported"],
+            "year_resolved": report["counts"]["resolved"],
             "open": sum(v for k, v in gauges.items() if k.startswith("open_")),
             "overdue": gauges["overdue"],
             "supervised": gauges["supervised"],
@@ -87,8 +87,8 @@ def screen_feed(user: User, region: Region) -> dict:
             {
                 "code": d["code"],
                 "name": d["name"],
-                "reported": d["counts"]["reported"]["value"],
-                "handled": d["counts"]["handled"]["value"],
+                "reported": d["counts"]["reported"],
+                "handled": d["counts"]["handled"],
                 "handling_rate": d["kpis"]["handling_rate"]["value"],
             }
             for d in report["domains"]
@@ -100,7 +100,7 @@ def screen_feed(user: User, region: Region) -> dict:
                 "score": c["score"],
                 "grade": c["grade"],
                 "handling_rate": c["kpis"]["handling_rate"]["value"],
-                "overdue": c["gauges"]["overdue"]["value"],
+                "overdue": c["gauges"]["overdue"],
             }
             for c in report["children"]
         ],

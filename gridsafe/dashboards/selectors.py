@@ -61,7 +61,7 @@ def _period_q(period: Period) -> Q:
     return q
 
 
-_SUMS_SQL = ", ".join(f"SUM({c})::bigint" for c in CELL_COUNTERS)
+_SUMS_SQL = ", ".join(f"CAST(SUM({c}) AS BIGINT)" for c in CELL_COUNTERS)
 
 
 def cell_sums(scope: str, nodes: list[int], period: Period, *, domain: int | None = None) -> dict[int, dict]:
@@ -151,23 +151,6 @@ def _quote_metric(metric: str) -> str:
     return metric.replace("+", "%2B").replace(":", "%3A")
 
 
-_QUOTED = {k.code: (_quote_metric(k.num_metric), _quote_metric(k.den_metric)) for k in KPIS.values()}
-
-
-def _kpi_block(counts, *, base: str, exclude_suspended) -> dict:
-    values = kpi_values(counts, exclude_suspended=exclude_suspended)
-    for code, value in values.items():
-        kpi = KPIS.get(code)
-        if kpi is not None:
-            value["label"] = kpi.label
-            if kpi.num_metric:
-                num, den = _QUOTED[code]
-                value["num_url"] = base + num
-                value["den_url"] = base + den
-    values["avg_handle_hours"]["label"] = "平均处置时长(小时)"
-    return values
-
-
 COUNT_LABELS = {
     "reported": "上报数",
     "valid": "应处置数",
@@ -202,21 +185,29 @@ GAUGE_LABELS = {
     "red_cards": "红牌",
     "major_open": "重大隐患在办",
 }
+_QUOTED = {k.code: (_quote_metric(k.num_metric), _quote_metric(k.den_metric)) for k in KPIS.values() if k.num_metric}
 
 
-def _figures(counts: Counter, gauges: Counter, *, scope, node, period, domain_code, exclude_suspended) -> dict:
-    """Counts, gauges and KPIs of one unit, each with the URL of the cases behind it."""
-    base = drill_base(scope=scope, node=node, period=period, domain=domain_code)
+def _figures(counts: dict, gauges: dict, *, scope, node, period, domain_code, exclude_suspended) -> dict:
+    """Counts, gauges and KPIs of one unit. `drill` + a metric name (see LABELS["metrics"] for a KPI's numerator and
+    denominator, the count's own name, or now%3A<gauge>) is the URL of the cases behind any figure."""
     count_values = {k: counts.get(k, 0) for k in COUNT_LABELS if k != "valid"}
     count_values["valid"] = valid(counts, exclude_suspended)
     return {
-        "counts": {k: {"label": label, "value": count_values[k], "url": base + k} for k, label in COUNT_LABELS.items()},
+        "counts": count_values,
         "flows": {c: counts.get(c, 0) for c in FLOW_COUNTERS},
-        "gauges": {
-            g: {"label": GAUGE_LABELS[g], "value": gauges.get(g, 0), "url": base + "now%3A" + g} for g in GAUGES
-        },
-        "kpis": _kpi_block(counts, base=base, exclude_suspended=exclude_suspended),
+        "gauges": {g: gauges.get(g, 0) for g in GAUGES},
+        "kpis": kpi_values(counts, exclude_suspended=exclude_suspended),
+        "drill": drill_base(scope=scope, node=node, period=period, domain=domain_code),
     }
+
+
+LABELS = {
+    "counts": COUNT_LABELS,
+    "gauges": GAUGE_LABELS,
+    "kpis": {**{code: k.label for code, k in KPIS.items()}, "avg_handle_hours": "平均处置时长(小时)"},
+    "metrics": {code: {"num": num, "den": den} for code, (num, den) in _QUOTED.items()},
+}
 
 
 def _build_grid_counts() -> dict[str, int]:
@@ -236,8 +227,8 @@ def _grid_counts(region: Region) -> dict[str, int]:
     return grid_counts.get()
 
 
-def _scored(figures: dict, counts: Counter, weights, *, grids: int, months: int, exclude_suspended: bool) -> dict:
-    values = {k: v for k, v in figures["kpis"].items()}
+def _scored(figures: dict, counts: dict, weights, *, grids: int, months: int, exclude_suspended: bool) -> dict:
+    values = figures["kpis"]
     result = composite(counts, weights, grids=grids, months=months, exclude_suspended=exclude_suspended, values=values)
     result["grade_label"] = GRADE_LABELS.get(result["grade"], "")
     return result
@@ -258,7 +249,7 @@ def region_report(region: Region, period: Period, *, domain_code: str | None = N
     """KPIs of a node for a period: totals, each domain (module), and the ranking of the nodes below it."""
     all_domains = domains()
     dom = _domain_filter(domain_code, all_domains)
-    kids = list(Region.objects.filter(parent=region, is_active=True).order_by("code")) if children else []
+    kids = list(Region.objects.filter(parent=region, is_active=True).defer("geometry").order_by("code")) if children else []
     key = int(region.code)
     keys = [key] + [int(k.code) for k in kids]
     sums = cell_sums(Scope.REGION, keys, period, domain=dom.id if dom else None)
@@ -289,6 +280,7 @@ def region_report(region: Region, period: Period, *, domain_code: str | None = N
         }
 
     report = entry(region)
+    report["labels"] = LABELS
     report["period"] = {"key": period.key, "label": period.label, "start": period.start, "end": period.end}
     report["domain"] = domain_code or ""
     report["level_name"] = LEVEL_NAMES.get(region.level, "")
@@ -356,6 +348,7 @@ def department_rows(units: list[Unit], period: Period, *, domain_code: str | Non
 
 def department_report(unit: Unit, period: Period, *, domain_code: str | None = None) -> dict:
     row = department_rows([unit], period, domain_code=domain_code)[0]
+    row["labels"] = LABELS
     all_domains = domains()
     sums = cell_sums(Scope.UNIT, [unit.pk], period).get(unit.pk, {})
     gauges = gauge_sums(Scope.UNIT, [unit.pk]).get(unit.pk, {})
@@ -407,9 +400,6 @@ def worker_rows(workers: list[User], period: Period) -> list[dict]:
         area_values = kpi_values(area, exclude_suspended=excl)
         for code in ("missed_report_rate", "confirm_on_time", "check_on_time"):
             values[code] = area_values[code]
-        for code, value in values.items():
-            if code in KPIS:
-                value["label"] = KPIS[code].label
         score = composite(mine, weights, values=values, exclude_suspended=excl)
         rows.append(
             {
@@ -418,7 +408,7 @@ def worker_rows(workers: list[User], period: Period) -> list[dict]:
                 "name": worker.display_name or worker.username,
                 "reported": mine.get("reported", 0),
                 "kpis": values,
-                "reported_url": drill_url(scope=Scope.WORKER, node=worker.pk, period=period, metric="reported"),
+                "drill": drill_base(scope=Scope.WORKER, node=worker.pk, period=period),
                 **score,
                 "grade_label": GRADE_LABELS.get(score["grade"], ""),
             }

@@ -134,7 +134,7 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
                 {
                     "name": d["name"],
                     "rate": d["kpis"]["handling_rate"]["value"],
-                    "reported": d["counts"]["reported"]["value"],
+                    "reported": d["counts"]["reported"],
                 }
                 for d in report["domains"]
             ]
@@ -152,7 +152,7 @@ def _ancestors(user, region):
 
     scope = jurisdiction_of(user)
     paths = region.ancestor_paths()[:-1]
-    return [r for r in Region.objects.filter(path__in=paths).order_by("level") if scope.covers_path(r.path)]
+    return [r for r in Region.objects.filter(path__in=paths).defer("geometry").order_by("level") if scope.covers_path(r.path)]
 
 
 @require_GET
@@ -177,7 +177,7 @@ def department_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
                 {
                     "name": d["name"],
                     "rate": d["kpis"]["handling_rate"]["value"],
-                    "reported": d["counts"]["reported"]["value"],
+                    "reported": d["counts"]["reported"],
                 }
                 for d in report["domains"]
             ]

@@ -9,6 +9,7 @@ from gridsafe.accounts.routing import unit_routing
 from gridsafe.catalog.calendar import calendar_seed
 from gridsafe.catalog.limits import time_limits
 from gridsafe.catalog.models import Domain
+from gridsafe.core import clock
 from gridsafe.demo.catalog import load_catalog
 from gridsafe.demo.geography import build_xianyou
 from gridsafe.regions.locate import grid_index
@@ -132,6 +133,7 @@ def build_world(*, synthetic_staff: bool = True) -> dict[str, User]:
                 "is_staff": role == Role.ADMIN,
                 "is_superuser": role == Role.ADMIN,
                 "is_active": True,
+                "password_changed_at": clock.now(),  # a demo re-run is never born expired
             },
         )
         named[username] = user
@@ -177,17 +179,19 @@ def _synthetic_staff(by_code: dict[str, Region], units: dict[str, Unit], passwor
                     )
                 )
             for suffix, _n, _d in TOWNSHIP_DEPARTMENTS:
-                name = f"t{region.code}-{suffix}"
-                if name not in existing:
-                    new_users.append(
-                        User(
-                            username=name,
-                            display_name=f"{region.name}{_n}",
-                            role=Role.DEPT_LEAD,
-                            unit=units[f"{suffix}-{region.code}"],
-                            password=password,
+                # A lead and a handler: a 重大 case is 销号 by a lead who did not handle it.
+                for tail, role, post in (("", Role.DEPT_LEAD, "负责人"), ("-h", Role.DEPT_HANDLER, "办理人")):
+                    name = f"t{region.code}-{suffix}{tail}"
+                    if name not in existing:
+                        new_users.append(
+                            User(
+                                username=name,
+                                display_name=f"{region.name}{_n}{post}",
+                                role=role,
+                                unit=units[f"{suffix}-{region.code}"],
+                                password=password,
+                            )
                         )
-                    )
         elif region.level == RegionLevel.VILLAGE:
             name = f"v{region.code}"
             if name not in existing:

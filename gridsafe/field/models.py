@@ -77,7 +77,7 @@ class TrackPoint(models.Model):
     lat = models.FloatField()
     accuracy_m = models.FloatField(null=True, blank=True)
     recorded_at = models.DateTimeField()
-    flags = models.JSONField(default=list, blank=True)  # outside_grid, poor_accuracy
+    flags = models.JSONField(default=list, blank=True)  # outside_own_grid, poor_accuracy
 
     class Meta:
         ordering = ["patrol", "seq"]

@@ -94,7 +94,7 @@ def location_flags(*, grid_ids: list[int], lon: float | None, lat: float | None,
     if accuracy_m is not None and accuracy_m > POOR_ACCURACY_M:
         flags.append("poor_accuracy")
     if grid_ids and min(grid_distance_m(g, lon, lat) for g in grid_ids) > outside_grid_m():
-        flags.append("outside_grid")
+        flags.append("outside_own_grid")
     return flags
 
 
@@ -605,7 +605,7 @@ def field_photo_add(
 FLAG_LABELS = {
     "no_location": "无定位",
     "poor_accuracy": "定位精度差(>50m)",
-    "outside_grid": "不在本人网格(>50m)",
+    "outside_own_grid": "不在本人网格(>50m)",
     "far_from_place": "距监管对象较远",
 }
 

@@ -75,8 +75,9 @@ def _recipients(event: CaseEvent) -> list[tuple[int, str]]:
 
 def notification_send_for_event(*, event_id: int) -> int:
     """Writes one Notification per recipient. Returns how many it tried to write."""
-    event = CaseEvent.objects.select_related("case__category").filter(pk=event_id).first()
-    if event is None:
+    try:  # get() by pk: `.first()` would order by the event's Meta.ordering for nothing
+        event = CaseEvent.objects.select_related("case__category").get(pk=event_id)
+    except CaseEvent.DoesNotExist:
         return 0
     case = event.case
     title = f"【{event.get_kind_display()}】{case.category.name} #{case.pk}"

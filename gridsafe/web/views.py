@@ -110,18 +110,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     next_page = "web:home"
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        user = form.get_user()
-        audit_record(
-            actor=user,
-            action="auth.login",
-            target=user.username,
-            ip=_client_ip(self.request),
-            payload={"method": "session"},
-        )
-        return response
-
 
 class LogoutView(auth_views.LogoutView):
     next_page = "web:login"

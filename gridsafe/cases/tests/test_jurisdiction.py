@@ -165,7 +165,13 @@ def check_case_list(ctx):
     nanxi_code = village_grid(NANXI).code[:12]
     for name in OUTSIDERS:
         outsider = ctx.api(name)
-        for params in ({}, {"region": nanxi_code}, {"q": f"#{case['id']}"}, {"q": "电动车"}, {"state": "pending_review"}):
+        for params in (
+            {},
+            {"region": nanxi_code},
+            {"q": f"#{case['id']}"},
+            {"q": "电动车"},
+            {"state": "pending_review"},
+        ):
             page = outsider.get("/api/v1/cases", **params).json()
             assert (page["total"], page["items"]) == (0, []), (name, params)
     for name in ("nanxi_worker", "nanxi", "bangtou", "county", "leader"):

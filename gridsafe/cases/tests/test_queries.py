@@ -64,6 +64,8 @@ def test_case_detail_costs_the_same_with_a_long_timeline(flow, as_user):
         case = flow.act(case, "comment", "nanxi_worker", comment=f"补充 {i}")
     short = _queries(nanxi, f"/api/v1/cases/{case.pk}")
     for i in range(10):
-        case = flow.act(case, "comment", "nanxi_worker", comment=f"补充 {i}", attachment_ids=[flow.photo(case, "nanxi")])
+        case = flow.act(
+            case, "comment", "nanxi_worker", comment=f"补充 {i}", attachment_ids=[flow.photo(case, "nanxi")]
+        )
     assert len(nanxi.get(f"/api/v1/cases/{case.pk}").json()["events"]) == 13
     assert _queries(nanxi, f"/api/v1/cases/{case.pk}") == short

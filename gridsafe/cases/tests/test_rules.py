@@ -138,7 +138,11 @@ def test_county_cannot_escalate_further(flow, as_user):
 
 @pytest.mark.parametrize(
     ("category", "department"),
-    [("fire-ebike-indoor", "县消防救援大队"), ("lpg-no-inspection", "县住建局(燃气管理)"), ("elevator-no-mark", "县市场监管局")],
+    [
+        ("fire-ebike-indoor", "县消防救援大队"),
+        ("lpg-no-inspection", "县住建局(燃气管理)"),
+        ("elevator-no-mark", "县市场监管局"),
+    ],
 )
 def test_county_dispatch_defaults_to_the_categorys_county_department(flow, as_user, category, department):
     case = flow.pending_review_l3(category=category)
@@ -246,7 +250,13 @@ def _major_at_the_fire_brigade(flow):
     return flow.act(case, "start", "fire")
 
 
-FIVE = {"measures": "停业整改", "responsibility": "店主林某", "funds": "2万元", "deadline": "2025-03-31", "plan": "疏散预案"}
+FIVE = {
+    "measures": "停业整改",
+    "responsibility": "店主林某",
+    "funds": "2万元",
+    "deadline": "2025-03-31",
+    "plan": "疏散预案",
+}
 
 
 def test_major_submit_needs_the_five_implementations(flow, as_user):
@@ -376,7 +386,9 @@ def test_transfer_needs_the_receiving_body_and_its_reference(flow, as_user, fiel
 
 def test_transfer_closes_as_transferred_with_the_reference(flow, as_user):
     case = flow.report()
-    response = as_user("nanxi").act(case.pk, "transfer", case.version, external_body="县公安局", external_ref="JQ-2025-7")
+    response = as_user("nanxi").act(
+        case.pk, "transfer", case.version, external_body="县公安局", external_ref="JQ-2025-7"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["closure"], body["external_body"], body["external_ref"]) == ("transferred", "县公安局", "JQ-2025-7")
@@ -466,7 +478,11 @@ def test_suspension_is_approved_by_a_lead_and_needs_a_future_review_date(flow, a
     with clock.frozen(at(MON_0900)):
         case = flow.handling_dept()
         county, county_lead = as_user("county"), as_user("county_lead")
-        _problem(county.act(case.pk, "suspend", case.version, reason="需资金", review_date="2025-03-10"), 403, "not_permitted")
+        _problem(
+            county.act(case.pk, "suspend", case.version, reason="需资金", review_date="2025-03-10"),
+            403,
+            "not_permitted",
+        )
         _problem(county_lead.act(case.pk, "suspend", case.version, reason="需资金", review_date="2025-03-03"), 422)
         _problem(county_lead.act(case.pk, "suspend", case.version, reason="", review_date="2025-03-10"), 422)
     assert _stored(case.pk).state == "handling"
@@ -537,7 +553,9 @@ def test_extensions_are_limited_in_number(flow, as_user):
             case.pk, "request_extension", case.version, requested_due="2025-03-07T17:30:00+08:00", reason="需采购"
         ).json()["version"]
         version = county_lead.act(case.pk, "approve_extension", version).json()["version"]
-        again = fire.act(case.pk, "request_extension", version, requested_due="2025-03-14T17:30:00+08:00", reason="再延")
+        again = fire.act(
+            case.pk, "request_extension", version, requested_due="2025-03-14T17:30:00+08:00", reason="再延"
+        )
     body = _problem(again, 422)
     assert "上限" in body["detail"]
 

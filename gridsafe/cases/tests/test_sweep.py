@@ -46,7 +46,11 @@ def _kinds(case) -> list[str]:
 
 def test_the_deadlines_are_those_computed_by_hand(flow):
     case = _reported(flow)
-    assert (case.step, case.yellow_at, case.due_at) == ("review_village", at("2025-03-03 14:42"), at("2025-03-03 15:30"))
+    assert (case.step, case.yellow_at, case.due_at) == (
+        "review_village",
+        at("2025-03-03 14:42"),
+        at("2025-03-03 15:30"),
+    )
     assert case.light_at(at("2025-03-03 14:41")) == "green"
     assert case.light_at(at("2025-03-03 14:42")) == "yellow"
     assert case.light_at(at("2025-03-03 15:31")) == "red"
@@ -104,7 +108,9 @@ def test_overdue_fact_survives_leaving_the_step(flow, sweep, as_user):
     case = _reported(flow)
     sweep("2025-03-03 15:31")
     with clock.frozen(at("2025-03-03 16:00")):
-        response = as_user("nanxi").act(case.pk, "escalate", Case.objects.get(pk=case.pk).version, reason="本级不能消除")
+        response = as_user("nanxi").act(
+            case.pk, "escalate", Case.objects.get(pk=case.pk).version, reason="本级不能消除"
+        )
     assert response.status_code == 200, response.content
     assert _facts(response.json()["overdue_steps"]) == [
         ("review_village", at("2025-03-03 09:00"), at("2025-03-03 15:30"), at("2025-03-03 15:31"))
@@ -229,7 +235,9 @@ def test_after_a_resume_the_time_suspended_does_not_count(flow, sweep, as_user):
     assert sweep("2025-03-03 17:10") == {**NOTHING, "due_soon": 1}
     with clock.frozen(at("2025-03-03 17:20")):  # 10 min + Tue 08–09: 70 min left
         version = Case.objects.get(pk=case.pk).version
-        version = county_lead.act(case.pk, "suspend", version, reason="需资金", review_date="2025-03-10").json()["version"]
+        version = county_lead.act(case.pk, "suspend", version, reason="需资金", review_date="2025-03-10").json()[
+            "version"
+        ]
     with clock.frozen(at("2025-03-05 10:00")):
         assert county_lead.act(case.pk, "resume", version).status_code == 200
     stored = Case.objects.get(pk=case.pk)

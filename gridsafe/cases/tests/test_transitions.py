@@ -234,10 +234,13 @@ def test_legal_pair_lands(state, action, flow, as_user):
     )
 
 
-def _permitted(case, user, action) -> tuple[bool, bool]:
-    """(can see it, may take the action) for one person, by the same checks the services use."""
-    visible = cases_visible_to(user).filter(pk=case.pk).exists()
-    return visible, visible and ACTION_CHECKS[Action(action)](user, get_case_for_user(user, case.pk))
+def _as_seen_by(case, people) -> dict:
+    """The case as each person who can see it loads it (the services' checks run on that object)."""
+    return {
+        name: get_case_for_user(people[name], case.pk)
+        for name in PERSONAS
+        if cases_visible_to(people[name]).filter(pk=case.pk).exists()
+    }
 
 
 @pytest.mark.parametrize("state", State.values)
@@ -247,6 +250,7 @@ def test_illegal_pairs_are_refused(state, flow, people, as_user):
     failures = []
     cases = [VARIANTS[variant](flow) for variant in STATE_VARIANTS[state]]
     assert all(case.state == state for case in cases)
+    cases = [(case, _as_seen_by(case, people)) for case in cases]
     for action in [a for (s, a) in ILLEGAL if s == state]:
         try:
             _check_illegal(state, action, cases, people, as_user)
@@ -257,10 +261,9 @@ def test_illegal_pairs_are_refused(state, flow, people, as_user):
 
 def _check_illegal(state, action, cases, people, as_user):
     seen = []
-    for case in cases:
-        checks = {name: _permitted(case, people[name], action) for name in PERSONAS}
-        allowed = [name for name, (_visible, ok) in checks.items() if ok]
-        seen.append((case, [name for name, (visible, _ok) in checks.items() if visible]))
+    for case, seen_by in cases:
+        allowed = [name for name, loaded in seen_by.items() if ACTION_CHECKS[Action(action)](people[name], loaded)]
+        seen.append((case, list(seen_by)))
         if allowed:
             assert (state, action) not in NOBODY_MAY, f"{allowed} may {action} in {state}: remove it from NOBODY_MAY"
             events = case.events.count()
@@ -274,7 +277,9 @@ def _check_illegal(state, action, cases, people, as_user):
     for case, visible_to in seen:
         assert visible_to
         events = case.events.count()
-        for name in visible_to:
+        # The people at the desk that holds the case, and the most senior who sees it, all get 403 from the API.
+        holders = [n for n in visible_to if people[n].unit_id in (case.holder_unit_id, case.department_id)]
+        for name in dict.fromkeys([*holders, visible_to[0]]):
             response = as_user(name).act(case.pk, action, case.version, **VALID_FIELDS[action])
             assert response.status_code == 403, (name, response.content)
             assert response.json()["code"] == "not_permitted"

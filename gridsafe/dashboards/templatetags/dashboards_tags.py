@@ -1,8 +1,9 @@
-"""Small display filters for the oversight pages."""
+"""Small display helpers for the oversight pages."""
 
 from django import template
 
 from gridsafe.dashboards.kpis import KPIS
+from gridsafe.dashboards.selectors import LABELS
 
 register = template.Library()
 
@@ -32,15 +33,49 @@ def score(value) -> str:
 
 
 @register.filter
-def kpi(kpis: dict, code: str) -> dict:
-    return (kpis or {}).get(code) or {}
+def get(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def rate(entry: dict, code: str):
+    """The percentage of KPI `code` of a report entry."""
+    return ((entry or {}).get("kpis") or {}).get(code, {}).get("value")
+
+
+@register.filter
+def den_url(entry: dict, code: str) -> str:
+    """The cases behind a KPI's denominator (where the on-time rates' overdue cases show)."""
+    return entry["drill"] + LABELS["metrics"][code]["den"]
 
 
 @register.simple_tag
-def kpi_tiles(kpis: dict) -> list[dict]:
+def kpi_tiles(entry: dict) -> list[dict]:
     tiles = []
     for code in TILE_KPIS:
-        value = dict((kpis or {}).get(code) or {})
-        value.update(code=code, label=KPIS[code].label, note=KPIS[code].note, lower=not KPIS[code].higher_is_better)
+        value = dict(entry["kpis"].get(code) or {})
+        metrics = LABELS["metrics"][code]
+        value.update(
+            code=code,
+            label=KPIS[code].label,
+            note=KPIS[code].note,
+            lower=not KPIS[code].higher_is_better,
+            num_url=entry["drill"] + metrics["num"],
+            den_url=entry["drill"] + metrics["den"],
+        )
         tiles.append(value)
     return tiles
+
+
+@register.simple_tag
+def figures(entry: dict, kind: str) -> list[dict]:
+    """[{key, label, value, url}] for the counts or the gauges of a report entry."""
+    if kind == "gauges":
+        return [
+            {"key": k, "label": label, "value": entry["gauges"].get(k, 0), "url": f"{entry['drill']}now%3A{k}"}
+            for k, label in LABELS["gauges"].items()
+        ]
+    return [
+        {"key": k, "label": label, "value": entry["counts"].get(k, 0), "url": entry["drill"] + k}
+        for k, label in LABELS["counts"].items()
+    ]

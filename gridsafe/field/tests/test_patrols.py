@@ -56,7 +56,7 @@ def test_patrol_start_track_end_and_coverage(api_as, people, field_world):
     assert worker.post(f"{url}/track", {"points": early}).json()["outside_patrol"] == 1
     far = _points(grid, first=11, n=1, dlon=0.05)  # ~5 km east: flagged, still stored
     worker.post(f"{url}/track", {"points": far})
-    assert TrackPoint.objects.get(patrol_id=patrol["id"], seq=11).flags == ["outside_grid"]
+    assert TrackPoint.objects.get(patrol_id=patrol["id"], seq=11).flags == ["outside_own_grid"]
 
     coverage = worker.get("/api/v1/field/coverage").json()
     assert coverage["covered"] == 0  # an open patrol does not count yet

@@ -122,7 +122,7 @@ def test_photo_location_is_flagged_not_refused(api_as, field_world):
         ),
     )
     assert far.status_code == 201, far.content
-    assert far.json()["location_flags"] == ["poor_accuracy", "outside_grid"]
+    assert far.json()["location_flags"] == ["poor_accuracy", "outside_own_grid"]
     none = worker.upload("/api/v1/field/photos", _photo_form(case["id"], str(uuid.uuid4()), jpeg()))
     assert none.json()["location_flags"] == ["no_location"]
 

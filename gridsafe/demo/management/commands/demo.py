@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
-        parser.add_argument("--cases", type=int, default=3000)
+        parser.add_argument("--cases", type=int, default=1500)
 
     def handle(self, *args, port, no_serve, cases, **options):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = "Load the 仙游县 demo: regions, units, people, catalog, calendar, and a year of synthetic cases."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=3000, help="synthetic cases to generate (0: none)")
+        parser.add_argument("--cases", type=int, default=1500, help="synthetic cases to generate (0: none)")
         parser.add_argument("--seed", type=int, default=350322)
 
     def handle(self, *args, cases, seed, **options):

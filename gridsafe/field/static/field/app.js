@@ -90,7 +90,6 @@
   const STATES = { pending_review: "待研判", dispatched: "已派遣", handling: "处置中", suspended: "挂账",
     pending_verification: "待核查", closed: "已结案" };
   const stateLabel = (c) => STATES[c.state] || c.state_label;
-  const FLAGS = { no_location: "无定位", poor_accuracy: "定位精度差", outside_grid: "不在本人网格", far_from_place: "距对象较远" };
 
   // ------------------------------------------------------------------------------------------------ IndexedDB
 
