@@ -1,4 +1,15 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with our wording: one message for a wrong username or password, so neither is revealed."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "用户名或密码不正确",
+        "inactive": "该账号已停用，请联系管理员",
+    }
 
 
 class OtpForm(forms.Form):

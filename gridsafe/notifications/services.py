@@ -5,6 +5,7 @@ from django.db.models import Q
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import CaseEvent
+from gridsafe.cases.permissions import LEADS, level_unit_id
 from gridsafe.notifications.models import Notification, NotificationKind
 
 DESK_ROLES = (Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.DEPT_HANDLER, Role.DEPT_LEAD)
@@ -68,6 +69,10 @@ def _recipients(event: CaseEvent) -> list[tuple[int, str]]:
             (uid, NotificationKind.COMMAND_NOTICE)
             for uid in User.objects.filter(unit_id=command, is_active=True).values_list("pk", flat=True)
         ]
+    if event.kind == EventKind.EXTENSION_REQUESTED:
+        # The decision is the level unit's lead's (the dispatching centre while a department holds the case).
+        approvers = User.objects.filter(unit_id=level_unit_id(case), role__in=LEADS, is_active=True)
+        people += [(uid, kind) for uid in approvers.values_list("pk", flat=True)]
     if event.actor_id:
         people = [(uid, k) for uid, k in people if uid != event.actor_id]
     return list(dict.fromkeys(people))

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from gridsafe.accounts.forms import LoginForm
 from gridsafe.accounts.models import Unit, UnitKind, User
 from gridsafe.accounts.routing import default_department_id
 from gridsafe.cases.models import Attachment, AttachmentRole, Case
@@ -104,8 +105,9 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's LoginView with a Chinese template; a successful session login writes an audit row, like a token."""
+    """Django's LoginView with a Chinese template; every attempt is audited by the authentication backend."""
 
+    form_class = LoginForm
     template_name = "web/login.html"
     redirect_authenticated_user = True
     next_page = "web:home"

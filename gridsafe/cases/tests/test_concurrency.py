@@ -46,6 +46,11 @@ def _integer_keyed(model) -> bool:
 def committed(django_db_setup, django_db_blocker):
     """The test database with autocommit and real commits; afterwards only the rows this test added are removed."""
     with django_db_blocker.unblock():
+        from gridsafe.accounts.models import User
+        from gridsafe.demo.world import build_world
+
+        if not User.objects.filter(username="nanxi_worker").exists():
+            build_world()  # an earlier live-server test's flush removed the session's demo world
         counts = {m: m._base_manager.count() for m in _tables()}
         marks = {m: m._base_manager.aggregate(top=models.Max("pk"))["top"] or 0 for m in counts if _integer_keyed(m)}
         try:

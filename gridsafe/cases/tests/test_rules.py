@@ -515,11 +515,6 @@ def test_extension_replaces_the_deadline_and_keeps_the_original(flow, as_user):
     assert _notified(case.pk, "fire", "extension")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notifications/services.py tells only the holder's desk; the approver (the dispatching centre) never "
-    "hears of a pending extension request. Not in the cases app; reported to the lead.",
-)
 def test_the_approver_hears_of_an_extension_request(flow, as_user):
     with clock.frozen(at(MON_0900)):
         case = flow.handling_dept()

@@ -84,6 +84,17 @@ def fresh_calendar_cache():
     invalidate_calendar()
 
 
+@pytest.fixture(autouse=True)
+def empty_calendar(request):
+    """The session database holds the demo's seeded calendar; the seeding tests start from none (rolled back)."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")
+    WorkCalendarDay.objects.all().delete()
+    CalendarYear.objects.all().delete()
+    invalidate_calendar()
+
+
 # -- days ---------------------------------------------------------------------------------------------------------
 
 

@@ -4,12 +4,17 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from gridsafe.core.fields import new_key
+
+PG_ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
+PRODUCTION_DB = f"gridsafe_check_deploy_{os.getpid()}"
 
 PRODUCTION = {
     "GRIDSAFE_SECRET_KEY": "p" * 20 + new_key() + new_key(),
     "GRIDSAFE_ALLOWED_HOSTS": "gridsafe.xianyou.example",
-    "DATABASE_URL": "postgres://root@127.0.0.1:5432/gridsafe_sec",
+    "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{PRODUCTION_DB}",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "GRIDSAFE_TASKS_BACKEND": "rq",
     "GRIDSAFE_S3_BUCKET": "gridsafe-media",
@@ -21,12 +26,15 @@ PRODUCTION = {
 }
 
 
-def run(env: dict) -> subprocess.CompletedProcess:
+def _base_env() -> dict:
     drop = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last one is set by conftest for Playwright
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GRIDSAFE_") and k not in drop}
+    return {k: v for k, v in os.environ.items() if not k.startswith("GRIDSAFE_") and k not in drop}
+
+
+def run(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "gridsafe.cli", "check_deploy", "--skip-accounts"],
-        env={**base, **env},
+        env={**_base_env(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -51,13 +59,41 @@ def test_the_dev_defaults_are_named_one_by_one():
         assert name in result.stderr, name
 
 
-def test_a_production_environment_passes():
+@pytest.fixture(scope="module")
+def production_database():
+    """A migrated PostgreSQL database of its own: the check connects to it and looks for unapplied migrations."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("GRIDSAFE_REQUIRE_SERVICES") == "1":
+            raise
+        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432 ({exc})")
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{PRODUCTION_DB}"')
+        admin.execute(f'CREATE DATABASE "{PRODUCTION_DB}"')
+        try:
+            migrate = subprocess.run(
+                [sys.executable, "-m", "gridsafe.cli", "migrate", "--noinput", "-v0"],
+                env={**_base_env(), "DATABASE_URL": PRODUCTION["DATABASE_URL"]},
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert migrate.returncode == 0, migrate.stderr
+            yield
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{PRODUCTION_DB}" WITH (FORCE)')
+
+
+def test_a_production_environment_passes(production_database):
     result = run(PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no unsafe settings" in result.stdout
 
 
-def test_one_unsafe_setting_is_enough_to_fail():
+def test_one_unsafe_setting_is_enough_to_fail(production_database):
     result = run({**PRODUCTION, "GRIDSAFE_SESSION_SECONDS": "7200"})
     assert result.returncode == 1
     assert "GRIDSAFE_SESSION_SECONDS" in result.stderr

@@ -69,7 +69,10 @@ def test_login_page_is_chinese_and_logs_in_with_an_audit_row(client, people):
     assert bad.status_code == 200 and "用户名或密码不正确" in bad.content.decode()
     good = client.post("/login/", {"username": "nanxi", "password": "gridsafe-demo"})
     assert good.status_code == 302 and good["Location"] == "/"
-    assert AuditEvent.objects.filter(action="auth.login", actor=people["nanxi"], payload__method="session").exists()
+    assert AuditEvent.objects.filter(
+        action="auth.login", actor=people["nanxi"], outcome="success", payload__via="page"
+    ).exists()
+    assert AuditEvent.objects.filter(action="auth.login", target="nanxi", outcome="failure").exists()
     home = client.get("/")
     assert "王建平" in home.content.decode()
     assert client.get("/logout/").status_code == 405  # logout is a POST (CSRF-protected form in the nav)
