@@ -41,7 +41,9 @@ def archive_units(user: User) -> list[Target]:
     out = []
     scope = jurisdiction_of(user)
     for path in scope.paths:
-        nodes = Region.objects.filter(Q(path=path) | Q(path__startswith=path + "."), level__lte=RegionLevel.VILLAGE).defer("geometry")
+        nodes = Region.objects.filter(
+            Q(path=path) | Q(path__startswith=path + "."), level__lte=RegionLevel.VILLAGE
+        ).defer("geometry")
         top = Region.objects.filter(path=path).first()
         if top is None or top.level > RegionLevel.VILLAGE:
             continue

@@ -249,7 +249,11 @@ def region_report(region: Region, period: Period, *, domain_code: str | None = N
     """KPIs of a node for a period: totals, each domain (module), and the ranking of the nodes below it."""
     all_domains = domains()
     dom = _domain_filter(domain_code, all_domains)
-    kids = list(Region.objects.filter(parent=region, is_active=True).defer("geometry").order_by("code")) if children else []
+    kids = (
+        list(Region.objects.filter(parent=region, is_active=True).defer("geometry").order_by("code"))
+        if children
+        else []
+    )
     key = int(region.code)
     keys = [key] + [int(k.code) for k in kids]
     sums = cell_sums(Scope.REGION, keys, period, domain=dom.id if dom else None)

@@ -152,7 +152,11 @@ def _ancestors(user, region):
 
     scope = jurisdiction_of(user)
     paths = region.ancestor_paths()[:-1]
-    return [r for r in Region.objects.filter(path__in=paths).defer("geometry").order_by("level") if scope.covers_path(r.path)]
+    return [
+        r
+        for r in Region.objects.filter(path__in=paths).defer("geometry").order_by("level")
+        if scope.covers_path(r.path)
+    ]
 
 
 @require_GET
