@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from gridsafe.accounts.models import User
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_read_audit
@@ -140,7 +141,7 @@ class UnlockIn(Schema):
 def unlock(request, body: UnlockIn):
     """解锁 — 安全管理员 only; audited."""
     user_unlock(actor=request.user, username=body.username, ip=client_ip(request))
-    return 204, None
+    return Status(204, None)
 
 
 class AuditEventOut(Schema):

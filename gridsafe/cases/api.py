@@ -8,6 +8,7 @@ from django.http import FileResponse
 from django.urls import reverse
 from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from gridsafe.cases import schemas as s
 from gridsafe.cases.models import Attachment, Case
@@ -150,7 +151,7 @@ def create_case(request, body: s.CaseReportIn):
     )
     if not created:
         case = get_case_for_user(request.user, case.pk)
-    return (201 if created else 200), case_out(case, clock.now())
+    return Status(201 if created else 200, case_out(case, clock.now()))
 
 
 class CaseListQuery(s.TextIn):
@@ -221,7 +222,7 @@ def upload_attachment(
         lat=lat,
         accuracy_m=accuracy_m,
     )
-    return (201 if created else 200), attachment_out(att)
+    return Status(201 if created else 200, attachment_out(att))
 
 
 def _attachment_for(request, case_id: int, attachment_id: int) -> Attachment:
