@@ -115,7 +115,8 @@ def pdf_stream(dictionary: bytes, data: bytes) -> bytes:
 def zip_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("evil.html", "<script>alert(1)</script>")
+        # A fixed timestamp: the bytes name parametrized tests, which every xdist worker must collect identically.
+        archive.writestr(zipfile.ZipInfo("evil.html", date_time=(2026, 1, 1, 0, 0, 0)), "<script>alert(1)</script>")
     return out.getvalue()
 
 
