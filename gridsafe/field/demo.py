@@ -263,6 +263,7 @@ def _seed_places(seed: int) -> int:
             for key, value in schedule_for(place, inspected, now).items():
                 setattr(place, key, value)
             new.append(place)
+    # bulk_create runs each field's pre_save: contact_phone is sealed and its blind index filled (bulk_update would not).
     Place.objects.bulk_create(new, batch_size=500)
     return len(new)
 

@@ -3,6 +3,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridsafe.core.fields import EncryptedCharField
+from gridsafe.places.masking import mask_name, mask_phone
+
 
 class PlaceKind(models.TextChoices):
     LPG_POINT = "lpg_point", _("LPG point (液化气点)")
@@ -60,7 +63,11 @@ class Place(models.Model):
     lon = models.FloatField()
     lat = models.FloatField()
     contact_name = models.CharField(_("responsible person"), max_length=40, blank=True)
-    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Personal data: encrypted at rest (core.fields), masked on display, in full only through the audited reveal.
+    # The blind index stays declared after the phone: the phone's pre_save fills it before its column is read.
+    # Find a place by phone with contact_phone_hash=blind_index(phone); QuerySet.update() must set both columns.
+    contact_phone = EncryptedCharField(_("phone"), max_length=20, blank=True, lookup_field="contact_phone_hash")
+    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     licence_no = models.CharField(_("licence number"), max_length=60, blank=True)
     risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.YELLOW)
     rental_class = models.CharField(_("rental class"), max_length=8, choices=RentalClass.choices, blank=True)
@@ -87,6 +94,14 @@ class Place(models.Model):
 
     def is_overdue(self, now) -> bool:
         return self.next_due_at is not None and self.next_due_at < now
+
+    @property
+    def contact_name_masked(self) -> str:
+        return mask_name(self.contact_name)
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone)
 
 
 class PlaceRevision(models.Model):

@@ -5,6 +5,7 @@ Older version → merged when none of its fields was changed on the server since
 refused as `PlaceEditConflict` (409) carrying both versions, so nothing a colleague entered is silently lost."""
 
 import hashlib
+import hmac
 import json
 import uuid
 from datetime import datetime
@@ -17,6 +18,7 @@ from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotPermitted, ValidationFailed
+from gridsafe.core.fields import blind_index
 from gridsafe.places.masking import is_masked
 from gridsafe.places.models import Place, PlaceKind, PlaceRevision, RentalClass, RiskLevel
 from gridsafe.places.permissions import EDITORS, can_reveal_contact, covers_path, ensure_can_edit_place
@@ -49,8 +51,20 @@ class PlaceEditConflict(DomainError):
     title = "监管对象已被他人修改"
 
 
+def _canonical(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    """Keyed (HMAC, like the blind index): the payload may hold the contact phone, which is encrypted at rest, and a
+    plain SHA-256 of it could be brute-forced back to the number from the stored fingerprint."""
+    return blind_index(_canonical(data))
+
+
+def _same_payload(stored: str, data: dict) -> bool:
+    """Also accepts the plain SHA-256 stored before fingerprints were keyed, so an old offline resend still lands."""
+    legacy = hashlib.sha256(_canonical(data).encode()).hexdigest()
+    return hmac.compare_digest(stored, _fingerprint(data)) or hmac.compare_digest(stored, legacy)
 
 
 def _clean(changes: dict) -> dict:
@@ -74,7 +88,13 @@ def _clean(changes: dict) -> dict:
         raise ValidationFailed(f"出租房分类无效：{out['rental_class']}")
     if "contact_phone" in out and out["contact_phone"] and not _phone_ok(out["contact_phone"]):
         raise ValidationFailed("联系电话格式不正确")
-    for key, limit in (("name", 100), ("address", 200), ("contact_name", 40), ("licence_no", 60)):
+    for key, limit in (
+        ("name", 100),
+        ("address", 200),
+        ("contact_name", 40),
+        ("contact_phone", 20),
+        ("licence_no", 60),
+    ):
         if key in out and len(out[key] or "") > limit:
             raise ValidationFailed(f"{key} 过长（最多 {limit} 字）")
     return out
@@ -142,18 +162,18 @@ def place_create(
     fingerprint = _fingerprint(submitted)
     existing = Place.objects.filter(client_id=client_id).first()
     if existing is not None:
-        return _same_or_conflict(existing, fingerprint, actor), False
+        return _same_or_conflict(existing, submitted, actor), False
     try:
         return _place_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, **submitted), True
     except IntegrityError:
         existing = Place.objects.filter(client_id=client_id).first()
         if existing is None:
             raise
-        return _same_or_conflict(existing, fingerprint, actor), False
+        return _same_or_conflict(existing, submitted, actor), False
 
 
-def _same_or_conflict(existing: Place, fingerprint: str, actor: User) -> Place:
-    if existing.client_fingerprint != fingerprint or existing.created_by_id != actor.pk:
+def _same_or_conflict(existing: Place, submitted: dict, actor: User) -> Place:
+    if not _same_payload(existing.client_fingerprint, submitted) or existing.created_by_id != actor.pk:
         raise IdempotencyConflict("该 client_id 已用于另一个监管对象")
     return Place.objects.select_related("domain", "region").get(pk=existing.pk)
 
@@ -195,10 +215,11 @@ def place_update(
 
     An edit based on an older version is merged only if no field it changes was changed on the server since;
     otherwise `PlaceEditConflict` (409) with the server's current place and the client's attempted edit."""
-    fingerprint = _fingerprint({"place": place.pk, "base_version": base_version, "changes": changes})
+    edit = {"place": place.pk, "base_version": base_version, "changes": changes}
+    fingerprint = _fingerprint(edit)
     revision = PlaceRevision.objects.filter(request_id=request_id).first()
     if revision is not None:
-        return _repeat(revision, fingerprint, place)
+        return _repeat(revision, edit, place)
     try:
         return _place_update(
             actor=actor,
@@ -212,11 +233,11 @@ def place_update(
         revision = PlaceRevision.objects.filter(request_id=request_id).first()
         if revision is None:
             raise
-        return _repeat(revision, fingerprint, place)
+        return _repeat(revision, edit, place)
 
 
-def _repeat(revision: PlaceRevision, fingerprint: str, place: Place) -> tuple[Place, PlaceRevision]:
-    if revision.fingerprint != fingerprint or revision.place_id != place.pk:
+def _repeat(revision: PlaceRevision, edit: dict, place: Place) -> tuple[Place, PlaceRevision]:
+    if not _same_payload(revision.fingerprint, edit) or revision.place_id != place.pk:
         raise IdempotencyConflict("该 request_id 已用于另一次修改")
     return Place.objects.select_related("domain", "region").get(pk=revision.place_id), revision
 
@@ -268,6 +289,8 @@ def _place_update(
         if "domain_id" in row:
             place.domain = Domain.objects.get(pk=row["domain_id"])
         row.update(schedule_for(place, place.last_inspected_at, now))
+    if "contact_phone" in row:  # update() encrypts through the field but skips its pre_save: the index by hand
+        row["contact_phone_hash"] = blind_index(row["contact_phone"]) if row["contact_phone"] else ""
     new_version = place.version + 1
     Place.objects.filter(pk=place.pk).update(version=F("version") + 1, updated_at=now, **row)
     revision = PlaceRevision.objects.create(
