@@ -41,6 +41,9 @@ EDITABLE = (
     "rental_class",
     "is_active",
 )
+TEXT_FIELDS = frozenset(
+    {"name", "kind", "domain", "address", "contact_name", "contact_phone", "licence_no", "risk_level", "rental_class"}
+)
 SCHEDULE_FIELDS = frozenset({"kind", "domain", "risk_level", "rental_class"})
 PERSONAL = frozenset({"contact_name", "contact_phone"})
 
@@ -75,8 +78,17 @@ def _clean(changes: dict) -> dict:
             raise ValidationFailed(f"不能修改字段：{key}")
         if key in PERSONAL and is_masked(str(value or "")):
             continue
-        if isinstance(value, str):
+        if key in TEXT_FIELDS:
+            if value is None:
+                value = ""  # null clears an optional text field; `name` is refused below
+            if not isinstance(value, str):
+                raise ValidationFailed(f"{key} 应为文本")
             value = value.strip()
+        elif key in ("lon", "lat"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationFailed(f"{key} 应为数字")
+        elif key == "is_active" and not isinstance(value, bool):
+            raise ValidationFailed("is_active 应为 true 或 false")
         out[key] = value
     if "name" in out and not out["name"]:
         raise ValidationFailed("请填写监管对象名称")

@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridsafe.cases.models import Attachment, Case
@@ -289,3 +290,26 @@ def test_week_shows_verification_tasks_and_reviewer_messages(api_as, people, fie
     passed = worker.act(case["id"], "verify_pass", tasks[0]["version"], comment="现场核查已整改")
     assert passed.status_code == 200 and passed.json()["closure"] == "resolved"
     assert worker.get("/api/v1/field/week").json()["verification_tasks"] == []
+
+
+@pytest.mark.parametrize(
+    "changes, status",
+    [
+        ({"contact_phone": None}, 200),  # null clears an optional text field
+        ({"address": None, "licence_no": None}, 200),
+        ({"name": None}, 422),
+        ({"address": 12}, 422),
+        ({"lon": "119.1"}, 422),
+        ({"is_active": "yes"}, 422),
+    ],
+)
+def test_place_edit_with_nulls_or_wrong_types_is_a_clear_answer_not_a_500(api_as, field_world, changes, status):
+    station = api_as("nanxi")
+    place = field_world["lpg"]
+    response = _patch(station, place.pk, {"request_id": str(uuid.uuid4()), "base_version": 1, "changes": changes})
+    assert response.status_code == status, response.content
+    place.refresh_from_db()
+    if status == 200:
+        assert all(getattr(place, key) == "" for key in changes)
+    else:
+        assert place.version == 1 and response.json()["detail"]

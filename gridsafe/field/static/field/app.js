@@ -589,9 +589,17 @@
     }
   }
 
+  // Each draw of a screen gets a number: a screen that awaited something (IndexedDB, the network) checks it is still
+  // the latest draw before it mounts, so a slow draw never covers the screen the worker has since opened.
+  let drawNumber = 0;
   function rerender() {
     markTabs();
+    drawNumber += 1;
     (SCREENS[route()] || SCREENS.week)();
+  }
+  function stillCurrent() {
+    const mine = drawNumber;
+    return () => mine === drawNumber;
   }
 
   function mount(...nodes) { app().replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false)); }
@@ -874,7 +882,9 @@
   // 复查 ------------------------------------------------------------------------------------------------
 
   async function screenVerify() {
+    const current = stillCurrent();
     const pending = new Set((await Outbox.jobs()).filter((j) => j.kind === "verify").map((j) => j.body.case_id));
+    if (!current()) return;
     const tasks = ((state.bundle && state.bundle.verification_tasks) || []).filter((t) => !pending.has(t.id));
     if (!tasks.length) { mount(h("p", { class: "muted center" }, pending.size ? "复查结果已保存，等待上传。" : "没有待复查的隐患。")); return; }
     mount(...tasks.map((t) => {
@@ -1057,7 +1067,9 @@
   // 待上传 (outbox) -------------------------------------------------------------------------------------
 
   async function screenOutbox() {
+    const current = stillCurrent();
     const jobs = await Outbox.jobs();
+    if (!current()) return;
     if (!jobs.length) { mount(h("p", { class: "muted center" }, "所有记录都已上传。")); return; }
     mount(h("p", { class: "muted" }, "记录和它的全部照片被服务器确认后，才会从本机删除。"), ...jobs.map((job) => {
       const done = job.media.filter((m) => m.done).length;
