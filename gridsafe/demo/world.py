@@ -153,92 +153,38 @@ def _synthetic_staff(by_code: dict[str, Region], units: dict[str, Unit], passwor
     year of demo cases is worked by. Same hash for all; none of them is printed as a login."""
     existing = set(User.objects.values_list("username", flat=True))
     new_users, grid_links = [], []
+
+    def add(username: str, display_name: str, role: str, unit_code: str) -> bool:
+        """Queue one user unless it exists; True when queued."""
+        if username in existing:
+            return False
+        new_users.append(
+            User(username=username, display_name=display_name, role=role, unit=units[unit_code], password=password)
+        )
+        return True
+
     for region in sorted(by_code.values(), key=lambda r: r.path):
         if region.level == RegionLevel.TOWNSHIP:
             for role, tag in ((Role.CENTRE_OPERATOR, "op"), (Role.CENTRE_LEAD, "lead")):
-                name = f"t{region.code}-{tag}"
-                if name not in existing:
-                    new_users.append(
-                        User(
-                            username=name,
-                            display_name=f"{region.name}{'值班长' if tag == 'lead' else '受理员'}",
-                            role=role,
-                            unit=units[f"centre-{region.code}"],
-                            password=password,
-                        )
-                    )
-            name = f"t{region.code}-command"
-            if name not in existing:
-                new_users.append(
-                    User(
-                        username=name,
-                        display_name=f"{region.name}指挥部联络员",
-                        role=Role.CENTRE_OPERATOR,
-                        unit=units[f"command-{region.code}"],
-                        password=password,
-                    )
-                )
+                post = "值班长" if tag == "lead" else "受理员"
+                add(f"t{region.code}-{tag}", f"{region.name}{post}", role, f"centre-{region.code}")
+            add(f"t{region.code}-command", f"{region.name}指挥部联络员", Role.CENTRE_OPERATOR, f"command-{region.code}")
             for suffix, _n, _d in TOWNSHIP_DEPARTMENTS:
                 # A lead and a handler: a 重大 case is 销号 by a lead who did not handle it.
                 for tail, role, post in (("", Role.DEPT_LEAD, "负责人"), ("-h", Role.DEPT_HANDLER, "办理人")):
-                    name = f"t{region.code}-{suffix}{tail}"
-                    if name not in existing:
-                        new_users.append(
-                            User(
-                                username=name,
-                                display_name=f"{region.name}{_n}{post}",
-                                role=role,
-                                unit=units[f"{suffix}-{region.code}"],
-                                password=password,
-                            )
-                        )
+                    add(f"t{region.code}-{suffix}{tail}", f"{region.name}{_n}{post}", role, f"{suffix}-{region.code}")
         elif region.level == RegionLevel.VILLAGE:
-            name = f"v{region.code}"
-            if name not in existing:
-                new_users.append(
-                    User(
-                        username=name,
-                        display_name=f"{region.name}站长",
-                        role=Role.STATION_OFFICER,
-                        unit=units[f"station-{region.code}"],
-                        password=password,
-                    )
-                )
+            add(f"v{region.code}", f"{region.name}站长", Role.STATION_OFFICER, f"station-{region.code}")
         elif region.level == RegionLevel.GRID and region.pk not in taken:
+            village = by_code[region.code[:12]]
             name = f"g{region.code}"
-            if name not in existing:
-                village = by_code[region.code[:12]]
-                new_users.append(
-                    User(
-                        username=name,
-                        display_name=f"{region.name}网格员",
-                        role=Role.GRID_WORKER,
-                        unit=units[f"station-{village.code}"],
-                        password=password,
-                    )
-                )
+            if add(name, f"{region.name}网格员", Role.GRID_WORKER, f"station-{village.code}"):
                 grid_links.append((name, region.pk))
     for suffix, name, _d in COUNTY_DEPARTMENTS:
-        if f"{suffix}-staff" not in existing and suffix not in ("fire", "gas"):
-            new_users.append(
-                User(
-                    username=f"{suffix}-staff",
-                    display_name=f"{name}办理人",
-                    role=Role.DEPT_HANDLER,
-                    unit=units[f"dept-{suffix}"],
-                    password=password,
-                )
-            )
-        if f"{suffix}-lead" not in existing and suffix != "fire":
-            new_users.append(
-                User(
-                    username=f"{suffix}-lead",
-                    display_name=f"{name}负责人",
-                    role=Role.DEPT_LEAD,
-                    unit=units[f"dept-{suffix}"],
-                    password=password,
-                )
-            )
+        if suffix not in ("fire", "gas"):
+            add(f"{suffix}-staff", f"{name}办理人", Role.DEPT_HANDLER, f"dept-{suffix}")
+        if suffix != "fire":
+            add(f"{suffix}-lead", f"{name}负责人", Role.DEPT_LEAD, f"dept-{suffix}")
     User.objects.bulk_create(new_users, batch_size=500)
     ids = dict(User.objects.filter(username__in=[n for n, _ in grid_links]).values_list("username", "pk"))
     through = User.grids.through
