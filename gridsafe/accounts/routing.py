@@ -14,6 +14,7 @@ class _Routing:
     command_unit: dict[str, int] = field(default_factory=dict)  # township path → 专项整治指挥部 unit id
     departments: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (region path, domain id) → units
     unit_path: dict[int, str] = field(default_factory=dict)
+    unit_name_kind: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def _build() -> _Routing:
@@ -21,6 +22,7 @@ def _build() -> _Routing:
     units = Unit.objects.filter(is_active=True).select_related("region").prefetch_related("domains")
     for unit in units:
         routing.unit_path[unit.pk] = unit.region.path
+        routing.unit_name_kind[unit.pk] = (unit.name, unit.kind)
         if unit.kind in (UnitKind.STATION, UnitKind.CENTRE):
             routing.tier_unit[unit.region.path] = unit.pk
         elif unit.kind == UnitKind.COMMAND:
@@ -55,6 +57,12 @@ def default_department_id(*, region_path: str, level: int, domain_id: int, categ
         return category_department_id
     candidates = unit_routing.get().departments.get((tier_path(region_path, level), domain_id), [])
     return candidates[0] if candidates else None
+
+
+def unit_loaded(unit_id: int) -> Unit:
+    """The unit with its id, name and kind from the routing cache; other fields load on first access."""
+    name, kind = unit_routing.get().unit_name_kind[unit_id]
+    return Unit.from_db("default", ["id", "name", "kind"], [unit_id, name, kind])
 
 
 def unit_region_path(unit_id: int) -> str | None:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
-from gridsafe.accounts.routing import command_unit_id, default_department_id, tier_path, tier_unit_id
+from gridsafe.accounts.routing import command_unit_id, default_department_id, tier_path, tier_unit_id, unit_loaded
 from gridsafe.cases.events import ACTION_EVENT, EventKind
 from gridsafe.cases.models import SUPERVISION_RANK, Attachment, Case, CaseEvent, Level, Source, Supervision
 from gridsafe.cases.permissions import (
@@ -40,6 +40,7 @@ from gridsafe.dashboards.rollups import rollup_apply_event
 from gridsafe.notifications.tasks import case_notify
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
+from gridsafe.regions.models import Region
 
 SWEEP_NS = uuid.UUID("6f1d2b0e-3c55-4b7a-9a61-0c1f5e2d8a01")
 POOR_ACCURACY_M = 50
@@ -439,6 +440,11 @@ def _case_insert(
     )
     rollup_apply_event(event=event, case_before=None, case_after=case)
     transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
+    # What the answer shows of the grid and the holder is known already: no query (other fields load on access).
+    case.region = Region.from_db(
+        "default", ["id", "code", "name", "path"], [grid.region_id, grid.code, grid.name, grid.path]
+    )
+    case.holder_unit = unit_loaded(holder_id)
     return case
 
 

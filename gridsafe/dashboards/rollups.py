@@ -297,7 +297,10 @@ def rollup_apply_event(*, event, case_before=None, case_after=None, changes: dic
         add_gauges(gauges, after, +1)
     add_flows(cells, event.kind, event.payload, event.created_at, before, after)
     write_deltas(cells, gauges)
-    if before is None or watch_entry(before) != watch_entry(after):
+    if before is None:
+        if watch_entry(after) is not None:  # a new case has no red-list row to remove
+            watch_write(after)
+    elif watch_entry(before) != watch_entry(after):
         watch_write(after)
 
 

@@ -69,3 +69,26 @@ def test_case_detail_costs_the_same_with_a_long_timeline(flow, as_user):
         )
     assert len(nanxi.get(f"/api/v1/cases/{case.pk}").json()["events"]) == 13
     assert _queries(nanxi, f"/api/v1/cases/{case.pk}") == short
+
+
+def test_reporting_a_hazard_costs_a_fixed_handful_of_queries(as_user):
+    """The intake path (bench/intake), once the reference caches are warm: token, resend check, category, the
+    worker's grids, the case, its event and two rollup upserts, then after commit the notification (event,
+    recipients, insert). The answer (grid name, holder unit) needs no query of its own."""
+    import uuid
+
+    worker = as_user("nanxi_worker")
+    lon, lat = village_grid_point(NANXI)
+
+    def report():
+        body = {"client_id": str(uuid.uuid4()), "category": "fire-ebike-indoor", "description": "楼道充电"}
+        return worker.post("/api/v1/cases", {**body, "lon": lon, "lat": lat})
+
+    assert report().status_code == 201  # warms the grid index, routing, time limits and calendar caches
+    with CaptureQueriesContext(connection) as ctx:
+        response = report()
+    assert response.status_code == 201, response.content
+    assert response.json()["region_name"] and response.json()["holder_unit"]["name"]
+    sql = [q["sql"][:90] for q in ctx.captured_queries]
+    assert sum(s.startswith("SELECT") for s in sql) == 6, sql
+    assert sum(s.startswith("INSERT") for s in sql) == 5, sql  # case, event, 2 rollups, notification
