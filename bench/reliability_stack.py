@@ -174,3 +174,26 @@ for u in User.objects.filter(role=Role.GRID_WORKER, is_active=True).order_by('pk
 print(json.dumps(out))
 """
         return json.loads(self.shell(code).strip().splitlines()[-1])
+
+    def tokens_for(self, kind: str, count: int) -> list[dict]:
+        """`count` bearer tokens: village station officers (kind "station_officer", one per village, whose queue
+        is their village's cases), or the county centre and leaders (kind "county": county, county_lead and
+        leader in turn)."""
+        code = f"""
+import json, secrets, datetime, itertools
+from django.utils import timezone
+from gridsafe.accounts.models import ApiToken, User, Role
+from gridsafe.accounts.services import token_hash
+if "{kind}" == "county":
+    users = list(User.objects.filter(username__in=["county", "county_lead", "leader"]).order_by("pk"))
+    users = list(itertools.islice(itertools.cycle(users), {count}))
+else:
+    users = list(User.objects.filter(role=Role.STATION_OFFICER, is_active=True).order_by("pk")[:{count}])
+out = []
+for u in users:
+    key = secrets.token_urlsafe(24)
+    ApiToken.objects.create(key_hash=token_hash(key), user=u, expires_at=timezone.now() + datetime.timedelta(hours=6))
+    out.append({{"username": u.username, "token": key}})
+print(json.dumps(out))
+"""
+        return json.loads(self.shell(code).strip().splitlines()[-1])
