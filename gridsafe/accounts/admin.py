@@ -7,6 +7,7 @@
 - `SystemAdminOnly`: 三员分立 — the admin pages for reference data belong to the 系统管理员 (Role.SYSTEM_ADMIN, and the
   demo's all-round Role.ADMIN); a superuser flag alone does not open them.
 - `ReadOnlyAdmin`: cases, their events and attachments are shown, never added, changed or deleted here.
+- Django's Group admin is not offered: roles decide access, and group edits would not be audited.
 """
 
 import hashlib
@@ -16,13 +17,16 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-from gridsafe.accounts.models import Role, Unit, User
-from gridsafe.accounts.permissions import can_manage_security, can_manage_users
+from gridsafe.accounts.models import Unit, User
+from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users, may_set_credentials
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError
@@ -125,11 +129,14 @@ class AuditedAdmin(admin.ModelAdmin):
             self.audit(request, "admin.delete", None, {"object": text}, target=target)
         self.after_delete(request)
 
-    def audit(self, request, action: str, obj, payload: dict, *, target: str | None = None) -> None:
+    def audit(
+        self, request, action: str, obj, payload: dict, *, target: str | None = None, outcome: str = "success"
+    ) -> None:
         audit_record(
             actor=request.user,
             action=action,
             target=target or audit_target(obj),
+            outcome=outcome,
             ip=client_ip(request),
             payload={"model": self.model._meta.label_lower, **payload},
         )
@@ -238,10 +245,20 @@ class UserChangeForm(GridChoiceForm, DjangoUserAdmin.form):
     pass
 
 
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     """Accounts: the 系统管理员 keeps names, units, grids and activation; the role and the admin flags are grants,
-    which only the 安全管理员 changes (and never on their own account). Phone numbers are masked, never edited here."""
+    which only the 安全管理员 changes (and never on their own account). Phone numbers are masked, never edited here.
+
+    Passwords: the 系统管理员 may set an ordinary user's password, which that user must then change at the next
+    login (services.password_change_required); no one sets another administrator's (permissions.
+    may_set_credentials), and the 安全管理员 sets only their own — the password page answers 403 and the attempt
+    is an audit row with outcome "refused".
+    A password set here, or an account deactivated here, also revokes the user's API tokens."""
 
     form = UserChangeForm
     list_display = ("username", "display_name", "role", "unit", "grid_count", "is_active", "last_login")
@@ -293,7 +310,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             readonly += list(self.GRANTS)
         if not system:
             readonly += list(self.ACCOUNT_FIELDS)
-        if obj.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN) and not security:
+        if obj.role in ADMIN_ROLES and not security:
             readonly.append("is_active")  # administrators are retired by the 安全管理员
         return readonly
 
@@ -309,7 +326,16 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         return mask_phone(obj.phone) if obj and obj.pk else ""
 
     def save_model(self, request, obj, form, change):
-        if change and "role" in form.changed_data:
+        from gridsafe.accounts.services import password_change_required, tokens_revoke
+
+        if not change:
+            super().save_model(request, obj, form, change)
+            if obj.has_usable_password():
+                password_change_required(obj)  # the administrator chose it: the new user chooses their own
+            return
+        if "is_active" in form.changed_data and not obj.is_active:
+            tokens_revoke(obj)
+        if "role" in form.changed_data:
             # Grants go through the service (permission check, own-account refusal, its own audit row).
             from gridsafe.accounts.services import user_role_change
 
@@ -326,9 +352,55 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             return
         super().save_model(request, obj, form, change)
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = self._password_refusal(request, obj) if obj is not None else None
+        if refusal is None:
+            return form
+        note = f"{refusal[1]}。"
+
+        class PasswordRefusedForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if "password" in self.fields:  # after Django's __init__, which sets its own help text
+                    self.fields["password"].help_text = note
+
+        return PasswordRefusedForm
+
+    def _password_refusal(self, request, user) -> tuple[str, str] | None:
+        """Why `request.user` may not set `user`'s password here, or None. One's own: always. Another
+        administrator's: never. Anyone else's: the 系统管理员's account work, not the 安全管理员's — else the 安全管理员
+        alone could demote the 审计管理员, set the password, restore the role and sign in as them."""
+        actor = request.user
+        if user.pk == actor.pk:
+            return None
+        if not may_set_credentials(actor, user):
+            return "admin_credentials", "其他管理员的密码只能由本人修改"
+        if not can_manage_users(actor):
+            return "not_system_admin", "只有系统管理员可以设置其他用户的密码"
+        return None
+
     def user_change_password(self, request, id, form_url=""):
+        from gridsafe.accounts.services import password_change_required
+
+        user = self.get_object(request, unquote(id))
+        if user is not None and self.has_change_permission(request, user):
+            refusal = self._password_refusal(request, user)
+            if refusal is not None:
+                self.audit(
+                    request,
+                    "admin.change",
+                    user,
+                    {"fields": {"password": "refused"}, "reason": refusal[0]},
+                    outcome="refused",
+                )
+                raise PermissionDenied(refusal[1])
+        before = user.password if user is not None else None
         response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            user = self.get_object(request, id)
-            self.audit(request, "admin.change", user, {"fields": {"password": "changed"}})
+        if request.method == "POST" and user is not None:
+            user.refresh_from_db(fields=["password"])
+            if user.password != before:  # saved (a redirect alone may be Django's "conflicting form data")
+                if user.pk != request.user.pk:
+                    password_change_required(user)
+                self.audit(request, "admin.change", user, {"fields": {"password": "changed"}})
         return response

@@ -1,12 +1,13 @@
 from datetime import datetime
 
+from django.contrib.auth import logout as django_logout
 from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from gridsafe.accounts.models import User
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_read_audit
-from gridsafe.accounts.services import token_issue, user_role_change, user_unlock
+from gridsafe.accounts.services import token_issue, token_revoke, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.cases.schemas import TextIn
 from gridsafe.core.errors import NotFound, NotPermitted
@@ -42,6 +43,25 @@ def issue_token(request, body: TokenIn):
     401 wrong credentials or `otp_required`; 403 `account_locked` or `password_expired`; 429 `rate_limited`."""
     key, token = token_issue(request=request, username=body.username, password=body.password, otp=body.otp)
     return {"token": key, "expires_at": token.expires_at}
+
+
+def _bearer_key(request) -> str | None:
+    """The token of an `Authorization: Bearer …` header, read as ninja's HttpBearer reads it."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        return None
+    return key
+
+
+@router.post("/auth/logout", response={204: None, 401: Problem}, operation_id="token_revoke")
+def logout(request):
+    """Log out: the bearer token of this call stops working at once (a session caller's session ends instead).
+    A token also ends after `SESSION_COOKIE_AGE` seconds unused, and when the password, role or second factor
+    changes."""
+    key = _bearer_key(request)
+    if key is None or not token_revoke(user=request.user, key=key, ip=client_ip(request)):
+        django_logout(request)  # signed in by session cookie (the bearer header, if any, did not authenticate)
+    return Status(204, None)
 
 
 class MeOut(Schema):

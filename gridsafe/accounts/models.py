@@ -102,12 +102,18 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token. Only its SHA-256 is stored, so a database leak does not leak sessions."""
+    """A bearer token. Only its SHA-256 is stored, so a database leak does not leak sessions.
+
+    It ends at `expires_at` (GRIDSAFE_API_TOKEN_HOURS after issue) or after SESSION_COOKIE_AGE without use, the
+    same idle limit as a session (accounts.services.user_for_token); `last_used_at` moves at most once a minute.
+    Deleted (revoked) at logout, and when its user's password, role or second factor changes or the account is
+    deactivated."""
 
     key_hash = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("API token")

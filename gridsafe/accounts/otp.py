@@ -12,8 +12,8 @@ import pyotp
 from django.db import transaction
 
 from gridsafe.accounts.lockout import login_attempt_record
-from gridsafe.accounts.models import TotpDevice, User
-from gridsafe.accounts.permissions import PRIVILEGED_ROLES, can_manage_security
+from gridsafe.accounts.models import ApiToken, TotpDevice, User
+from gridsafe.accounts.permissions import PRIVILEGED_ROLES, can_manage_security, may_set_credentials
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import NotPermitted, ValidationFailed
@@ -99,10 +99,23 @@ def totp_verify(*, user: User, code: str, ip: str | None, via: str) -> bool:
 
 
 def totp_reset(*, actor: User, user: User, ip: str | None) -> None:
-    """安全管理员 removes a user's device (lost phone); the user enrols again at next login."""
+    """安全管理员 removes a user's device (lost phone); the user enrols again at next login. Never another
+    administrator's (permissions.may_set_credentials): the refusal is audited. The user's bearer tokens are revoked."""
     if not can_manage_security(actor):
         raise NotPermitted("只有安全管理员可以重置动态口令")
-    TotpDevice.objects.filter(user=user).delete()
-    User.objects.filter(pk=user.pk).update(otp_enabled=False)
+    if not may_set_credentials(actor, user):
+        audit_record(
+            actor=actor,
+            action="auth.2fa_reset",
+            target=user.username,
+            outcome="refused",
+            ip=ip,
+            payload={"reason": "admin_credentials"},
+        )
+        raise NotPermitted("不能重置其他管理员的动态口令")
+    with transaction.atomic():
+        TotpDevice.objects.filter(user=user).delete()
+        User.objects.filter(pk=user.pk).update(otp_enabled=False)
+        ApiToken.objects.filter(user_id=user.pk).delete()
     user.otp_enabled = False
     audit_record(actor=actor, action="auth.2fa_reset", target=user.username, ip=ip)

@@ -46,8 +46,9 @@ class NotUsernameValidator:
 
 class PasswordHistoryValidator:
     """Not one of the last `keep` passwords. `password_changed` (called by Django after a new password is saved)
-    records the new hash, drops older ones and restarts the expiry clock (User.password_changed_at). Each check
-    costs one hash per remembered password."""
+    records the new hash, drops older ones, restarts the expiry clock (User.password_changed_at) and revokes the
+    user's bearer tokens (whoever held the old password holds no token either). Each check costs one hash per
+    remembered password."""
 
     def __init__(self, keep: int = 5):
         self.keep = keep
@@ -66,12 +67,13 @@ class PasswordHistoryValidator:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from gridsafe.accounts.models import PasswordHistory, User
+        from gridsafe.accounts.models import ApiToken, PasswordHistory, User
         from gridsafe.core import clock
 
         now = clock.now()
         User.objects.filter(pk=user.pk).update(password_changed_at=now)
         user.password_changed_at = now
+        ApiToken.objects.filter(user_id=user.pk).delete()
         PasswordHistory.objects.create(user=user, password=user.password)
         keep_ids = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[: self.keep]
         PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep_ids)).delete()

@@ -38,5 +38,18 @@ def can_read_audit(user: User) -> bool:
     return _active(user) and user.role in AUDIT_ROLES
 
 
+def keeps_own_credentials(user: User) -> bool:
+    """An administrator's password and second factor are theirs alone: no other administrator sets or resets
+    them (else the 系统管理员 could sign in as the 审计管理员, or the 安全管理员 as either). Superusers count too.
+    A lost one is recovered outside the application (`gridsafe changepassword`, by the operator)."""
+    return user.role in ADMIN_ROLES or user.is_superuser
+
+
+def may_set_credentials(actor: User, user: User) -> bool:
+    """Whether `actor` may set `user`'s password or reset their second factor (the role check — 系统管理员 or
+    安全管理员 — is the caller's): always their own, never another administrator's."""
+    return _active(actor) and (actor.pk == user.pk or not keeps_own_credentials(user))
+
+
 def can_reveal_personal_data(user: User) -> bool:
     return _active(user) and user.role in PERSONAL_DATA_ROLES

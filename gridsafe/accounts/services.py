@@ -3,7 +3,7 @@ lockouts). Every write is audited; login attempts are audited by the authenticat
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -28,15 +28,41 @@ from gridsafe.core.errors import (
 )
 from gridsafe.core.http import client_ip
 
+# `password_changed_at` of a password an administrator set for someone else: expired whatever the maximum age, so
+# its owner must choose their own at the next login (AccountSecurityMiddleware; no API token until then).
+PASSWORD_SET_BY_ADMIN = datetime(1970, 1, 1, tzinfo=UTC)
+# A token's `last_used_at` is written at most this often: most requests cost the one SELECT of user_for_token.
+TOKEN_TOUCH_INTERVAL = timedelta(seconds=60)
+
 
 def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def password_set_by_admin(user: User) -> bool:
+    return user.password_changed_at <= PASSWORD_SET_BY_ADMIN
+
+
 def password_expired(user: User) -> bool:
-    """定期更换 — the password is older than GRIDSAFE_PASSWORD_MAX_AGE_DAYS (0: never expires)."""
+    """定期更换 — the password is older than GRIDSAFE_PASSWORD_MAX_AGE_DAYS (0: never expires), or an administrator
+    set it (password_change_required)."""
+    if password_set_by_admin(user):
+        return True
     days = settings.GRIDSAFE_PASSWORD_MAX_AGE_DAYS
     return bool(days) and user.password_changed_at + timedelta(days=days) <= clock.now()
+
+
+def password_change_required(user: User) -> None:
+    """After an administrator set `user`'s password: it must be changed at the next login. Call after the save
+    (PasswordHistoryValidator.password_changed restarts the clock on every save of a new password)."""
+    User.objects.filter(pk=user.pk).update(password_changed_at=PASSWORD_SET_BY_ADMIN)
+    user.password_changed_at = PASSWORD_SET_BY_ADMIN
+
+
+def tokens_revoke(user: User) -> int:
+    """Every bearer token of `user` stops working (password, role or second factor changed, account deactivated)."""
+    deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
+    return deleted
 
 
 def token_issue(*, request, username: str, password: str, otp: str | None = None) -> tuple[str, ApiToken]:
@@ -59,32 +85,57 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
     if otp_enrolment_due(user):
         raise OtpEnrolmentRequired("请先在网页端绑定动态口令（/account/2fa/setup/）")
     if password_expired(user):
+        set_by_admin = password_set_by_admin(user)
         audit_record(
             actor=user,
             action="auth.token",
             target=username,
             outcome="failure",
             ip=ip,
-            payload={"reason": "password_expired"},
+            payload={"reason": "password_set_by_admin" if set_by_admin else "password_expired"},
         )
+        if set_by_admin:
+            raise PasswordExpired("密码由管理员设置，请在网页端修改密码后再登录")
         raise PasswordExpired("密码已过期，请在网页端修改密码后再登录")
     key = secrets.token_urlsafe(32)
+    now = clock.now()
     token = ApiToken.objects.create(
-        key_hash=token_hash(key), user=user, expires_at=clock.now() + timedelta(hours=settings.GRIDSAFE_API_TOKEN_HOURS)
+        key_hash=token_hash(key),
+        user=user,
+        expires_at=now + timedelta(hours=settings.GRIDSAFE_API_TOKEN_HOURS),
+        last_used_at=now,  # so the requests of its first minute need no UPDATE
     )
     return key, token
 
 
 def user_for_token(key: str) -> User | None:
     """One query: the token joined to its user and unit. get() on the unique hash (`.first()` would add an
-    ORDER BY that costs more to compile than the lookup itself)."""
+    ORDER BY that costs more to compile than the lookup itself).
+
+    A token unused for longer than SESSION_COOKIE_AGE (the session idle limit) is refused, and each use slides that
+    window on. `last_used_at` is moved by one conditional UPDATE at most once a minute (TOKEN_TOUCH_INTERVAL), so
+    concurrent requests do not all write and the idle limit is honoured to within that minute."""
+    now = clock.now()
     try:
         token = ApiToken.objects.select_related("user__unit__region").get(
-            key_hash=token_hash(key), expires_at__gt=clock.now(), user__is_active=True
+            key_hash=token_hash(key),
+            expires_at__gt=now,
+            last_used_at__gte=now - timedelta(seconds=settings.SESSION_COOKIE_AGE),
+            user__is_active=True,
         )
     except ApiToken.DoesNotExist:
         return None
+    if token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
     return token.user
+
+
+def token_revoke(*, user: User, key: str, ip: str | None = None) -> bool:
+    """退出登录 — the bearer token `key` of `user` stops working. False when it is not (or no longer) theirs."""
+    deleted, _ = ApiToken.objects.filter(key_hash=token_hash(key), user_id=user.pk).delete()
+    if deleted:
+        audit_record(actor=user, action="auth.logout", target=user.username, ip=ip, payload={"via": "api"})
+    return bool(deleted)
 
 
 # ---------------------------------------------------------------- 系统管理员: accounts
@@ -109,6 +160,7 @@ def user_create(
         raise ValidationFailed(" ".join(exc.messages)) from None
     user.set_password(password)
     user.save()
+    password_change_required(user)  # the administrator knows it: the new user chooses their own at first login
     audit_record(
         actor=actor, action="user.created", target=username, ip=ip, payload={"unit": unit.pk if unit else None}
     )
@@ -123,7 +175,7 @@ def user_deactivate(*, actor: User, user: User, ip: str | None = None) -> User:
     if user.role in ADMIN_ROLES and not can_manage_security(actor):
         raise NotPermitted("管理员账号由安全管理员停用")
     User.objects.filter(pk=user.pk).update(is_active=False)
-    ApiToken.objects.filter(user=user).delete()
+    tokens_revoke(user)
     audit_record(actor=actor, action="user.deactivated", target=user.username, ip=ip)
     user.refresh_from_db()
     return user
@@ -134,7 +186,8 @@ def user_deactivate(*, actor: User, user: User, ip: str | None = None) -> User:
 
 @transaction.atomic
 def user_role_change(*, actor: User, user: User, role: str, ip: str | None = None) -> User:
-    """授权 — change a user's role. Only the 安全管理员, never on their own account."""
+    """授权 — change a user's role. Only the 安全管理员, never on their own account. The user's bearer tokens are
+    revoked: a token carries no role of its own, but the person must sign in again under the new one."""
     if not can_manage_security(actor):
         raise NotPermitted("只有安全管理员可以变更角色")
     if role not in Role.values:
@@ -143,6 +196,8 @@ def user_role_change(*, actor: User, user: User, role: str, ip: str | None = Non
         raise NotPermitted("不能变更自己的角色")
     old = user.role
     User.objects.filter(pk=user.pk).update(role=role)
+    if old != role:
+        tokens_revoke(user)
     audit_record(
         actor=actor, action="user.role_changed", target=user.username, ip=ip, payload={"old": old, "new": role}
     )

@@ -14,7 +14,7 @@ from gridsafe.accounts.forms import OtpForm
 from gridsafe.accounts.middleware import OTP_SESSION_KEY
 from gridsafe.accounts.otp import otp_required, totp_enrol_begin, totp_enrol_confirm, totp_uri, totp_verify
 from gridsafe.accounts.permissions import PRIVILEGED_ROLES
-from gridsafe.accounts.services import password_expired
+from gridsafe.accounts.services import password_expired, password_set_by_admin
 from gridsafe.core.audit import audit_record
 from gridsafe.core.http import client_ip
 
@@ -26,7 +26,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:password_change_done")
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "expired": password_expired(self.request.user)}
+        user = self.request.user
+        return {
+            **super().get_context_data(**kwargs),
+            "expired": password_expired(user),
+            "set_by_admin": password_set_by_admin(user),
+        }
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -100,8 +100,10 @@ def test_a_wrong_or_malformed_token_is_401(client, db, header):
 
 
 def test_an_expired_token_is_401(client, people):
+    """12 hours after issue, however busy the token was (the idle limit is tested below)."""
     token = login(client, "nanxi", PASSWORD).json()["token"]
     expires = ApiToken.objects.get(user=people["nanxi"]).expires_at
+    ApiToken.objects.filter(user=people["nanxi"]).update(last_used_at=expires - timedelta(minutes=1))  # in use
 
     with clock.frozen(expires - timedelta(seconds=1)):
         assert me(client, token).status_code == 200
@@ -124,3 +126,117 @@ def test_a_token_is_no_one_elses(client, people):
     assert me(client, nanxi).json()["username"] == "nanxi"
     assert me(client, quanshan).json()["username"] == "quanshan"
     assert me(client, quanshan).json()["jurisdiction_paths"] != me(client, nanxi).json()["jurisdiction_paths"]
+
+
+# ---------------------------------------------------------------- idle timeout and revocation
+
+
+def _issued(client, username="nanxi"):
+    """A fresh token and the instant it was issued (its last use)."""
+    key = login(client, username, PASSWORD).json()["token"]
+    return key, ApiToken.objects.get(key_hash=hashlib.sha256(key.encode()).hexdigest()).last_used_at
+
+
+def test_a_token_unused_longer_than_the_session_idle_limit_is_401(client, people, settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    key, issued = _issued(client)
+    with clock.frozen(issued + timedelta(minutes=30)):
+        assert me(client, key).status_code == 200  # exactly the limit: still in
+    key, issued = _issued(client)
+    with clock.frozen(issued + timedelta(minutes=30, seconds=1)):
+        response = me(client, key)
+    assert response.status_code == 401
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "authentication_required"
+
+
+def test_a_token_in_use_slides_past_the_first_idle_window(client, people):
+    key, issued = _issued(client)
+    for minutes in (20, 40, 60, 80):  # never 30 minutes apart, long past the first window
+        with clock.frozen(issued + timedelta(minutes=minutes)):
+            assert me(client, key).status_code == 200, minutes
+    with clock.frozen(issued + timedelta(minutes=80 + 31)):
+        assert me(client, key).status_code == 401
+
+
+def test_a_token_is_touched_at_most_once_a_minute(client, people):
+    """The hot path stays one SELECT: a fresh token needs no UPDATE, and after a minute one conditional UPDATE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key, issued = _issued(client)
+
+    def writes():
+        with CaptureQueriesContext(connection) as ctx:
+            assert me(client, key).status_code == 200
+        return [q["sql"] for q in ctx if q["sql"].lstrip().upper().startswith("UPDATE")]
+
+    with clock.frozen(issued + timedelta(seconds=59)):
+        assert writes() == []
+    with clock.frozen(issued + timedelta(seconds=61)):
+        assert len(writes()) == 1
+        assert writes() == []  # touched: the next request in that minute writes nothing
+    assert ApiToken.objects.get(user=people["nanxi"]).last_used_at == issued + timedelta(seconds=61)
+
+
+def test_logout_revokes_the_calling_token_only(client, people):
+    key, _issued_at = _issued(client)
+    other, _ = _issued(client)
+    response = client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 204
+    assert me(client, key).status_code == 401
+    assert me(client, other).status_code == 200  # the same person's other device stays signed in
+    row = AuditEvent.objects.get(action="auth.logout")
+    assert (row.actor_id, row.target) == (people["nanxi"].pk, "nanxi")
+    # A revoked token logs out nothing more.
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_logout_with_a_session_ends_the_session(client, people):
+    client.force_login(people["nanxi"])
+    assert client.get("/api/v1/me").status_code == 200
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_password_change_revokes_the_old_tokens(client, people):
+    from django.test import Client
+
+    key, _ = _issued(client)
+    page = Client()
+    page.force_login(people["nanxi"])
+    response = page.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": "New-Pass-2026y", "new_password2": "New-Pass-2026y"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    response = me(client, key)
+    assert response.status_code == 401 and response["Content-Type"] == PROBLEM
+    assert not ApiToken.objects.filter(user=people["nanxi"]).exists()
+    assert me(client, login(client, "nanxi", "New-Pass-2026y").json()["token"]).status_code == 200
+
+
+def test_role_change_deactivation_and_second_factor_reset_revoke_tokens(client, people):
+    from gridsafe.accounts.models import Role, TotpDevice
+    from gridsafe.accounts.otp import totp_reset
+    from gridsafe.accounts.services import user_deactivate, user_role_change
+    from gridsafe.accounts.tests.helpers import make_user
+
+    security = make_user("sec-revoke", Role.SECURITY_ADMIN)
+    key, _ = _issued(client, "nanxi")
+    user_role_change(actor=security, user=people["nanxi"], role=Role.STATION_OFFICER)  # no change: kept
+    assert me(client, key).status_code == 200
+    user_role_change(actor=security, user=people["nanxi"], role=Role.CENTRE_OPERATOR)
+    assert me(client, key).status_code == 401
+
+    lead = people["county_lead"]
+    key, _ = _issued(client, "county_lead")
+    TotpDevice.objects.create(user=lead, secret="JBSWY3DPEHPK3PXP", confirmed_at=clock.now())
+    User.objects.filter(pk=lead.pk).update(otp_enabled=True)
+    totp_reset(actor=security, user=lead, ip=None)
+    assert me(client, key).status_code == 401
+
+    key, _ = _issued(client, "quanshan")
+    user_deactivate(actor=people["admin"], user=people["quanshan"])
+    User.objects.filter(username="quanshan").update(is_active=True)  # even if the account comes back
+    assert me(client, key).status_code == 401

@@ -106,3 +106,22 @@ def test_the_audit_log_is_not_in_reach_of_the_demo_superuser_admin(client, admin
     assert model_admin.has_view_permission(request)
     assert not model_admin.has_change_permission(request) and not model_admin.has_delete_permission(request)
     assert not model_admin.has_add_permission(request)
+
+
+def test_no_administrator_resets_another_administrators_second_factor(admins, people):
+    """Else the 安全管理员 could reset the 审计管理员's device, set a password elsewhere and sign in as them."""
+    from gridsafe.accounts.models import TotpDevice
+    from gridsafe.accounts.otp import totp_reset
+    from gridsafe.core import clock
+
+    for user in (admins["audit"], admins["system"], people["admin"], people["county_lead"]):
+        TotpDevice.objects.create(user=user, secret="JBSWY3DPEHPK3PXP", confirmed_at=clock.now())
+        User.objects.filter(pk=user.pk).update(otp_enabled=True)
+    for target in (admins["audit"], admins["system"], people["admin"]):
+        with pytest.raises(NotPermitted):
+            totp_reset(actor=admins["security"], user=target, ip=None)
+        assert User.objects.get(pk=target.pk).otp_enabled and TotpDevice.objects.filter(user=target).exists()
+        row = AuditEvent.objects.get(action="auth.2fa_reset", target=target.username)
+        assert (row.outcome, row.actor_id) == ("refused", admins["security"].pk)
+    totp_reset(actor=admins["security"], user=people["county_lead"], ip=None)  # an ordinary privileged user
+    assert not User.objects.get(pk=people["county_lead"].pk).otp_enabled

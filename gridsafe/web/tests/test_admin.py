@@ -407,3 +407,151 @@ def test_calendar_year_unpublish_is_an_admin_decision(as_admin):
     calendar_seed(years=[year.year])
     year.refresh_from_db()
     assert not year.published  # the seed does not re-publish what the admin withdrew
+
+
+# ---------------------------------------------------------------------------------------------- credentials
+
+
+def _password_post(client, user, password="Set-By-Admin-2026x"):
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"usable_password": "true", "password1": password, "password2": password},
+    )
+
+
+def test_no_administrator_sets_another_administrators_password(client, people):
+    """三员分立: the 系统管理员 and the 安全管理员 cannot take over the 审计管理员 (or each other) by setting a
+    password here; the attempt is refused with 403 and leaves an audit row."""
+    auditor = _make_staff("auditor2", Role.AUDIT_ADMIN)
+    auditor.set_password("Auditor-Own-2026x")
+    auditor.save()
+    system, security = _make_staff("sysadmin2", Role.SYSTEM_ADMIN), _make_staff("secadmin2", Role.SECURITY_ADMIN)
+    for actor, target in ((system, auditor), (security, auditor), (system, security), (security, system)):
+        client.force_login(actor)
+        before = User.objects.get(pk=target.pk).password
+        assert client.get(f"/admin/accounts/user/{target.pk}/password/").status_code == 403
+        assert _password_post(client, target).status_code == 403, (actor.username, target.username)
+        assert User.objects.get(pk=target.pk).password == before
+        refused = _audits("admin.change", f"accounts.user:{target.pk} ").filter(actor=actor, outcome="refused")
+        assert refused.exists() and refused.first().payload["fields"] == {"password": "refused"}
+    assert User.objects.get(pk=auditor.pk).check_password("Auditor-Own-2026x")
+    # The demo's all-round administrator is an administrator too.
+    client.force_login(system)
+    assert _password_post(client, people["admin"]).status_code == 403
+
+
+def test_an_administrator_still_sets_their_own_password(client, db):
+    security = _make_staff("secadmin3", Role.SECURITY_ADMIN)
+    client.force_login(security)
+    assert _password_post(client, security).status_code == 302
+    security.refresh_from_db()
+    assert security.check_password("Set-By-Admin-2026x")
+    from gridsafe.accounts.services import password_expired
+
+    assert not password_expired(security)  # their own choice: no forced change
+
+
+def test_a_password_set_by_an_administrator_must_be_changed_at_next_login(client, people):
+    from django.test import Client
+
+    from gridsafe.accounts.models import ApiToken
+    from gridsafe.accounts.services import password_expired
+
+    worker = people["nanxi_worker"]
+    old_token = Client().post(
+        "/api/v1/auth/token",
+        {"username": worker.username, "password": "gridsafe-demo"},
+        content_type="application/json",
+    )
+    assert old_token.status_code == 200
+    client.force_login(_make_staff("sysadmin4", Role.SYSTEM_ADMIN))
+    assert _password_post(client, worker).status_code == 302
+    worker.refresh_from_db()
+    assert worker.check_password("Set-By-Admin-2026x") and password_expired(worker)
+    assert not ApiToken.objects.filter(user=worker).exists()  # the old password's tokens are revoked
+    assert _audits("admin.change", f"accounts.user:{worker.pk} ").first().payload["fields"] == {"password": "changed"}
+
+    page = Client()
+    response = page.post("/login/", {"username": worker.username, "password": "Set-By-Admin-2026x"})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    response = page.get("/")
+    assert response.status_code == 302 and response["Location"] == "/account/password/"
+    assert "由管理员设置" in page.get("/account/password/").content.decode()
+    api = Client().post(
+        "/api/v1/auth/token",
+        {"username": worker.username, "password": "Set-By-Admin-2026x"},
+        content_type="application/json",
+    )
+    assert api.status_code == 403 and api.json()["code"] == "password_expired"
+
+    response = page.post(
+        "/account/password/",
+        {
+            "old_password": "Set-By-Admin-2026x",
+            "new_password1": "Own-Choice-2026z",
+            "new_password2": "Own-Choice-2026z",
+        },
+    )
+    assert response.status_code == 302
+    assert page.get("/").status_code == 200  # their own password now: no longer sent to the change page
+
+
+def test_a_user_added_in_the_admin_changes_the_password_at_first_login(as_admin):
+    from gridsafe.accounts.services import password_expired
+
+    response = as_admin.post(
+        _url(User, "add"),
+        {
+            "username": "newcomer1",
+            "usable_password": "true",
+            "password1": "Set-By-Admin-2026x",
+            "password2": "Set-By-Admin-2026x",
+            "display_name": "新人",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert password_expired(User.objects.get(username="newcomer1"))
+
+
+def test_deactivating_in_the_admin_revokes_tokens(as_admin, people):
+    from conftest import Api
+    from gridsafe.accounts.models import ApiToken
+
+    worker = people["nanxi_worker"]
+    Api(as_admin, worker)
+    url = _url(User, "change", worker.pk)
+    data = form_data(as_admin.get(url))
+    data.pop("is_active")
+    assert as_admin.post(url, data).status_code == 302
+    assert not ApiToken.objects.filter(user=worker).exists()
+
+
+def test_groups_are_not_administered_here():
+    from django.contrib.auth.models import Group
+
+    assert Group not in admin.site._registry
+
+
+def test_the_security_admin_cannot_demote_set_and_restore_an_administrator(client, db):
+    """Roles are the 安全管理员's, passwords of others the 系统管理员's: neither alone takes over an account."""
+    auditor = _make_staff("auditor5", Role.AUDIT_ADMIN)
+    security = _make_staff("secadmin5", Role.SECURITY_ADMIN)
+    client.force_login(security)
+    url = _url(User, "change", auditor.pk)
+    data = form_data(client.get(url))
+    data["role"] = Role.GRID_WORKER
+    assert client.post(url, data).status_code == 302
+    auditor.refresh_from_db()
+    assert auditor.role == Role.GRID_WORKER
+    assert _password_post(client, auditor).status_code == 403
+    assert not User.objects.get(pk=auditor.pk).has_usable_password()
+    refused = _audits("admin.change", f"accounts.user:{auditor.pk} ").filter(outcome="refused").first()
+    assert refused.payload["reason"] == "not_system_admin"
+
+
+def test_the_change_page_says_whose_password_it_is(client, db):
+    auditor, system = _make_staff("auditor6", Role.AUDIT_ADMIN), _make_staff("sysadmin6", Role.SYSTEM_ADMIN)
+    worker = _make_staff("worker6", Role.GRID_WORKER)
+    client.force_login(system)
+    assert "其他管理员的密码只能由本人修改" in client.get(_url(User, "change", auditor.pk)).content.decode()
+    assert "其他管理员的密码只能由本人修改" not in client.get(_url(User, "change", worker.pk)).content.decode()
