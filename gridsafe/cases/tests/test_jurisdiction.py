@@ -337,7 +337,7 @@ JURISDICTION = {
 # and lists them so that a new endpoint anywhere is noticed.
 ELSEWHERE = {
     **dict.fromkeys(
-        ["user_phone_reveal", "user_role_change", "user_unlock", "audit_event_list"],
+        ["user_phone_reveal", "user_role_change", "user_unlock", "audit_event_list", "token_revoke"],
         "gridsafe/accounts/tests: 三员分立 and audit access",
     ),
     **dict.fromkeys(
