@@ -72,8 +72,8 @@ def _safe(name: str) -> str:
     return keep[:80] or "file"
 
 
-def archive_build(*, target: Target, period: Period, actor: User):
-    """Returns (an open file positioned at 0, a download name)."""
+def archive_build(*, target: Target, period: Period, actor: User, ip: str | None = None):
+    """Returns (an open file positioned at 0, a download name). `ip` is the client's address, for the audit row."""
     from docx import Document
 
     start_at, end_before = period.start_at(), period.end_before()
@@ -213,6 +213,7 @@ def archive_build(*, target: Target, period: Period, actor: User):
         actor=actor,
         action="archive.export",
         target=target.key,
+        ip=ip,
         payload={
             "period": period.key,
             "activities": len(photo_rows),

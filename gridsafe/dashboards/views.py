@@ -19,6 +19,7 @@ from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, NotFound
+from gridsafe.core.http import client_ip
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import (
@@ -281,10 +282,15 @@ def bulletin_download(request: HttpRequest, bulletin_id: int, fmt: str) -> HttpR
     field = {"docx": bulletin.docx, "xlsx": bulletin.xlsx}.get(fmt)
     if not field:
         raise Http404
+    handle = field.open("rb")
     audit_record(
-        actor=request.user, action="bulletin.download", target=f"bulletin:{bulletin.pk}", payload={"format": fmt}
+        actor=request.user,
+        action="bulletin.download",
+        target=f"bulletin:{bulletin.pk}",
+        ip=client_ip(request),
+        payload={"format": fmt},
     )
-    return FileResponse(field.open("rb"), as_attachment=True, filename=f"{bulletin.title}.{fmt}")
+    return FileResponse(handle, as_attachment=True, filename=f"{bulletin.title}.{fmt}")
 
 
 # ---------------------------------------------------------------- 领导带队检查 / 例会
@@ -403,7 +409,15 @@ def report_file(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_user(request.user, report_id)
     if not report.file:
         raise Http404
-    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.original_name or "report")
+    handle = report.file.open("rb")
+    audit_record(
+        actor=request.user,
+        action="inforeport.download",
+        target=f"inforeport:{report.pk}",
+        ip=client_ip(request),
+        payload={"unit": report.unit_id, "month": report.month, "name": report.original_name},
+    )
+    return FileResponse(handle, as_attachment=True, filename=report.original_name or "report")
 
 
 # ---------------------------------------------------------------- 工作档案
@@ -432,5 +446,5 @@ def archive_download(request: HttpRequest) -> HttpResponse:
     period = _period_from(request)
     if period.start is None:
         period = parse_period(str(today().year))
-    handle, name = archive_build(target=target, period=period, actor=request.user)
+    handle, name = archive_build(target=target, period=period, actor=request.user, ip=client_ip(request))
     return FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")

@@ -17,6 +17,7 @@ from gridsafe.cases.models import Attachment
 from gridsafe.cases.permissions import cases_visible_to, get_case_for_user
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
+from gridsafe.core.http import client_ip
 from gridsafe.core.problem import Problem
 from gridsafe.field import schemas as s
 from gridsafe.field.models import FieldPhoto, Patrol
@@ -178,7 +179,7 @@ def append_track(request, patrol_id: UUID, body: s.TrackAppendIn):
 def view_track(request, patrol_id: UUID):
     """The GPS track (行踪轨迹, sensitive): the worker and their supervisors only; a supervisor's view is audited."""
     patrol = get_patrol_for_user(request.user, patrol_id)
-    points = patrol_track_view(actor=request.user, patrol=patrol, ip=request.META.get("REMOTE_ADDR"))
+    points = patrol_track_view(actor=request.user, patrol=patrol, ip=client_ip(request))
     return {"patrol": patrol_out(patrol), "retention_days": track_retention_days(), "points": points}
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Field, Query, Router, Schema, Status
 
 from gridsafe.core import clock
+from gridsafe.core.http import client_ip
 from gridsafe.core.problem import Problem
 from gridsafe.places.permissions import get_place_for_user
 from gridsafe.places.selectors import place_list_visible, place_out
@@ -158,4 +159,4 @@ def update_place(request, place_id: int, body: PlaceUpdateIn):
 def reveal_contact(request, place_id: int):
     """Full contact name and phone. Every reveal is written to the audit log."""
     place = get_place_for_user(request.user, place_id)
-    return place_contact_reveal(actor=request.user, place=place, ip=request.META.get("REMOTE_ADDR"))
+    return place_contact_reveal(actor=request.user, place=place, ip=client_ip(request))

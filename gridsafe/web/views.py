@@ -30,6 +30,7 @@ from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calenda
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import CaseNotFound, DomainError, StaleVersion
+from gridsafe.core.http import client_ip
 from gridsafe.notifications.models import Notification
 from gridsafe.web import labels
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
@@ -95,10 +96,6 @@ def login_required_page(view):
         return protected(request, *args, **kwargs)
 
     return wrapper
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # ---------------------------------------------------------------- 登录 / 退出
@@ -276,7 +273,7 @@ def _audit_export(request: HttpRequest, form: CaseFilterForm, fmt: str, rows: in
         actor=request.user,
         action="cases.export",
         target=fmt,
-        ip=_client_ip(request),
+        ip=client_ip(request),
         payload={"format": fmt, "filters": form.active(), "rows": rows},
     )
 

@@ -31,9 +31,9 @@ def _base_env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith("GRIDSAFE_") and k not in drop}
 
 
-def run(env: dict) -> subprocess.CompletedProcess:
+def run(env: dict, command: str = "check_deploy") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "gridsafe.cli", "check_deploy", "--skip-accounts"],
+        [sys.executable, "-m", "gridsafe.cli", command, "--skip-accounts"],
         env={**_base_env(), **env},
         capture_output=True,
         text=True,
@@ -41,22 +41,40 @@ def run(env: dict) -> subprocess.CompletedProcess:
     )
 
 
+DEV_DEFAULTS = {"GRIDSAFE_DEBUG": "1", "GRIDSAFE_ALLOWED_HOSTS": "*"}
+DEV_PROBLEMS = (
+    "GRIDSAFE_DEBUG",
+    "GRIDSAFE_SECRET_KEY",
+    "GRIDSAFE_ALLOWED_HOSTS has a wildcard",
+    "SQLite",
+    "GRIDSAFE_TASKS_BACKEND=immediate",
+    "GRIDSAFE_MEDIA_BACKED_UP",
+    "GRIDSAFE_HTTPS",
+    "GRIDSAFE_FIELD_KEY",
+    "GRIDSAFE_AUDIT_KEY",
+    "REDIS_URL",
+)
+
+
+def _unsafe_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("UNSAFE:")]
+
+
 def test_the_dev_defaults_are_named_one_by_one():
-    result = run({"GRIDSAFE_DEBUG": "1", "GRIDSAFE_ALLOWED_HOSTS": "*"})
+    result = run(DEV_DEFAULTS)
     assert result.returncode == 1
-    for name in (
-        "GRIDSAFE_DEBUG",
-        "GRIDSAFE_SECRET_KEY",
-        "GRIDSAFE_ALLOWED_HOSTS has a wildcard",
-        "SQLite",
-        "GRIDSAFE_TASKS_BACKEND=immediate",
-        "GRIDSAFE_MEDIA_BACKED_UP",
-        "GRIDSAFE_HTTPS",
-        "GRIDSAFE_FIELD_KEY",
-        "GRIDSAFE_AUDIT_KEY",
-        "REDIS_URL",
-    ):
+    for name in DEV_PROBLEMS:
         assert name in result.stderr, name
+
+
+def test_the_hyphenated_command_name_runs_the_same_check():
+    """`gridsafe check-deploy` is `gridsafe check_deploy`, not Django's "Unknown command"."""
+    hyphen, underscore = run(DEV_DEFAULTS, "check-deploy"), run(DEV_DEFAULTS)
+    assert "Unknown command" not in hyphen.stderr
+    assert hyphen.returncode == underscore.returncode == 1
+    for name in DEV_PROBLEMS:
+        assert name in hyphen.stderr, name
+    assert _unsafe_lines(hyphen.stderr) == _unsafe_lines(underscore.stderr) != []
 
 
 @pytest.fixture(scope="module")

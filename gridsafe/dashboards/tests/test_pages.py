@@ -182,3 +182,41 @@ def test_archive_download(login, people, case):
     )
     fire = people["fire"].unit_id
     assert bangtou.get("/dashboards/archives/download/", {"target": f"u:{fire}", "period": "2026"}).status_code == 404
+
+
+def test_downloads_are_audited_with_the_forwarded_client_address(login, people, case, settings):
+    """Bulletins, 信息材料 files and work archives are exports: each download writes an audit row naming who, what
+    and the client's address (behind one trusted proxy, from X-Forwarded-For, not the proxy's 127.0.0.1)."""
+    from gridsafe.core.models import AuditEvent
+    from gridsafe.dashboards.models import Bulletin
+
+    settings.GRIDSAFE_PROXY_COUNT = 1
+    proxied = {"headers": {"X-Forwarded-For": "203.0.113.7"}, "REMOTE_ADDR": "127.0.0.1"}
+
+    def row(action, target):
+        audit = AuditEvent.objects.get(action=action, target=target)
+        assert audit.ip == "203.0.113.7" and audit.outcome == "success", (action, audit.ip)
+        return audit
+
+    county = login("county")
+    county.post("/bulletins/generate/", {"kind": "monthly", "period": "2026-10"})
+    bulletin = Bulletin.objects.get()
+    response = county.get(f"/bulletins/{bulletin.pk}/xlsx/", **proxied)
+    assert response.status_code == 200
+    assert row("bulletin.download", f"bulletin:{bulletin.pk}").actor_id == people["county"].pk
+
+    bangtou = login("bangtou")
+    bangtou.post("/reports/new/", {"title": "榜头镇网格化工作经验", "file": jpeg_upload()})
+    report = InfoReport.objects.get()
+    response = bangtou.get(f"/reports/{report.pk}/file/", **proxied)
+    assert response.status_code == 200 and "attachment;" in response["Content-Disposition"]
+    audit = row("inforeport.download", f"inforeport:{report.pk}")
+    assert audit.actor_id == people["bangtou"].pk and audit.payload["unit"] == report.unit_id
+    assert login("quanshan").get(f"/reports/{report.pk}/file/", **proxied).status_code == 404
+    assert AuditEvent.objects.filter(action="inforeport.download").count() == 1  # a refused download is no export
+
+    bangtou = login("bangtou")
+    response = bangtou.get("/dashboards/archives/download/", {"target": f"r:{BANGTOU}", "period": "2026"}, **proxied)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    assert row("archive.export", f"r:{BANGTOU}").actor_id == people["bangtou"].pk

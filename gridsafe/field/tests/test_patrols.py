@@ -145,3 +145,21 @@ def test_tracks_are_purged_after_the_retention_period(api_as, settings, field_wo
     patrol = Patrol.objects.get(client_id=client_id)
     assert patrol.track_purged_at is not None and patrol.point_count == 3  # the summary stays
     assert worker.get(f"/api/v1/field/patrols/{client_id}/track").json()["points"] == []
+
+
+def test_a_supervisors_track_view_is_audited_with_the_forwarded_client_address(api_as, settings, field_world):
+    """Behind one trusted proxy (nginx) the audit row names the client from X-Forwarded-For, not 127.0.0.1."""
+    settings.GRIDSAFE_PROXY_COUNT = 1
+    worker = api_as("nanxi_worker")
+    grid = field_world["grids"][0]
+    started, _ = _start(worker, grid, started_at=(clock.now() - timedelta(minutes=5)).isoformat())
+    client_id = started.json()["client_id"]
+    url = f"/api/v1/field/patrols/{client_id}/track"
+    worker.post(url, {"points": _points(grid, start=clock.now() - timedelta(minutes=4))})
+    supervisor = api_as("nanxi")
+    seen = supervisor.client.get(
+        url, headers={**supervisor.headers, "X-Forwarded-For": "203.0.113.7"}, REMOTE_ADDR="127.0.0.1"
+    )
+    assert seen.status_code == 200, seen.content
+    audit = AuditEvent.objects.get(action="patrol.track_viewed", target=f"patrol:{client_id}")
+    assert (audit.actor_id, audit.ip, audit.outcome) == (supervisor.user.pk, "203.0.113.7", "success")

@@ -95,3 +95,60 @@ def test_export_queries_do_not_grow_with_rows(client, people):
     with CaptureQueriesContext(connection) as many:
         b"".join(client.get("/cases/export.xlsx").streaming_content)
     assert len(many) == len(one)
+
+
+# ---------------------------------------------------------------- the address in the audit row, behind nginx
+
+PROXIED = {"X-Forwarded-For": "203.0.113.7"}  # what our one trusted proxy appended: the client's real address
+
+
+def test_exports_record_the_forwarded_client_address(client, people, settings):
+    """Behind GRIDSAFE_PROXY_COUNT=1 the audit row names the client, not the proxy on 127.0.0.1."""
+    settings.GRIDSAFE_PROXY_COUNT = 1
+    new_case(people["nanxi_worker"])
+    client.force_login(people["nanxi"])
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/cases/export.{fmt}", headers=PROXIED, REMOTE_ADDR="127.0.0.1")
+        assert response.status_code == 200
+        b"".join(response.streaming_content)
+        audit = AuditEvent.objects.get(action="cases.export", actor=people["nanxi"], target=fmt)
+        assert audit.ip == "203.0.113.7", fmt
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client, people, settings):
+    """GRIDSAFE_PROXY_COUNT=0: X-Forwarded-For is the client's own claim and is not believed."""
+    settings.GRIDSAFE_PROXY_COUNT = 0
+    client.force_login(people["nanxi"])
+    b"".join(client.get("/cases/export.csv", headers=PROXIED, REMOTE_ADDR="198.51.100.20").streaming_content)
+    assert AuditEvent.objects.get(action="cases.export", actor=people["nanxi"]).ip == "198.51.100.20"
+
+
+def test_an_attachment_original_download_is_audited_with_the_client_address(client, people, settings, tmp_path):
+    """The case page links each photo to its original (the API's attachment file): every download is an export."""
+    from uuid import uuid4
+
+    from gridsafe.cases.services import attachment_add
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GRIDSAFE_PROXY_COUNT = 1
+    case = new_case(people["nanxi_worker"])
+    att, _ = attachment_add(case=case, actor=people["nanxi_worker"], client_id=uuid4(), upload=jpeg(), role="report")
+    client.force_login(people["nanxi"])
+    url = f"/api/v1/cases/{case.pk}/attachments/{att.pk}/file"
+    assert url in client.get(f"/cases/{case.pk}/").content.decode()
+    response = client.get(url, headers=PROXIED)
+    assert response.status_code == 200 and "attachment;" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+    audit = AuditEvent.objects.get(action="attachment.download")
+    assert (audit.actor_id, audit.target, audit.ip, audit.outcome) == (
+        people["nanxi"].pk,
+        f"attachment:{att.pk}",
+        "203.0.113.7",
+        "success",
+    )
+    assert audit.payload["case"] == case.pk and audit.payload["sha256"] == att.sha256
+    # The thumbnail shown on the page is not an export; an attachment outside the 辖区 is a 404 and no download.
+    client.get(f"/api/v1/cases/{case.pk}/attachments/{att.pk}/thumbnail", headers=PROXIED)
+    client.force_login(people["quanshan"])
+    assert client.get(url, headers=PROXIED).status_code == 404
+    assert AuditEvent.objects.filter(action="attachment.download").count() == 1
