@@ -64,64 +64,7 @@ def photo_bytes():
     return jpeg()
 
 
-class _OneRequestAtATime:
-    """WSGI wrapper: the in-memory SQLite test database is one connection shared by every server thread, and
-    SQLite answers "database table is locked" when two requests use it at once. A PWA loads in parallel (the
-    page, its data, the service worker's precache), so requests run one at a time here. A real server (and
-    the test server on PostgreSQL or a file database) gives each thread its own connection."""
-
-    def __init__(self, app):
-        import threading
-
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        with self.lock:
-            return self.app(environ, start_response)
-
-
 @pytest.fixture
-def pwa_server(committed_world, live_server, request):
-    """The URL of a live server for the PWA: the project's `live_server`, unless the test database is in-memory
-    SQLite, in which case a live server that takes one request at a time on the shared connection."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.db import connections
-    from django.test.testcases import LiveServerThread, _MediaFilesHandler
-
-    shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
-    if not shared:
-        yield live_server.url
-        return
-
-    class SerialThread(LiveServerThread):
-        def run(self):
-            from django.core.handlers.wsgi import WSGIHandler
-
-            for alias, conn in self.connections_override.items():
-                connections[alias] = conn
-            try:
-                handler = _OneRequestAtATime(self.static_handler(_MediaFilesHandler(WSGIHandler())))
-                self.httpd = self._create_server(connections_override=self.connections_override)
-                self.port = self.httpd.server_address[1]
-                self.httpd.set_app(handler)
-                self.is_ready.set()
-                self.httpd.serve_forever()
-            except Exception as exc:  # reported to the test below
-                self.error = exc
-                self.is_ready.set()
-
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = SerialThread("localhost", StaticFilesHandler, shared, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    try:
-        yield f"http://localhost:{thread.port}"
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
+def pwa_server(serial_live_server):
+    """The live server for the PWA (see serial_live_server in the root conftest)."""
+    return serial_live_server

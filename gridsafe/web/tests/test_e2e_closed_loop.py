@@ -80,8 +80,8 @@ def _act(page, action: str, expected_state: str) -> None:
     _confirm(page, action, expected_state)
 
 
-def test_closed_loop_through_the_pages(committed_world, live_server, browser_page):
-    page, base, people = browser_page, live_server.url, committed_world
+def test_closed_loop_through_the_pages(committed_world, serial_live_server, browser_page):
+    page, base, people = browser_page, serial_live_server, committed_world
     case = _report_through_api(base, people["nanxi_worker"])
     case_url = f"{base}/cases/{case['id']}/"
 

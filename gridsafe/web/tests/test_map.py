@@ -17,7 +17,6 @@ from gridsafe.accounts.models import Unit, UnitKind
 from gridsafe.cases.models import Case
 from gridsafe.catalog.models import Category
 from gridsafe.core import clock
-from gridsafe.field.tests.conftest import pwa_server  # noqa: F401  (fixture: a live server that works on SQLite)
 from gridsafe.regions.models import Region, RegionLevel
 
 BANGTOU = "350322.101"
@@ -358,11 +357,11 @@ def _points_away_from(polygon, centre: Point, count: int, min_distance: float) -
 
 
 @pytest.mark.browser
-def test_map_in_a_browser_without_tiles(committed_world, pwa_server, browser_page):  # noqa: F811
-    """`pwa_server` is the project's live_server, except on in-memory SQLite where the live server's threads share
+def test_map_in_a_browser_without_tiles(committed_world, serial_live_server, browser_page):
+    """`serial_live_server` is the project's live_server, except on in-memory SQLite where the live server's threads share
     one connection: there it takes one request at a time (the map page fires four requests at once, and
     concurrent session saves on the shared connection fail as 400 SessionInterrupted)."""
-    page, base = browser_page, pwa_server
+    page, base = browser_page, serial_live_server
     grids = Region.objects.filter(level=RegionLevel.GRID, path__startswith=BANGTOU + ".")
     grid = max(grids, key=lambda g: shape(g.geometry).area)
     centre = Point(grid.center_lon, grid.center_lat)
