@@ -14,6 +14,7 @@ from gridsafe.core.errors import NotFound, NotPermitted
 from gridsafe.core.http import client_ip
 from gridsafe.core.masking import mask_phone
 from gridsafe.core.models import AuditEvent
+from gridsafe.core.paging import page_window
 from gridsafe.core.personal import personal_data_reveal
 from gridsafe.core.problem import Problem
 
@@ -205,5 +206,5 @@ def audit_events(request, query: Query[AuditQuery]):
         filters &= Q(created_at__lt=query.until)
     if query.before_seq:
         filters &= Q(seq__lt=query.before_seq)
-    rows = AuditEvent.objects.filter(filters).order_by("-seq", "-id")[: max(1, min(query.limit, 500))]
+    rows = AuditEvent.objects.filter(filters).order_by("-seq", "-id")[: page_window(query.limit, 0, max_limit=500)[0]]
     return list(rows)

@@ -20,13 +20,13 @@ from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import NotFound
 from gridsafe.core.http import client_ip
+from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
 
 router = Router(tags=["cases"])
 
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
-MAX_OFFSET = 10**9
 
 
 def case_out(case: Case, now: datetime) -> dict:
@@ -182,8 +182,7 @@ def list_cases(request, query: Query[CaseListQuery]):
     """Cases in my 辖区, filtered and paginated: {items, total}."""
     filters = CaseFilters(**query.dict(exclude={"order", "limit", "offset"}))
     qs = case_list_visible(request.user, filters, order=query.order)
-    limit = max(1, min(query.limit, 200))
-    offset = max(0, min(query.offset, MAX_OFFSET))  # past any real list; keeps OFFSET inside a 64-bit integer
+    limit, offset = page_window(query.limit, query.offset, max_limit=200)
     page = qs.select_related("category", "domain", "region", "holder_unit")[offset : offset + limit]
     now = clock.now()
     return {"items": [case_out(c, now) for c in page], "total": qs.count(), "limit": limit, "offset": offset}

@@ -1,5 +1,6 @@
 """problem+json (RFC 9457) for every error the API returns."""
 
+from django.db.utils import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -79,4 +80,20 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             )
         return problem_response(
             api, request, status=exc.status_code, code="http_error", title=str(exc), detail=str(exc)
+        )
+
+    @api.exception_handler(ValueError)
+    @api.exception_handler(DataError)
+    def nul_in_text(request, exc: Exception):
+        # PostgreSQL text cannot hold NUL: psycopg refuses such a parameter (a DataError through Django; SQLite
+        # stores it). That is bad input, answered like any other invalid field; any other such error is a bug.
+        if "NUL (0x00)" not in str(exc):
+            raise exc
+        return problem_response(
+            api,
+            request,
+            status=422,
+            code="validation_failed",
+            title="请求内容不合法",
+            detail="文本中不能含有 NUL (0x00) 字符",
         )

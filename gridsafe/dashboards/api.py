@@ -6,6 +6,7 @@ from datetime import date
 from ninja import Query, Router, Schema
 
 from gridsafe.core import clock
+from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import (
@@ -146,12 +147,13 @@ class WatchQuery(Schema):
 @router.get("/watched", response={200: list[dict], **ERRORS}, operation_id="watched_cases")
 def watched(request, q: Query[WatchQuery]):
     """Open cases overdue now, or under 督办 (red cards first): the red lists of a node or a department."""
+    limit, _ = page_window(q.limit, 0, max_limit=200)
     if q.unit is not None:
         unit = visible_department(request.user, q.unit)
-        cases = sel.watched_cases(department=unit.pk, kind=q.kind, limit=min(q.limit, 200))
+        cases = sel.watched_cases(department=unit.pk, kind=q.kind, limit=limit)
     else:
         region = visible_region(request.user, q.node)
-        cases = sel.watched_cases(path=region.path, kind=q.kind, limit=min(q.limit, 200))
+        cases = sel.watched_cases(path=region.path, kind=q.kind, limit=limit)
     now = clock.now()
     return [sel.case_row(c, now) for c in cases]
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.db.models import Count
 from django.http import FileResponse, HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gridsafe.cases.models import Attachment
@@ -18,6 +18,7 @@ from gridsafe.cases.permissions import cases_visible_to, get_case_for_user
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
 from gridsafe.core.http import client_ip
+from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.field import schemas as s
 from gridsafe.field.models import FieldPhoto, Patrol
@@ -144,8 +145,8 @@ def list_patrols(request, query: Query[PatrolListQuery]):
     """My patrols; for a station officer or township centre, the patrols of their village / township."""
     since = clock.now() - timedelta(days=max(1, min(query.days, 366)))
     qs = patrol_list_visible(request.user, grid=query.grid, since=since)
-    limit = max(1, min(query.limit, 200))
-    page = qs[max(0, query.offset) : max(0, query.offset) + limit]
+    limit, offset = page_window(query.limit, query.offset, max_limit=200)
+    page = qs[offset : offset + limit]
     return {"items": [patrol_out(p) for p in page], "total": qs.count()}
 
 
@@ -317,10 +318,10 @@ def watermarked(request, attachment_id: int):
 
 
 class NearbyQuery(Schema):
-    category: str
-    lon: float
-    lat: float
-    radius_m: float = 200
+    category: str = Field(max_length=64)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    radius_m: float = 200  # clamped to 10–1000 m below
 
 
 @router.get("/nearby", response={200: list[s.NearbyCaseOut], **ERRORS}, operation_id="case_list_nearby")
@@ -367,8 +368,8 @@ def list_publicity(request, limit: int = 50, offset: int = 0):
         .annotate(photo_count=Count("photos"))
         .order_by("-held_at", "-id")
     )
-    limit = max(1, min(limit, 200))
-    return {"items": [publicity_out(a) for a in qs[max(0, offset) : max(0, offset) + limit]], "total": qs.count()}
+    limit, offset = page_window(limit, offset, max_limit=200)
+    return {"items": [publicity_out(a) for a in qs[offset : offset + limit]], "total": qs.count()}
 
 
 @router.post(

@@ -3,6 +3,7 @@ from datetime import datetime
 from django.utils import timezone
 from ninja import Router, Schema
 
+from gridsafe.core.paging import page_window
 from gridsafe.notifications.models import Notification
 
 router = Router(tags=["notifications"])
@@ -31,7 +32,7 @@ def notification_list(request, unread_only: bool = False, limit: int = 50, offse
     unread = qs.filter(read_at__isnull=True).count()
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    limit = max(1, min(limit, 200))
+    limit, offset = page_window(limit, offset, max_limit=200)
     return {"items": list(qs[offset : offset + limit]), "total": qs.count(), "unread": unread}
 
 

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gridsafe.core import clock
 from gridsafe.core.http import client_ip
+from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.places.permissions import get_place_for_user
 from gridsafe.places.selectors import place_list_visible, place_out
@@ -106,8 +107,8 @@ def list_places(request, query: Query[PlaceListQuery]):
     now = clock.now()
     due_by = {"week": now + timedelta(days=7), "overdue": now}.get(query.due or "")
     qs = place_list_visible(request.user, grid=query.grid, due_by=due_by, q=query.q)
-    limit = max(1, min(query.limit, 500))
-    page = qs[max(0, query.offset) : max(0, query.offset) + limit]
+    limit, offset = page_window(query.limit, query.offset, max_limit=500)
+    page = qs[offset : offset + limit]
     return {"items": [place_out(p, actor=request.user, now=now) for p in page], "total": qs.count()}
 
 

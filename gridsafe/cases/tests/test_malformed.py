@@ -282,3 +282,35 @@ def test_login_with_nul_characters_is_refused_cleanly(client, db):
     response = client.post("/api/v1/auth/token", body, content_type="application/json")
     assert response.status_code in (401, 422)
     assert response["Content-Type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/v1/notifications", {"offset": "-5340", "limit": "1644878682"}),
+        ("/api/v1/notifications", {"offset": str(10**20)}),
+        ("/api/v1/stats/watched", {"limit": "-126530017"}),
+        ("/api/v1/field/patrols", {"offset": "-1", "limit": "0"}),
+        ("/api/v1/field/publicity", {"offset": "-7"}),
+        ("/api/v1/field/places", {"offset": str(10**20), "limit": "-3"}),
+    ],
+)
+def test_every_list_answers_a_page_for_any_limit_and_offset(as_user, path, params):
+    """Found by schemathesis (bench/reliability_schema): negative slices were 500s outside the case list."""
+    response = as_user("nanxi").get(path, **params)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"category": "fire\x00", "lon": "119.1", "lat": "25.4"},
+        {"category": "fire-ebike-indoor", "lon": "-4.3e-47", "lat": "-2710027662660157.0"},
+        {"category": "fire-ebike-indoor", "lon": "119.1", "lat": "25.4", "radius_m": "-3.7e68"},
+    ],
+)
+def test_nearby_with_absurd_input_is_a_clear_answer(worker, params):
+    response = worker.get("/api/v1/field/nearby", **params)
+    assert response.status_code in (200, 422), response.content
+    if response.status_code == 422:
+        assert response["Content-Type"] == PROBLEM and response.json()["detail"]
