@@ -280,7 +280,7 @@ def _register_action(action: str, schema: type[s.ActionIn]) -> None:
     fields = [name for name in schema.model_fields if name not in ("version", "request_id")]
 
     def act(request, case_id: int, body: schema):  # type: ignore[valid-type]
-        case = get_case_for_action(request.user, case_id, request_id=body.request_id)
+        case = get_case_for_action(request.user, case_id, action=action, request_id=body.request_id)
         kwargs = {name: getattr(body, name) for name in fields}
         updated = service(
             case=case, actor=request.user, expected_version=body.version, request_id=body.request_id, **kwargs

@@ -207,6 +207,9 @@ class CaseEvent(AppendOnlyModel):
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     due_at = models.DateTimeField(null=True)  # the deadline in force after this event
     created_at = models.DateTimeField()
+    # Where the action came from (等保: who, when, from where); None for the sweep, a worker or the shell. Personal
+    # data: the timeline shown to users (page and API) leaves it out.
+    ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -12,6 +12,7 @@ from gridsafe.accounts.models import Role, UnitKind, User
 from gridsafe.cases.models import Case, Level
 from gridsafe.cases.transitions import TRANSITIONS, Action, Closure, State
 from gridsafe.core import clock
+from gridsafe.core.audit import audit_refusal
 from gridsafe.core.errors import CaseNotFound, NotPermitted
 
 REVIEWERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
@@ -76,19 +77,31 @@ def get_case_for_user(user: User, case_id: int, *, for_update: bool = False) -> 
     return case
 
 
-def get_case_for_action(user: User, case_id: int, *, request_id) -> Case:
+def get_case_for_action(user: User, case_id: int, *, action: str, request_id) -> Case:
     """The case an action endpoint acts on: one in the user's 辖区, or one this user already acted on with this very
     request id. The second is a retry after the action itself took the case out of their view (a department's 回退
-    clears its dispatch); it must get the first answer again, not 404. Nothing else is revealed: the user did it."""
+    clears its dispatch); it must get the first answer again, not 404. Nothing else is revealed: the user did it.
+
+    A 404 here is an attempt on a case that is missing or not the user's: audited (outcome "not_found") like the
+    refusals the services audit (`case_service`), the one read in this module that writes."""
     try:
         return get_case_for_user(user, case_id)
-    except CaseNotFound:
-        repeat = (
-            Case.objects.filter(pk=case_id, events__request_id=request_id, events__actor_id=user.pk)
-            .select_related("category", "domain", "region", "holder_unit__region", "department")
-            .first()
-        )
+    except CaseNotFound as error:
+        repeat = None
+        if request_id is not None:
+            repeat = (
+                Case.objects.filter(pk=case_id, events__request_id=request_id, events__actor_id=user.pk)
+                .select_related("category", "domain", "region", "holder_unit__region", "department")
+                .first()
+            )
         if repeat is None:
+            audit_refusal(
+                actor=user,
+                action=f"case.{Action(action)}",
+                target=f"case:{case_id}",
+                error=error,
+                payload={"request_id": request_id},
+            )
             raise
         return repeat
 

@@ -29,13 +29,17 @@ from gridsafe.catalog.calendar import current_calendar
 from gridsafe.catalog.limits import limit_for
 from gridsafe.catalog.models import Category, Grade, Step
 from gridsafe.core import clock
+from gridsafe.core.audit import REFUSAL_OUTCOMES, audit_refusal
 from gridsafe.core.errors import (
     CaseNotFound,
+    DomainError,
     IdempotencyConflict,
     NotPermitted,
+    OutsideJurisdiction,
     StaleVersion,
     ValidationFailed,
 )
+from gridsafe.core.http import current_client_ip
 from gridsafe.dashboards.rollups import rollup_apply_event
 from gridsafe.notifications.tasks import case_notify
 from gridsafe.regions.coords import to_wgs84
@@ -133,20 +137,59 @@ def _refetch(case: Case) -> Case:
 
 def case_service(func):
     """Repeats are answered with the case as it is: a PWA retry of an action that already landed is not an error,
-    even when it lost the version race to its own first attempt."""
+    even when it lost the version race to its own first attempt.
+
+    A person's refused attempt (403 not permitted, 404, 409 wrong state or stale version) leaves one audit row,
+    written here after the service's transaction has rolled back: it survives the rollback, and a successful action
+    never takes the audit chain's lock. The sweep's refusals (actor None) are races it expects, not attempts."""
+    action = Action(func.__name__.removeprefix("case_"))  # case_verify_pass → verify_pass; a typo fails at import
 
     @functools.wraps(func)
     def wrapper(*, case: Case, request_id: uuid.UUID, **kwargs) -> Case:
         if _event_exists(case.pk, request_id):
             return _refetch(case)
         try:
-            return func(case=case, request_id=request_id, **kwargs)
-        except (StaleVersion, IntegrityError):
-            if _event_exists(case.pk, request_id):
-                return _refetch(case)
-            raise StaleVersion("该隐患已被他人处理，请刷新后重试", case_id=case.pk) from None
+            try:
+                return func(case=case, request_id=request_id, **kwargs)
+            except (StaleVersion, IntegrityError):
+                if _event_exists(case.pk, request_id):
+                    return _refetch(case)
+                raise StaleVersion("该隐患已被他人处理，请刷新后重试", case_id=case.pk) from None
+        except DomainError as error:
+            if kwargs.get("actor") is not None:
+                _audit_refused_action(
+                    action=action,
+                    case_id=case.pk,
+                    actor=kwargs["actor"],
+                    request_id=request_id,
+                    expected_version=kwargs.get("expected_version"),
+                    error=error,
+                )
+            raise
 
     return wrapper
+
+
+def _audit_refused_action(
+    *, action: str, case_id: int, actor: User, request_id: uuid.UUID, expected_version: int | None, error: DomainError
+) -> None:
+    """The audit row of a refused case action, with the version the actor sent and the case's version and state
+    now (one query, only on this path). `audit_refusal` writes nothing for a 422 (bad input is no security event)."""
+    if error.status not in REFUSAL_OUTCOMES:
+        return
+    now = Case.objects.filter(pk=case_id).values("version", "state").first() or {}
+    audit_refusal(
+        actor=actor,
+        action=f"case.{action}",
+        target=f"case:{case_id}",
+        error=error,
+        payload={
+            "request_id": request_id,
+            "expected_version": expected_version,
+            "current_version": now.get("version"),
+            "state": now.get("state"),
+        },
+    )
 
 
 def _move(
@@ -213,6 +256,7 @@ def _move(
         payload=payload or {},
         due_at=changes.get("due_at", case.due_at),
         created_at=now,
+        ip=current_client_ip(),
     )
     rollup_apply_event(event=event, case_before=case, changes=changes)
     if attachment_ids:
@@ -301,6 +345,18 @@ def case_report(
         return _same_or_conflict(existing, fingerprint, actor), False
     try:
         return _case_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, **submitted), True
+    except OutsideJurisdiction as error:
+        # A 422 to the client like any bad location, but a report into someone else's 辖区 is an attempt the
+        # audit keeps (after the rollback). Other bad input is not a security event.
+        audit_refusal(
+            actor=actor,
+            action="case.report",
+            target=f"case_report:{client_id}",
+            error=error,
+            outcome="refused",
+            payload={"category": category_code, "lon": lon, "lat": lat, "crs": crs, "place_id": place_id},
+        )
+        raise
     except IntegrityError:
         # A concurrent resend won the unique client_id: answer as if we had come second.
         existing = _case_by_client_id(client_id)
@@ -355,7 +411,7 @@ def _case_insert(
     elif actor.role not in (Role.DEPT_HANDLER, Role.DEPT_LEAD, Role.LEADER, Role.ADMIN) and not scope.covers_path(
         grid.path
     ):
-        raise ValidationFailed("该位置不在您的辖区内")
+        raise OutsideJurisdiction("该位置不在您的辖区内")
     if accuracy_m is not None and accuracy_m > POOR_ACCURACY_M:
         flags.append("poor_accuracy")
     place = None
@@ -363,8 +419,10 @@ def _case_insert(
         from gridsafe.places.models import Place
 
         place = Place.objects.filter(pk=place_id, is_active=True).first()
-        if place is None or not (scope.covers_path(place.region_path) or scope.covers_path(grid.path)):
+        if place is None:
             raise ValidationFailed("监管对象不存在")
+        if not (scope.covers_path(place.region_path) or scope.covers_path(grid.path)):
+            raise OutsideJurisdiction("监管对象不存在")  # the same answer as a missing place; only the audit differs
     # Grid workers never grade a hazard 重大 on their own: their "major" is a proposal that routes the case
     # straight to the township (越级上报), where an officer confirms the grade.
     major_proposed = severity == Grade.MAJOR or cat.default_grade == Grade.MAJOR
@@ -437,6 +495,7 @@ def _case_insert(
         },
         due_at=case.due_at,
         created_at=now,
+        ip=current_client_ip(),
     )
     rollup_apply_event(event=event, case_before=None, case_after=case)
     transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))

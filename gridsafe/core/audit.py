@@ -23,6 +23,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from gridsafe.core import clock
+from gridsafe.core.errors import DomainError
+from gridsafe.core.http import current_client_ip
 from gridsafe.core.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -121,6 +123,31 @@ def audit_record(
         event.hash = audit_hash(event, key)
         event.save(force_insert=True)
     return event
+
+
+# How a refused action is filed: by the HTTP status of the typed error (core/errors.py) that refused it.
+REFUSAL_OUTCOMES = {403: "refused", 404: "not_found", 409: "conflict"}
+
+
+def audit_refusal(
+    *, actor, action: str, target: str, error: DomainError, outcome: str | None = None, payload=None
+) -> AuditEvent | None:
+    """Record an attempt that a service refused (等保: failed attempts, with who, when, from where and the outcome):
+    403 → "refused", 404 → "not_found", 409 → "conflict"; other errors (a 422 bad input) are not security events
+    and write nothing unless the caller names the outcome. The address is the current request's. Call it after the
+    failed transaction has rolled back, so the row survives the rollback and the chain lock is not held under the
+    service's row locks."""
+    outcome = outcome or REFUSAL_OUTCOMES.get(error.status)
+    if outcome is None:
+        return None
+    return audit_record(
+        actor=actor,
+        action=action,
+        target=target,
+        outcome=outcome,
+        ip=current_client_ip(),
+        payload={"code": error.code, "detail": error.detail, **(payload or {})},
+    )
 
 
 @dataclass

@@ -56,6 +56,11 @@ class ValidationFailed(DomainError):
     title = _("The request is not valid")
 
 
+class OutsideJurisdiction(ValidationFailed):
+    """A report placed in (or for a place in) someone else's 辖区. The client sees the same 422 `validation_failed`
+    as any bad input; the class exists so the audit can tell this refusal from a typo."""
+
+
 class OutsideCounty(ValidationFailed):
     code = "outside_county"
     title = _("The point is outside the county")

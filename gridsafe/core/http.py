@@ -1,6 +1,7 @@
 """Request helpers shared by pages and the API."""
 
 import ipaddress
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -21,3 +22,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return str(ipaddress.ip_address(addr)) if addr else None
     except ValueError:
         return None
+
+
+# The address of the request being served, for writers far from the request (the case services stamp it on every
+# CaseEvent, audit rows of refused actions carry it). Set by ClientAddressMiddleware; None in the shell, a task
+# worker or the sweep. A contextvar, not a thread-local, so it also holds under ASGI.
+_client_ip: ContextVar[str | None] = ContextVar("gridsafe_client_ip", default=None)
+
+
+def current_client_ip() -> str | None:
+    """The client address of the request this code runs for (`client_ip`), or None outside a request."""
+    return _client_ip.get()

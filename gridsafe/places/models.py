@@ -120,6 +120,7 @@ class PlaceRevision(models.Model):
     changes = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # {field: [old, new]}
     merged = models.BooleanField(default=False)  # based on an older version, merged with no overlapping field
     created_at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)  # where the edit came from; None outside a request
 
     class Meta:
         ordering = ["place", "version"]

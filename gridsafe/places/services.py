@@ -19,6 +19,7 @@ from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotPermitted, ValidationFailed
 from gridsafe.core.fields import blind_index
+from gridsafe.core.http import current_client_ip
 from gridsafe.places.masking import is_masked
 from gridsafe.places.models import Place, PlaceKind, PlaceRevision, RentalClass, RiskLevel
 from gridsafe.places.permissions import EDITORS, can_reveal_contact, covers_path, ensure_can_edit_place
@@ -318,6 +319,7 @@ def _place_update(
         },
         merged=merged,
         created_at=now,
+        ip=current_client_ip(),
     )
     return Place.objects.select_related("domain", "region").get(pk=place.pk), revision
 

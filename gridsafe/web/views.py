@@ -536,12 +536,12 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required_page
 @require_POST
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    """One action on one case through the same service as the API. Order: jurisdiction (404) → form → stored
+    """One action on one case through the same service as the API. Order: jurisdiction (404, audited) → form → stored
     photos → service (which checks repeat, permission, state, payload and version). Errors become a message:
     StaleVersion never overwrites, it asks the user to reload."""
-    case = _case_for_action(request, case_id)
     if action not in ACTION_FORMS:
         raise Http404("未知的操作")
+    case = _case_for_action(request, case_id, action)
     form_class = ACTION_FORMS[action]
     form = form_class(
         request.POST,
@@ -594,15 +594,15 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return render(request, "web/partials/case_body.html", _case_context(request, fresh, message=message))
 
 
-def _case_for_action(request: HttpRequest, case_id: int) -> Case:
+def _case_for_action(request: HttpRequest, case_id: int, action: str) -> Case:
     """The case in my 辖区, or, for a repeat of an action that took it out of my view, the case I acted on
-    (`get_case_for_action`), so that a double submit gets the first answer, not 404."""
+    (`get_case_for_action`), so that a double submit gets the first answer, not 404. A 404 is audited there."""
     try:
         request_id = uuid.UUID(request.POST.get("request_id", ""))
     except ValueError:
-        return _case_or_404(request.user, case_id)
+        request_id = None  # no repeat to recognise (the form then fails), but an attempt all the same
     try:
-        return get_case_for_action(request.user, case_id, request_id=request_id)
+        return get_case_for_action(request.user, case_id, action=action, request_id=request_id)
     except CaseNotFound:
         raise Http404("未找到该隐患") from None
 
