@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from gridsafe.cases.sweep import sweep_due_cases
 from gridsafe.catalog.alarms import calendar_alarm_raise
+from gridsafe.core.media_sweep import orphan_files_sweep
 
 log = logging.getLogger("gridsafe.worker")
 
@@ -39,6 +40,9 @@ class Command(BaseCommand):
                     missing = calendar_alarm_raise()
                     if missing:
                         self.stderr.write(f"WARNING: working calendar missing for {missing}")
+                    orphans = orphan_files_sweep()  # files of uploads whose process died before the row committed
+                    if orphans:
+                        self.stdout.write(f"media sweep: {len(orphans)} orphan file(s) deleted")
                     last_daily = time.monotonic()
                 counts = sweep_due_cases()
                 if any(counts.values()):
