@@ -199,6 +199,7 @@ def case_detail(request, case_id: int):
     response={200: s.AttachmentOut, 201: s.AttachmentOut, **ERRORS},
     operation_id="attachment_add",
 )
+@ratelimit("upload", "GRIDSAFE_UPLOAD_RATE")
 def upload_attachment(
     request,
     case_id: int,

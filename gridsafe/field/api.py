@@ -20,6 +20,7 @@ from gridsafe.core.errors import NotFound
 from gridsafe.core.http import client_ip
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
+from gridsafe.core.ratelimit import ratelimit
 from gridsafe.field import schemas as s
 from gridsafe.field.models import FieldPhoto, Patrol
 from gridsafe.field.permissions import get_patrol_for_user, get_publicity_for_user, get_visit_for_user
@@ -218,6 +219,7 @@ def place_checklist(request, place_id: int):
 
 
 @router.post("/visits", response={200: s.VisitOut, 201: s.VisitOut, **ERRORS}, operation_id="place_visit_record")
+@ratelimit("field_visit", "GRIDSAFE_INTAKE_RATE")  # failed checklist items become cases
 def record_visit(request, body: s.VisitIn):
     """检查打卡 with the checklist. Each failed item becomes a hazard case (source 巡查) with the answers kept;
     the response maps item codes to case ids, so the phone can upload the photos to them."""
@@ -261,6 +263,7 @@ def field_photo_out(att: Attachment, photo: FieldPhoto) -> dict:
 
 
 @router.post("/photos", response={200: s.FieldPhotoOut, 201: s.FieldPhotoOut, **ERRORS}, operation_id="field_photo_add")
+@ratelimit("upload", "GRIDSAFE_UPLOAD_RATE")
 def add_photo(
     request,
     file: File[UploadedFile],
@@ -397,6 +400,7 @@ def record_publicity(request, body: s.PublicityIn):
     response={200: s.PublicityPhotoOut, 201: s.PublicityPhotoOut, **ERRORS},
     operation_id="publicity_photo_add",
 )
+@ratelimit("upload", "GRIDSAFE_UPLOAD_RATE")
 def add_publicity_photo(
     request,
     activity_id: UUID,

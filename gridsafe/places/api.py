@@ -11,6 +11,7 @@ from gridsafe.core import clock
 from gridsafe.core.http import client_ip
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
+from gridsafe.core.ratelimit import ratelimit
 from gridsafe.places.permissions import get_place_for_user
 from gridsafe.places.selectors import place_list_visible, place_out
 from gridsafe.places.services import place_contact_reveal, place_create, place_update
@@ -113,6 +114,7 @@ def list_places(request, query: Query[PlaceListQuery]):
 
 
 @router.post("", response={200: PlaceOut, 201: PlaceOut, **ERRORS}, operation_id="place_create")
+@ratelimit("place_create", "GRIDSAFE_INTAKE_RATE")
 def create_place(request, body: PlaceCreateIn):
     """新增监管对象. 201 created; 200 for an identical resend; 409 when the client_id was used for other content."""
     place, created = place_create(

@@ -87,3 +87,52 @@ def test_attachment_originals_download_and_are_not_sniffed(client, people):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment;")
     assert b"".join(response.streaming_content) == pdf
+
+
+@override_settings(GRIDSAFE_UPLOAD_RATE="2/m")
+def test_uploads_are_rate_limited_per_user(client, people, settings, tmp_path):
+    import uuid
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    worker = Api(client, people["nanxi_worker"])
+    case_id = report(worker).json()["id"]
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+    def upload():
+        file = SimpleUploadedFile("整改通知.pdf", pdf, content_type="application/pdf")
+        body = {"file": file, "client_id": str(uuid.uuid4()), "role": "document"}
+        return worker.upload(f"/api/v1/cases/{case_id}/attachments", body)
+
+    assert upload().status_code == 201
+    assert upload().status_code == 201
+    refused = upload()
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+
+
+@override_settings(GRIDSAFE_INTAKE_RATE="1/m")
+def test_new_places_count_against_the_intake_limit(client, people):
+    from gridsafe.regions.models import Region
+
+    worker = Api(client, people["nanxi_worker"])
+    grid = worker.user.grids.order_by("code").first()
+    assert isinstance(grid, Region)
+
+    def create():
+        import uuid
+
+        body = {
+            "client_id": str(uuid.uuid4()),
+            "name": "某液化气供应点",
+            "kind": "lpg_point",
+            "domain": "lpg",
+            "grid_code": grid.code,
+            "lon": grid.center_lon,
+            "lat": grid.center_lat,
+        }
+        return worker.post("/api/v1/field/places", body)
+
+    first = create()
+    assert first.status_code in (200, 201), first.content
+    assert create().status_code == 429
