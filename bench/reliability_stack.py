@@ -121,6 +121,14 @@ class Stack:
         raise RuntimeError("gunicorn did not answer")
 
     # ------------------------------------------------------------ processes
+    def kill_web_hard(self) -> None:
+        """kill -9 the whole app server, master and workers at once (a power cut of the app host), and reap it."""
+        try:
+            os.killpg(self.web.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.web.wait(timeout=30)
+
     def gunicorn_workers(self) -> list[int]:
         """Children of the gunicorn master (`gridsafe serve` execs gunicorn, so the master has our Popen's pid)."""
         pids = []
