@@ -115,3 +115,17 @@ def test_one_unsafe_setting_is_enough_to_fail(production_database):
     result = run({**PRODUCTION, "GRIDSAFE_SESSION_SECONDS": "7200"})
     assert result.returncode == 1
     assert "GRIDSAFE_SESSION_SECONDS" in result.stderr
+
+
+def test_the_account_checks_name_missing_administrators(production_database):
+    """Without --skip-accounts the check reads the accounts: a fresh database has none of the three administrators."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gridsafe.cli", "check_deploy"],
+        env={**_base_env(), **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    for role in ("system_admin", "security_admin", "audit_admin"):
+        assert f"no active {role} account" in result.stderr, result.stderr
