@@ -100,8 +100,8 @@ if DATABASE_URL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgr
 ):
     # Server-side parameters with prepared statements (psycopg prepares a query after 5 runs on a connection):
     # PostgreSQL then skips parsing and planning the hot queries — measured by bench/intake at 7.1 → 4.1 ms of
-    # PostgreSQL CPU per reported case. Opt-in: one 200-user load run with it had 3 failed requests in 22 295
-    # (none without), not yet explained. Never behind PgBouncer in transaction mode before 1.21.
+    # PostgreSQL CPU per reported case. Opt-in until a load run with it is repeated (bench/README.md). Never
+    # behind PgBouncer in transaction mode before 1.21.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
