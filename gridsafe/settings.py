@@ -95,8 +95,10 @@ DATABASES = {
     if DATABASE_URL
     else SQLITE
 }
-if DATABASE_URL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "GRIDSAFE_PG_SERVER_SIDE_BINDING", False
+if (
+    DATABASE_URL
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and env_bool("GRIDSAFE_PG_SERVER_SIDE_BINDING", False)
 ):
     # Server-side parameters with prepared statements (psycopg prepares a query after 5 runs on a connection):
     # PostgreSQL then skips parsing and planning the hot queries — measured by bench/intake at 7.1 → 4.1 ms of

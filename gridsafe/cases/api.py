@@ -17,9 +17,8 @@ from gridsafe.cases.selectors import CaseFilters, case_list_visible, case_timeli
 from gridsafe.cases.services import ACTION_SERVICES, attachment_add, case_report
 from gridsafe.cases.transitions import State
 from gridsafe.core import clock
-from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import NotFound
-from gridsafe.core.http import client_ip
+from gridsafe.core.http import audited_download
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
@@ -244,22 +243,16 @@ def _attachment_for(request, case_id: int, attachment_id: int) -> Attachment:
 def attachment_file(request, case_id: int, attachment_id: int):
     """The original file, as uploaded (its SHA-256 is in the attachment record)."""
     att = _attachment_for(request, case_id, attachment_id)
-    handle = att.file.open("rb")
-    audit_record(
-        actor=request.user,
+    # A download, never rendered in our origin.
+    response = audited_download(
+        request,
+        att.file,
         action="attachment.download",
         target=f"attachment:{att.pk}",
-        ip=client_ip(request),
         payload={"case": att.case_id, "role": att.role, "sha256": att.sha256},
-    )
-    # A download, never rendered in our origin; nosniff so a browser cannot guess a more dangerous type.
-    response = FileResponse(
-        handle,
-        content_type=att.content_type,
-        as_attachment=True,
         filename=att.original_name or att.file.name.rsplit("/", 1)[-1],
+        content_type=att.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

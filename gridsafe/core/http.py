@@ -33,3 +33,19 @@ _client_ip: ContextVar[str | None] = ContextVar("gridsafe_client_ip", default=No
 def current_client_ip() -> str | None:
     """The client address of the request this code runs for (`client_ip`), or None outside a request."""
     return _client_ip.get()
+
+
+def audited_download(
+    request: HttpRequest, file, *, action: str, target: str, payload: dict, filename: str, content_type=None
+):
+    """A stored file as a download, with its audit row (an export of records). The file is opened first, so a missing
+    file fails before any "success" row is written; nosniff so a browser cannot guess a more dangerous type."""
+    from django.http import FileResponse
+
+    from gridsafe.core.audit import audit_record
+
+    handle = file.open("rb")
+    audit_record(actor=request.user, action=action, target=target, ip=client_ip(request), payload=payload)
+    response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -33,6 +33,12 @@ def problem_response(
 
 
 def install_problem_handlers(api: NinjaAPI) -> None:
+    def invalid(request, detail: str, **extra):
+        """Every kind of bad input gets the same answer: 422 validation_failed, saying what is wrong."""
+        return problem_response(
+            api, request, status=422, code="validation_failed", title="请求内容不合法", detail=detail, **extra
+        )
+
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         response = problem_response(
@@ -48,15 +54,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             {"loc": [str(part) for part in e.get("loc", [])], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
             for e in exc.errors
         ]
-        return problem_response(
-            api,
-            request,
-            status=422,
-            code="validation_failed",
-            title="请求内容不合法",
-            detail="; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors),
-            errors=errors,
-        )
+        return invalid(request, "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors), errors=errors)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):
@@ -69,13 +67,9 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
             # django-ninja's only 400: the body is not JSON (json.JSONDecodeError is a ValueError). For the client
             # that is one more invalid request, so it gets the same 422 validation_failed as a wrong field.
-            return problem_response(
-                api,
+            return invalid(
                 request,
-                status=422,
-                code="validation_failed",
-                title="请求内容不合法",
-                detail="请求体不是合法的 JSON 对象",
+                "请求体不是合法的 JSON 对象",
                 errors=[{"loc": ["body"], "msg": str(exc.__cause__), "type": "json_invalid"}],
             )
         return problem_response(
@@ -89,11 +83,4 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         # stores it). That is bad input, answered like any other invalid field; any other such error is a bug.
         if "NUL (0x00)" not in str(exc):
             raise exc
-        return problem_response(
-            api,
-            request,
-            status=422,
-            code="validation_failed",
-            title="请求内容不合法",
-            detail="文本中不能含有 NUL (0x00) 字符",
-        )
+        return invalid(request, "文本中不能含有 NUL (0x00) 字符")

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
-from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, NotFound
-from gridsafe.core.http import client_ip
+from gridsafe.core.http import audited_download, client_ip
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import (
@@ -282,15 +281,14 @@ def bulletin_download(request: HttpRequest, bulletin_id: int, fmt: str) -> HttpR
     field = {"docx": bulletin.docx, "xlsx": bulletin.xlsx}.get(fmt)
     if not field:
         raise Http404
-    handle = field.open("rb")
-    audit_record(
-        actor=request.user,
+    return audited_download(
+        request,
+        field,
         action="bulletin.download",
         target=f"bulletin:{bulletin.pk}",
-        ip=client_ip(request),
         payload={"format": fmt},
+        filename=f"{bulletin.title}.{fmt}",
     )
-    return FileResponse(handle, as_attachment=True, filename=f"{bulletin.title}.{fmt}")
 
 
 # ---------------------------------------------------------------- 领导带队检查 / 例会
@@ -409,15 +407,14 @@ def report_file(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_user(request.user, report_id)
     if not report.file:
         raise Http404
-    handle = report.file.open("rb")
-    audit_record(
-        actor=request.user,
+    return audited_download(
+        request,
+        report.file,
         action="inforeport.download",
         target=f"inforeport:{report.pk}",
-        ip=client_ip(request),
         payload={"unit": report.unit_id, "month": report.month, "name": report.original_name},
+        filename=report.original_name or "report",
     )
-    return FileResponse(handle, as_attachment=True, filename=report.original_name or "report")
 
 
 # ---------------------------------------------------------------- 工作档案

@@ -34,16 +34,16 @@ class Command(BaseCommand):
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
         try:
-            last_daily = 0.0
+            last_hourly = 0.0
             while not stop["now"]:
-                if time.monotonic() - last_daily > 3600:
+                if time.monotonic() - last_hourly > 3600:
                     missing = calendar_alarm_raise()
                     if missing:
                         self.stderr.write(f"WARNING: working calendar missing for {missing}")
                     orphans = orphan_files_sweep()  # files of uploads whose process died before the row committed
                     if orphans:
                         self.stdout.write(f"media sweep: {len(orphans)} orphan file(s) deleted")
-                    last_daily = time.monotonic()
+                    last_hourly = time.monotonic()
                 counts = sweep_due_cases()
                 if any(counts.values()):
                     self.stdout.write(f"sweep: {counts}")
