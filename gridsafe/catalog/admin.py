@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from gridsafe.accounts.admin import AuditedAdmin, SystemAdminOnly
 from gridsafe.accounts.models import UnitKind
 from gridsafe.catalog.calendar import ADMIN_SOURCE, invalidate_calendar
+from gridsafe.catalog.categories import categories
 from gridsafe.catalog.limits import time_limits
 from gridsafe.catalog.models import CalendarYear, Category, Domain, TimeLimit, WorkCalendarDay
 
@@ -67,6 +68,7 @@ class CategoryAdmin(SystemAdminOnly, AuditedAdmin):
 
     def after_save(self, request, obj, change):
         time_limits.invalidate()
+        categories.invalidate()  # a switched-off category stops being accepted for new reports
 
 
 @admin.register(TimeLimit)

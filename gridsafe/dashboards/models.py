@@ -88,9 +88,10 @@ GAUGES = (
 
 
 def _counter(name: str) -> models.Field:
+    # db_default: the rollup upsert names only the counters an event changes; the rest start at 0 in the database.
     if name == "f_handle_seconds":
-        return models.BigIntegerField(default=0)
-    return models.IntegerField(default=0)
+        return models.BigIntegerField(default=0, db_default=0)
+    return models.IntegerField(default=0, db_default=0)
 
 
 class StatCell(models.Model):
@@ -131,7 +132,7 @@ class StatGauge(models.Model):
 for _name in CELL_COUNTERS:
     StatCell.add_to_class(_name, _counter(_name))
 for _name in GAUGES:
-    StatGauge.add_to_class(_name, models.IntegerField(default=0))
+    StatGauge.add_to_class(_name, models.IntegerField(default=0, db_default=0))
 
 
 class WatchedCase(models.Model):

@@ -7,6 +7,7 @@ from django.db import transaction
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.catalog.calendar import calendar_seed
+from gridsafe.catalog.categories import categories
 from gridsafe.catalog.limits import time_limits
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
@@ -143,7 +144,7 @@ def build_world(*, synthetic_staff: bool = True) -> dict[str, User]:
     named["licheng_worker"].grids.set(chengnei_grids[:1])
     if synthetic_staff:
         _synthetic_staff(by_code, units, password, taken={g.pk for g in nanxi_grids[:2]} | {chengnei_grids[0].pk})
-    for cache in (grid_index, unit_routing, time_limits):
+    for cache in (grid_index, unit_routing, time_limits, categories):
         cache.invalidate()
     return named
 

@@ -1,11 +1,12 @@
 """Who hears of a case event. Runs after commit (a task), never inside the case transaction."""
 
-from django.db.models import Q
+from django.db import connection
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.events import EventKind
-from gridsafe.cases.models import CaseEvent
+from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.cases.permissions import LEADS, level_unit_id
+from gridsafe.core import rows
 from gridsafe.notifications.models import Notification, NotificationKind
 
 DESK_ROLES = (Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.DEPT_HANDLER, Role.DEPT_LEAD)
@@ -32,14 +33,29 @@ KIND_OF_EVENT = {
 }
 
 
+def _desk_ids(unit_id: int | None) -> list[int]:
+    """Active desk staff of a unit: every case event reaches them, so a literal query (see core.rows)."""
+    if unit_id is None:
+        return []
+    sql = rows.statement(
+        ("desk_ids",),
+        lambda: (
+            'SELECT "id" FROM "accounts_user" WHERE "unit_id" = %s AND "is_active" = %s '
+            f'AND "role" IN ({", ".join(["%s"] * len(DESK_ROLES))}) ORDER BY "id"'
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [unit_id, True, *DESK_ROLES])
+        return [uid for (uid,) in cursor.fetchall()]
+
+
 def _recipients(event: CaseEvent) -> list[tuple[int, str]]:
     """(user id, notification kind) pairs. The holder unit's desk hears of everything that lands on it."""
     case = event.case
     kind = KIND_OF_EVENT.get(event.kind)
     if kind is None:
         return []
-    desk = Q(unit_id=event.holder_unit_id, role__in=DESK_ROLES, is_active=True)
-    people: list[tuple[int, str]] = [(uid, kind) for uid in User.objects.filter(desk).values_list("pk", flat=True)]
+    people: list[tuple[int, str]] = [(uid, kind) for uid in _desk_ids(event.holder_unit_id)]
     personal: set[int] = set()
     if event.kind in (
         EventKind.CASE_REWORK,
@@ -78,25 +94,57 @@ def _recipients(event: CaseEvent) -> list[tuple[int, str]]:
     return list(dict.fromkeys(people))
 
 
+_EVENT_FIELDS = ("id", "kind", "case_id", "actor_id", "holder_unit_id", "comment", "payload", "created_at")
+# The case fields the recipient rules and the message read; anything else loads on first access.
+_CASE_FIELDS = (
+    "id",
+    "category_id",
+    "description",
+    "region_id",
+    "reporter_id",
+    "handler_id",
+    "last_handler_id",
+    "holder_unit_id",
+    "department_id",
+    "dispatcher_unit_id",
+)
+
+
+def _event_with_case(event_id: int) -> tuple[CaseEvent, str] | None:
+    """The event, its case (the fields above) and the category's name: one literal query on this hot path (runs
+    for every report; see core.rows)."""
+    sql = rows.statement(
+        ("notification_event",),
+        lambda: (
+            f"SELECT {rows.columns(CaseEvent, _EVENT_FIELDS, 'e')}, {rows.columns(Case, _CASE_FIELDS, 'c')}, "
+            f'"k"."name" FROM "cases_caseevent" "e" INNER JOIN "cases_case" "c" ON "c"."id" = "e"."case_id" '
+            f'INNER JOIN "catalog_category" "k" ON "k"."id" = "c"."category_id" WHERE "e"."id" = %s'
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n = len(_EVENT_FIELDS)
+    event = rows.instance(CaseEvent, _EVENT_FIELDS, row[:n])
+    event.case = rows.instance(Case, _CASE_FIELDS, row[n : n + len(_CASE_FIELDS)])
+    return event, row[-1]
+
+
 def notification_send_for_event(*, event_id: int) -> int:
-    """Writes one Notification per recipient. Returns how many it tried to write."""
-    try:  # get() by pk: `.first()` would order by the event's Meta.ordering for nothing
-        event = CaseEvent.objects.select_related("case__category").get(pk=event_id)
-    except CaseEvent.DoesNotExist:
+    """Writes one Notification per recipient, in one statement (a duplicate is skipped: the task may run twice).
+    Returns how many it tried to write."""
+    found = _event_with_case(event_id)
+    if found is None:
         return 0
+    event, category_name = found
     case = event.case
-    title = f"【{event.get_kind_display()}】{case.category.name} #{case.pk}"
-    rows = [
-        Notification(
-            user_id=uid,
-            kind=kind,
-            case_id=case.pk,
-            event_id=event.pk,
-            title=title,
-            body=(event.comment or case.description)[:500],
-            created_at=event.created_at,
-        )
-        for uid, kind in _recipients(event)
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    title = f"【{event.get_kind_display()}】{category_name} #{case.pk}"
+    body = (event.comment or case.description)[:500]
+    return rows.insert_values(
+        Notification,
+        ("user", "kind", "case", "event", "title", "body", "created_at"),
+        [(uid, kind, case.pk, event.pk, title, body, event.created_at) for uid, kind in _recipients(event)],
+        ignore_conflicts=True,
+    )

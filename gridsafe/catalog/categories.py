@@ -1,0 +1,37 @@
+"""Active hazard categories by code, cached in-process (see core.cache): intake looks one up for every report.
+
+A code the cache does not know is looked up in the database once more, so a category added in another process is
+found at once (and the cache rebuilt); a switched-off one stops being accepted when the admin's save invalidates the
+cache, in every process within `check_seconds`."""
+
+from gridsafe.catalog.models import Category, Domain
+from gridsafe.core.cache import VersionedCache
+
+_CATEGORY_FIELDS = ("id", "code", "name", "domain_id", "default_grade", "urgent", "department_id", "is_active")
+_DOMAIN_FIELDS = ("id", "code", "name")
+
+
+def _build() -> dict[str, tuple[tuple, tuple]]:
+    rows = Category.objects.filter(is_active=True).values_list(
+        *_CATEGORY_FIELDS, *(f"domain__{f}" for f in _DOMAIN_FIELDS)
+    )
+    n = len(_CATEGORY_FIELDS)
+    return {row[1]: (row[:n], row[n:]) for row in rows}
+
+
+categories = VersionedCache("categories", _build)
+
+
+def active_category(code: str) -> Category | None:
+    """The active category with this code, its domain loaded (other fields load on first access); None if there is
+    none. A fresh instance each call: callers may attach it to a new case."""
+    known = categories.get().get(code)
+    if known is None:
+        category = Category.objects.select_related("domain").filter(code=code, is_active=True).first()
+        if category is not None:
+            categories.invalidate()  # new since the cache was built: let every process see it
+        return category
+    category_row, domain_row = known
+    category = Category.from_db("default", _CATEGORY_FIELDS, category_row)
+    category.domain = Domain.from_db("default", _DOMAIN_FIELDS, domain_row)
+    return category

@@ -1,0 +1,130 @@
+"""Literal SQL for the few statements that run on every hazard report, with the ORM's own value conversion.
+
+Building and compiling a query costs the ORM 0.4–1 ms of CPU each time, about ten times what running a literal
+statement costs (bench/profile_intake.py); on intake that was most of the request. These helpers keep the ORM's
+meaning — the same columns, `get_db_prep_save` on the way in, the backend's and the field's converters on the way
+out, `Model.from_db` for instances — and build each statement's text once per shape. Everything else uses the ORM.
+
+No signals are sent and no `save()` override runs: use them only for models that have neither (our rule anyway),
+and keep one test per caller that reads the row back through the ORM."""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connections
+from django.db.models import Model
+
+_statements: dict[tuple, str] = {}
+_converters: dict[tuple, list] = {}
+
+
+def _qn(using: str, name: str) -> str:
+    return connections[using].ops.quote_name(name)
+
+
+def _in_model_order(model: type[Model], fields: Sequence[str]) -> list:
+    """The fields in the model's column order, the order `Model.from_db` takes a partial row in."""
+    wanted = {model._meta.get_field(f) for f in fields}
+    return [f for f in model._meta.concrete_fields if f in wanted]
+
+
+def columns(model: type[Model], fields: Sequence[str], alias: str, using: str = "default") -> str:
+    """The select list `"alias"."column", …` for these fields (names or attnames, e.g. `case_id`), in the model's
+    column order: read the row back with `instance()`."""
+    return ", ".join(f"{_qn(using, alias)}.{_qn(using, f.column)}" for f in _in_model_order(model, fields))
+
+
+_KEEP_ROWS = 64  # statements for more rows than this are rare (a big fan-out): built, not kept
+
+
+def statement(key: tuple, build, using: str = "default", *, keep: bool = True) -> str:
+    """The statement text for `key`, built by `build()` the first time per database vendor (each time if not keep)."""
+    full_key = (connections[using].vendor, *key)
+    sql = _statements.get(full_key)
+    if sql is None:
+        sql = build()
+        if keep:
+            _statements[full_key] = sql
+    return sql
+
+
+def instance(model: type[Model], fields: Sequence[str], values: Sequence, using: str = "default") -> Model:
+    """A model instance from the values of `columns(model, fields, …)` (same fields, that order); fields not
+    selected load on first access."""
+    connection = connections[using]
+    key = (connection.vendor, model, tuple(fields))
+    plan = _converters.get(key)
+    if plan is None:
+        plan = []
+        for field in _in_model_order(model, fields):
+            column = field.get_col(model._meta.db_table)
+            plan.append(
+                (field.attname, column, connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+            )
+        _converters[key] = plan
+    converted = []
+    for value, (_attname, column, converters) in zip(values, plan, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(using, [attname for attname, _c, _f in plan], converted)
+
+
+def insert(obj: Model, using: str = "default") -> Model:
+    """INSERT one new instance (its defaults already applied by the constructor) and set its primary key."""
+    model = type(obj)
+    connection = connections[using]
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key or getattr(obj, f.attname) is not None]
+
+    def build() -> str:
+        names = ", ".join(_qn(using, f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        returning = (
+            f" RETURNING {_qn(using, meta.pk.column)}" if connection.features.can_return_columns_from_insert else ""
+        )
+        return f"INSERT INTO {_qn(using, meta.db_table)} ({names}) VALUES ({marks}){returning}"
+
+    sql = statement(("insert", model, tuple(f.attname for f in fields)), build, using)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if connection.features.can_return_columns_from_insert:
+            pk = cursor.fetchone()[0]
+        else:  # pragma: no cover - every backend we run returns columns from INSERT
+            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    setattr(obj, meta.pk.attname, pk)
+    obj._state.adding = False
+    obj._state.db = using
+    return obj
+
+
+def insert_values(
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    ignore_conflicts: bool = False,
+    using: str = "default",
+) -> int:
+    """INSERT these rows (values in `fields` order) in one statement; with ignore_conflicts a row that breaks a
+    unique constraint is skipped (ON CONFLICT DO NOTHING). Returns the number of rows sent."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    connection = connections[using]
+    model_fields = [model._meta.get_field(f) for f in fields]
+
+    def build() -> str:
+        names = ", ".join(_qn(using, f.column) for f in model_fields)
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        return (
+            f"INSERT INTO {_qn(using, model._meta.db_table)} ({names}) VALUES {', '.join([one] * len(rows))}{conflict}"
+        )
+
+    key = ("insert_values", model, tuple(fields), len(rows), ignore_conflicts)
+    sql = statement(key, build, using, keep=len(rows) <= _KEEP_ROWS)
+    params = [f.get_db_prep_save(value, connection) for row in rows for f, value in zip(model_fields, row, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    return len(rows)
