@@ -86,12 +86,21 @@ class User(AbstractUser):
         "regions.Region", blank=True, related_name="grid_workers", verbose_name=_("grids (grid workers)")
     )
 
+    # Token auth reads them in its one query with the user (accounts.services.user_for_token); else grid_paths().
+    preloaded_grid_paths: tuple[str, ...] | None = None
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.label
+
+    def grid_paths(self) -> tuple[str, ...]:
+        """The paths of the grids this (grid worker) account is bound to, sorted; read once per instance."""
+        if self.preloaded_grid_paths is None:
+            self.preloaded_grid_paths = tuple(self.grids.order_by("path").values_list("path", flat=True))
+        return self.preloaded_grid_paths
 
     @property
     def label(self) -> str:

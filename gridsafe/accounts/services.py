@@ -115,9 +115,18 @@ _REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")  # not the
 
 
 def _token_lookup_sql() -> str:
+    links = User.grids.through._meta.db_table
+    joined = (
+        "string_agg(g.path, ',' ORDER BY g.path)" if connection.vendor == "postgresql" else "group_concat(g.path, ',')"
+    )
+    grid_paths = (  # a grid worker's grids, for jurisdiction_of: 'path,path' (paths hold digits and dots only)
+        f"(SELECT {joined} FROM (SELECT r2.{_qn('path')} AS path FROM {_qn(links)} l "
+        f"INNER JOIN {_qn(Region._meta.db_table)} r2 ON r2.{_qn('id')} = l.{_qn('region_id')} "
+        f"WHERE l.{_qn('user_id')} = u.{_qn('id')} ORDER BY r2.{_qn('path')}) g)"
+    )
     return (
         f"SELECT t.{_qn('id')}, t.{_qn('last_used_at')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
-        f"{rows.columns(Unit, _UNIT_FIELDS, 'n')}, {rows.columns(Region, _REGION_FIELDS, 'r')} "
+        f"{rows.columns(Unit, _UNIT_FIELDS, 'n')}, {rows.columns(Region, _REGION_FIELDS, 'r')}, {grid_paths} "
         f"FROM {_qn(ApiToken._meta.db_table)} t INNER JOIN {_qn(User._meta.db_table)} u ON u.{_qn('id')} = t.{_qn('user_id')} "
         f"LEFT JOIN {_qn(Unit._meta.db_table)} n ON n.{_qn('id')} = u.{_qn('unit_id')} "
         f"LEFT JOIN {_qn(Region._meta.db_table)} r ON r.{_qn('id')} = n.{_qn('region_id')} "
@@ -127,8 +136,8 @@ def _token_lookup_sql() -> str:
 
 
 def user_for_token(key: str) -> User | None:
-    """One literal query on every API request (see core.rows): the token joined to its user, the user's unit and
-    the unit's region (without its boundary).
+    """One literal query on every API request (see core.rows): the token joined to its user, the user's unit, the
+    unit's region (without its boundary) and the user's grid paths.
 
     A token unused for longer than SESSION_COOKIE_AGE (the session idle limit) is refused, and each use slides that
     window on. `last_used_at` is moved by one conditional UPDATE at most once a minute (TOKEN_TOUCH_INTERVAL), so
@@ -148,7 +157,8 @@ def user_for_token(key: str) -> User | None:
     user = rows.instance(User, _USER_FIELDS, row[2:at])
     if user.unit_id is not None:
         user.unit = rows.instance(Unit, _UNIT_FIELDS, row[at : at + len(_UNIT_FIELDS)])
-        user.unit.region = rows.instance(Region, _REGION_FIELDS, row[at + len(_UNIT_FIELDS) :])
+        user.unit.region = rows.instance(Region, _REGION_FIELDS, row[at + len(_UNIT_FIELDS) : -1])
+    user.preloaded_grid_paths = tuple(row[-1].split(",")) if row[-1] else ()
     if token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
     return user

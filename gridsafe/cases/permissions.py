@@ -6,16 +6,14 @@ see their grids and their own reports. Missing and out of jurisdiction both answ
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from gridsafe.accounts.models import Role, UnitKind, User
 from gridsafe.cases.models import Case, Level
 from gridsafe.cases.transitions import TRANSITIONS, Action, Closure, State
-from gridsafe.core import clock, rows
+from gridsafe.core import clock
 from gridsafe.core.audit import audit_refusal
 from gridsafe.core.errors import CaseNotFound, NotPermitted
-from gridsafe.regions.models import Region
 
 REVIEWERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
 LEADS = frozenset({Role.STATION_OFFICER, Role.CENTRE_LEAD})  # 站长 / 值班长: approve void, extension, suspension
@@ -43,21 +41,6 @@ class Jurisdiction:
         return any(path == p or path.startswith(p + ".") for p in self.paths)
 
 
-def _grid_paths(user_id: int) -> tuple[str, ...]:
-    """A grid worker's grids: one literal query, run on every request a worker makes (see core.rows)."""
-    links = User.grids.through._meta.db_table
-    sql = rows.statement(
-        ("grid_paths",),
-        lambda: (
-            f'SELECT "r"."path" FROM "{Region._meta.db_table}" "r" INNER JOIN "{links}" "g" '
-            f'ON "g"."region_id" = "r"."id" WHERE "g"."user_id" = %s ORDER BY "r"."path"'
-        ),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        return tuple(path for (path,) in cursor.fetchall())
-
-
 def jurisdiction_of(user: User) -> Jurisdiction:
     """One query at most (a grid worker's grids), cached on the user object for the request."""
     cached = getattr(user, "_gridsafe_jurisdiction", None)
@@ -66,7 +49,7 @@ def jurisdiction_of(user: User) -> Jurisdiction:
     if not user.is_authenticated or not user.is_active:
         result = Jurisdiction(paths=())
     elif user.role == Role.GRID_WORKER:
-        result = Jurisdiction(paths=_grid_paths(user.pk), reporter_id=user.pk)
+        result = Jurisdiction(paths=user.grid_paths(), reporter_id=user.pk)
     elif user.role in SEPARATED_ADMINS:
         result = Jurisdiction(paths=())  # 三员分立: system, security and audit administrators see no cases
     elif user.role in DEPARTMENT_STAFF:

@@ -381,10 +381,13 @@ def _upsert_sql(model, key: tuple[str, ...], columns: tuple[str, ...], n_rows: i
 def _upsert(model, key: tuple[str, ...], counters: tuple[str, ...], deltas: list[tuple[tuple, Counter]]) -> None:
     """Add the deltas, writing only the counters some row changes: a new case touches 2–3 of the 40 columns, so
     the statement carries 7 values a row instead of 45 (and its text, per shape, is built once)."""
-    deltas = [(k, c) for k, c in deltas if any(c.values())]
-    if not deltas:
+    changed: set[str] = set()
+    for _key, counter in deltas:
+        changed.update(name for name, value in counter.items() if value)
+    if not changed:
         return
-    columns = tuple(name for name in counters if any(c.get(name) for _k, c in deltas))
+    deltas = [(k, c) for k, c in deltas if any(c.values())]
+    columns = tuple(name for name in counters if name in changed)
     with connection.cursor() as cursor:
         for start in range(0, len(deltas), _BATCH):
             chunk = deltas[start : start + _BATCH]

@@ -178,3 +178,23 @@ def test_retry_of_an_action_that_took_the_case_out_of_view_gets_the_same_answer(
     # Anything else from the department is now as for any case outside its view.
     other = fire.act(case.pk, "comment", case.version + 1, comment="补充")
     assert other.status_code == 404
+
+
+def test_a_resend_refused_now_for_a_new_reason_still_gets_its_case(as_user):
+    """The category was switched off after the report landed: the outbox's resend must hear "landed", not 422."""
+    from gridsafe.catalog.categories import categories
+    from gridsafe.catalog.models import Category
+
+    worker = as_user("nanxi_worker")
+    body = _body(worker.user)
+    first = worker.post("/api/v1/cases", body)
+    Category.objects.filter(code=body["category"]).update(is_active=False)
+    categories.invalidate()
+
+    again = worker.post("/api/v1/cases", body)
+    fresh = worker.post("/api/v1/cases", _body(worker.user))
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert fresh.status_code == 422 and "隐患类别不存在" in fresh.json()["detail"]
+    assert Case.objects.filter(client_id=body["client_id"]).count() == 1

@@ -461,3 +461,17 @@ def test_department_sees_only_what_is_dispatched_to_it(client, flow, people):
     assert returned.status_code == 200, returned.content
     assert fire.get(f"/api/v1/cases/{case.pk}").status_code == 404
     assert fire.get("/api/v1/cases").json()["total"] == 0
+
+
+def test_a_grid_taken_from_a_worker_leaves_their_view_at_the_next_request(as_user):
+    """Token auth reads the worker's grids with the user, per request: nothing is kept between requests."""
+    from gridsafe.cases.tests.helpers import grid_point, report
+
+    worker, station = as_user("nanxi_worker"), as_user("nanxi")
+    case_id = report(station, point=grid_point(worker.user)).json()["id"]  # someone else's report, in the grid
+    assert worker.get(f"/api/v1/cases/{case_id}").status_code == 200
+
+    worker.user.grids.clear()
+
+    assert worker.get(f"/api/v1/cases/{case_id}").status_code == 404
+    assert case_id not in [c["id"] for c in worker.get("/api/v1/cases").json()["items"]]

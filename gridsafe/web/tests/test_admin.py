@@ -555,3 +555,21 @@ def test_the_change_page_says_whose_password_it_is(client, db):
     client.force_login(system)
     assert "其他管理员的密码只能由本人修改" in client.get(_url(User, "change", auditor.pk)).content.decode()
     assert "其他管理员的密码只能由本人修改" not in client.get(_url(User, "change", worker.pk)).content.decode()
+
+
+def test_a_category_switched_off_in_the_admin_is_refused_for_new_reports(as_admin, api_as):
+    """Intake reads categories from a cache (catalog.categories): the admin's save must reach it."""
+    from gridsafe.cases.tests.helpers import report
+
+    worker = api_as("nanxi_worker")
+    assert report(worker, category="fire-escape-blocked").status_code == 201  # the cache holds it now
+    category = Category.objects.get(code="fire-escape-blocked")
+    data = form_data(as_admin.get(_url(Category, "change", category.pk)))
+    data.pop("is_active", None)  # an unticked checkbox is not sent
+    response = as_admin.post(_url(Category, "change", category.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+
+    refused = report(worker, category="fire-escape-blocked")
+
+    assert refused.status_code == 422
+    assert "隐患类别不存在" in refused.json()["detail"]
