@@ -69,13 +69,14 @@ class Stage:
 
 def stage_table(run, n: int) -> None:
     """Wrap the stages of the intake path, run `run(i)` n times, print ms per request."""
+    from django.db import connections
     from django.db.backends import utils as db_utils
     from django.db.models.sql import compiler
 
     import gridsafe.api as gapi
     from gridsafe.cases import api as cases_api
     from gridsafe.cases import services
-    from gridsafe.core import ratelimit
+    from gridsafe.core import ratelimit, rows
     from gridsafe.notifications import services as notify
 
     targets = [
@@ -84,15 +85,19 @@ def stage_table(run, n: int) -> None:
         ("ratelimit_hit", ratelimit, "ratelimit_hit"),
         ("case_report (all)", cases_api, "case_report"),
         ("  _case_insert (transaction)", services, "_case_insert"),
-        ("    Category lookup + jurisdiction_of", services, "jurisdiction_of"),
+        ("    active_category (cached)", services, "active_category"),
+        ("    jurisdiction_of", services, "jurisdiction_of"),
         ("    locate_grid", services, "locate_grid"),
         ("    _clock (deadlines)", services, "_clock"),
-        ("    Case.objects.create", services.Case.objects, "create"),
-        ("    CaseEvent.objects.create", services.CaseEvent.objects, "create"),
+        ("    rows.insert (case, event)", rows, "insert"),
         ("    rollup_apply_event", services, "rollup_apply_event"),
+        ("  COMMIT (Python side)", connections["default"], "commit"),
         ("  notification task (after commit)", notify, "notification_send_for_event"),
+        ("    event + case read", notify, "_event_with_case"),
+        ("    recipients", notify, "_recipients"),
+        ("    insert", rows, "insert_values"),
         ("case_out (response dict)", cases_api, "case_out"),
-        ("[any] Django SQL compilation", compiler.SQLCompiler, "as_sql"),
+        ("[any] Django SQL compilation (ORM queries)", compiler.SQLCompiler, "as_sql"),
         ("[any] SQL execute (incl. DB round trip)", db_utils.CursorWrapper, "_execute"),
     ]
     stages, undo = [], []

@@ -116,13 +116,10 @@ _REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")  # not the
 
 def _token_lookup_sql() -> str:
     links = User.grids.through._meta.db_table
-    joined = (
-        "string_agg(g.path, ',' ORDER BY g.path)" if connection.vendor == "postgresql" else "group_concat(g.path, ',')"
-    )
-    grid_paths = (  # a grid worker's grids, for jurisdiction_of: 'path,path' (paths hold digits and dots only)
-        f"(SELECT {joined} FROM (SELECT r2.{_qn('path')} AS path FROM {_qn(links)} l "
+    grid_paths = rows.comma_list(  # a grid worker's grids, for jurisdiction_of (paths hold digits and dots only)
+        f"SELECT r2.{_qn('path')} AS v FROM {_qn(links)} l "
         f"INNER JOIN {_qn(Region._meta.db_table)} r2 ON r2.{_qn('id')} = l.{_qn('region_id')} "
-        f"WHERE l.{_qn('user_id')} = u.{_qn('id')} ORDER BY r2.{_qn('path')}) g)"
+        f"WHERE l.{_qn('user_id')} = u.{_qn('id')}"
     )
     return (
         f"SELECT t.{_qn('id')}, t.{_qn('last_used_at')}, {rows.columns(User, _USER_FIELDS, 'u')}, "

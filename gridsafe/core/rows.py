@@ -36,6 +36,14 @@ def columns(model: type[Model], fields: Sequence[str], alias: str, using: str = 
 _KEEP_ROWS = 64  # statements for more rows than this are rare (a big fan-out): built, not kept
 
 
+def comma_list(subquery: str, using: str = "default") -> str:
+    """A scalar subquery joining the values of `subquery`'s one column `v` with commas, ordered by v (NULL when
+    there are none): lets one statement bring a short list along with its row (a worker's grids, a unit's desk)."""
+    if connections[using].vendor == "postgresql":
+        return f"(SELECT string_agg(CAST(s.v AS text), ',' ORDER BY s.v) FROM ({subquery}) s)"
+    return f"(SELECT group_concat(s.v, ',') FROM ({subquery} ORDER BY 1) s)"
+
+
 def statement(key: tuple, build, using: str = "default", *, keep: bool = True) -> str:
     """The statement text for `key`, built by `build()` the first time per database vendor (each time if not keep)."""
     full_key = (connections[using].vendor, *key)

@@ -23,11 +23,30 @@ class NotificationKind(models.TextChoices):
 class Notification(models.Model):
     """An in-app message. Written by tasks after the case change committed; safe to write twice (unique key)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Derived rows, like the dashboard rollups: no foreign keys in the database (the ORM still cascades) and no
+    # single-column indexes beyond the inbox's. Every report writes two or three of these after commit; with
+    # database foreign keys each insert took a FOR KEY SHARE lock on the same desk users' rows as every concurrent
+    # insert (PostgreSQL then builds multixacts), and with the extra indexes the write cost ~1 ms of PostgreSQL CPU
+    # per report more (bench/intake).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_constraint=False,
+        db_index=False,  # the inbox index and the unique key both lead with user
+    )
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     event = models.ForeignKey(
-        "cases.CaseEvent", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "cases.CaseEvent",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # read only through the unique key (user, event, kind)
+        related_name="+",
     )
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)

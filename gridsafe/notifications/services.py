@@ -33,29 +33,14 @@ KIND_OF_EVENT = {
 }
 
 
-def _desk_ids(unit_id: int | None) -> list[int]:
-    """Active desk staff of a unit: every case event reaches them, so a literal query (see core.rows)."""
-    if unit_id is None:
-        return []
-    sql = rows.statement(
-        ("desk_ids",),
-        lambda: (
-            'SELECT "id" FROM "accounts_user" WHERE "unit_id" = %s AND "is_active" = %s '
-            f'AND "role" IN ({", ".join(["%s"] * len(DESK_ROLES))}) ORDER BY "id"'
-        ),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [unit_id, True, *DESK_ROLES])
-        return [uid for (uid,) in cursor.fetchall()]
-
-
-def _recipients(event: CaseEvent) -> list[tuple[int, str]]:
-    """(user id, notification kind) pairs. The holder unit's desk hears of everything that lands on it."""
+def _recipients(event: CaseEvent, desk: list[int]) -> list[tuple[int, str]]:
+    """(user id, notification kind) pairs. The holder unit's desk (`desk`: its active staff at the desk roles, read
+    with the event) hears of everything that lands on it."""
     case = event.case
     kind = KIND_OF_EVENT.get(event.kind)
     if kind is None:
         return []
-    people: list[tuple[int, str]] = [(uid, kind) for uid in _desk_ids(event.holder_unit_id)]
+    people: list[tuple[int, str]] = [(uid, kind) for uid in desk]
     personal: set[int] = set()
     if event.kind in (
         EventKind.CASE_REWORK,
@@ -110,26 +95,31 @@ _CASE_FIELDS = (
 )
 
 
-def _event_with_case(event_id: int) -> tuple[CaseEvent, str] | None:
-    """The event, its case (the fields above) and the category's name: one literal query on this hot path (runs
-    for every report; see core.rows)."""
-    sql = rows.statement(
-        ("notification_event",),
-        lambda: (
+def _event_with_case(event_id: int) -> tuple[CaseEvent, str, list[int]] | None:
+    """The event, its case (the fields above), the category's name and the ids of the holder unit's desk: one
+    literal query, as it runs for every report (see core.rows)."""
+
+    def build() -> str:
+        roles = ", ".join(["%s"] * len(DESK_ROLES))
+        desk = rows.comma_list(
+            'SELECT "d"."id" AS v FROM "accounts_user" "d" WHERE "d"."unit_id" = "e"."holder_unit_id" '
+            f'AND "d"."is_active" = %s AND "d"."role" IN ({roles})'
+        )
+        return (
             f"SELECT {rows.columns(CaseEvent, _EVENT_FIELDS, 'e')}, {rows.columns(Case, _CASE_FIELDS, 'c')}, "
-            f'"k"."name" FROM "cases_caseevent" "e" INNER JOIN "cases_case" "c" ON "c"."id" = "e"."case_id" '
+            f'"k"."name", {desk} FROM "cases_caseevent" "e" INNER JOIN "cases_case" "c" ON "c"."id" = "e"."case_id" '
             f'INNER JOIN "catalog_category" "k" ON "k"."id" = "c"."category_id" WHERE "e"."id" = %s'
-        ),
-    )
+        )
+
     with connection.cursor() as cursor:
-        cursor.execute(sql, [event_id])
+        cursor.execute(rows.statement(("notification_event",), build), [True, *DESK_ROLES, event_id])
         row = cursor.fetchone()
     if row is None:
         return None
     n = len(_EVENT_FIELDS)
     event = rows.instance(CaseEvent, _EVENT_FIELDS, row[:n])
     event.case = rows.instance(Case, _CASE_FIELDS, row[n : n + len(_CASE_FIELDS)])
-    return event, row[-1]
+    return event, row[-2], [int(uid) for uid in row[-1].split(",")] if row[-1] else []
 
 
 def notification_send_for_event(*, event_id: int) -> int:
@@ -138,13 +128,13 @@ def notification_send_for_event(*, event_id: int) -> int:
     found = _event_with_case(event_id)
     if found is None:
         return 0
-    event, category_name = found
+    event, category_name, desk = found
     case = event.case
     title = f"【{event.get_kind_display()}】{category_name} #{case.pk}"
     body = (event.comment or case.description)[:500]
     return rows.insert_values(
         Notification,
         ("user", "kind", "case", "event", "title", "body", "created_at"),
-        [(uid, kind, case.pk, event.pk, title, body, event.created_at) for uid, kind in _recipients(event)],
+        [(uid, kind, case.pk, event.pk, title, body, event.created_at) for uid, kind in _recipients(event, desk)],
         ignore_conflicts=True,
     )

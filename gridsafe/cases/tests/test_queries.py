@@ -73,8 +73,8 @@ def test_case_detail_costs_the_same_with_a_long_timeline(flow, as_user):
 
 def test_reporting_a_hazard_costs_a_fixed_handful_of_queries(as_user):
     """The intake path (bench/intake), once the reference caches are warm: the token (with the user, unit, region
-    and the worker's grids), the case, its event and two rollup upserts, then after commit the notification (event,
-    recipients, insert). No resend check (the unique client_id is), no category query (cached); the answer (grid
+    and the worker's grids), the case, its event and two rollup upserts, then after commit the notification (the
+    event with its case and the desk's ids, then one insert). No resend check (the unique client_id is), no category query (cached); the answer (grid
     name, holder unit) needs no query of its own."""
     import uuid
 
@@ -91,5 +91,5 @@ def test_reporting_a_hazard_costs_a_fixed_handful_of_queries(as_user):
     assert response.status_code == 201, response.content
     assert response.json()["region_name"] and response.json()["holder_unit"]["name"]
     sql = [q["sql"][:90] for q in ctx.captured_queries]
-    assert sum(s.startswith("SELECT") for s in sql) == 3, sql
+    assert sum(s.startswith("SELECT") for s in sql) == 2, sql
     assert sum(s.startswith("INSERT") for s in sql) == 5, sql  # case, event, 2 rollups, notification
