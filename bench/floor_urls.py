@@ -1,7 +1,9 @@
 """The product URLconf plus one benchmark endpoint: POST /bench/floor/cases (see bench/floor_views.py).
 
 BENCH_NO_ROLLUPS=1 is a what-if experiment (bench/intake --experiment no-rollups): the case services skip the
-dashboard rollups. It patches the running process only, and is never the product's behaviour."""
+dashboard rollups. BENCH_NOTIFY_IN_TRANSACTION=1 (--experiment notify-in-transaction): the after-commit callbacks
+of the case services (the notification task) run at once, inside the case transaction, so a report costs one
+commit instead of two. Both patch the running process only, and are never the product's behaviour."""
 
 import os
 
@@ -13,6 +15,15 @@ if os.environ.get("BENCH_NO_ROLLUPS") == "1":
     from gridsafe.cases import services
 
     services.rollup_apply_event = lambda **kwargs: None
+
+if os.environ.get("BENCH_NOTIFY_IN_TRANSACTION") == "1":
+    from types import SimpleNamespace
+
+    from django.db import transaction
+
+    from gridsafe.cases import services
+
+    services.transaction = SimpleNamespace(atomic=transaction.atomic, on_commit=lambda func, **kwargs: func())
 
 urlpatterns = [
     path("bench/floor/cases", floor_case, name="bench_floor_case"),

@@ -455,8 +455,9 @@ def parse_args(argv=None):
     p.add_argument(
         "--experiment",
         default="",
-        help="comma-separated what-if changes to the server, NOT the product: server-side-binding (psycopg "
-        "server-side parameters), no-rollups (skip the dashboard rollups in the case services)",
+        help="comma-separated what-if changes to the server, NOT the product: client-side-binding (psycopg "
+        "quotes values into the SQL text, Django's default, instead of the product's prepared statements), no-rollups (skip the dashboard rollups in the case services), "
+        "notify-in-transaction (the notification task runs inside the case transaction, not after commit)",
     )
     p.add_argument("--seed", type=int, default=20261128)
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
@@ -521,7 +522,11 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, on_term)
 
     experiments = [e.strip() for e in args.experiment.split(",") if e.strip()]
-    known = {"server-side-binding": "BENCH_SERVER_SIDE_BINDING", "no-rollups": "BENCH_NO_ROLLUPS"}
+    known = {
+        "client-side-binding": ("GRIDSAFE_PG_SERVER_SIDE_BINDING", "0"),
+        "no-rollups": ("BENCH_NO_ROLLUPS", "1"),
+        "notify-in-transaction": ("BENCH_NOTIFY_IN_TRANSACTION", "1"),
+    }
     if set(experiments) - set(known):
         raise SystemExit(f"unknown experiments: {sorted(set(experiments) - set(known))}")
     db_url = f"{args.pg.rstrip('/')}/{args.db}"
@@ -535,7 +540,7 @@ def main(argv=None) -> int:
         "GRIDSAFE_INTAKE_RATE": args.rate,
         "GRIDSAFE_LOGIN_RATE": args.rate,
         "REDIS_URL": args.redis_url,
-        **{known[e]: "1" for e in experiments},
+        **dict(known[e] for e in experiments),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     server = None
@@ -660,6 +665,12 @@ def main(argv=None) -> int:
         f"user: {world['user']} ({world['role']}), categories: {', '.join(world['categories'])}\n"
         f"machine load average before the runs: {load_before[0]:.2f} (1 min), {load_before[1]:.2f} (5 min)"
         + (f"; {args.rounds} rounds, medians shown" if args.rounds > 1 else "")
+        + "\nPostgreSQL parameters: "
+        + (
+            "client-side, quoted into the SQL (experiment)"
+            if "client-side-binding" in experiments
+            else "server-side with prepared statements (the product default)"
+        )
         + f"\nGRIDSAFE_TASKS_BACKEND={args.tasks_backend}"
         + (
             " (notification task runs in the request process after commit — the default)"
