@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+
+from gridsafe.core.cache import bump_version, read_version
 
 logger = logging.getLogger("gridsafe.calendar")
 
@@ -282,23 +283,16 @@ class WorkCalendar:
 
 # -- the calendar in force (database-backed, cached per process) ------------------------------------------------------
 
-VERSION_KEY = "gridsafe:calendar:version"
+VERSION_NAME = "calendar"  # its core.models.CacheVersion row
 CHECK_INTERVAL = 30.0  # seconds between two looks at the shared version number
 _clock = _time.monotonic  # module-level so tests can move time forward
 
 _lock = threading.Lock()
-_local: dict[str, object] = {"calendar": None, "version": None, "checked_at": 0.0}
+_local: dict[str, object] = {"calendar": None, "version": None, "checked_at": 0.0, "invalidated": False}
 
 
 def _shared_version() -> str:
-    from django.core.cache import cache
-
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # First process after a cache flush: agree on one token (add() does not overwrite a concurrent writer's).
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return str(version)
+    return str(read_version(VERSION_NAME) or 0)
 
 
 def load_calendar() -> WorkCalendar:
@@ -335,24 +329,18 @@ def current_calendar() -> WorkCalendar:
 
 
 def invalidate_calendar() -> None:
-    """Bump the shared version (every process reloads within 30 s) and drop this process's copy now.
-
-    Inside a transaction the version is bumped again on commit, so that a process that reloaded in between (and
-    saw the old rows) reloads once more.
-    """
-    from django.core.cache import cache
-    from django.db import connection, transaction
-
-    def bump() -> None:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
+    """Bump the shared version in the edit's transaction (every process reloads within 30 s of the commit) and drop
+    this process's copy now."""
+    bump_version(VERSION_NAME)
     with _lock:
-        bump()
-        _local["calendar"] = None
-        _local["version"] = None
-        _local["checked_at"] = 0.0
-    if connection.in_atomic_block:
-        transaction.on_commit(bump)
+        _local.update(calendar=None, version=None, checked_at=0.0, invalidated=True)
+
+
+def forget_calendar(*, only_if_invalidated: bool = False) -> None:
+    """Drop this process's copy (no query). Tests: after a test that invalidated it, whose rows were rolled back."""
+    with _lock:
+        if _local["invalidated"] or not only_if_invalidated:
+            _local.update(calendar=None, version=None, checked_at=0.0, invalidated=False)
 
 
 # -- seeding from chinese_calendar ----------------------------------------------------------------------------------

@@ -1,43 +1,85 @@
-"""Small in-process caches of reference data (calendar, time limits, grid index, unit routing).
+"""Small in-process caches of reference data (grid index, unit routing, time limits, categories, region tree).
 
-Each cache holds a value built from the database and rechecks a shared version number in Django's cache at most
-every `check_seconds`, so a hot path (case intake) costs no query, and an admin edit reaches every process soon."""
+Each cache holds a value built from the database and rechecks its version row (core.models.CacheVersion) at most
+every `check_seconds`, so a hot path (case intake) costs no query, and an admin edit reaches every process soon:
+`invalidate()` bumps the row in the edit's own transaction and drops this process's copy at once."""
 
 import threading
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from django.core.cache import cache
-
 T = TypeVar("T")
+
+_all: list["VersionedCache"] = []
+
+
+def read_version(name: str) -> int | None:
+    from gridsafe.core.models import CacheVersion
+
+    return CacheVersion.objects.filter(name=name).values_list("version", flat=True).first()
+
+
+def bump_version(name: str) -> int:
+    from gridsafe.core.models import CacheVersion
+
+    version = time.time_ns()
+    CacheVersion.objects.update_or_create(name=name, defaults={"version": version})
+    return version
 
 
 class VersionedCache(Generic[T]):
     def __init__(self, name: str, build: Callable[[], T], check_seconds: float = 30.0):
-        self.key = f"gridsafe:{name}:version"
+        self.name = name
         self.build = build
         self.check_seconds = check_seconds
         self._lock = threading.Lock()
         self._value: T | None = None
         self._version: object = None
         self._checked_at = 0.0
+        self.invalidated = False  # since the last forget() (tests reset what a rolled-back test changed)
+        _all.append(self)
 
     def get(self) -> T:
         now = time.monotonic()
         if self._value is not None and now - self._checked_at < self.check_seconds:
             return self._value
         with self._lock:
-            version = cache.get(self.key)
+            version = read_version(self.name)
             if self._value is None or version != self._version:
                 self._value = self.build()
                 self._version = version
             self._checked_at = now
             return self._value
 
+    def version(self) -> str:
+        """The version of the value this process holds now (refreshed as get() refreshes it)."""
+        self.get()
+        return str(self._version or 0)
+
     def invalidate(self) -> None:
-        """Call after changing the underlying rows (seeding, admin edits, tests)."""
+        """Call after changing the underlying rows (seeding, admin edits, tests), in the same transaction. Every
+        cache of this name in this process drops its copy now (the region tree shares the grid index's name)."""
+        bump_version(self.name)
+        for cache in _all:
+            if cache.name == self.name:
+                with cache._lock:
+                    cache._value = None
+                    cache._checked_at = 0.0
+                    cache.invalidated = True
+
+    def forget(self) -> None:
+        """Drop this process's copy; the next get() rebuilds from the database."""
         with self._lock:
-            cache.set(self.key, time.time_ns(), timeout=None)
             self._value = None
+            self._version = None
             self._checked_at = 0.0
+            self.invalidated = False
+
+
+def forget_invalidated() -> None:
+    """Tests: drop every copy a test invalidated. Its transaction is rolled back, version row included, so the copy
+    built from its rows must not outlive it."""
+    for cache in _all:
+        if cache.invalidated:
+            cache.forget()

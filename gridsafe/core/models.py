@@ -49,3 +49,16 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["action", "target", "created_at"], name="audit_action_target"),
             models.Index(fields=["action", "ip", "created_at"], name="audit_action_ip"),
         ]
+
+
+class CacheVersion(models.Model):
+    """The version of one in-process cache of reference data (core.cache): a process rebuilds its copy when the
+    number here differs from the one it built from. In the database, not in Django's cache, so that every process
+    of every deployment sees an edit (without Redis each gunicorn worker has a cache of its own), and the bump
+    commits (or rolls back) with the edit itself."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"

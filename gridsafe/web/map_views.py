@@ -125,8 +125,8 @@ def map_scope(user) -> MapScope:
 
 
 def regions_version() -> str:
-    """Changes whenever the grid index is invalidated (seeding, admin edits of regions): no query."""
-    return str(cache.get(grid_index.key) or 0)
+    """Changes whenever the grid index is invalidated (seeding, admin edits of regions): no query most of the time."""
+    return grid_index.version()
 
 
 # ---------------------------------------------------------------------------------------------- helpers

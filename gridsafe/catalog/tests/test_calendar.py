@@ -12,12 +12,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from gridsafe.catalog import calendar as calmod
 from gridsafe.catalog.calendar import (
-    VERSION_KEY,
+    VERSION_NAME,
     WorkCalendar,
     calendar_seed,
     current_calendar,
@@ -26,6 +25,7 @@ from gridsafe.catalog.calendar import (
     parse_office_hours,
 )
 from gridsafe.catalog.models import CalendarYear, WorkCalendarDay
+from gridsafe.core.cache import bump_version
 
 SH = ZoneInfo("Asia/Shanghai")
 OFFICE = [(time(8, 0), time(12, 0)), (time(14, 30), time(17, 30))]
@@ -79,9 +79,9 @@ def cal():
 @pytest.fixture(autouse=True)
 def fresh_calendar_cache():
     """The process-wide calendar must not leak between tests (each test's DB rows are rolled back)."""
-    invalidate_calendar()
+    calmod.forget_calendar()
     yield
-    invalidate_calendar()
+    calmod.forget_calendar()
 
 
 @pytest.fixture(autouse=True)
@@ -416,7 +416,7 @@ def test_seed_all_years():
 @pytest.mark.django_db
 def test_current_calendar_from_the_database(django_assert_num_queries):
     calendar_seed(years=[2025])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # its version row, the exceptions, the published years
         cal = current_calendar()
     with django_assert_num_queries(0):
         assert current_calendar() is cal
@@ -447,7 +447,7 @@ def test_other_process_invalidation_seen_within_30_seconds(monkeypatch):
     cal = current_calendar()
     # Another process edits the calendar and bumps the shared version; we do not look for 30 s.
     WorkCalendarDay.objects.create(date=date(2025, 10, 9), is_workday=False, note="台风停工", source="admin")
-    cache.set(VERSION_KEY, "bumped-elsewhere", timeout=None)
+    bump_version(VERSION_NAME)
     now[0] += 29
     assert current_calendar() is cal
     now[0] += 2

@@ -318,9 +318,9 @@ def test_region_geometry_edit_is_checked_and_versioned(as_admin):
 
 
 def _index_token():
-    from django.core.cache import cache
+    from gridsafe.core.cache import read_version
 
-    return cache.get(grid_index.key)
+    return read_version(grid_index.name)
 
 
 def test_grid_autocomplete_offers_only_grids(as_admin):
