@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
+from django.db.models import Q
 
 from gridsafe.accounts.backends import request_via
 from gridsafe.accounts.lockout import UNLOCK, LoginRefused
@@ -163,6 +164,16 @@ def user_for_token(key: str) -> User | None:
 
 def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
+
+
+def tokens_purge_expired() -> int:
+    """Delete API tokens that can no longer authenticate: past their expiry, or idle longer than the idle limit
+    (SESSION_COOKIE_AGE). Their rows are only lookup keys (hashes), but a table that only grows is a table that
+    slows every request's token lookup. The worker runs this hourly. Returns how many were deleted."""
+    now = clock.now()
+    idle_since = now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    deleted, _ = ApiToken.objects.filter(Q(expires_at__lte=now) | Q(last_used_at__lt=idle_since)).delete()
+    return deleted
 
 
 def token_revoke(*, user: User, key: str, ip: str | None = None) -> bool:

@@ -240,3 +240,22 @@ def test_role_change_deactivation_and_second_factor_reset_revoke_tokens(client, 
     user_deactivate(actor=people["admin"], user=people["quanshan"])
     User.objects.filter(username="quanshan").update(is_active=True)  # even if the account comes back
     assert me(client, key).status_code == 401
+
+
+def test_the_hourly_purge_deletes_exactly_the_tokens_that_no_longer_work(client, people):
+    from gridsafe.accounts.services import tokens_purge_expired
+
+    idle, idle_issued = _issued(client, "nanxi")
+    busy, busy_issued = _issued(client, "quanshan")
+    expired, _ = _issued(client, "bangtou")
+    ApiToken.objects.filter(key_hash=hashlib.sha256(expired.encode()).hexdigest()).update(
+        expires_at=busy_issued + timedelta(minutes=20)
+    )
+    with clock.frozen(busy_issued + timedelta(minutes=20)):
+        assert me(client, busy).status_code == 200  # in use: its idle window slides on
+
+    with clock.frozen(idle_issued + timedelta(minutes=31)):
+        assert tokens_purge_expired() >= 2  # the two above (and any a committed test left behind)
+        assert me(client, busy).status_code == 200
+    remaining = set(ApiToken.objects.values_list("user__username", flat=True))
+    assert {"quanshan"} <= remaining and not {"nanxi", "bangtou"} & remaining

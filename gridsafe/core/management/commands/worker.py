@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from gridsafe.accounts.services import tokens_purge_expired
 from gridsafe.cases.sweep import sweep_due_cases
 from gridsafe.catalog.alarms import calendar_alarm_raise
 from gridsafe.core.media_sweep import orphan_files_sweep
@@ -43,6 +44,9 @@ class Command(BaseCommand):
                     orphans = orphan_files_sweep()  # files of uploads whose process died before the row committed
                     if orphans:
                         self.stdout.write(f"media sweep: {len(orphans)} orphan file(s) deleted")
+                    purged = tokens_purge_expired()
+                    if purged:
+                        self.stdout.write(f"API tokens: {purged} expired or idle token(s) deleted")
                     last_hourly = time.monotonic()
                 counts = sweep_due_cases()
                 if any(counts.values()):
