@@ -111,6 +111,14 @@ def test_a_production_environment_passes(production_database):
     assert "no unsafe settings" in result.stdout
 
 
+def test_https_without_the_proxy_count_is_named(production_database):
+    """TLS ends at nginx (docs/deploy.md): without GRIDSAFE_PROXY_COUNT every client would be the proxy."""
+    result = run({**PRODUCTION, "GRIDSAFE_PROXY_COUNT": "0"})
+    assert result.returncode == 1
+    assert "GRIDSAFE_PROXY_COUNT" in result.stderr
+    assert [line for line in _unsafe_lines(result.stderr) if "GRIDSAFE_PROXY_COUNT" in line]
+
+
 def test_one_unsafe_setting_is_enough_to_fail(production_database):
     result = run({**PRODUCTION, "GRIDSAFE_SESSION_SECONDS": "7200"})
     assert result.returncode == 1

@@ -29,7 +29,7 @@ def deploy_problems() -> list[str]:
     if s.TASKS_BACKEND == "rq" and not s.REDIS_URL:
         problems.append("GRIDSAFE_TASKS_BACKEND=rq without REDIS_URL")
     if not s.REDIS_URL:
-        problems.append("REDIS_URL is not set: rate limits and caches are per process, not shared by the workers")
+        problems.append("REDIS_URL is not set: each worker process counts its own rate limits")
     if not s.GRIDSAFE_S3_BUCKET and not s.GRIDSAFE_MEDIA_BACKED_UP:
         problems.append(
             "media is on the local disk (no GRIDSAFE_S3_BUCKET) and GRIDSAFE_MEDIA_BACKED_UP is not set: "
@@ -37,6 +37,11 @@ def deploy_problems() -> list[str]:
         )
     if not s.GRIDSAFE_HTTPS:
         problems.append("GRIDSAFE_HTTPS is off: passwords and personal data would cross the network in clear text")
+    if s.GRIDSAFE_HTTPS and not s.GRIDSAFE_PROXY_COUNT:
+        problems.append(
+            "GRIDSAFE_HTTPS is on but GRIDSAFE_PROXY_COUNT is 0: behind the TLS proxy every audit row, lockout and "
+            "rate limit would see the proxy's address instead of the client's (set it to the number of proxies)"
+        )
     if not s.GRIDSAFE_FIELD_KEY:
         problems.append("GRIDSAFE_FIELD_KEY is not set: personal data is encrypted with a key derived from SECRET_KEY")
     if not s.GRIDSAFE_AUDIT_KEY:
