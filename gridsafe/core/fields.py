@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core import validators
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
+from django.db.models.lookups import Exact
 
 PREFIX = "gcm1:"
 
@@ -90,9 +91,31 @@ def blind_index(value: str) -> str:
     return hmac.new(mac_key, value.strip().encode(), hashlib.sha256).hexdigest()
 
 
+class _EmptyOnlyExact(Exact):
+    """`exact` on an encrypted column: only the empty value can match (a ciphertext is random every time, so
+    `filter(phone="139…")` would silently find nothing). Anything else is an error that names the blind index."""
+
+    def get_prep_lookup(self):
+        if self.rhs not in ("", None):
+            field = self.lhs.target
+            raise FieldError(
+                f"{field.model.__name__}.{field.name} is encrypted and cannot be compared: filter on "
+                f"{field.lookup_field or 'its blind index'}=blind_index(value)"
+            )
+        return super().get_prep_lookup()
+
+
 class EncryptedCharField(models.TextField):
     """A short string stored encrypted. `max_length` limits the plaintext; the column is text. Only `isnull` and
-    `exact=""` lookups make sense; search through the `lookup_field` companion instead."""
+    `exact=""` lookups make sense (others raise FieldError); search through the `lookup_field` companion instead.
+    `save(update_fields=[…])` with this field must name the companion too (Place.save does)."""
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "exact":
+            return _EmptyOnlyExact
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        return None  # Django then raises FieldError: "Unsupported lookup … for EncryptedCharField"
 
     def __init__(self, *args, lookup_field: str | None = None, **kwargs):
         self.lookup_field = lookup_field

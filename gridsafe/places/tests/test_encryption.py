@@ -257,3 +257,27 @@ def test_the_data_migration_seals_phones_stored_in_clear_and_can_undo_it(people)
 
     migration.decrypt_contact_phones(_historical_apps(), editor)
     assert _raw(legacy.pk) == (PHONE, "") and _raw(empty.pk) == ("", "")
+
+
+def test_a_save_of_only_the_phone_moves_its_index_with_it(people):
+    place = _service_place(people)
+    place.contact_phone = "13700003333"
+    place.save(update_fields=["contact_phone"])
+
+    _assert_sealed(place.pk, "13700003333")
+    assert Place.objects.get(contact_phone_hash=blind_index("13700003333")).pk == place.pk
+    assert not Place.objects.filter(contact_phone_hash=blind_index(PHONE)).exists()
+
+
+def test_comparing_the_encrypted_phone_is_an_error_not_an_empty_answer(people):
+    import pytest
+    from django.core.exceptions import FieldError
+
+    place = _service_place(people)
+    with pytest.raises(FieldError, match="contact_phone_hash=blind_index"):
+        list(Place.objects.filter(contact_phone=PHONE))
+    with pytest.raises(FieldError):
+        list(Place.objects.filter(contact_phone__contains="1390"))
+    # What does make sense still works: empty or not.
+    assert place in Place.objects.exclude(contact_phone="")
+    assert not Place.objects.filter(pk=place.pk, contact_phone__isnull=True).exists()
