@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridsafe.accounts.models import User
-from gridsafe.places.masking import mask_name, mask_phone
+from gridsafe.core.masking import mask_name, mask_phone
 from gridsafe.places.models import Place
 from gridsafe.places.permissions import can_edit_place, places_visible_to
 

@@ -20,7 +20,7 @@ def test_masks():
     assert mask_name("林小强") == "林**"
     assert mask_name("林强") == "林*"
     assert mask_phone("") == mask_id(None) == mask_name("") == ""
-    assert mask_phone("6612345") == "*****45"
+    assert mask_phone("6612345") == "***2345"
 
 
 def _raw_phone(user_id: int) -> str:

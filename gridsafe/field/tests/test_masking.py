@@ -2,8 +2,9 @@
 
 import pytest
 
+from gridsafe.core.masking import mask_id, mask_name, mask_phone
 from gridsafe.core.models import AuditEvent
-from gridsafe.places.masking import is_masked, mask_id_number, mask_name, mask_phone
+from gridsafe.places.masking import is_masked
 
 
 @pytest.mark.parametrize(
@@ -25,7 +26,7 @@ def test_phone_mask(phone, masked):
 def test_name_and_id_masks():
     assert mask_name("林强") == "林*"
     assert mask_name("欧阳明华") == "欧***"
-    assert mask_id_number("350322199001011234") == "350322********1234"
+    assert mask_id("350322199001011234") == "350322********1234"
     assert is_masked("138****5678") and not is_masked("13812345678")
 
 
