@@ -26,6 +26,7 @@ class EventKind(models.TextChoices):
     SUPERVISION_REPLIED = "case.supervision_replied", "督办回复"
     CASE_URGED = "case.urged", "催办"
     CASE_COMMENTED = "case.commented", "备注"
+    CASE_REGRADED = "case.regraded", "定级"
     ATTACHMENT_ADDED = "case.attachment_added", "添加附件"
     CASE_DUE_SOON = "case.due_soon", "临期预警"
     CASE_OVERDUE = "case.overdue", "超期"
@@ -53,4 +54,5 @@ ACTION_EVENT: dict[str, EventKind] = {
     "reply_supervision": EventKind.SUPERVISION_REPLIED,
     "urge": EventKind.CASE_URGED,
     "comment": EventKind.CASE_COMMENTED,
+    "regrade": EventKind.CASE_REGRADED,
 }

@@ -219,6 +219,14 @@ def can_reply_supervision_case(user: User, case: Case) -> bool:
     )
 
 
+def can_regrade_case(user: User, case: Case) -> bool:
+    """定级: the department holding the case, or the township or county centre holding it. Never a grid worker or a
+    village station (domain.md §6: a worker's 重大 is a proposal, an officer confirms it)."""
+    if case.held_by_department:
+        return _member_of(user, case.department_id, DEPARTMENT_STAFF)
+    return case.level >= Level.TOWNSHIP and _member_of(user, case.holder_unit_id, REVIEWERS)
+
+
 def can_comment_case(user: User, case: Case) -> bool:
     return True  # anyone who can see the case (visibility is checked before this)
 
@@ -245,6 +253,7 @@ ACTION_CHECKS = {
     Action.REPLY_SUPERVISION: can_reply_supervision_case,
     Action.URGE: can_supervise_case,
     Action.COMMENT: can_comment_case,
+    Action.REGRADE: can_regrade_case,
 }
 
 

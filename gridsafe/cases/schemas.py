@@ -266,6 +266,11 @@ class CaseCommentIn(ActionIn):
     attachment_ids: list[int] = []
 
 
+class CaseRegradeIn(ActionIn):
+    grade: Literal["general", "major"]
+    basis: str = Field(description="判定依据: the standard, clause and item the grade rests on", max_length=500)
+
+
 ACTION_SCHEMAS = {
     "assign": CaseAssignIn,
     "escalate": CaseEscalateIn,
@@ -288,4 +293,5 @@ ACTION_SCHEMAS = {
     "reply_supervision": CaseReplySupervisionIn,
     "urge": CaseUrgeIn,
     "comment": CaseCommentIn,
+    "regrade": CaseRegradeIn,
 }

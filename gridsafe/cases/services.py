@@ -1115,6 +1115,32 @@ def case_urge(*, case: Case, actor: User, expected_version: int, request_id: uui
 
 @case_service
 @transaction.atomic(durable=True)
+def case_regrade(
+    *, case: Case, actor: User, expected_version: int, request_id: uuid.UUID, grade: str, basis: str
+) -> Case:
+    """定级 — confirm a 重大 proposal (or correct a grade) with its 判定依据 (standard, clause, item). The deadline of
+    the current step stands; later steps run on the 重大 limits, and only the department's lead closes a 重大 case."""
+    _prepare(Action.REGRADE, actor, case)
+    if grade not in Grade.values:
+        raise ValidationFailed(f"隐患等级无效，可选：{', '.join(Grade.values)}")
+    if grade == case.grade:
+        raise ValidationFailed(f"该隐患已是“{Grade(grade).label}”")
+    basis = _require(basis, "判定依据")
+    return _move(
+        case=case,
+        actor=actor,
+        action=Action.REGRADE,
+        expected_version=expected_version,
+        request_id=request_id,
+        changes={"grade": grade},
+        comment=basis,
+        payload={"from": case.grade, "to": grade, "basis": basis},
+        keep_clock=True,
+    )
+
+
+@case_service
+@transaction.atomic(durable=True)
 def case_comment(
     *,
     case: Case,
@@ -1161,6 +1187,7 @@ ACTION_SERVICES = {
     Action.REPLY_SUPERVISION: case_reply_supervision,
     Action.URGE: case_urge,
     Action.COMMENT: case_comment,
+    Action.REGRADE: case_regrade,
 }
 
 

@@ -46,11 +46,13 @@ class Action(models.TextChoices):
     REPLY_SUPERVISION = "reply_supervision", _("Reply to supervision (督办回复)")
     URGE = "urge", _("Urge (催办)")
     COMMENT = "comment", _("Comment (备注)")
+    REGRADE = "regrade", _("Set grade (定级)")
 
 
 S, A = State, Action
 OPEN_STATES = (S.PENDING_REVIEW, S.DISPATCHED, S.HANDLING, S.SUSPENDED, S.PENDING_VERIFICATION)
-_FLAG_ACTIONS_EVERYWHERE_OPEN = (A.SUPERVISE, A.REPLY_SUPERVISION, A.URGE, A.COMMENT)
+# 定级 (regrade) is a flag too: a 重大 proposal is confirmed, or a grade corrected, wherever the case stands.
+_FLAG_ACTIONS_EVERYWHERE_OPEN = (A.SUPERVISE, A.REPLY_SUPERVISION, A.URGE, A.COMMENT, A.REGRADE)
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.PENDING_REVIEW, A.ASSIGN): S.HANDLING,  # 自处理/交办 at this level

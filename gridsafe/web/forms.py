@@ -306,6 +306,12 @@ class UrgeForm(ActionForm):
     fields_for_service = ("comment",)
 
 
+class RegradeForm(ActionForm):
+    grade = forms.ChoiceField(label="隐患等级", choices=list(labels.GRADE.items()))
+    basis = _text("判定依据（标准、条款、项目）", rows=2, max_length=500)
+    fields_for_service = ("grade", "basis")
+
+
 class CommentForm(ActionForm):
     comment = _text("备注")
     photos = PhotosField(label="附件照片", required=False)
@@ -336,4 +342,5 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.REPLY_SUPERVISION: ReplySupervisionForm,
     Action.URGE: UrgeForm,
     Action.COMMENT: CommentForm,
+    Action.REGRADE: RegradeForm,
 }

@@ -45,6 +45,7 @@ ACTION = {
     Action.REPLY_SUPERVISION: "督办回复",
     Action.URGE: "催办",
     Action.COMMENT: "备注",
+    Action.REGRADE: "定级",
 }
 
 LEVEL = {Level.VILLAGE: "村居", Level.TOWNSHIP: "乡镇", Level.COUNTY: "县级"}

@@ -71,6 +71,7 @@ ACTION_ORDER = [
     Action.TRANSFER,
     Action.VOID,
     Action.REOPEN,
+    Action.REGRADE,
     Action.COMMENT,
 ]
 PRIMARY_ACTIONS = {Action.START, Action.SUBMIT, Action.VERIFY_PASS, Action.DISPATCH, Action.ESCALATE, Action.ASSIGN}

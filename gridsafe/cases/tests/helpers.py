@@ -41,6 +41,7 @@ VALID_FIELDS: dict[str, dict] = {
     "reply_supervision": {"reply": "已安排人员处置"},
     "urge": {"comment": "请尽快处置"},
     "comment": {"comment": "补充说明"},
+    "regrade": {"grade": "major", "basis": "GB 35181-2025 第5.1条"},
 }
 
 

@@ -327,6 +327,7 @@ JURISDICTION = {
     "case_reply_supervision": check_action("reply_supervision"),
     "case_urge": check_action("urge"),
     "case_comment": check_action("comment"),
+    "case_regrade": check_action("regrade"),
     "notification_list_for_user": check_notification_list,
     "notification_mark_read": check_notification_mark_read,
     "case_list_nearby": check_case_list_nearby,

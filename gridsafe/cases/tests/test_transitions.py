@@ -98,6 +98,7 @@ LEGAL = {
     (PR, "reply_supervision"): ("pr_l1", lambda f, c: _supervised(f, c, "bangtou"), "nanxi", {"reply": "已安排"}, PR),
     (PR, "urge"): ("pr_l1", None, "bangtou", {"comment": "请尽快"}, PR),
     (PR, "comment"): ("pr_l1", None, "nanxi_worker", {"comment": "补充说明"}, PR),
+    (PR, "regrade"): ("pr_l2", None, "bangtou", {"grade": "major", "basis": "GB 35181-2025 第5.1条"}, PR),
     (DI, "start"): ("dispatched", None, "fire", {}, HA),
     (DI, "return"): ("dispatched", None, "fire", {"reason_code": "not_our_duty", "reason": "非消防职责"}, PR),
     (DI, "merge"): ("dispatched", None, "county", _master, CL),
@@ -105,6 +106,7 @@ LEGAL = {
     (DI, "reply_supervision"): ("dispatched", lambda f, c: _supervised(f, c, "leader"), "fire", {"reply": "已签"}, DI),
     (DI, "urge"): ("dispatched", None, "county", {"comment": "请尽快签收"}, DI),
     (DI, "comment"): ("dispatched", None, "fire", {"comment": "今日到场"}, DI),
+    (DI, "regrade"): ("dispatched", None, "fire", {"grade": "major", "basis": "GB 35181-2025 第5.1条"}, DI),
     (HA, "escalate"): ("handling_l1", None, "nanxi", {"reason": "本级力量不能消除"}, PR),
     (HA, "dispatch"): ("handling_l2", None, "bangtou", {}, DI),
     (HA, "return"): ("handling_dept", None, "fire", {"reason_code": "wrong_location", "reason": "位置错误"}, PR),
@@ -137,17 +139,20 @@ LEGAL = {
     (HA, "reply_supervision"): ("handling_dept", lambda f, c: _supervised(f, c, "leader"), "fire", {"reply": "好"}, HA),
     (HA, "urge"): ("handling_dept", None, "county", {"comment": "请尽快"}, HA),
     (HA, "comment"): ("handling_dept", None, "fire", {"comment": "已到场"}, HA),
+    (HA, "regrade"): ("handling_dept", None, "fire", {"grade": "major", "basis": "GB 35181-2025 第5.1条"}, HA),
     (SU, "resume"): ("suspended", None, "county_lead", {}, HA),
     (SU, "supervise"): ("suspended", None, "leader", {"level": "normal", "instruction": "请说明"}, SU),
     (SU, "reply_supervision"): ("suspended", lambda f, c: _supervised(f, c, "leader"), "fire", {"reply": "资金"}, SU),
     (SU, "urge"): ("suspended", None, "county", {"comment": "请尽快"}, SU),
     (SU, "comment"): ("suspended", None, "fire", {"comment": "等待资金"}, SU),
+    (SU, "regrade"): ("suspended", None, "fire", {"grade": "major", "basis": "GB 35181-2025 第5.1条"}, SU),
     (PV, "verify_pass"): ("pv_dept", None, "county_lead", {"comment": "已整改"}, CL),
     (PV, "verify_fail"): ("pv_dept", None, "county_lead", {"reason": "仍在充电"}, HA),
     (PV, "supervise"): ("pv_dept", None, "leader", {"level": "normal", "instruction": "请核查"}, PV),
     (PV, "reply_supervision"): ("pv_dept", lambda f, c: _supervised(f, c, "leader"), "fire", {"reply": "待核查"}, PV),
     (PV, "urge"): ("pv_dept", None, "county", {"comment": "请尽快核查"}, PV),
     (PV, "comment"): ("pv_dept", None, "fire", {"comment": "已提交"}, PV),
+    (PV, "regrade"): ("pv_dept", None, "fire", {"grade": "major", "basis": "GB 35181-2025 第5.1条"}, PV),
     (CL, "reopen"): ("closed_resolved", None, "county_lead", {"reason": "回访未整改"}, HA),
     (CL, "comment"): ("closed_resolved", None, "nanxi_worker", {"comment": "已复查"}, CL),
 }
@@ -183,7 +188,7 @@ ILLEGAL = [pair for pair in ALL_PAIRS if pair not in LEGAL]
 
 def test_the_legal_pairs_here_are_exactly_the_table():
     assert set(LEGAL) == {(s.value, a.value) for s, a in TRANSITIONS}
-    assert len(ALL_PAIRS) == 6 * 21
+    assert len(ALL_PAIRS) == 6 * 22
     assert set(NOBODY_MAY) <= set(ILLEGAL)
 
 

@@ -94,6 +94,7 @@ def _body(rng, action, case, actor, visible_ids):
         "reply_supervision": {"reply": "已安排处置"},
         "urge": {"comment": "请尽快处置"},
         "comment": {"comment": "备注"},
+        "regrade": {"grade": "general" if case.grade == "major" else "major", "basis": "GB 35181-2025 第5.1条"},
     }
     return bodies[action]
 

@@ -280,6 +280,21 @@ def test_escalate_from_the_page_calls_the_service(client, people):
     assert 'data-action="escalate"' not in html
 
 
+def test_the_township_confirms_a_major_proposal_from_the_page(client, people):
+    case = act(new_case(people["nanxi_worker"]), people["nanxi"], "escalate", reason="疑似重大隐患")
+    _login(client, people["bangtou"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-action="regrade"' in page and "判定依据" in page
+
+    response = _post_action(client, case, "regrade", grade="major", basis="GB 35181-2025 第5.1条")
+
+    assert response.status_code == 200
+    assert "重大隐患" in response.content.decode()
+    case.refresh_from_db()
+    assert case.grade == "major"
+    assert CaseEvent.objects.get(case=case, kind=EventKind.CASE_REGRADED).comment == "GB 35181-2025 第5.1条"
+
+
 def test_double_submit_is_a_repeat_not_a_second_action(client, people):
     case = new_case(people["nanxi_worker"])
     _login(client, people["nanxi"])
