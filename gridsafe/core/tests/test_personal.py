@@ -89,3 +89,33 @@ def test_reveal_through_the_api_stays_in_the_jurisdiction(client, people):
     assert response.json() == {"user_id": user.pk, "phone": "13812345678", "phone_masked": "138****5678"}
     assert Api(client, people["quanshan"]).post(f"/api/v1/users/{user.pk}/phone/reveal").status_code == 404
     assert Api(client, people["licheng_worker"]).post(f"/api/v1/users/{user.pk}/phone/reveal").status_code == 404
+
+
+def test_resealing_after_a_key_rotation_moves_every_value_and_index_to_the_new_key(people):
+    from django.core.management import call_command
+
+    old_key, new_key = fields.new_key(), fields.new_key()
+    user = people["nanxi_worker"]
+    try:
+        with override_settings(GRIDSAFE_FIELD_KEY=old_key):
+            fields.reset_keys()
+            user.phone = "13812345678"
+            user.save()
+        with override_settings(GRIDSAFE_FIELD_KEY=new_key, GRIDSAFE_FIELD_OLD_KEYS=[old_key]):
+            fields.reset_keys()
+            # Rotated but not resealed: still readable, but no longer found by phone.
+            assert User.objects.get(pk=user.pk).phone == "13812345678"
+            assert not User.objects.filter(phone_hash=fields.blind_index("13812345678")).exists()
+
+            call_command("reseal_personal_data", stdout=open("/dev/null", "w"))
+
+            assert User.objects.get(phone_hash=fields.blind_index("13812345678")).pk == user.pk
+            stored, _ = _raw_phone(user.pk)
+            assert stored.split(":")[1] == fields.key_id(fields._decode_key(new_key))
+        with override_settings(GRIDSAFE_FIELD_KEY=new_key):  # the old key retired
+            fields.reset_keys()
+            assert User.objects.get(pk=user.pk).phone == "13812345678"
+        audit = AuditEvent.objects.filter(action="personal_data.reseal").latest("seq")
+        assert audit.payload["accounts.user.phone"] >= 1
+    finally:
+        fields.reset_keys()
