@@ -33,15 +33,15 @@ def columns(model: type[Model], fields: Sequence[str], alias: str, using: str = 
     return ", ".join(f"{_qn(using, alias)}.{_qn(using, f.column)}" for f in _in_model_order(model, fields))
 
 
-_KEEP_ROWS = 64  # statements for more rows than this are rare (a big fan-out): built, not kept
-
-
 def comma_list(subquery: str, using: str = "default") -> str:
     """A scalar subquery joining the values of `subquery`'s one column `v` with commas, ordered by v (NULL when
     there are none): lets one statement bring a short list along with its row (a worker's grids, a unit's desk)."""
     if connections[using].vendor == "postgresql":
         return f"(SELECT string_agg(CAST(s.v AS text), ',' ORDER BY s.v) FROM ({subquery}) s)"
     return f"(SELECT group_concat(s.v, ',') FROM ({subquery} ORDER BY 1) s)"
+
+
+_KEEP_ROWS = 64  # statements for more rows than this are rare (a big fan-out): built, not kept
 
 
 def statement(key: tuple, build, using: str = "default", *, keep: bool = True) -> str:
