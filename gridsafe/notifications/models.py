@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     EXTENSION = "extension", _("Extension")
     CLOSED = "closed", _("Closed")
     SYSTEM = "system", _("System alarm")
+    REGRADED = "regraded", _("Grade set (定级)")
 
 
 class Notification(models.Model):

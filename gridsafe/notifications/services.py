@@ -30,6 +30,7 @@ KIND_OF_EVENT = {
     EventKind.CASE_VOIDED: NotificationKind.CLOSED,
     EventKind.CASE_MERGED: NotificationKind.CLOSED,
     EventKind.CASE_TRANSFERRED: NotificationKind.CLOSED,
+    EventKind.CASE_REGRADED: NotificationKind.REGRADED,
 }
 
 
@@ -57,6 +58,7 @@ def _recipients(event: CaseEvent, desk: list[int]) -> list[tuple[int, str]]:
         EventKind.CASE_VOIDED,
         EventKind.CASE_MERGED,
         EventKind.CASE_TRANSFERRED,
+        EventKind.CASE_REGRADED,  # the worker who proposed 重大 hears whether it was confirmed
     ):
         personal.add(case.reporter_id)  # reviewer feedback reaches the collector (onadata #1614)
     if event.kind == EventKind.CASE_SUBMITTED:

@@ -62,3 +62,16 @@ def test_once_major_only_the_departments_lead_closes_it(flow, as_user):
     fresh = as_user("county_lead").get(f"/api/v1/cases/{case.pk}").json()
     assert fresh["grade"] == "major"
     assert "verify_pass" not in fresh["allowed_actions"]  # the county centre no longer closes it (销号)
+
+
+def test_the_worker_who_proposed_major_hears_the_decision(flow, people, as_user):
+    from gridsafe.notifications.models import Notification
+
+    proposed = flow.report(severity="major")
+    answer = as_user("bangtou").act(proposed.pk, "regrade", proposed.version, grade="major", basis=BASIS)
+    assert answer.status_code == 200, answer.content
+
+    told = Notification.objects.filter(case=proposed, user=people["nanxi_worker"], kind="regraded")
+    assert told.count() == 1
+    assert "定级" in told.get().title and BASIS in told.get().body
+    assert not Notification.objects.filter(case=proposed, user=people["bangtou"], kind="regraded").exists()
