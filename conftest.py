@@ -32,11 +32,9 @@ def _reference_caches_follow_the_rollback():
     """A test that edits reference data (categories, limits, calendar, regions) invalidates the in-process caches
     in its transaction, and the rollback takes the edit and its version bump away: drop the copies it built."""
     yield
-    from gridsafe.catalog.calendar import forget_calendar
     from gridsafe.core.cache import forget_invalidated
 
     forget_invalidated()
-    forget_calendar(only_if_invalidated=True)
 
 
 @pytest.fixture

@@ -118,18 +118,18 @@ _REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")  # not the
 def _token_lookup_sql() -> str:
     links = User.grids.through._meta.db_table
     grid_paths = rows.comma_list(  # a grid worker's grids, for jurisdiction_of (paths hold digits and dots only)
-        f"SELECT r2.{_qn('path')} AS v FROM {_qn(links)} l "
-        f"INNER JOIN {_qn(Region._meta.db_table)} r2 ON r2.{_qn('id')} = l.{_qn('region_id')} "
-        f"WHERE l.{_qn('user_id')} = u.{_qn('id')}"
+        f"SELECT r2.{rows.qn('path')} AS v FROM {rows.qn(links)} l "
+        f"INNER JOIN {rows.qn(Region._meta.db_table)} r2 ON r2.{rows.qn('id')} = l.{rows.qn('region_id')} "
+        f"WHERE l.{rows.qn('user_id')} = u.{rows.qn('id')}"
     )
     return (
-        f"SELECT t.{_qn('id')}, t.{_qn('last_used_at')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
+        f"SELECT t.{rows.qn('id')}, t.{rows.qn('last_used_at')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
         f"{rows.columns(Unit, _UNIT_FIELDS, 'n')}, {rows.columns(Region, _REGION_FIELDS, 'r')}, {grid_paths} "
-        f"FROM {_qn(ApiToken._meta.db_table)} t INNER JOIN {_qn(User._meta.db_table)} u ON u.{_qn('id')} = t.{_qn('user_id')} "
-        f"LEFT JOIN {_qn(Unit._meta.db_table)} n ON n.{_qn('id')} = u.{_qn('unit_id')} "
-        f"LEFT JOIN {_qn(Region._meta.db_table)} r ON r.{_qn('id')} = n.{_qn('region_id')} "
-        f"WHERE t.{_qn('key_hash')} = %s AND t.{_qn('expires_at')} > %s AND t.{_qn('last_used_at')} >= %s "
-        f"AND u.{_qn('is_active')} = %s"
+        f"FROM {rows.qn(ApiToken._meta.db_table)} t INNER JOIN {rows.qn(User._meta.db_table)} u ON u.{rows.qn('id')} = t.{rows.qn('user_id')} "
+        f"LEFT JOIN {rows.qn(Unit._meta.db_table)} n ON n.{rows.qn('id')} = u.{rows.qn('unit_id')} "
+        f"LEFT JOIN {rows.qn(Region._meta.db_table)} r ON r.{rows.qn('id')} = n.{rows.qn('region_id')} "
+        f"WHERE t.{rows.qn('key_hash')} = %s AND t.{rows.qn('expires_at')} > %s AND t.{rows.qn('last_used_at')} >= %s "
+        f"AND u.{rows.qn('is_active')} = %s"
     )
 
 
@@ -160,10 +160,6 @@ def user_for_token(key: str) -> User | None:
     if token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
     return user
-
-
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def tokens_purge_expired() -> int:

@@ -20,14 +20,12 @@ A year without a published schedule falls back to plain Monday–Friday and logs
 from __future__ import annotations
 
 import logging
-import threading
-import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from gridsafe.core.cache import bump_version, read_version
+from gridsafe.core.cache import VersionedCache
 
 logger = logging.getLogger("gridsafe.calendar")
 
@@ -283,17 +281,6 @@ class WorkCalendar:
 
 # -- the calendar in force (database-backed, cached per process) ------------------------------------------------------
 
-VERSION_NAME = "calendar"  # its core.models.CacheVersion row
-CHECK_INTERVAL = 30.0  # seconds between two looks at the shared version number
-_clock = _time.monotonic  # module-level so tests can move time forward
-
-_lock = threading.Lock()
-_local: dict[str, object] = {"calendar": None, "version": None, "checked_at": 0.0, "invalidated": False}
-
-
-def _shared_version() -> str:
-    return str(read_version(VERSION_NAME) or 0)
-
 
 def load_calendar() -> WorkCalendar:
     """Build a WorkCalendar from the database and settings (2 queries, no caching)."""
@@ -312,35 +299,18 @@ def load_calendar() -> WorkCalendar:
     )
 
 
+calendar_cache = VersionedCache("calendar", load_calendar)
+
+
 def current_calendar() -> WorkCalendar:
-    """The calendar in force. Reloaded when the shared version changes; the version is read at most every 30 s."""
-    with _lock:
-        calendar = _local["calendar"]
-        now = _clock()
-        if calendar is not None and now - _local["checked_at"] < CHECK_INTERVAL:
-            return calendar
-        version = _shared_version()
-        if calendar is None or version != _local["version"]:
-            calendar = load_calendar()
-            _local["calendar"] = calendar
-            _local["version"] = version
-        _local["checked_at"] = now
-        return calendar
+    """The calendar in force. Reloaded when its version row changes; the row is read at most every 30 s."""
+    return calendar_cache.get()
 
 
 def invalidate_calendar() -> None:
-    """Bump the shared version in the edit's transaction (every process reloads within 30 s of the commit) and drop
-    this process's copy now."""
-    bump_version(VERSION_NAME)
-    with _lock:
-        _local.update(calendar=None, version=None, checked_at=0.0, invalidated=True)
-
-
-def forget_calendar(*, only_if_invalidated: bool = False) -> None:
-    """Drop this process's copy (no query). Tests: after a test that invalidated it, whose rows were rolled back."""
-    with _lock:
-        if _local["invalidated"] or not only_if_invalidated:
-            _local.update(calendar=None, version=None, checked_at=0.0, invalidated=False)
+    """Bump the version in the edit's transaction (every process reloads within 30 s of the commit) and drop this
+    process's copy now."""
+    calendar_cache.invalidate()
 
 
 # -- seeding from chinese_calendar ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Small in-process caches of reference data (grid index, unit routing, time limits, categories, region tree).
+"""Small in-process caches of reference data (grid index, unit routing, time limits, categories, region tree,
+working calendar).
 
 Each cache holds a value built from the database and rechecks its version row (core.models.CacheVersion) at most
 every `check_seconds`, so a hot path (case intake) costs no query, and an admin edit reaches every process soon:
@@ -38,10 +39,11 @@ class VersionedCache(Generic[T]):
         self._version: object = None
         self._checked_at = 0.0
         self.invalidated = False  # since the last forget() (tests reset what a rolled-back test changed)
+        self.clock = time.monotonic  # tests move it forward
         _all.append(self)
 
     def get(self) -> T:
-        now = time.monotonic()
+        now = self.clock()
         if self._value is not None and now - self._checked_at < self.check_seconds:
             return self._value
         with self._lock:

@@ -17,7 +17,8 @@ _statements: dict[tuple, str] = {}
 _converters: dict[tuple, list] = {}
 
 
-def _qn(using: str, name: str) -> str:
+def qn(name: str, using: str = "default") -> str:
+    """The quoted identifier for this database."""
     return connections[using].ops.quote_name(name)
 
 
@@ -30,7 +31,7 @@ def _in_model_order(model: type[Model], fields: Sequence[str]) -> list:
 def columns(model: type[Model], fields: Sequence[str], alias: str, using: str = "default") -> str:
     """The select list `"alias"."column", …` for these fields (names or attnames, e.g. `case_id`), in the model's
     column order: read the row back with `instance()`."""
-    return ", ".join(f"{_qn(using, alias)}.{_qn(using, f.column)}" for f in _in_model_order(model, fields))
+    return ", ".join(f"{qn(alias, using)}.{qn(f.column, using)}" for f in _in_model_order(model, fields))
 
 
 def comma_list(subquery: str, using: str = "default") -> str:
@@ -85,12 +86,12 @@ def insert(obj: Model, using: str = "default") -> Model:
     fields = [f for f in meta.concrete_fields if not f.primary_key or getattr(obj, f.attname) is not None]
 
     def build() -> str:
-        names = ", ".join(_qn(using, f.column) for f in fields)
+        names = ", ".join(qn(f.column, using) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
         returning = (
-            f" RETURNING {_qn(using, meta.pk.column)}" if connection.features.can_return_columns_from_insert else ""
+            f" RETURNING {qn(meta.pk.column, using)}" if connection.features.can_return_columns_from_insert else ""
         )
-        return f"INSERT INTO {_qn(using, meta.db_table)} ({names}) VALUES ({marks}){returning}"
+        return f"INSERT INTO {qn(meta.db_table, using)} ({names}) VALUES ({marks}){returning}"
 
     sql = statement(("insert", model, tuple(f.attname for f in fields)), build, using)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
@@ -123,11 +124,11 @@ def insert_values(
     model_fields = [model._meta.get_field(f) for f in fields]
 
     def build() -> str:
-        names = ", ".join(_qn(using, f.column) for f in model_fields)
+        names = ", ".join(qn(f.column, using) for f in model_fields)
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
         conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         return (
-            f"INSERT INTO {_qn(using, model._meta.db_table)} ({names}) VALUES {', '.join([one] * len(rows))}{conflict}"
+            f"INSERT INTO {qn(model._meta.db_table, using)} ({names}) VALUES {', '.join([one] * len(rows))}{conflict}"
         )
 
     key = ("insert_values", model, tuple(fields), len(rows), ignore_conflicts)

@@ -33,6 +33,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from gridsafe.core.rows import qn, statement
 from gridsafe.dashboards.models import CELL_COUNTERS, GAUGES, Grain, Scope, StatCell, StatGauge, WatchedCase
 
 log = logging.getLogger("gridsafe.rollups")
@@ -348,34 +349,26 @@ def _moved(before: dict, after: dict) -> bool:
 # ---------------------------------------------------------------- writing
 
 
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
 CELL_KEY = ("scope", "grain", "node", "period", "domain")
 GAUGE_KEY = ("scope", "node", "domain")
 _BATCH = 400  # rows per statement: well under SQLite's variable limit with 44 columns
 
 
-_UPSERT_SQL: dict[tuple, str] = {}  # (vendor, table, key, columns, rows) → statement, for the services' shapes
 _CACHED_ROWS = 32  # a case event touches ≤ 14 cells; the rebuild's big batches are not worth keeping
 
 
 def _upsert_sql(model, key: tuple[str, ...], columns: tuple[str, ...], n_rows: int) -> str:
-    shape = (connection.vendor, model._meta.db_table, key, columns, n_rows)
-    sql = _UPSERT_SQL.get(shape)
-    if sql is None:
-        table = _qn(model._meta.db_table)
-        names = ", ".join(_qn(c) for c in key + columns)
+    def build() -> str:
+        table = qn(model._meta.db_table)
+        names = ", ".join(qn(c) for c in key + columns)
         one = "(" + ", ".join(["%s"] * (len(key) + len(columns))) + ")"
-        update = ", ".join(f"{_qn(c)} = {table}.{_qn(c)} + excluded.{_qn(c)}" for c in columns)
-        sql = (
+        update = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in columns)
+        return (
             f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * n_rows)} "
-            f"ON CONFLICT ({', '.join(_qn(c) for c in key)}) DO UPDATE SET {update}"
+            f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {update}"
         )
-        if n_rows <= _CACHED_ROWS:
-            _UPSERT_SQL[shape] = sql
-    return sql
+
+    return statement(("upsert", model, key, columns, n_rows), build, keep=n_rows <= _CACHED_ROWS)
 
 
 def _upsert(model, key: tuple[str, ...], counters: tuple[str, ...], deltas: list[tuple[tuple, Counter]]) -> None:
@@ -462,7 +455,7 @@ def _lock_tables() -> None:
     sees all committed events and no delta lands on a row being replaced. SQLite's write lock does the same."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            tables = ", ".join(_qn(m._meta.db_table) for m in (StatCell, StatGauge, WatchedCase))
+            tables = ", ".join(qn(m._meta.db_table) for m in (StatCell, StatGauge, WatchedCase))
             cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
 
 

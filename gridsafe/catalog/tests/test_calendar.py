@@ -16,7 +16,6 @@ from django.core.management import CommandError, call_command
 
 from gridsafe.catalog import calendar as calmod
 from gridsafe.catalog.calendar import (
-    VERSION_NAME,
     WorkCalendar,
     calendar_seed,
     current_calendar,
@@ -79,9 +78,9 @@ def cal():
 @pytest.fixture(autouse=True)
 def fresh_calendar_cache():
     """The process-wide calendar must not leak between tests (each test's DB rows are rolled back)."""
-    calmod.forget_calendar()
+    calmod.calendar_cache.forget()
     yield
-    calmod.forget_calendar()
+    calmod.calendar_cache.forget()
 
 
 @pytest.fixture(autouse=True)
@@ -442,12 +441,12 @@ def test_current_calendar_reflects_an_admin_edit_after_invalidate():
 @pytest.mark.django_db
 def test_other_process_invalidation_seen_within_30_seconds(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(calmod, "_clock", lambda: now[0])
+    monkeypatch.setattr(calmod.calendar_cache, "clock", lambda: now[0])
     calendar_seed(years=[2025])
     cal = current_calendar()
     # Another process edits the calendar and bumps the shared version; we do not look for 30 s.
     WorkCalendarDay.objects.create(date=date(2025, 10, 9), is_workday=False, note="台风停工", source="admin")
-    bump_version(VERSION_NAME)
+    bump_version(calmod.calendar_cache.name)
     now[0] += 29
     assert current_calendar() is cal
     now[0] += 2
