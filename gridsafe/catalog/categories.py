@@ -6,9 +6,17 @@ cache, in every process within `check_seconds`."""
 
 from gridsafe.catalog.models import Category, Domain
 from gridsafe.core.cache import VersionedCache
+from gridsafe.core.rows import in_model_order
 
-_CATEGORY_FIELDS = ("id", "code", "name", "domain_id", "default_grade", "urgent", "department_id", "is_active")
-_DOMAIN_FIELDS = ("id", "code", "name")
+
+def _attnames(model, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f.attname for f in in_model_order(model, names))  # Model.from_db takes a partial row in this order
+
+
+_CATEGORY_FIELDS = _attnames(
+    Category, ("id", "code", "name", "domain_id", "default_grade", "urgent", "department_id", "is_active")
+)
+_DOMAIN_FIELDS = _attnames(Domain, ("id", "code", "name"))
 
 
 def _build() -> dict[str, tuple[tuple, tuple]]:
@@ -16,7 +24,8 @@ def _build() -> dict[str, tuple[tuple, tuple]]:
         *_CATEGORY_FIELDS, *(f"domain__{f}" for f in _DOMAIN_FIELDS)
     )
     n = len(_CATEGORY_FIELDS)
-    return {row[1]: (row[:n], row[n:]) for row in rows}
+    code = _CATEGORY_FIELDS.index("code")
+    return {row[code]: (row[:n], row[n:]) for row in rows}
 
 
 categories = VersionedCache("categories", _build)

@@ -22,7 +22,7 @@ def qn(name: str, using: str = "default") -> str:
     return connections[using].ops.quote_name(name)
 
 
-def _in_model_order(model: type[Model], fields: Sequence[str]) -> list:
+def in_model_order(model: type[Model], fields: Sequence[str]) -> list:
     """The fields in the model's column order, the order `Model.from_db` takes a partial row in."""
     wanted = {model._meta.get_field(f) for f in fields}
     return [f for f in model._meta.concrete_fields if f in wanted]
@@ -31,7 +31,7 @@ def _in_model_order(model: type[Model], fields: Sequence[str]) -> list:
 def columns(model: type[Model], fields: Sequence[str], alias: str, using: str = "default") -> str:
     """The select list `"alias"."column", …` for these fields (names or attnames, e.g. `case_id`), in the model's
     column order: read the row back with `instance()`."""
-    return ", ".join(f"{qn(alias, using)}.{qn(f.column, using)}" for f in _in_model_order(model, fields))
+    return ", ".join(f"{qn(alias, using)}.{qn(f.column, using)}" for f in in_model_order(model, fields))
 
 
 def comma_list(subquery: str, using: str = "default") -> str:
@@ -64,7 +64,7 @@ def instance(model: type[Model], fields: Sequence[str], values: Sequence, using:
     plan = _converters.get(key)
     if plan is None:
         plan = []
-        for field in _in_model_order(model, fields):
+        for field in in_model_order(model, fields):
             column = field.get_col(model._meta.db_table)
             plan.append(
                 (field.attname, column, connection.ops.get_db_converters(column) + field.get_db_converters(connection))
