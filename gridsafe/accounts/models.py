@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridsafe.core.fields import EncryptedCharField
+from gridsafe.core.fields import BlindIndexedModel, EncryptedCharField
 
 
 class UnitKind(models.TextChoices):
@@ -68,7 +68,7 @@ ROLE_POSTS = {
 }
 
 
-class User(AbstractUser):
+class User(BlindIndexedModel, AbstractUser):
     """A person. Jurisdiction comes from `unit.region` (its subtree) and, for departments, what is routed to them."""
 
     display_name = models.CharField(_("display name"), max_length=40, blank=True)

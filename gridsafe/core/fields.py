@@ -108,7 +108,7 @@ class _EmptyOnlyExact(Exact):
 class EncryptedCharField(models.TextField):
     """A short string stored encrypted. `max_length` limits the plaintext; the column is text. Only `isnull` and
     `exact=""` lookups make sense (others raise FieldError); search through the `lookup_field` companion instead.
-    `save(update_fields=[…])` with this field must name the companion too (Place.save does)."""
+    Models with a `lookup_field` derive from `BlindIndexedModel`, so `save(update_fields=[…])` writes the index too."""
 
     def get_lookup(self, lookup_name):
         if lookup_name == "exact":
@@ -154,3 +154,20 @@ class EncryptedCharField(models.TextField):
         from django import forms
 
         return super().formfield(**{"widget": forms.TextInput, **kwargs})
+
+
+class BlindIndexedModel(models.Model):
+    """Base of a model with an `EncryptedCharField(lookup_field=…)`: a save limited by `update_fields` to the
+    encrypted field also writes its blind index (the field's pre_save computes it, but Django writes only the
+    columns named). Storage, not a rule."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            for field in self._meta.concrete_fields:
+                if isinstance(field, EncryptedCharField) and field.lookup_field and field.name in update_fields:
+                    update_fields.add(field.lookup_field)
+        super().save(*args, update_fields=update_fields, **kwargs)

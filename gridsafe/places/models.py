@@ -3,7 +3,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gridsafe.core.fields import EncryptedCharField
+from gridsafe.core.fields import BlindIndexedModel, EncryptedCharField
 from gridsafe.core.masking import mask_name, mask_phone
 
 
@@ -49,7 +49,7 @@ class PlaceQuerySet(models.QuerySet):
         )
 
 
-class Place(models.Model):
+class Place(BlindIndexedModel):
     """A supervised place (监管对象). Contacts are personal data: masked wherever shown."""
 
     client_id = models.UUIDField(null=True, blank=True, unique=True)
@@ -91,13 +91,6 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, update_fields=None, **kwargs):
-        # Storage, not a rule: the phone's blind index is written whenever the phone is (its pre_save computes it,
-        # but a save limited to update_fields=["contact_phone"] would otherwise leave the old index behind).
-        if update_fields is not None and "contact_phone" in update_fields:
-            update_fields = {*update_fields, "contact_phone_hash"}
-        super().save(*args, update_fields=update_fields, **kwargs)
 
     def is_overdue(self, now) -> bool:
         return self.next_due_at is not None and self.next_due_at < now

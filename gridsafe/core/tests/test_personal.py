@@ -119,3 +119,14 @@ def test_resealing_after_a_key_rotation_moves_every_value_and_index_to_the_new_k
         assert audit.payload["accounts.user.phone"] >= 1
     finally:
         fields.reset_keys()
+
+
+def test_a_save_of_only_a_users_phone_moves_its_index_with_it(people):
+    user = people["nanxi_worker"]
+    user.phone = "13812345678"
+    user.save()
+    user.phone = "13900002222"
+    user.save(update_fields=["phone"])
+
+    assert User.objects.get(phone_hash=fields.blind_index("13900002222")).pk == user.pk
+    assert not User.objects.filter(phone_hash=fields.blind_index("13812345678")).exists()
