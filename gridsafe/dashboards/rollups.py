@@ -33,7 +33,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gridsafe.core.rows import qn, statement
+from gridsafe.core.rows import Writes, qn, statement
 from gridsafe.dashboards.models import CELL_COUNTERS, GAUGES, Grain, Scope, StatCell, StatGauge, WatchedCase
 
 log = logging.getLogger("gridsafe.rollups")
@@ -275,12 +275,14 @@ def add_flows(cells: Cells, kind: str, payload: dict, at: datetime, before: dict
 # ---------------------------------------------------------------- the hook
 
 
-def rollup_apply_event(*, event, case_before=None, case_after=None, changes: dict | None = None) -> None:
+def rollup_apply_event(
+    *, event, case_before=None, case_after=None, changes: dict | None = None, writes: Writes | None = None
+) -> None:
     """Apply one CaseEvent to the rollups, inside the service's transaction.
 
     `_case_insert` passes the new case as `case_after`; `_move` passes the case as it was (`case_before`) and
     the fields it set (`changes`). Costs no query when nothing counted changes (comments, 催办, due-soon), else
-    at most two upserts."""
+    at most two upserts; with `writes` (a new case: `_case_insert`) the upserts join those writes instead."""
     before = facts_of(case_before) if case_before is not None else None
     if case_after is not None:
         after = facts_of(case_after)
@@ -297,11 +299,12 @@ def rollup_apply_event(*, event, case_before=None, case_after=None, changes: dic
             add_gauges(gauges, before, -1)
         add_gauges(gauges, after, +1)
     add_flows(cells, event.kind, event.payload, event.created_at, before, after)
-    write_deltas(cells, gauges)
+    write_deltas(cells, gauges, writes)
     if before is None:
-        if watch_entry(after) is not None:  # a new case has no red-list row to remove
-            watch_write(after)
-    elif watch_entry(before) != watch_entry(after):
+        # A new case is never on the red list: no sweep has marked it late (alert_stage 0) and no one has
+        # supervised it yet, so there is no row to write (and its key may not exist yet: see `writes`).
+        return
+    if watch_entry(before) != watch_entry(after):
         watch_write(after)
 
 
@@ -357,21 +360,32 @@ _BATCH = 400  # rows per statement: well under SQLite's variable limit with 44 c
 _CACHED_ROWS = 32  # a case event touches ≤ 14 cells; the rebuild's big batches are not worth keeping
 
 
+def _upsert_text(model, key: tuple[str, ...], columns: tuple[str, ...], n_rows: int) -> str:
+    table = qn(model._meta.db_table)
+    names = ", ".join(qn(c) for c in key + columns)
+    one = "(" + ", ".join(["%s"] * (len(key) + len(columns))) + ")"
+    update = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in columns)
+    return (
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * n_rows)} "
+        f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {update}"
+    )
+
+
 def _upsert_sql(model, key: tuple[str, ...], columns: tuple[str, ...], n_rows: int) -> str:
-    def build() -> str:
-        table = qn(model._meta.db_table)
-        names = ", ".join(qn(c) for c in key + columns)
-        one = "(" + ", ".join(["%s"] * (len(key) + len(columns))) + ")"
-        update = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in columns)
-        return (
-            f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * n_rows)} "
-            f"ON CONFLICT ({', '.join(qn(c) for c in key)}) DO UPDATE SET {update}"
-        )
-
-    return statement(("upsert", model, key, columns, n_rows), build, keep=n_rows <= _CACHED_ROWS)
+    return statement(
+        ("upsert", model, key, columns, n_rows),
+        lambda: _upsert_text(model, key, columns, n_rows),
+        keep=n_rows <= _CACHED_ROWS,
+    )
 
 
-def _upsert(model, key: tuple[str, ...], counters: tuple[str, ...], deltas: list[tuple[tuple, Counter]]) -> None:
+def _upsert(
+    model,
+    key: tuple[str, ...],
+    counters: tuple[str, ...],
+    deltas: list[tuple[tuple, Counter]],
+    writes: Writes | None = None,
+) -> None:
     """Add the deltas, writing only the counters some row changes: a new case touches 2–3 of the 40 columns, so
     the statement carries 7 values a row instead of 45 (and its text, per shape, is built once)."""
     changed: set[str] = set()
@@ -381,6 +395,15 @@ def _upsert(model, key: tuple[str, ...], counters: tuple[str, ...], deltas: list
         return
     deltas = [(k, c) for k, c in deltas if any(c.values())]
     columns = tuple(name for name in counters if name in changed)
+    if writes is not None and len(deltas) <= _CACHED_ROWS:
+        writes.sql(
+            ("upsert", model, key, columns, len(deltas)),
+            lambda: _upsert_text(model, key, columns, len(deltas)),
+            [value for k, c in deltas for value in (*k, *(c.get(name, 0) for name in columns))],
+        )
+        return
+    if writes is not None:  # pragma: no cover - one case event touches at most 14 cells
+        raise ValueError("too many rollup rows for one case event")
     with connection.cursor() as cursor:
         for start in range(0, len(deltas), _BATCH):
             chunk = deltas[start : start + _BATCH]
@@ -390,11 +413,11 @@ def _upsert(model, key: tuple[str, ...], counters: tuple[str, ...], deltas: list
             )
 
 
-def write_deltas(cells: Cells, gauges: dict[tuple, Counter]) -> None:
-    """Add the deltas. Keys are sorted so concurrent services lock shared cells (the county's, today's) in one
-    order and cannot deadlock; zero deltas are dropped."""
-    _upsert(StatCell, CELL_KEY, CELL_COUNTERS, sorted(cells.items()))
-    _upsert(StatGauge, GAUGE_KEY, GAUGES, sorted(gauges.items()))
+def write_deltas(cells: Cells, gauges: dict[tuple, Counter], writes: Writes | None = None) -> None:
+    """Add the deltas (now, or as part of `writes`). Keys are sorted so concurrent services lock shared cells (the
+    county's, today's) in one order and cannot deadlock; zero deltas are dropped."""
+    _upsert(StatCell, CELL_KEY, CELL_COUNTERS, sorted(cells.items()), writes)
+    _upsert(StatGauge, GAUGE_KEY, GAUGES, sorted(gauges.items()), writes)
 
 
 # ---------------------------------------------------------------- recount, rebuild, check
