@@ -201,7 +201,12 @@ class CaseEvent(AppendOnlyModel):
     from_level = models.PositiveSmallIntegerField(null=True)
     to_level = models.PositiveSmallIntegerField(null=True)
     holder_unit = models.ForeignKey(
-        "accounts.Unit", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "accounts.Unit",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # caseevent_desk_time leads with it
+        related_name="+",
     )
     comment = models.TextField(blank=True)
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
@@ -214,7 +219,11 @@ class CaseEvent(AppendOnlyModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "request_id"], name="caseevent_request_once")]
-        indexes = [models.Index(fields=["kind", "created_at"], name="caseevent_kind_time")]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="caseevent_kind_time"),
+            # A desk's new events since its inbox last looked (notifications.services.inbox_catch_up).
+            models.Index(fields=["holder_unit", "created_at"], name="caseevent_desk_time"),
+        ]
 
 
 class AttachmentRole(models.TextChoices):

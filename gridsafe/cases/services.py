@@ -42,6 +42,7 @@ from gridsafe.core.errors import (
 )
 from gridsafe.core.http import current_client_ip
 from gridsafe.dashboards.rollups import rollup_apply_event
+from gridsafe.notifications.services import needs_task
 from gridsafe.notifications.tasks import case_notify
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
@@ -262,7 +263,8 @@ def _move(
     rollup_apply_event(event=event, case_before=case, changes=changes)
     if attachment_ids:
         Attachment.objects.filter(pk__in=attachment_ids, case=case, event__isnull=True).update(event=event)
-    transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk, kind=event.kind))
+    if needs_task(event.kind):
+        transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
     return _refetch(case)
 
 
@@ -511,9 +513,8 @@ def _case_insert(
     )
     rollup_apply_event(event=event, case_before=None, case_after=case, writes=writes)
     writes.run()
-    transaction.on_commit(
-        partial(case_notify.enqueue, event_id=event.pk, kind=event.kind)
-    )  # at once if no transaction is open
+    if needs_task(event.kind):  # not today: only the desk hears of a report, when it looks (inbox_catch_up)
+        transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
     # What the answer shows of the grid and the holder is known already: no query (other fields load on access).
     case.region = Region.from_db(
         "default", ["id", "code", "name", "path"], [grid.region_id, grid.code, grid.name, grid.path]

@@ -1,6 +1,8 @@
 """The 仙游县 demo world: regions, units, people, catalog and calendar. Deterministic and idempotent.
 Tests build the same world once per database, so they run against the shapes a county really has."""
 
+from datetime import UTC, datetime
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
@@ -17,6 +19,9 @@ from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
 
 DEMO_PASSWORD = "gridsafe-demo"
+# When the demo's staff took up their posts: before the year of demo cases (and any back-dated test), so a desk's
+# inbox holds every report that landed on it (notifications.services.inbox_catch_up starts at date_joined).
+STAFF_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 COUNTY = "350322"
 BANGTOU = "350322101"
 LICHENG = "350322001"
@@ -134,6 +139,7 @@ def build_world(*, synthetic_staff: bool = True) -> dict[str, User]:
                 "is_staff": role == Role.ADMIN,
                 "is_superuser": role == Role.ADMIN,
                 "is_active": True,
+                "date_joined": STAFF_SINCE,
                 "password_changed_at": clock.now(),  # a demo re-run is never born expired
             },
         )
@@ -160,7 +166,14 @@ def _synthetic_staff(by_code: dict[str, Region], units: dict[str, Unit], passwor
         if username in existing:
             return False
         new_users.append(
-            User(username=username, display_name=display_name, role=role, unit=units[unit_code], password=password)
+            User(
+                username=username,
+                display_name=display_name,
+                role=role,
+                unit=units[unit_code],
+                password=password,
+                date_joined=STAFF_SINCE,
+            )
         )
         return True
 

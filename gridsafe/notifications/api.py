@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from gridsafe.core.paging import page_window
 from gridsafe.notifications.models import Notification
+from gridsafe.notifications.services import inbox_catch_up
 
 router = Router(tags=["notifications"])
 
@@ -28,6 +29,7 @@ class NotificationPage(Schema):
 @router.get("", response=NotificationPage, operation_id="notification_list_for_user")
 def notification_list(request, unread_only: bool = False, limit: int = 50, offset: int = 0):
     """My inbox: new tasks, escalations, returns, overdue warnings, 督办. Newest first."""
+    inbox_catch_up(request.user)
     qs = Notification.objects.filter(user=request.user)
     unread = qs.filter(read_at__isnull=True).count()
     if unread_only:
@@ -42,6 +44,8 @@ class MarkReadIn(Schema):
 
 @router.post("/read", response={200: dict}, operation_id="notification_mark_read")
 def notification_mark_read(request, body: MarkReadIn):
+    if body.ids is None:
+        inbox_catch_up(request.user)  # "all" includes what the desk has not fetched yet
     qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
     if body.ids is not None:
         qs = qs.filter(pk__in=body.ids)

@@ -64,3 +64,13 @@ class Notification(models.Model):
                 name="notification_once_per_event",
             )
         ]
+
+
+class DeskCursor(models.Model):
+    """How far a desk member's inbox has taken in the events that land on their unit's desk: `inbox_catch_up` writes
+    their notifications of a report or a dispatch when they look at the inbox, not when the case changes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    synced_at = models.DateTimeField()

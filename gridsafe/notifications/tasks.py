@@ -2,9 +2,8 @@ from gridsafe.core.tasks import task
 
 
 @task()
-def case_notify(*, event_id: int, kind: str = "") -> None:
-    """Write the in-app notifications for one case event. Safe to run twice (unique per user, event, kind).
-    `kind` (the event's) lets a desk-only event skip reading it first; tasks queued without it still work."""
+def case_notify(*, event_id: int) -> None:
+    """Write the in-app notifications for one case event. Safe to run twice (unique per user, event, kind)."""
     from gridsafe.notifications.services import notification_send_for_event
 
-    notification_send_for_event(event_id=event_id, kind=kind)
+    notification_send_for_event(event_id=event_id)

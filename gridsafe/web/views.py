@@ -32,6 +32,7 @@ from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import CaseNotFound, DomainError, StaleVersion
 from gridsafe.core.http import client_ip
 from gridsafe.notifications.models import Notification
+from gridsafe.notifications.services import inbox_catch_up
 from gridsafe.web import labels
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.selectors import (
@@ -639,6 +640,7 @@ def _action_failed(request, case: Case, action: str, form, text: str, *, status:
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """My inbox, newest first, 30 a page; the case of each message is one click away."""
+    inbox_catch_up(request.user)
     qs = Notification.objects.filter(user=request.user)
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
@@ -668,6 +670,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required_page
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
+    inbox_catch_up(request.user)  # "all" is what the badge counted, the desk's newest included
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return _back_to_inbox(request)
 
@@ -696,12 +699,13 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 
 @require_GET
 def notification_poll(request: HttpRequest) -> HttpResponse:
-    """The nav badge, polled every 15 s: one indexed COUNT. When the count grew since the last poll, a toast with
+    """The nav badge, polled every 15 s: the desk's catch-up (one INSERT … SELECT) and one indexed COUNT. When the count grew since the last poll, a toast with
     the newest title is added out of band (one more query) and `gridsafe:notified` is triggered so that open
     queues refresh themselves."""
     if not request.user.is_authenticated:
         response = HttpResponse(status=286)  # htmx: stop polling
         return response
+    inbox_catch_up(request.user)
     count = _unread(request.user)
     try:
         seen = int(request.GET.get("seen", "-1"))

@@ -34,7 +34,9 @@ def test_identical_resend_returns_the_same_case_once(as_user, people):
     assert again.json()["version"] == first.json()["version"] == 1
     assert Case.objects.filter(client_id=body["client_id"]).count() == 1
     assert CaseEvent.objects.filter(case_id=first.json()["id"]).count() == 1
-    # The station hears of the new case once, not once per resend.
+    # The station hears of the new case once, not once per resend (when it looks at its inbox).
+    inbox = as_user("nanxi").get("/api/v1/notifications").json()
+    assert [n["case_id"] for n in inbox["items"]].count(first.json()["id"]) == 1
     assert Notification.objects.filter(case_id=first.json()["id"], user=people["nanxi"]).count() == 1
 
 

@@ -274,6 +274,7 @@ def check_notification_list(ctx):
 
 def check_notification_mark_read(ctx):
     case = ctx.case
+    assert ctx.api("nanxi").get("/api/v1/notifications").json()["unread"] >= 1  # the desk looked: now it has it
     theirs = Notification.objects.get(case_id=case["id"], user__username="nanxi")
     response = ctx.api("quanshan").post("/api/v1/notifications/read", {"ids": [theirs.pk]})
     assert response.json() == {"marked": 0}

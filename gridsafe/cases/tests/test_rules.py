@@ -12,6 +12,7 @@ from gridsafe.cases.models import Case, CaseEvent, Supervision
 from gridsafe.cases.tests.helpers import NANXI, QUANSHAN, VALID_FIELDS, at, village_grid, village_grid_point
 from gridsafe.core import clock
 from gridsafe.notifications.models import Notification
+from gridsafe.notifications.services import inbox_catch_up
 
 MON_0900 = "2025-03-03 09:00"
 
@@ -34,6 +35,8 @@ def _dt(text):
 
 
 def _notified(case_id, username, kind) -> bool:
+    """Whether the user's inbox shows it (a desk's reports and dispatches are fetched when it looks)."""
+    inbox_catch_up(User.objects.get(username=username))
     return Notification.objects.filter(case_id=case_id, user__username=username, kind=kind).exists()
 
 

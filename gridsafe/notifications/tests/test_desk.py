@@ -1,11 +1,14 @@
-"""The desk's notifications of a report or a dispatch are one INSERT … SELECT (no read first): they must say exactly
-what the general path (read the event, pick recipients in Python, insert) says, to exactly the same people."""
+"""The desk's notifications of a report or a dispatch are written when a desk member looks at the inbox
+(inbox_catch_up), not when the case changes. They must say exactly what the general path (read the event, pick the
+recipients in Python, insert) would have said, to exactly the same people, once."""
+
+from datetime import timedelta
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import CaseEvent
 from gridsafe.cases.tests.helpers import report
-from gridsafe.notifications.models import Notification
-from gridsafe.notifications.services import notification_send_for_event
+from gridsafe.notifications.models import DeskCursor, Notification
+from gridsafe.notifications.services import inbox_catch_up, notification_send_for_event
 
 
 def _told(event: CaseEvent) -> set[tuple]:
@@ -14,35 +17,41 @@ def _told(event: CaseEvent) -> set[tuple]:
     )
 
 
-def _both_ways(event: CaseEvent) -> tuple[set, set]:
-    fast = _told(event)
-    Notification.objects.filter(event=event).delete()
-    notification_send_for_event(event_id=event.pk)  # without the kind: the general path
-    return fast, _told(event)
+def _general_path(event: CaseEvent) -> set[tuple]:
+    """What the after-commit task would write for this event, then those rows removed again."""
+    before = set(Notification.objects.filter(event=event).values_list("pk", flat=True))
+    notification_send_for_event(event_id=event.pk)
+    told = {row for row in _told(event)}
+    Notification.objects.filter(event=event).exclude(pk__in=before).delete()
+    return told
 
 
-def test_the_station_desk_hears_of_a_report_in_the_same_words_either_way(api_as, people):
+def test_a_report_reaches_the_station_desk_when_it_looks_in_the_words_of_the_general_path(api_as, people):
     station = people["nanxi"].unit
     User.objects.create_user(
         "nanxi_gone", password="x-Long-enough-9", unit=station, role=Role.STATION_OFFICER, is_active=False
     )
     case_id = report(api_as("nanxi_worker"), description="楼道内有电动车充电，插线板过载").json()["id"]
     event = CaseEvent.objects.get(case_id=case_id, kind="case.reported")
+    assert not Notification.objects.filter(event=event).exists()  # the report itself wrote none
+    expected = _general_path(event)
 
-    fast, general = _both_ways(event)
+    inbox = api_as("nanxi").get("/api/v1/notifications").json()
 
-    assert fast == general
-    told = {username for username, *_ in fast}
-    assert "nanxi" in told
-    assert "nanxi_worker" not in told  # the reporter does not hear of their own report
-    assert "nanxi_gone" not in told  # nor does a deactivated officer
-    [(title, body)] = {(title, body) for _user, _kind, title, body, _at in fast}
-    assert title == f"【上报隐患】{event.case.category.name} #{case_id}"
-    assert body == "楼道内有电动车充电，插线板过载"
+    assert [(n["kind"], n["case_id"]) for n in inbox["items"]] == [("new_task", case_id)]
+    assert inbox["unread"] == 1
+    item = inbox["items"][0]
+    assert item["title"] == f"【上报隐患】{event.case.category.name} #{case_id}"
+    assert item["body"] == "楼道内有电动车充电，插线板过载"
+    for username in [u for u, *_ in expected if u != "nanxi"]:
+        inbox_catch_up(User.objects.get(username=username))
+    assert _told(event) == expected  # same people, same words, same times
+    told = {username for username, *_ in expected}
+    assert "nanxi_worker" not in told and "nanxi_gone" not in told
 
 
-def test_a_dispatch_reaches_the_department_desk_in_the_same_words_either_way(api_as, people):
-    worker, nanxi, bangtou, county = (api_as(n) for n in ("nanxi_worker", "nanxi", "bangtou", "county"))
+def test_a_dispatch_reaches_the_department_desk_and_no_other(api_as, people):
+    worker, nanxi, bangtou, county, fire = (api_as(n) for n in ("nanxi_worker", "nanxi", "bangtou", "county", "fire"))
     case = report(worker).json()
     case = nanxi.act(case["id"], "escalate", case["version"], reason="本级力量不能消除").json()
     case = bangtou.act(case["id"], "escalate", case["version"], reason="需县级部门执法").json()
@@ -51,21 +60,35 @@ def test_a_dispatch_reaches_the_department_desk_in_the_same_words_either_way(api
     )
     assert step.status_code == 200, step.content
     event = CaseEvent.objects.get(case_id=case["id"], kind="case.dispatched")
+    expected = _general_path(event)
 
-    fast, general = _both_ways(event)
+    items = fire.get("/api/v1/notifications").json()["items"]
+    assert [(n["kind"], n["body"]) for n in items if n["case_id"] == case["id"]] == [("new_task", "请消防大队处置")]
+    assert {u for u, *_ in _told(event)} == {"fire"} <= {u for u, *_ in expected}
+    # Looking does not reach other desks' events: the gas department and the county centre get nothing of it.
+    for other in ("gas", "county"):
+        inbox_catch_up(people[other])
+    assert {u for u, *_ in _told(event)} == {"fire"}
 
-    assert fast == general
-    assert "fire" in {username for username, *_ in fast}
-    assert "county" not in {username for username, *_ in fast}
-    assert {(kind, body) for _u, kind, _t, body, _c in fast} == {("new_task", "请消防大队处置")}
+
+def test_looking_twice_writes_once_and_a_late_commit_is_still_delivered(api_as, people):
+    nanxi = people["nanxi"]
+    first = report(api_as("nanxi_worker")).json()["id"]
+    assert inbox_catch_up(nanxi) == 1
+    assert inbox_catch_up(nanxi) == 0  # the badge polls every 15 s: nothing new, nothing written
+    cursor = DeskCursor.objects.get(user=nanxi).synced_at
+
+    # An event whose time was taken before the cursor but that committed after the inbox looked (a slow
+    # transaction). Events are append-only, so the cursor moves ahead of the event instead.
+    late = report(api_as("nanxi_worker")).json()["id"]
+    DeskCursor.objects.filter(user=nanxi).update(synced_at=cursor + timedelta(minutes=10))
+
+    assert inbox_catch_up(nanxi) == 1
+    assert set(Notification.objects.filter(user=nanxi).values_list("case_id", flat=True)) == {first, late}
 
 
-def test_running_the_desk_notification_twice_writes_it_once(api_as, people):
-    case_id = report(api_as("nanxi_worker")).json()["id"]
-    event = CaseEvent.objects.get(case_id=case_id, kind="case.reported")
-    before = Notification.objects.filter(event=event).count()
-
-    assert before >= 1
-    notification_send_for_event(event_id=event.pk, kind=event.kind)  # the task ran again (a worker retry)
-
-    assert Notification.objects.filter(event=event).count() == before
+def test_only_desk_members_fetch_anything(api_as, people):
+    report(api_as("nanxi_worker"))
+    for username in ("nanxi_worker", "leader", "admin", "bangtou"):
+        assert inbox_catch_up(people[username]) == 0
+    assert not Notification.objects.filter(user__username__in=["nanxi_worker", "leader", "admin", "bangtou"]).exists()

@@ -364,11 +364,12 @@ def test_plain_form_post_redirects_back_to_the_case(client, people):
 
 
 def test_inbox_badge_toast_and_mark_read(client, people):
-    case = new_case(people["nanxi_worker"])  # notifies the 南溪村 station desk
-    assert Notification.objects.filter(user=people["nanxi"], case=case).exists()
+    case = new_case(people["nanxi_worker"])  # lands on the 南溪村 station desk
+    assert not Notification.objects.filter(user=people["nanxi"], case=case).exists()  # written when nanxi looks
     _login(client, people["nanxi"])
     inbox = client.get("/notifications/")
     assert inbox.status_code == 200 and f"#{case.pk}" in inbox.content.decode()
+    assert Notification.objects.filter(user=people["nanxi"], case=case).exists()
 
     first_poll = client.get("/notifications/poll/")
     assert 'class="badge"' in first_poll.content.decode() and "toast" not in first_poll.content.decode()
@@ -389,8 +390,9 @@ def test_inbox_badge_toast_and_mark_read(client, people):
 
 def test_opening_a_notification_marks_it_read_and_goes_to_the_case(client, people):
     case = new_case(people["nanxi_worker"])
-    note = Notification.objects.get(user=people["nanxi"], case=case)
     _login(client, people["nanxi"])
+    assert f"#{case.pk}" in client.get("/notifications/").content.decode()
+    note = Notification.objects.get(user=people["nanxi"], case=case)
     response = client.get(f"/notifications/{note.pk}/open/")
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
     note.refresh_from_db()
@@ -400,14 +402,20 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_case(client, peopl
     assert client.get(f"/notifications/{note.pk}/open/").status_code == 404
 
 
-def test_poll_is_one_count_query(client, people):
+def test_poll_is_the_desk_catch_up_and_one_count(client, people):
     _login(client, people["nanxi"])
+    client.get("/notifications/poll/")  # the first look starts the desk's cursor
+    new_case(people["nanxi_worker"])
+    new_case(people["nanxi_worker"])
     with CaptureQueriesContext(connection) as captured:
-        client.get("/notifications/poll/")
-    own = [q["sql"] for q in captured.captured_queries if "notification" in q["sql"]]
-    assert len(own) == 1 and own[0].startswith("SELECT COUNT(*)")
-    # beyond it only the session (read, and the save that SESSION_SAVE_EVERY_REQUEST asks for) and the user
-    assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 4
+        response = client.get("/notifications/poll/")
+    assert 'aria-label="2 条未读"' in response.content.decode()
+    own = [q["sql"].strip() for q in captured.captured_queries if "notification" in q["sql"]]
+    # the desk's cursor, its new events in one INSERT … SELECT however many there are, the badge's COUNT
+    assert [sql.split()[0] for sql in own] == ["SELECT", "INSERT", "SELECT"], own
+    assert "deskcursor" in own[0] and own[2].startswith("SELECT COUNT(*)")
+    # beyond them only the session (read, and the save that SESSION_SAVE_EVERY_REQUEST asks for) and the user
+    assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 6
 
 
 @pytest.mark.parametrize("url", ["/", "/cases/", "/notifications/"])
