@@ -700,6 +700,15 @@ def main(argv=None) -> int:
     if "floor" in results and "raw" in results and results["raw"]["rate"]:
         ratios["floor/raw"] = results["floor"]["rate"] / results["raw"]["rate"]
     print("  measured:       " + "   ".join(f"{k} = {v:.2f}" for k, v in ratios.items()))
+    per_round = []
+    if len(runs.get("full", [])) > 1 and len(runs.get("floor", [])) == len(runs["full"]):
+        # The machine's speed drifts over minutes (a shared host): the figures of one round, taken a minute apart,
+        # share its speed better than the medians of all rounds do.
+        per_round = [f["rate"] / g["rate"] for f, g in zip(runs["full"], runs["floor"], strict=True) if g["rate"]]
+        print(
+            f"  full/floor round by round: {', '.join(f'{r:.2f}' for r in per_round)}; "
+            f"median {sorted(per_round)[len(per_round) // 2]:.2f}"
+        )
     cap = {k: results[k].get("cpu_capacity") for k in results}
     cpu_ratios = {}
     for a, b in (("full", "floor"), ("full", "raw"), ("floor", "raw")):
@@ -731,6 +740,7 @@ def main(argv=None) -> int:
                     "results": results,
                     "ratios": ratios,
                     "ratios_by_cpu": ratios_cpu,
+                    "full_floor_by_round": per_round,
                     "database": facts,
                     "problems": problems,
                 },
