@@ -82,3 +82,49 @@ def test_the_values_sent_are_the_ones_the_orm_would_send(api_as):
     phone = Place._meta.get_field("contact_phone")
     [sent] = rows.db_values(place, [phone], connection)
     assert sent and "13905941234" not in str(sent)
+
+
+def test_writes_land_together_or_not_at_all(api_as):
+    """core.rows.Writes: a refused write (here a second event with a request id the case already used) takes the
+    writes queued with it down too, and the connection is usable afterwards."""
+    import pytest
+    from django.db import IntegrityError
+
+    case = Case.objects.get(pk=report(api_as("nanxi_worker")).json()["id"])
+    used = CaseEvent.objects.get(case=case).request_id
+    at = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+    def event(request_id):
+        return CaseEvent(case=case, request_id=request_id, kind="case.commented", actor_label="测试", created_at=at)
+
+    writes = rows.Writes()
+    writes.insert(event(uuid.uuid4()))
+    writes.insert(event(used))
+    with pytest.raises(IntegrityError):
+        writes.run()
+
+    assert CaseEvent.objects.filter(case=case).count() == 1  # the first write did not land either
+
+    ok = rows.Writes()
+    first = ok.insert(event(uuid.uuid4()))
+    second = ok.insert(
+        CaseEvent(case=case, request_id=uuid.uuid4(), kind="case.commented", actor_label="测试", created_at=at)
+    )
+    ok.run()
+    assert {first.pk, second.pk} <= set(CaseEvent.objects.filter(case=case).values_list("pk", flat=True))
+
+
+def test_a_write_takes_the_key_of_one_queued_before_it(api_as):
+    template = Case.objects.get(pk=report(api_as("nanxi_worker")).json()["id"])
+    template.pk, template.client_id = None, uuid.uuid4()
+    template._state.adding = True
+    writes = rows.Writes()
+    case = writes.insert(template)
+    event = writes.insert(
+        CaseEvent(request_id=uuid.uuid4(), kind="case.reported", actor_label="测试", created_at=template.created_at),
+        refs={"case": case},
+    )
+    writes.run()
+
+    assert case.pk and event.pk and event.case_id == case.pk
+    assert CaseEvent.objects.get(pk=event.pk).case_id == Case.objects.get(client_id=template.client_id).pk
