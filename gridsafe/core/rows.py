@@ -200,9 +200,11 @@ class Writes:
     transaction it needs no BEGIN and no COMMIT: a hazard report is then one round trip instead of six
     (bench/intake). Elsewhere (SQLite) the writes run one after the other inside `transaction.atomic()`.
 
-    The order of the writes is the order they were added; on PostgreSQL every sub-statement sees the snapshot the
-    statement started with, so no write may read another's rows (a foreign key to an earlier INSERT is checked
-    at the end of the statement, as usual)."""
+    The writes run in the order they were added, on PostgreSQL too: the statement's final SELECT reads every
+    sub-statement's result in that order (PostgreSQL would run the sub-statements nobody reads last, in reverse
+    order, and the rollup upserts must lock their rows in the order every case action does, or two could
+    deadlock). Every sub-statement sees the snapshot the statement started with, so no write may read another's
+    rows (a foreign key to an earlier INSERT is checked at the end of the statement, as usual)."""
 
     def __init__(self, using: str = "default"):
         self.using = using
@@ -220,7 +222,8 @@ class Writes:
         return obj
 
     def sql(self, key: tuple, build, params: list) -> None:
-        """Queue a statement that returns nothing (an upsert), its text built by `build()` once per `key`."""
+        """Queue an INSERT, UPDATE or DELETE without RETURNING (an upsert), its text built by `build()` once per
+        `key`."""
         self._parts.append(("sql", key, build, params))
 
     def run(self) -> None:
@@ -251,8 +254,8 @@ class Writes:
                     cursor.execute(statement(key, build, self.using), params)
 
     def _run_as_one(self, connection) -> None:
-        inserts = [part for part in self._parts if part[0] == "insert"]
-        names = {id(part[1]): f"w{i}" for i, part in enumerate(self._parts) if part[0] == "insert"}
+        inserts = [(i, part) for i, part in enumerate(self._parts) if part[0] == "insert"]
+        names = {id(part[1]): f"w{i}" for i, part in inserts}
         params: list = []
         for part in self._parts:
             if part[0] == "insert":
@@ -260,42 +263,48 @@ class Writes:
                 params += db_values(obj, [f for f in fields if f.name not in refs], connection)
             else:
                 params += part[3]
-        key = ("writes", *(self._shape(part) for part in self._parts))
+        key = ("writes", *(self._shape(part, names) for part in self._parts))
         with connection.cursor() as cursor:
             cursor.execute(statement(key, lambda: self._as_one_sql(names), self.using), params)
-            new_keys = cursor.fetchone() if inserts else ()
-        for (_kind, obj, _fields, refs), pk in zip(inserts, new_keys, strict=True):
-            setattr(obj, obj._meta.pk.attname, pk)
+            results = cursor.fetchone()
+        for i, (_kind, obj, _fields, refs) in inserts:
+            setattr(obj, obj._meta.pk.attname, results[i])
             for name, target in refs.items():
                 setattr(obj, name, target)  # the earlier inserts have their keys by now (list order)
             obj._state.adding = False
             obj._state.db = self.using
 
     @staticmethod
-    def _shape(part: tuple) -> tuple:
+    def _shape(part: tuple, names: dict[int, str]) -> tuple:
         if part[0] == "insert":
             _kind, obj, fields, refs = part
-            return (type(obj), tuple(f.attname for f in fields), tuple(sorted(refs)))
+            return (
+                type(obj),
+                tuple(f.attname for f in fields),
+                tuple(sorted((f, names[id(t)]) for f, t in refs.items())),
+            )
         return part[1]
 
     def _as_one_sql(self, names: dict[int, str]) -> str:
+        using = self.using
         ctes, results = [], []
         for i, part in enumerate(self._parts):
             if part[0] == "insert":
                 _kind, obj, fields, refs = part
                 meta = obj._meta
                 values = [
-                    f"(SELECT {qn(refs[f.name]._meta.pk.column)} FROM {names[id(refs[f.name])]})"
+                    f"(SELECT {qn(refs[f.name]._meta.pk.column, using)} FROM {names[id(refs[f.name])]})"
                     if f.name in refs
                     else "%s"
                     for f in fields
                 ]
                 body = (
-                    f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-                    f"VALUES ({', '.join(values)}) RETURNING {qn(meta.pk.column)}"
+                    f"INSERT INTO {qn(meta.db_table, using)} ({', '.join(qn(f.column, using) for f in fields)}) "
+                    f"VALUES ({', '.join(values)}) RETURNING {qn(meta.pk.column, using)}"
                 )
-                results.append(f"(SELECT {qn(meta.pk.column)} FROM w{i})")
+                results.append(f"(SELECT {qn(meta.pk.column, using)} FROM w{i})")
             else:
-                body = part[2]()
+                body = f"{part[2]()} RETURNING 1"
+                results.append(f"(SELECT count(*) FROM w{i})")  # read, so that it runs in its place
             ctes.append(f"w{i} AS ({body})")
-        return f"WITH {', '.join(ctes)} SELECT {', '.join(results) or '1'}"
+        return f"WITH {', '.join(ctes)} SELECT {', '.join(results)}"

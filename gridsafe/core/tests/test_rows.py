@@ -128,3 +128,27 @@ def test_a_write_takes_the_key_of_one_queued_before_it(api_as):
 
     assert case.pk and event.pk and event.case_id == case.pk
     assert CaseEvent.objects.get(pk=event.pk).case_id == Case.objects.get(client_id=template.client_id).pk
+
+
+def test_writes_run_in_the_order_they_were_queued(people):
+    """On PostgreSQL a sub-statement nobody reads would run last, in reverse order: the rollup upserts would then
+    lock their rows in another order than the case actions do, and could deadlock with them."""
+    from gridsafe.notifications.models import Notification
+
+    def insert_titled(title: str) -> None:
+        writes.sql(
+            ("test-order",),
+            lambda: (
+                'INSERT INTO "notifications_notification" ("user_id", "kind", "title", "body", "created_at") '
+                "VALUES (%s, %s, %s, %s, %s)"
+            ),
+            [people["nanxi"].pk, "system", title, "", datetime(2026, 12, 2, tzinfo=UTC)],
+        )
+
+    writes = rows.Writes()
+    for title in ("first", "second", "third"):
+        insert_titled(title)
+    writes.run()
+
+    stored = Notification.objects.filter(user=people["nanxi"], kind="system").order_by("pk")
+    assert list(stored.values_list("title", flat=True)) == ["first", "second", "third"]
