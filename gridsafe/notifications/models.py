@@ -74,3 +74,7 @@ class DeskCursor(models.Model):
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
     )
     synced_at = models.DateTimeField()
+    # The desk it counts for: a user moved to another unit or role starts again from then, and never fetches what
+    # landed on the new desk before they arrived.
+    unit_id = models.BigIntegerField(null=True)
+    role = models.CharField(max_length=20, blank=True)

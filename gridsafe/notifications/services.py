@@ -167,23 +167,43 @@ def _catch_up_sql() -> str:
 def inbox_catch_up(user: User) -> int:
     """拉取 — write the user's notifications of the reports and dispatches that landed on their unit's desk since
     their inbox last looked (one INSERT … SELECT on the caseevent_desk_time index; nothing for anyone not at a
-    desk). Every inbox read calls this first: the list, the badge poll, "mark all read". Returns rows written."""
+    desk). Every inbox read calls this first: the list, the badge poll, "mark all read". Returns rows written.
+
+    Where it starts: a user who never looked, from when the account was made; one who moved to another unit or
+    role, from now (what landed on the new desk before is not theirs to hear of); else DESK_LOOKBACK before the
+    last look. An app server whose clock runs more than the look-back behind would make its events miss."""
     if not (user.is_active and user.unit_id and user.role in DESK_ROLES):
         return 0
     now = clock.now()
-    synced = DeskCursor.objects.filter(user=user).values_list("synced_at", flat=True).first()
-    since = synced - DESK_LOOKBACK if synced else user.date_joined
+    cursor = DeskCursor.objects.filter(user=user).first()
+    moved = cursor is not None and (cursor.unit_id, cursor.role) != (user.unit_id, user.role)
+    if cursor is None:
+        since = user.date_joined
+    elif moved:
+        since = now
+    else:
+        since = cursor.synced_at - DESK_LOOKBACK
     order = sorted(DESK_ONLY)
     kinds = [value for kind in order for value in (kind, KIND_OF_EVENT[kind])]
     titles = [value for kind in order for value in (kind, f"【{EventKind(kind).label}】")]
-    with connection.cursor() as cursor:
-        cursor.execute(
+    with connection.cursor() as db:
+        db.execute(
             rows.statement(("inbox_catch_up",), _catch_up_sql),
-            [user.pk, *kinds, *titles, user.unit_id, since, *order, user.pk],
+            [
+                user.pk,
+                *kinds,
+                *titles,
+                user.unit_id,
+                connection.ops.adapt_datetimefield_value(since),  # as Django stores it (SQLite compares text)
+                *order,
+                user.pk,
+            ],
         )
-        written = cursor.rowcount
-    if synced is None or now - synced >= DESK_CURSOR_STEP:
-        DeskCursor.objects.update_or_create(user=user, defaults={"synced_at": now})
+        written = db.rowcount
+    if cursor is None or moved or now - cursor.synced_at >= DESK_CURSOR_STEP:
+        DeskCursor.objects.update_or_create(
+            user=user, defaults={"synced_at": now, "unit_id": user.unit_id, "role": user.role}
+        )
     return written
 
 

@@ -92,3 +92,18 @@ def test_only_desk_members_fetch_anything(api_as, people):
     for username in ("nanxi_worker", "leader", "admin", "bangtou"):
         assert inbox_catch_up(people[username]) == 0
     assert not Notification.objects.filter(user__username__in=["nanxi_worker", "leader", "admin", "bangtou"]).exists()
+
+
+def test_someone_moved_to_another_desk_hears_only_of_what_lands_there_afterwards(api_as, people):
+    mover = people["quanshan"]
+    assert inbox_catch_up(mover) == 0  # looked once, at the 泉山村 station
+    before = report(api_as("nanxi_worker")).json()["id"]  # lands on the 南溪村 station
+    mover.unit = people["nanxi"].unit
+    mover.save(update_fields=["unit"])
+
+    inbox_catch_up(mover)
+    assert not Notification.objects.filter(user=mover, case_id=before).exists()  # landed before they came
+
+    after = report(api_as("nanxi_worker")).json()["id"]
+    inbox_catch_up(mover)
+    assert Notification.objects.filter(user=mover, case_id=after, kind="new_task").exists()
