@@ -395,22 +395,21 @@ def _upsert(
         return
     deltas = [(k, c) for k, c in deltas if any(c.values())]
     columns = tuple(name for name in counters if name in changed)
-    if writes is not None and len(deltas) <= _CACHED_ROWS:
+
+    def values(rows: list[tuple[tuple, Counter]]) -> list:
+        return [value for k, c in rows for value in (*k, *(c.get(name, 0) for name in columns))]
+
+    if writes is not None:  # one case event: at most 14 cells, one statement
         writes.sql(
             ("upsert", model, key, columns, len(deltas)),
             lambda: _upsert_text(model, key, columns, len(deltas)),
-            [value for k, c in deltas for value in (*k, *(c.get(name, 0) for name in columns))],
+            values(deltas),
         )
         return
-    if writes is not None:  # pragma: no cover - one case event touches at most 14 cells
-        raise ValueError("too many rollup rows for one case event")
     with connection.cursor() as cursor:
         for start in range(0, len(deltas), _BATCH):
             chunk = deltas[start : start + _BATCH]
-            cursor.execute(
-                _upsert_sql(model, key, columns, len(chunk)),
-                [value for k, c in chunk for value in (*k, *(c.get(name, 0) for name in columns))],
-            )
+            cursor.execute(_upsert_sql(model, key, columns, len(chunk)), values(chunk))
 
 
 def write_deltas(cells: Cells, gauges: dict[tuple, Counter], writes: Writes | None = None) -> None:

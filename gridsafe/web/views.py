@@ -699,9 +699,9 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 
 @require_GET
 def notification_poll(request: HttpRequest) -> HttpResponse:
-    """The nav badge, polled every 15 s: the desk's catch-up (one INSERT … SELECT) and one indexed COUNT. When the count grew since the last poll, a toast with
-    the newest title is added out of band (one more query) and `gridsafe:notified` is triggered so that open
-    queues refresh themselves."""
+    """The nav badge, polled every 15 s: the desk's catch-up (its cursor and one INSERT … SELECT) and one indexed
+    COUNT. When the count grew since the last poll, a toast with the newest title is added out of band (one more
+    query) and `gridsafe:notified` is triggered so that open queues refresh themselves."""
     if not request.user.is_authenticated:
         response = HttpResponse(status=286)  # htmx: stop polling
         return response

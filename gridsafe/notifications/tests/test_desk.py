@@ -21,7 +21,7 @@ def _general_path(event: CaseEvent) -> set[tuple]:
     """What the after-commit task would write for this event, then those rows removed again."""
     before = set(Notification.objects.filter(event=event).values_list("pk", flat=True))
     notification_send_for_event(event_id=event.pk)
-    told = {row for row in _told(event)}
+    told = _told(event)
     Notification.objects.filter(event=event).exclude(pk__in=before).delete()
     return told
 
