@@ -25,6 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
+from gridsafe.accounts.identities import identities_changed
 from gridsafe.accounts.models import Unit, User
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users, may_set_credentials
 from gridsafe.accounts.routing import unit_routing
@@ -225,9 +226,11 @@ class UnitAdmin(SystemAdminOnly, AuditedAdmin):
 
     def after_save(self, request, obj, change):
         unit_routing.invalidate()
+        identities_changed()  # its members' token lookups carry the unit
 
     def after_delete(self, request):
         unit_routing.invalidate()
+        identities_changed()
 
 
 # ---------------------------------------------------------------------------------------------- users
@@ -351,6 +354,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
                 obj.role = changed.role
             return
         super().save_model(request, obj, form, change)
+
+    def after_save(self, request, obj, change):
+        identities_changed()  # the user's token lookups carry their fields, unit and grids
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

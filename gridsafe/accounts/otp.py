@@ -11,6 +11,7 @@ import hmac
 import pyotp
 from django.db import transaction
 
+from gridsafe.accounts.identities import identities_changed
 from gridsafe.accounts.lockout import login_attempt_record
 from gridsafe.accounts.models import ApiToken, TotpDevice, User
 from gridsafe.accounts.permissions import PRIVILEGED_ROLES, can_manage_security, may_set_credentials
@@ -81,6 +82,7 @@ def totp_enrol_confirm(*, user: User, code: str, ip: str | None) -> bool:
     with transaction.atomic():
         TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=clock.now(), last_step=step)
         User.objects.filter(pk=user.pk).update(otp_enabled=True)
+        identities_changed()
     user.otp_enabled = True
     audit_record(actor=user, action="auth.2fa_enrol", target=user.username, ip=ip)
     return True
@@ -117,5 +119,6 @@ def totp_reset(*, actor: User, user: User, ip: str | None) -> None:
         TotpDevice.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(otp_enabled=False)
         ApiToken.objects.filter(user_id=user.pk).delete()
+        identities_changed()
     user.otp_enabled = False
     audit_record(actor=actor, action="auth.2fa_reset", target=user.username, ip=ip)

@@ -67,6 +67,7 @@ class PasswordHistoryValidator:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
+        from gridsafe.accounts.identities import identities_changed
         from gridsafe.accounts.models import ApiToken, PasswordHistory, User
         from gridsafe.core import clock
 
@@ -74,6 +75,7 @@ class PasswordHistoryValidator:
         User.objects.filter(pk=user.pk).update(password_changed_at=now)
         user.password_changed_at = now
         ApiToken.objects.filter(user_id=user.pk).delete()
+        identities_changed()
         PasswordHistory.objects.create(user=user, password=user.password)
         keep_ids = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[: self.keep]
         PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep_ids)).delete()

@@ -11,6 +11,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from gridsafe.accounts.backends import request_via
+from gridsafe.accounts.identities import (
+    Identity,
+    identities,
+    identities_changed,
+    identities_now,
+    identity_fresh,
+    identity_keep,
+)
 from gridsafe.accounts.lockout import UNLOCK, LoginRefused
 from gridsafe.accounts.models import ApiToken, Role, Unit, User
 from gridsafe.accounts.otp import otp_enrolment_due, otp_required, totp_verify
@@ -58,12 +66,14 @@ def password_change_required(user: User) -> None:
     """After an administrator set `user`'s password: it must be changed at the next login. Call after the save
     (PasswordHistoryValidator.password_changed restarts the clock on every save of a new password)."""
     User.objects.filter(pk=user.pk).update(password_changed_at=PASSWORD_SET_BY_ADMIN)
+    identities_changed()
     user.password_changed_at = PASSWORD_SET_BY_ADMIN
 
 
 def tokens_revoke(user: User) -> int:
     """Every bearer token of `user` stops working (password, role or second factor changed, account deactivated)."""
     deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
+    identities_changed()
     return deleted
 
 
@@ -110,6 +120,7 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
     return key, token
 
 
+_TOKEN_FIELDS = tuple(f.attname for f in rows.in_model_order(ApiToken, ("id", "expires_at", "last_used_at")))
 _USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
 _UNIT_FIELDS = tuple(f.attname for f in Unit._meta.concrete_fields)
 _REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")  # not the boundary: no request needs it
@@ -123,7 +134,7 @@ def _token_lookup_sql() -> str:
         f"WHERE l.{rows.qn('user_id')} = u.{rows.qn('id')}"
     )
     return (
-        f"SELECT t.{rows.qn('id')}, t.{rows.qn('last_used_at')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
+        f"SELECT {rows.columns(ApiToken, _TOKEN_FIELDS, 't')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
         f"{rows.columns(Unit, _UNIT_FIELDS, 'n')}, {rows.columns(Region, _REGION_FIELDS, 'r')}, {grid_paths} "
         f"FROM {rows.qn(ApiToken._meta.db_table)} t INNER JOIN {rows.qn(User._meta.db_table)} u ON u.{rows.qn('id')} = t.{rows.qn('user_id')} "
         f"LEFT JOIN {rows.qn(Unit._meta.db_table)} n ON n.{rows.qn('id')} = u.{rows.qn('unit_id')} "
@@ -134,31 +145,55 @@ def _token_lookup_sql() -> str:
 
 
 def user_for_token(key: str) -> User | None:
-    """One literal query on every API request (see core.rows): the token joined to its user, the user's unit, the
-    unit's region (without its boundary) and the user's grid paths.
+    """The active user of a live bearer token, with their unit, the unit's region (without its boundary) and their
+    grid paths loaded; None when the token is unknown, expired, idle too long or its user deactivated.
 
     A token unused for longer than SESSION_COOKIE_AGE (the session idle limit) is refused, and each use slides that
     window on. `last_used_at` is moved by one conditional UPDATE at most once a minute (TOKEN_TOUCH_INTERVAL), so
-    concurrent requests do not all write and the idle limit is honoured to within that minute."""
+    concurrent requests do not all write and the idle limit is honoured to within that minute.
+
+    The lookup is one literal query (see core.rows), and its row is kept by this process (accounts.identities):
+    the same token's requests in the next minute cost no query, and any revocation reaches every process within a
+    second."""
     now = clock.now()
+    key_hash = token_hash(key)
+    kept = identities_now()  # before the lookup, so that a revocation landing during it drops what it read
+    identity = identity_fresh(kept, key_hash)
+    if identity is None or identity.last_used_at < now - TOKEN_TOUCH_INTERVAL:
+        identity = _token_lookup(key_hash, now)
+        if identity is None:
+            return None
+        identity_keep(kept, key_hash, identity)
+    elif identity.expires_at <= now:
+        return None
+    return _user_from_row(identity.row)
+
+
+def _token_lookup(key_hash: str, now: datetime) -> Identity | None:
     stamp = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
             rows.statement(("user_for_token",), _token_lookup_sql),
-            [token_hash(key), stamp(now), stamp(now - timedelta(seconds=settings.SESSION_COOKIE_AGE)), True],
+            [key_hash, stamp(now), stamp(now - timedelta(seconds=settings.SESSION_COOKIE_AGE)), True],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    token = rows.instance(ApiToken, ("id", "last_used_at"), row[:2])
-    at = 2 + len(_USER_FIELDS)
-    user = rows.instance(User, _USER_FIELDS, row[2:at])
+    token = rows.instance(ApiToken, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
+    if token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
+        token.last_used_at = now
+    return Identity(row, token.expires_at, token.last_used_at, identities.clock())
+
+
+def _user_from_row(row: tuple) -> User:
+    at = len(_TOKEN_FIELDS)
+    user = rows.instance(User, _USER_FIELDS, row[at : at + len(_USER_FIELDS)])
+    at += len(_USER_FIELDS)
     if user.unit_id is not None:
         user.unit = rows.instance(Unit, _UNIT_FIELDS, row[at : at + len(_UNIT_FIELDS)])
         user.unit.region = rows.instance(Region, _REGION_FIELDS, row[at + len(_UNIT_FIELDS) : -1])
     user.preloaded_grid_paths = tuple(row[-1].split(",")) if row[-1] else ()
-    if token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
-        ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
     return user
 
 
@@ -176,6 +211,7 @@ def token_revoke(*, user: User, key: str, ip: str | None = None) -> bool:
     """退出登录 — the bearer token `key` of `user` stops working. False when it is not (or no longer) theirs."""
     deleted, _ = ApiToken.objects.filter(key_hash=token_hash(key), user_id=user.pk).delete()
     if deleted:
+        identities_changed()
         audit_record(actor=user, action="auth.logout", target=user.username, ip=ip, payload={"via": "api"})
     return bool(deleted)
 

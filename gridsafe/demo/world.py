@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from gridsafe.accounts.identities import identities
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.catalog.calendar import calendar_seed
@@ -150,7 +151,7 @@ def build_world(*, synthetic_staff: bool = True) -> dict[str, User]:
     named["licheng_worker"].grids.set(chengnei_grids[:1])
     if synthetic_staff:
         _synthetic_staff(by_code, units, password, taken={g.pk for g in nanxi_grids[:2]} | {chengnei_grids[0].pk})
-    for cache in (grid_index, unit_routing, time_limits, categories):
+    for cache in (grid_index, unit_routing, time_limits, categories, identities):
         cache.invalidate()
     return named
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from shapely.geometry import shape
 
 from gridsafe.accounts.admin import AuditedAdmin, SystemAdminOnly
+from gridsafe.accounts.identities import identities_changed
 from gridsafe.core.errors import ValidationFailed
 from gridsafe.regions.geometry import parse_geometry, to_geojson
 from gridsafe.regions.locate import grid_index
@@ -127,3 +128,4 @@ class RegionAdmin(SystemAdminOnly, AuditedAdmin):
 
     def after_save(self, request, obj, change):
         grid_index.invalidate()  # point → grid lookups, and the map's cached polygons, see the edit
+        identities_changed()  # token lookups carry the unit's region and the worker's grid paths

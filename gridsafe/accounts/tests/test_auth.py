@@ -114,9 +114,11 @@ def test_an_expired_token_is_401(client, people):
 
 
 def test_a_deactivated_users_token_stops_working(client, people):
+    from gridsafe.accounts.services import user_deactivate
+
     token = login(client, "nanxi", PASSWORD).json()["token"]
     assert me(client, token).status_code == 200
-    User.objects.filter(username="nanxi").update(is_active=False)
+    user_deactivate(actor=people["admin"], user=people["nanxi"])
     assert me(client, token).status_code == 401
 
 
@@ -203,6 +205,7 @@ def test_a_password_change_revokes_the_old_tokens(client, people):
     from django.test import Client
 
     key, _ = _issued(client)
+    assert me(client, key).status_code == 200
     page = Client()
     page.force_login(people["nanxi"])
     response = page.post(
@@ -233,10 +236,12 @@ def test_role_change_deactivation_and_second_factor_reset_revoke_tokens(client, 
     key, _ = _issued(client, "county_lead")
     TotpDevice.objects.create(user=lead, secret="JBSWY3DPEHPK3PXP", confirmed_at=clock.now())
     User.objects.filter(pk=lead.pk).update(otp_enabled=True)
+    assert me(client, key).status_code == 200
     totp_reset(actor=security, user=lead, ip=None)
     assert me(client, key).status_code == 401
 
     key, _ = _issued(client, "quanshan")
+    assert me(client, key).status_code == 200
     user_deactivate(actor=people["admin"], user=people["quanshan"])
     User.objects.filter(username="quanshan").update(is_active=True)  # even if the account comes back
     assert me(client, key).status_code == 401

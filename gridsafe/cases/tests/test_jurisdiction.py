@@ -466,14 +466,26 @@ def test_department_sees_only_what_is_dispatched_to_it(client, flow, people):
 
 
 def test_a_grid_taken_from_a_worker_leaves_their_view_at_the_next_request(as_user):
-    """Token auth reads the worker's grids with the user, per request: nothing is kept between requests."""
+    """The 系统管理员 takes the worker's grids away in the admin: the worker's token, whose lookup this process
+    keeps (accounts.identities), sees the change at its very next request."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from gridsafe.accounts.models import User
     from gridsafe.cases.tests.helpers import grid_point, report
+    from gridsafe.web.tests.test_admin import form_data
 
     worker, station = as_user("nanxi_worker"), as_user("nanxi")
     case_id = report(station, point=grid_point(worker.user)).json()["id"]  # someone else's report, in the grid
     assert worker.get(f"/api/v1/cases/{case_id}").status_code == 200
 
-    worker.user.grids.clear()
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    url = reverse("admin:accounts_user_change", args=[worker.user.pk])
+    data = form_data(admin.get(url))
+    data["grids"] = []
+    assert admin.post(url, data).status_code == 302
+    assert not worker.user.grids.exists()
 
     assert worker.get(f"/api/v1/cases/{case_id}").status_code == 404
     assert case_id not in [c["id"] for c in worker.get("/api/v1/cases").json()["items"]]

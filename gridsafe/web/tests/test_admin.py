@@ -336,7 +336,13 @@ def test_grid_autocomplete_offers_only_grids(as_admin):
 
 
 def test_system_admin_edits_unit_and_grids_but_not_the_role(as_admin, people):
+    from django.test import Client
+
+    from conftest import Api
+
     worker = people["nanxi_worker"]
+    phone = Api(Client(), worker)  # the worker's phone, signed in through the edit
+    assert phone.get("/api/v1/me").json()["unit_name"] == "南溪村网格管理站"
     quanshan_grids = list(Region.objects.filter(parent=_grid("泉山村").parent).order_by("code")[:2])
     url = _url(User, "change", worker.pk)
     data = form_data(as_admin.get(url))
@@ -348,6 +354,7 @@ def test_system_admin_edits_unit_and_grids_but_not_the_role(as_admin, people):
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     worker.refresh_from_db()
     assert set(worker.grids.all()) == set(quanshan_grids) and worker.role == Role.GRID_WORKER
+    assert phone.get("/api/v1/me").json()["unit_name"] == "泉山村网格管理站"  # at once, not at the next sign-in
     audit = _audits("admin.change", f"accounts.user:{worker.pk} ").first()
     assert set(audit.payload["fields"]) == {"grids", "unit"}
 

@@ -1,0 +1,65 @@
+"""Who a bearer token is, kept per process for a short while (accounts.services.user_for_token).
+
+The token lookup — the token joined to its user, unit, region and grids — was 15–20 % of a hazard report's CPU and
+one of its two database round trips. A process keeps what the lookup read, by the token's SHA-256, and answers
+the same token's next requests from it while the lookup is fresh: taken less than IDENTITY_MAX_AGE ago by this
+process's monotonic clock, and the token used less than a minute ago (TOKEN_TOUCH_INTERVAL, so the lookup that
+slides the token's idle limit on still runs once a minute).
+
+Revocation is not left to that age. Every change to what the lookup reads — a token deleted (logout, revocation,
+password, second factor), a user's role, activity or other fields, a user's unit or grids, a unit or a region
+edited — calls `identities_changed()` in its own transaction: this process drops every copy at once, and every
+other process within IDENTITY_RECHECK_SECONDS, the interval at which it rechecks the shared version row
+(core.cache.VersionedCache). A change made behind the services' back (raw SQL, a shell) is seen within
+IDENTITY_MAX_AGE."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gridsafe.core.cache import VersionedCache
+
+IDENTITY_RECHECK_SECONDS = 1.0
+IDENTITY_MAX_AGE = 60.0
+_KEPT = 10_000  # distinct tokens a process keeps (a county has a few thousand users); past it, start afresh
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One token lookup's row, as read (the instances are built anew for every request: a request may annotate
+    its user, and no request may see another's)."""
+
+    row: tuple
+    expires_at: datetime
+    last_used_at: datetime
+    taken_at: float  # identities.clock() when read
+
+
+identities: VersionedCache[dict[str, Identity]] = VersionedCache(
+    "identities", dict, check_seconds=IDENTITY_RECHECK_SECONDS
+)
+
+
+def identities_now() -> dict[str, "Identity"]:
+    """This process's copies, by token hash. Take them before the lookup and keep its row in this same dict: a
+    change that lands meanwhile then drops the row with the dict."""
+    return identities.get()
+
+
+def identity_fresh(kept: dict[str, Identity], key_hash: str) -> Identity | None:
+    """The copy of this token's lookup if it is young enough (the caller checks the token's own times)."""
+    identity = kept.get(key_hash)
+    if identity is None or identities.clock() - identity.taken_at >= IDENTITY_MAX_AGE:
+        return None
+    return identity
+
+
+def identity_keep(kept: dict[str, Identity], key_hash: str, identity: Identity) -> None:
+    if len(kept) >= _KEPT:
+        kept.clear()
+    kept[key_hash] = identity
+
+
+def identities_changed() -> None:
+    """Call in the transaction of any change to tokens, users, their units or grids, units or regions: cached
+    identities are dropped here now and in every other process within IDENTITY_RECHECK_SECONDS."""
+    identities.invalidate()
