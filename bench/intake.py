@@ -457,7 +457,9 @@ def parse_args(argv=None):
         default="",
         help="comma-separated what-if changes to the server, NOT the product: client-side-binding (psycopg "
         "quotes values into the SQL text, Django's default, instead of the product's prepared statements), no-rollups (skip the dashboard rollups in the case services), "
-        "notify-in-transaction (the notification task runs inside the case transaction, not after commit)",
+        "notify-in-transaction (the notification task runs inside the case transaction, not after commit), "
+        "token-lookup-every-request (GRIDSAFE_TOKEN_KEEP_SECONDS=0: no process keeps a token's lookup, as for a "
+        "device's first request in a minute)",
     )
     p.add_argument("--seed", type=int, default=20261128)
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
@@ -526,6 +528,7 @@ def main(argv=None) -> int:
         "client-side-binding": ("GRIDSAFE_PG_SERVER_SIDE_BINDING", "0"),
         "no-rollups": ("BENCH_NO_ROLLUPS", "1"),
         "notify-in-transaction": ("BENCH_NOTIFY_IN_TRANSACTION", "1"),
+        "token-lookup-every-request": ("GRIDSAFE_TOKEN_KEEP_SECONDS", "0"),
     }
     if set(experiments) - set(known):
         raise SystemExit(f"unknown experiments: {sorted(set(experiments) - set(known))}")

@@ -200,6 +200,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "gridsafe.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# How long an app process keeps a bearer token's lookup (accounts.identities); revocations reach it within a second
+# regardless. 0: look the token up on every request. More than 60 has no effect (a token's last use is stamped
+# once a minute, by the lookup).
+GRIDSAFE_TOKEN_KEEP_SECONDS = env_int("GRIDSAFE_TOKEN_KEEP_SECONDS", 60)
 GRIDSAFE_PASSWORD_MAX_AGE_DAYS = env_int("GRIDSAFE_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
 # Privileged roles must enrol a TOTP app before using the system (off in the demo, which logs in by password).
 GRIDSAFE_2FA_REQUIRED = env_bool("GRIDSAFE_2FA_REQUIRED", False)

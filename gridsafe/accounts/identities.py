@@ -2,8 +2,8 @@
 
 The token lookup — the token joined to its user, unit, region and grids — was 15–20 % of a hazard report's CPU and
 one of its two database round trips. A process keeps what the lookup read, by the token's SHA-256, and answers
-the same token's next requests from it while the lookup is fresh: taken less than IDENTITY_MAX_AGE ago by this
-process's monotonic clock, and the token used less than a minute ago (TOKEN_TOUCH_INTERVAL, so the lookup that
+the same token's next requests from it while the lookup is fresh: taken less than GRIDSAFE_TOKEN_KEEP_SECONDS
+(a minute) ago by this process's monotonic clock, and the token used less than a minute ago (TOKEN_TOUCH_INTERVAL, so the lookup that
 slides the token's idle limit on still runs once a minute).
 
 Revocation is not left to that age. Every change to what the lookup reads — a token deleted (logout, revocation,
@@ -11,15 +11,16 @@ password, second factor), a user's role, activity or other fields, a user's unit
 edited — calls `identities_changed()` in its own transaction: this process drops every copy at once, and every
 other process within IDENTITY_RECHECK_SECONDS, the interval at which it rechecks the shared version row
 (core.cache.VersionedCache). A change made behind the services' back (raw SQL, a shell) is seen within
-IDENTITY_MAX_AGE."""
+GRIDSAFE_TOKEN_KEEP_SECONDS."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+
 from gridsafe.core.cache import VersionedCache
 
 IDENTITY_RECHECK_SECONDS = 1.0
-IDENTITY_MAX_AGE = 60.0
 _KEPT = 10_000  # distinct tokens a process keeps (a county has a few thousand users); past it, start afresh
 
 
@@ -48,7 +49,7 @@ def identities_now() -> dict[str, "Identity"]:
 def identity_fresh(kept: dict[str, Identity], key_hash: str) -> Identity | None:
     """The copy of this token's lookup if it is young enough (the caller checks the token's own times)."""
     identity = kept.get(key_hash)
-    if identity is None or identities.clock() - identity.taken_at >= IDENTITY_MAX_AGE:
+    if identity is None or identities.clock() - identity.taken_at >= settings.GRIDSAFE_TOKEN_KEEP_SECONDS:
         return None
     return identity
 

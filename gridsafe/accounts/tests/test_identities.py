@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gridsafe.accounts.identities import IDENTITY_MAX_AGE, IDENTITY_RECHECK_SECONDS, identities
+from gridsafe.accounts.identities import IDENTITY_RECHECK_SECONDS, identities
 from gridsafe.accounts.models import ApiToken, User
 from gridsafe.accounts.services import token_hash, user_for_token
 from gridsafe.accounts.tests.test_auth import PASSWORD, login, me
@@ -73,12 +73,24 @@ def test_a_revocation_in_another_process_is_refused_here_within_a_second(client,
     assert me(client, token).status_code == 401
 
 
-def test_a_change_made_behind_the_services_back_is_seen_within_a_minute(client, people, monotonic):
+def test_a_change_made_behind_the_services_back_is_seen_within_a_minute(client, people, monotonic, settings):
+    assert settings.GRIDSAFE_TOKEN_KEEP_SECONDS == 60
     token = login(client, "nanxi", PASSWORD).json()["token"]
     assert me(client, token).status_code == 200
     User.objects.filter(username="nanxi").update(is_active=False)  # a shell or raw SQL: no identities_changed()
-    monotonic(IDENTITY_MAX_AGE)
+    monotonic(59)
+    assert me(client, token).status_code == 200
+    monotonic(1)
     assert me(client, token).status_code == 401
+
+
+def test_keeping_lookups_can_be_switched_off(client, people, settings):
+    settings.GRIDSAFE_TOKEN_KEEP_SECONDS = 0
+    token = login(client, "nanxi", PASSWORD).json()["token"]
+    assert me(client, token).status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert me(client, token).status_code == 200
+    assert len(_token_queries(again.captured_queries)) == 1
 
 
 def test_a_kept_identity_still_ends_with_its_token(client, people):
