@@ -114,21 +114,21 @@ class AuditedAdmin(admin.ModelAdmin):
         inlines = formset_changes(formsets)
         if inlines:
             payload["inlines"] = inlines
+        self.after_save(request, obj, was_change)  # before the audit row: its chain lock is taken last
         self.audit(request, "admin.change" if was_change else "admin.add", obj, payload)
-        self.after_save(request, obj, was_change)
 
     def delete_model(self, request, obj):
         target = audit_target(obj)
         super().delete_model(request, obj)
-        self.audit(request, "admin.delete", None, {"object": str(obj)[:200]}, target=target)
         self.after_delete(request)
+        self.audit(request, "admin.delete", None, {"object": str(obj)[:200]}, target=target)
 
     def delete_queryset(self, request, queryset):
         doomed = [(audit_target(obj), str(obj)[:200]) for obj in queryset]
         super().delete_queryset(request, queryset)
+        self.after_delete(request)
         for target, text in doomed:
             self.audit(request, "admin.delete", None, {"object": text}, target=target)
-        self.after_delete(request)
 
     def audit(
         self, request, action: str, obj, payload: dict, *, target: str | None = None, outcome: str = "success"
@@ -142,7 +142,8 @@ class AuditedAdmin(admin.ModelAdmin):
             payload={"model": self.model._meta.label_lower, **payload},
         )
 
-    # Hooks for the caches that hold this model's rows.
+    # Hooks for the caches that hold this model's rows. They run before the audit row, in the same transaction:
+    # a cache's version row is locked before the audit chain, in the order every service takes them.
     def after_save(self, request, obj, change: bool) -> None:
         pass
 

@@ -8,9 +8,12 @@ slides the token's idle limit on still runs once a minute).
 
 Revocation is not left to that age. Every change to what the lookup reads — a token deleted (logout, revocation,
 password, second factor), a user's role, activity or other fields, a user's unit or grids, a unit or a region
-edited — calls `identities_changed()` in its own transaction: this process drops every copy at once, and every
-other process within IDENTITY_RECHECK_SECONDS, the interval at which it rechecks the shared version row
-(core.cache.VersionedCache). A change made behind the services' back (raw SQL, a shell) is seen within
+edited — calls `identities_changed()` in its own transaction. That bumps the shared version row
+(core.cache.VersionedCache), which every process rechecks every IDENTITY_RECHECK_SECONDS: within a second of the
+commit no process uses a copy taken before it. (The process making the change drops its copies at once, but a
+lookup running meanwhile in another of its threads may keep a row read before the commit until that recheck.)
+The version is one for all tokens: a logout empties every process's copies, and each active token is looked up
+once more; logouts are rare beside requests. A change made behind the services' back (raw SQL, a shell) is seen within
 GRIDSAFE_TOKEN_KEEP_SECONDS."""
 
 from dataclasses import dataclass
@@ -61,6 +64,7 @@ def identity_keep(kept: dict[str, Identity], key_hash: str, identity: Identity) 
 
 
 def identities_changed() -> None:
-    """Call in the transaction of any change to tokens, users, their units or grids, units or regions: cached
-    identities are dropped here now and in every other process within IDENTITY_RECHECK_SECONDS."""
+    """Call in the transaction of any change to tokens, users, their units or grids, units or regions (before
+    audit_record, which locks last): no process uses a copy taken before the commit for longer than
+    IDENTITY_RECHECK_SECONDS after it."""
     identities.invalidate()

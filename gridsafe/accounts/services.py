@@ -41,7 +41,8 @@ from gridsafe.regions.models import Region
 # `password_changed_at` of a password an administrator set for someone else: expired whatever the maximum age, so
 # its owner must choose their own at the next login (AccountSecurityMiddleware; no API token until then).
 PASSWORD_SET_BY_ADMIN = datetime(1970, 1, 1, tzinfo=UTC)
-# A token's `last_used_at` is written at most this often: most requests cost the one SELECT of user_for_token.
+# A token's `last_used_at` is written at most this often, by user_for_token's lookup, which a process's requests
+# with that token then skip for the rest of the minute (accounts.identities).
 TOKEN_TOUCH_INTERVAL = timedelta(seconds=60)
 
 
@@ -154,12 +155,12 @@ def user_for_token(key: str) -> User | None:
 
     The lookup is one literal query (see core.rows), and its row is kept by this process (accounts.identities):
     the same token's requests in the next minute cost no query, and any revocation reaches every process within a
-    second."""
+    second of its commit."""
     now = clock.now()
     key_hash = token_hash(key)
     kept = identities_now()  # before the lookup, so that a revocation landing during it drops what it read
     identity = identity_fresh(kept, key_hash)
-    if identity is None or identity.last_used_at < now - TOKEN_TOUCH_INTERVAL:
+    if identity is None or identity.last_used_at < now - min(TOKEN_TOUCH_INTERVAL, _idle_limit()):
         identity = _token_lookup(key_hash, now)
         if identity is None:
             return None
@@ -169,12 +170,16 @@ def user_for_token(key: str) -> User | None:
     return _user_from_row(identity.row)
 
 
+def _idle_limit() -> timedelta:
+    return timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
 def _token_lookup(key_hash: str, now: datetime) -> Identity | None:
     stamp = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
             rows.statement(("user_for_token",), _token_lookup_sql),
-            [key_hash, stamp(now), stamp(now - timedelta(seconds=settings.SESSION_COOKIE_AGE)), True],
+            [key_hash, stamp(now), stamp(now - _idle_limit()), True],
         )
         row = cursor.fetchone()
     if row is None:

@@ -44,8 +44,9 @@ class VersionedCache(Generic[T]):
 
     def get(self) -> T:
         now = self.clock()
-        if self._value is not None and now - self._checked_at < self.check_seconds:
-            return self._value
+        value = self._value  # read once: invalidate() may set it to None between two reads
+        if value is not None and now - self._checked_at < self.check_seconds:
+            return value
         with self._lock:
             version = read_version(self.name)
             if self._value is None or version != self._version:

@@ -106,3 +106,14 @@ def test_a_kept_identity_still_ends_with_its_token(client, people):
 
 def _tomorrow():
     return clock.now() + timedelta(days=1)
+
+
+def test_a_kept_identity_still_honours_an_idle_limit_under_a_minute(client, people, settings):
+    settings.SESSION_COOKIE_AGE = 30
+    token = login(client, "nanxi", PASSWORD).json()["token"]
+    used = clock.now()
+    assert me(client, token).status_code == 200
+    with clock.frozen(used + timedelta(seconds=29)):
+        assert me(client, token).status_code == 200  # kept, and the token's last use is 29 s ago
+    with clock.frozen(used + timedelta(seconds=31)):
+        assert me(client, token).status_code == 401
