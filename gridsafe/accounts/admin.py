@@ -388,7 +388,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         return None
 
     def user_change_password(self, request, id, form_url=""):
-        from gridsafe.accounts.services import password_change_required
+        from gridsafe.accounts.services import password_change_required, tokens_revoke
 
         user = self.get_object(request, unquote(id))
         if user is not None and self.has_change_permission(request, user):
@@ -409,5 +409,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             if user.password != before:  # saved (a redirect alone may be Django's "conflicting form data")
                 if user.pk != request.user.pk:
                     password_change_required(user)
+                # A new password revokes them already (PasswordHistoryValidator); a password made unusable
+                # ("password-based authentication: disabled") runs no validator, and must revoke them too.
+                tokens_revoke(user)
                 self.audit(request, "admin.change", user, {"fields": {"password": "changed"}})
         return response

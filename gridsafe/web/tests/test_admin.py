@@ -447,6 +447,23 @@ def test_no_administrator_sets_another_administrators_password(client, people):
     assert _password_post(client, people["admin"]).status_code == 403
 
 
+def test_password_sign_in_disabled_by_the_admin_ends_the_api_tokens(client, people):
+    from django.test import Client
+
+    from conftest import Api
+
+    worker = people["nanxi_worker"]
+    phone = Api(Client(), worker)
+    assert phone.get("/api/v1/me").status_code == 200
+    client.force_login(_make_staff("sysadmin5", Role.SYSTEM_ADMIN))
+    url = f"/admin/accounts/user/{worker.pk}/password/"
+    response = client.post(url, {"usable_password": "false", "unset-password": "禁用基于密码的身份验证"})
+    assert response.status_code == 302 and response["Location"] == f"/admin/accounts/user/{worker.pk}/change/"
+    worker.refresh_from_db()
+    assert not worker.has_usable_password()
+    assert phone.get("/api/v1/me").status_code == 401
+
+
 def test_an_administrator_still_sets_their_own_password(client, db):
     security = _make_staff("secadmin3", Role.SECURITY_ADMIN)
     client.force_login(security)
