@@ -3,8 +3,8 @@
 The token lookup — the token joined to its user, unit, region and grids — was 15–20 % of a hazard report's CPU and
 one of its two database round trips. A process keeps what the lookup read, by the token's SHA-256, and answers
 the same token's next requests from it while the lookup is fresh: taken less than GRIDSAFE_TOKEN_KEEP_SECONDS
-(a minute) ago by this process's monotonic clock, and the token used less than a minute ago (TOKEN_TOUCH_INTERVAL, so the lookup that
-slides the token's idle limit on still runs once a minute).
+(a minute) ago by this process's monotonic clock, and the token used less than a minute ago (TOKEN_TOUCH_INTERVAL,
+so the lookup that slides the token's idle limit on still runs once a minute).
 
 Revocation is not left to that age. Every change to what the lookup reads — a token deleted (logout, revocation,
 password, second factor), a user's role, activity or other fields, a user's unit or grids, a unit or a region
@@ -13,14 +13,15 @@ edited — calls `identities_changed()` in its own transaction. That bumps the s
 commit no process uses a copy taken before it. (The process making the change drops its copies at once, but a
 lookup running meanwhile in another of its threads may keep a row read before the commit until that recheck.)
 The version is one for all tokens: a logout empties every process's copies, and each active token is looked up
-once more; logouts are rare beside requests. A change made behind the services' back (raw SQL, a shell) is seen within
-GRIDSAFE_TOKEN_KEEP_SECONDS."""
+once more; logouts are rare beside requests. A change made behind the services' back (raw SQL, a shell) is seen
+within GRIDSAFE_TOKEN_KEEP_SECONDS."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 
+from gridsafe.accounts.models import ApiToken
 from gridsafe.core.cache import VersionedCache
 
 IDENTITY_RECHECK_SECONDS = 1.0
@@ -43,12 +44,6 @@ identities: VersionedCache[dict[str, Identity]] = VersionedCache(
 )
 
 
-def identities_now() -> dict[str, "Identity"]:
-    """This process's copies, by token hash. Take them before the lookup and keep its row in this same dict: a
-    change that lands meanwhile then drops the row with the dict."""
-    return identities.get()
-
-
 def identity_fresh(kept: dict[str, Identity], key_hash: str) -> Identity | None:
     """The copy of this token's lookup if it is young enough (the caller checks the token's own times)."""
     identity = kept.get(key_hash)
@@ -68,3 +63,11 @@ def identities_changed() -> None:
     audit_record, which locks last): no process uses a copy taken before the commit for longer than
     IDENTITY_RECHECK_SECONDS after it."""
     identities.invalidate()
+
+
+def tokens_revoke(user_id: int) -> int:
+    """Every bearer token of this user stops working (password, role or second factor changed, account
+    deactivated, password sign-in disabled), in every process within a second of the commit."""
+    deleted, _ = ApiToken.objects.filter(user_id=user_id).delete()
+    identities_changed()
+    return deleted

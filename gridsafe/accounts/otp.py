@@ -11,9 +11,9 @@ import hmac
 import pyotp
 from django.db import transaction
 
-from gridsafe.accounts.identities import identities_changed
+from gridsafe.accounts.identities import identities_changed, tokens_revoke
 from gridsafe.accounts.lockout import login_attempt_record
-from gridsafe.accounts.models import ApiToken, TotpDevice, User
+from gridsafe.accounts.models import TotpDevice, User
 from gridsafe.accounts.permissions import PRIVILEGED_ROLES, can_manage_security, may_set_credentials
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
@@ -118,7 +118,6 @@ def totp_reset(*, actor: User, user: User, ip: str | None) -> None:
     with transaction.atomic():
         TotpDevice.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(otp_enabled=False)
-        ApiToken.objects.filter(user_id=user.pk).delete()
-        identities_changed()
+        tokens_revoke(user.pk)
     user.otp_enabled = False
     audit_record(actor=actor, action="auth.2fa_reset", target=user.username, ip=ip)

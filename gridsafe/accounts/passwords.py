@@ -67,15 +67,14 @@ class PasswordHistoryValidator:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from gridsafe.accounts.identities import identities_changed
-        from gridsafe.accounts.models import ApiToken, PasswordHistory, User
+        from gridsafe.accounts.identities import tokens_revoke
+        from gridsafe.accounts.models import PasswordHistory, User
         from gridsafe.core import clock
 
         now = clock.now()
         User.objects.filter(pk=user.pk).update(password_changed_at=now)
         user.password_changed_at = now
-        ApiToken.objects.filter(user_id=user.pk).delete()
-        identities_changed()
+        tokens_revoke(user.pk)
         PasswordHistory.objects.create(user=user, password=user.password)
         keep_ids = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[: self.keep]
         PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep_ids)).delete()

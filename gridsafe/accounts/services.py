@@ -15,10 +15,10 @@ from gridsafe.accounts.identities import (
     Identity,
     identities,
     identities_changed,
-    identities_now,
     identity_fresh,
     identity_keep,
 )
+from gridsafe.accounts.identities import tokens_revoke as _tokens_revoke
 from gridsafe.accounts.lockout import UNLOCK, LoginRefused
 from gridsafe.accounts.models import ApiToken, Role, Unit, User
 from gridsafe.accounts.otp import otp_enrolment_due, otp_required, totp_verify
@@ -73,9 +73,7 @@ def password_change_required(user: User) -> None:
 
 def tokens_revoke(user: User) -> int:
     """Every bearer token of `user` stops working (password, role or second factor changed, account deactivated)."""
-    deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
-    identities_changed()
-    return deleted
+    return _tokens_revoke(user.pk)
 
 
 def token_issue(*, request, username: str, password: str, otp: str | None = None) -> tuple[str, ApiToken]:
@@ -158,7 +156,9 @@ def user_for_token(key: str) -> User | None:
     second of its commit."""
     now = clock.now()
     key_hash = token_hash(key)
-    kept = identities_now()  # before the lookup, so that a revocation landing during it drops what it read
+    # This process's copies, taken before the lookup: its row goes into this same dict, so a revocation landing
+    # during the lookup drops the row with the dict.
+    kept = identities.get()
     identity = identity_fresh(kept, key_hash)
     if identity is None or identity.last_used_at < now - min(TOKEN_TOUCH_INTERVAL, _idle_limit()):
         identity = _token_lookup(key_hash, now)
