@@ -1,19 +1,10 @@
 """The NinjaAPI: one router per app under /api/v1/, problem+json errors, bearer-token or session auth."""
 
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
+from ninja.security import django_auth
 
-from gridsafe.accounts.services import user_for_token
+from gridsafe.api_auth import BearerAuth
 from gridsafe.core.problem import install_problem_handlers
-
-
-class BearerAuth(HttpBearer):
-    def authenticate(self, request, token):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
 
 api = NinjaAPI(
     title="GridSafe 网格安全 API",

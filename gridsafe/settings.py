@@ -46,11 +46,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # SessionMiddleware with an idle limit that background polls do not reset (X-GridSafe-Poll).
+    "gridsafe.core.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gridsafe.core.middleware.NoStoreMiddleware",  # Cache-Control: no-store for every signed-in answer
+    # The big screen's display session (dashboards.DisplaySession): the screen page and its feeds only.
+    "gridsafe.dashboards.display.DisplaySessionMiddleware",
+    "gridsafe.core.middleware.PollSignedOutMiddleware",  # a poll after the session ended: 401 / HX-Redirect
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signed-in pages: second factor for enrolled privileged users, then a forced change of an expired password.
     "gridsafe.accounts.middleware.AccountSecurityMiddleware",
@@ -73,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
+                "gridsafe.core.context_processors.session_idle",
             ],
         },
     },
@@ -187,7 +193,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "/login/"
 SESSION_COOKIE_AGE = env_int("GRIDSAFE_SESSION_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not absolute: each request extends the session
+# Idle timeout, not absolute: each request extends the session — except background polls (core.middleware).
+SESSION_SAVE_EVERY_REQUEST = True
 
 # --- Security (等保 2.0 level 3, domain.md §10) ---
 # One backend for pages, admin and the API token: lockout, login rate limit and the login audit live there.

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gridsafe.api import api
+from gridsafe.core.views import session_keepalive
 
 admin.site.site_header = "网格安全 GridSafe 管理后台"
 admin.site.site_title = "网格安全"
@@ -11,6 +12,7 @@ admin.site.index_title = "基础数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("session/keepalive/", session_keepalive, name="session_keepalive"),
     path("account/", include("gridsafe.accounts.urls")),
     path("m/", include("gridsafe.field.urls")),
     path("", include("gridsafe.dashboards.urls")),

@@ -4,7 +4,9 @@ the node is in the user's 辖区 (404 otherwise), call one selector."""
 from datetime import date
 
 from ninja import Query, Router, Schema
+from ninja.security import django_auth
 
+from gridsafe.api_auth import BearerAuth
 from gridsafe.core import clock
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
@@ -16,6 +18,7 @@ from gridsafe.dashboards.access import (
     visible_worker,
     workers_in,
 )
+from gridsafe.dashboards.display import display_auth
 from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
 from gridsafe.dashboards.models import Scope
 from gridsafe.dashboards.periods import parse_period
@@ -191,21 +194,38 @@ class ScreenQuery(Schema):
     node: str | None = None
 
 
-@router.get("/screen", response={200: dict, **ERRORS}, operation_id="screen_feed")
+# The two screen feeds also answer a big-screen display session (dashboards.display), scoped to its region.
+SCREEN_AUTH = [BearerAuth(), django_auth, display_auth]
+
+
+def _screen_scope(request, node: str | None):
+    """(region, visible cases) for a person (their 辖区) or a display session (its region's subtree)."""
+    from gridsafe.cases.models import Case
+    from gridsafe.cases.permissions import cases_visible_to
+    from gridsafe.dashboards.display import display_jurisdiction, display_region
+
+    display = getattr(request, "display", None)
+    if display is not None and not request.user.is_authenticated:
+        return display_region(display, node), Case.objects.filter(display_jurisdiction(display).q())
+    return visible_region(request.user, node), cases_visible_to(request.user)
+
+
+@router.get("/screen", response={200: dict, **ERRORS}, operation_id="screen_feed", auth=SCREEN_AUTH)
 def screen(request, q: Query[ScreenQuery]):
-    """The big screen's feed, polled every 30 s: counters, modules, trend, ranking, latest reports, live cases."""
+    """The big screen's feed, polled every 30 s: counters, modules, trend, ranking, latest reports, live cases.
+    A poll: it does not extend a person's session (send `X-GridSafe-Poll: 1`)."""
     from gridsafe.dashboards.screen import screen_feed
 
-    region = visible_region(request.user, q.node)
-    return screen_feed(request.user, region)
+    region, visible = _screen_scope(request, q.node)
+    return screen_feed(region, visible=visible)
 
 
-@router.get("/screen/regions", response={200: dict, **ERRORS}, operation_id="screen_regions")
+@router.get("/screen/regions", response={200: dict, **ERRORS}, operation_id="screen_regions", auth=SCREEN_AUTH)
 def screen_regions(request, q: Query[ScreenQuery]):
     """GeoJSON of the node's children (and the node) for the big-screen map. Fetched once per page load."""
     from gridsafe.dashboards.screen import region_features
 
-    region = visible_region(request.user, q.node)
+    region, _visible = _screen_scope(request, q.node)
     return region_features(region)
 
 

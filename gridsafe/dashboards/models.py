@@ -355,3 +355,48 @@ class ReminderLog(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "month", "stage"], name="reminder_once")]
+
+
+class DisplaySession(models.Model):
+    """A wall display's own sign-in for the big screen (大屏显示会话): long-lived, read-only, one region.
+
+    Issued and revoked by an administrator in the admin (dashboards.display). The secret is shown once, as the URL
+    /screen/display/<secret>/, which sets the display cookie; only its SHA-256 is kept. The display opens the big
+    screen of its region and the screen's feeds, nothing else. It does not end by idleness but at `expires_at` or
+    when revoked; a revocation is seen at the next poll."""
+
+    name = models.CharField("名称", max_length=100, help_text="例如：县网格化服务管理中心大厅大屏")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="显示区划")
+    secret_hash = models.CharField("密钥摘要", max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="签发人",
+        editable=False,
+    )
+    created_at = models.DateTimeField("签发时间", editable=False)
+    last_seen_at = models.DateTimeField("最近访问", null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField("到期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="吊销人",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = "大屏显示会话"
+        verbose_name_plural = "大屏显示会话"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_valid(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -11,7 +11,6 @@ from django.db.models import Q
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import Case
-from gridsafe.cases.permissions import cases_visible_to
 from gridsafe.core import clock
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
@@ -37,14 +36,15 @@ def _point(case: Case, now, *, watched: WatchedCase | None = None) -> dict:
     }
 
 
-def screen_feed(user: User, region: Region) -> dict:
+def screen_feed(region: Region, *, visible) -> dict:
+    """The feed for `region`; `visible` is the viewer's cases (a person's 辖区 or a display's region)."""
     now = clock.now()
     day = today()
     year = Period(str(day.year), f"{day.year}年", date(day.year, 1, 1), date(day.year, 12, 31))
     report = sel.region_report(region, year)
     month = sel.region_report(region, month_period(day), children=False)
     series = sel.trend(Scope.REGION, int(region.code), end=day, months=12, days=30)
-    visible = cases_visible_to(user).in_subtree(region.path)
+    visible = visible.in_subtree(region.path)
     latest = list(visible.select_related("category", "region", "holder_unit").order_by("-created_at", "-id")[:LATEST])
     watched = {
         w.case_id: w

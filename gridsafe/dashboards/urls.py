@@ -1,10 +1,11 @@
 from django.urls import path
 
-from gridsafe.dashboards import views
+from gridsafe.dashboards import display, views
 
 app_name = "dashboards"
 urlpatterns = [
     path("screen/", views.screen, name="screen"),
+    path("screen/display/<str:secret>/", display.display_enter, name="screen_display"),
     path("dashboards/", views.dashboard_home, name="home"),
     path("dashboards/r/<str:code>/", views.region_dashboard, name="region"),
     path("dashboards/d/<int:unit_id>/", views.department_dashboard, name="department"),

@@ -225,15 +225,33 @@ def drill(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@page
 def screen(request: HttpRequest) -> HttpResponse:
-    """The county big screen (1920×1080, dark). All data comes from /api/v1/stats/screen, polled by screen.js."""
-    region = visible_region(request.user, request.GET.get("node"))
-    return render(
-        request,
-        "dashboards/screen.html",
-        {"region": region, "poll_seconds": config.screen_poll_seconds(), "cameras": config.camera_count()},
-    )
+    """The county big screen (1920×1080, dark). All data comes from /api/v1/stats/screen, polled by screen.js.
+    Opened by a signed-in person or by a display session (dashboards.display), which sees its own region only."""
+    if getattr(request, "display", None) is not None:
+        from gridsafe.dashboards.display import display_region
+
+        try:
+            region = display_region(request.display, request.GET.get("node"))
+        except NotFound:
+            return render(request, "web/404.html", status=404)
+        return _screen_page(request, region, display=request.display)
+    return _screen_person(request)
+
+
+@page
+def _screen_person(request: HttpRequest) -> HttpResponse:
+    return _screen_page(request, visible_region(request.user, request.GET.get("node")), display=None)
+
+
+def _screen_page(request: HttpRequest, region, *, display) -> HttpResponse:
+    context = {
+        "region": region,
+        "poll_seconds": config.screen_poll_seconds(),
+        "cameras": config.camera_count(),
+        "display": display,
+    }
+    return render(request, "dashboards/screen.html", context)
 
 
 # ---------------------------------------------------------------- 通报 / 督导

@@ -15,6 +15,7 @@
   var FEED = root.getAttribute("data-feed");
   var REGIONS = root.getAttribute("data-regions");
   var POLL = Math.max(5, parseInt(root.getAttribute("data-poll"), 10) || 30) * 1000;
+  var DISPLAY = root.getAttribute("data-display") === "1"; // a display session (大屏显示会话), not a person
   var TIMEOUT = 15000;
   var MAX_BACKOFF = 5 * 60 * 1000;
   var LIGHTS = { red: "#ff5b5b", yellow: "#ffc53d", green: "#3ddc84", none: "#7a8ca3" };
@@ -232,9 +233,10 @@
   function request(url, ok, fail) {
     var controller = window.AbortController ? new AbortController() : null;
     var guard = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT);
-    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json", "X-GridSafe-Poll": "1" }, signal: controller ? controller.signal : undefined })
       .then(function (response) {
-        if (response.status === 401 || response.status === 403) { throw { auth: true }; }
+        // A poll: it never extends a person's session. 401 is a session that ended or a display that was revoked.
+        if (response.status === 401 || response.status === 403) { throw { auth: true, revoked: response.status === 401 && DISPLAY }; }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
@@ -266,6 +268,7 @@
       busy = false;
       failures += 1;
       var wait = Math.min(POLL * Math.pow(2, failures - 1), MAX_BACKOFF);
+      if (error.revoked) { status("大屏显示会话已被吊销或已到期，请联系管理员重新签发", "error"); return; }
       status((error.auth ? "登录已失效，请重新登录" : "连接中断") + "，" + Math.round(wait / 1000) + " 秒后重试（显示的是上次数据）", "error");
       schedule(wait);
     });
