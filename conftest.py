@@ -31,6 +31,7 @@ def _rate_limits_out_of_the_way(settings):
     them into 429s depending on test order. Tests of the limits set their own rate with override_settings."""
     settings.GRIDSAFE_INTAKE_RATE = "100000/m"
     settings.GRIDSAFE_UPLOAD_RATE = "100000/m"
+    settings.GRIDSAFE_ACTION_RATE = "100000/m"
 
 
 @pytest.fixture(autouse=True)

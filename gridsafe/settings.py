@@ -221,6 +221,7 @@ GRIDSAFE_LOGIN_LOCK_MINUTES = env_int("GRIDSAFE_LOGIN_LOCK_MINUTES", 15)
 GRIDSAFE_LOGIN_RATE = env_str("GRIDSAFE_LOGIN_RATE", "30/m")  # login attempts per client address
 GRIDSAFE_INTAKE_RATE = env_str("GRIDSAFE_INTAKE_RATE", "120/m")  # case reports, checklist visits, new places per user
 GRIDSAFE_UPLOAD_RATE = env_str("GRIDSAFE_UPLOAD_RATE", "300/m")  # photos and documents per user
+GRIDSAFE_ACTION_RATE = env_str("GRIDSAFE_ACTION_RATE", "120/m")  # case actions and comments per user (API and page)
 # Reverse proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client address.
 GRIDSAFE_PROXY_COUNT = env_int("GRIDSAFE_PROXY_COUNT", 0)
 # Field encryption (core/fields.py) and the audit chain's HMAC key (core/audit.py). Empty: derived from SECRET_KEY,

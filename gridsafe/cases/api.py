@@ -14,7 +14,7 @@ from gridsafe.cases import schemas as s
 from gridsafe.cases.models import Attachment, Case
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import CaseFilters, case_list_visible, case_timeline
-from gridsafe.cases.services import ACTION_SERVICES, attachment_add, case_report
+from gridsafe.cases.services import ACTION_SERVICES, REQUEST_DIGEST_KEY, attachment_add, case_report
 from gridsafe.cases.transitions import State
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
@@ -108,7 +108,7 @@ def case_detail_out(case: Case, user) -> dict:
             "to_level": e.to_level,
             "holder_unit_id": e.holder_unit_id,
             "comment": e.comment,
-            "payload": e.payload,
+            "payload": {k: v for k, v in e.payload.items() if k != REQUEST_DIGEST_KEY},
             "due_at": e.due_at,
             "created_at": e.created_at,
             "attachment_ids": by_event.get(e.pk, []),
@@ -280,17 +280,18 @@ def _register_action(action: str, schema: type[s.ActionIn]) -> None:
             case=case, actor=request.user, expected_version=body.version, request_id=body.request_id, **kwargs
         )
         # Answered from the service's case, not re-read through the 辖区: an action may take the case out of the
-        # actor's view (a department's 回退), and the actor still gets the outcome of what they just did.
+        # actor's view (a department's 回退), and the actor still gets the outcome of what they just did. A retry of
+        # it is another matter: it passes the 辖区 check above like any request (404 once out of view).
         return case_detail_out(updated, request.user)
 
     act.__name__ = f"case_action_{action}"
     act.__doc__ = service.__doc__
     router.post(
         f"/{{case_id}}/actions/{action}",
-        response={200: s.CaseDetailOut, **ERRORS},
+        response={200: s.CaseDetailOut, **ERRORS, 429: Problem},
         operation_id=service.__name__,
         summary=str(action),
-    )(act)
+    )(ratelimit("case_action", "GRIDSAFE_ACTION_RATE")(act))  # per user, shared with the page's actions
 
 
 for _action, _schema in s.ACTION_SCHEMAS.items():

@@ -77,33 +77,25 @@ def get_case_for_user(user: User, case_id: int, *, for_update: bool = False) -> 
     return case
 
 
-def get_case_for_action(user: User, case_id: int, *, action: str, request_id) -> Case:
-    """The case an action endpoint acts on: one in the user's 辖区, or one this user already acted on with this very
-    request id. The second is a retry after the action itself took the case out of their view (a department's 回退
-    clears its dispatch); it must get the first answer again, not 404. Nothing else is revealed: the user did it.
+def get_case_for_action(user: User, case_id: int, *, action: str, request_id=None) -> Case:
+    """The case an action endpoint acts on: one in the user's 辖区, and nothing else. A retry of an earlier action
+    gets no way round this (not even after the action itself took the case out of the user's view, a department's
+    回退): a request id is no key to a case, and what a user may no longer see they do not get back by resending.
+    Whether a request is a retry is decided after this, by the service (`cases.services._replayed`).
 
     A 404 here is an attempt on a case that is missing or not the user's: audited (outcome "not_found") like the
     refusals the services audit (`case_service`), the one read in this module that writes."""
     try:
         return get_case_for_user(user, case_id)
     except CaseNotFound as error:
-        repeat = None
-        if request_id is not None:
-            repeat = (
-                Case.objects.filter(pk=case_id, events__request_id=request_id, events__actor_id=user.pk)
-                .select_related("category", "domain", "region", "holder_unit__region", "department")
-                .first()
-            )
-        if repeat is None:
-            audit_refusal(
-                actor=user,
-                action=f"case.{Action(action)}",
-                target=f"case:{case_id}",
-                error=error,
-                payload={"request_id": request_id},
-            )
-            raise
-        return repeat
+        audit_refusal(
+            actor=user,
+            action=f"case.{Action(action)}",
+            target=f"case:{case_id}",
+            error=error,
+            payload={"request_id": request_id},
+        )
+        raise
 
 
 def level_unit_id(case: Case) -> int:

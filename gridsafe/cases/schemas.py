@@ -42,7 +42,11 @@ class CaseReportIn(TextIn):
     severity: Literal["general", "major"] | None = None
     urgent: bool | None = None
     address: str = Field(default="", max_length=200)
-    source: Literal["grid_worker", "patrol", "hotline", "video", "department", "leader"] | None = None
+    source: Literal["hotline", "video", "department", "leader"] | None = Field(
+        default=None,
+        description="Desk and leaders only: the channel the report came in by. Otherwise the server decides "
+        "from the channel and role; a claim the role may not make is 422",
+    )
 
 
 class UnitOut(Schema):

@@ -6,7 +6,8 @@ import functools
 import hashlib
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -19,6 +20,7 @@ from gridsafe.accounts.routing import command_unit_id, default_department_id, ti
 from gridsafe.cases.events import ACTION_EVENT, EventKind
 from gridsafe.cases.models import SUPERVISION_RANK, Attachment, Case, CaseEvent, Level, Source, Supervision
 from gridsafe.cases.permissions import (
+    cases_visible_to,
     ensure_can,
     get_case_for_user,
     jurisdiction_of,
@@ -37,6 +39,7 @@ from gridsafe.core.errors import (
     IdempotencyConflict,
     NotPermitted,
     OutsideJurisdiction,
+    RequestIdReused,
     StaleVersion,
     ValidationFailed,
 )
@@ -127,8 +130,61 @@ def _label(actor: User | None) -> str:
     return actor.label if actor is not None else "系统"
 
 
-def _event_exists(case_id: int, request_id: uuid.UUID) -> bool:
-    return CaseEvent.objects.filter(case_id=case_id, request_id=request_id).exists()
+# The digest of the request being served, set by `case_service` around one service call and stored by `_move` in
+# the event's payload: the event row is written deep inside each service, and threading one more argument through
+# twenty-two of them would only repeat the same line. Services never nest (durable=True), so one value at a time.
+_REQUEST_DIGEST: ContextVar[str | None] = ContextVar("gridsafe_case_request_digest", default=None)
+REQUEST_DIGEST_KEY = "request_digest"
+_NOT_IN_DIGEST = frozenset({"actor", "now"})  # who sends is compared on its own; `now` is the sweep's clock
+
+
+def _canonical(value):
+    """A JSON-able form of one field that does not depend on how it was sent: instants in UTC, ids as text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date | uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def request_digest(action: str, fields: dict) -> str:
+    """SHA-256 of one action request: the action and every field the actor sent, the version seen included (a true
+    retry resends the identical body). Empty values are left out, so the page (which names every field of its form)
+    and the API (which names the schema's) digest the same request alike; the request id itself is the key."""
+    body = {k: _canonical(v) for k, v in fields.items() if k not in _NOT_IN_DIGEST and v not in (None, "", [], {})}
+    return hashlib.sha256(json.dumps([action, body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action: str, digest: str) -> bool:
+    """Whether this request already landed on this case. A repeat must be the same request: the same actor, the same
+    action and the same body; the same request id with anything else is `RequestIdReused` (409), never an answer
+    (a request id is no capability: whoever learns one must not get the case back through it). A person's repeat
+    also passes the 辖区 check a new request passes, so a retry after a 回退, a transfer or a move to another unit
+    is 404 like any case outside the actor's view. One query on the common path (no event with this id)."""
+    event = (
+        CaseEvent.objects.filter(case_id=case_id, request_id=request_id).only("actor_id", "action", "payload").first()
+    )
+    if event is None:
+        return False
+    stored = (event.payload or {}).get(REQUEST_DIGEST_KEY)
+    same = (
+        event.actor_id == (actor.pk if actor is not None else None)
+        and event.action == action
+        # Events written before digests were kept have none: same actor and action is all they can be checked on.
+        and (actor is None or stored is None or stored == digest)
+    )
+    if actor is not None and not cases_visible_to(actor).filter(pk=case_id).exists():
+        raise CaseNotFound("未找到该隐患")  # the same answer for missing and not yours, before anything else
+    if not same:
+        raise RequestIdReused(
+            "该 request_id 已用于另一次操作（操作人、操作类型或内容不同），请重新提交",
+            case_id=case_id,
+        )
+    return True
 
 
 def _refetch(case: Case) -> Case:
@@ -139,7 +195,8 @@ def _refetch(case: Case) -> Case:
 
 def case_service(func):
     """Repeats are answered with the case as it is: a PWA retry of an action that already landed is not an error,
-    even when it lost the version race to its own first attempt.
+    even when it lost the version race to its own first attempt. A repeat is the same actor, action and body, and
+    the case still in the actor's 辖区 (`_replayed`); anything else with a used request id is refused.
 
     A person's refused attempt (403 not permitted, 404, 409 wrong state or stale version) leaves one audit row,
     written here after the service's transaction has rolled back: it survives the rollback, and a successful action
@@ -148,13 +205,22 @@ def case_service(func):
 
     @functools.wraps(func)
     def wrapper(*, case: Case, request_id: uuid.UUID, **kwargs) -> Case:
-        if _event_exists(case.pk, request_id):
-            return _refetch(case)
+        actor = kwargs.get("actor")
+        digest = request_digest(action, kwargs)
+        repeat = functools.partial(
+            _replayed, case_id=case.pk, request_id=request_id, actor=actor, action=action, digest=digest
+        )
         try:
             try:
-                return func(case=case, request_id=request_id, **kwargs)
+                if repeat():
+                    return _refetch(case)
+                token = _REQUEST_DIGEST.set(digest)
+                try:
+                    return func(case=case, request_id=request_id, **kwargs)
+                finally:
+                    _REQUEST_DIGEST.reset(token)
             except (StaleVersion, IntegrityError):
-                if _event_exists(case.pk, request_id):
+                if repeat():
                     return _refetch(case)
                 raise StaleVersion("该隐患已被他人处理，请刷新后重试", case_id=case.pk) from None
         except DomainError as error:
@@ -255,7 +321,7 @@ def _move(
         to_level=to_level,
         holder_unit_id=changes.get("holder_unit_id", case.holder_unit_id),
         comment=comment,
-        payload=payload or {},
+        payload=_with_request_digest(payload),
         due_at=changes.get("due_at", case.due_at),
         created_at=now,
         ip=current_client_ip(),
@@ -266,6 +332,13 @@ def _move(
     if needs_task(event.kind):
         transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
     return _refetch(case)
+
+
+def _with_request_digest(payload: dict | None) -> dict:
+    """The event's payload with the digest of the request that made it (`case_service`), for telling a retry from a
+    reuse of its request id later. The sweep's own moves carry none."""
+    digest = _REQUEST_DIGEST.get()
+    return {**(payload or {}), REQUEST_DIGEST_KEY: digest} if digest else dict(payload or {})
 
 
 def _require(text: str | None, what: str) -> str:
@@ -325,9 +398,11 @@ def case_report(
     address: str = "",
     source: str | None = None,
     checklist_answers: dict | None = None,
+    channel: str = "report",
 ) -> tuple[Case, bool]:
     """上报 — create a hazard case, idempotent on the client's UUID. Returns (case, created).
-    An identical resend returns the same case; the same id with other content is IdempotencyConflict (409)."""
+    An identical resend returns the same case; the same id with other content is IdempotencyConflict (409).
+    `source` is what the caller claims and `channel` how the report came in; `case_source` decides what is stored."""
     submitted = dict(
         category=category_code,
         description=description,
@@ -346,7 +421,10 @@ def case_report(
     # Insert first, look for an earlier case only when that fails: a resend is rare, and the unique client_id
     # is what makes it safe, so the common path pays no lookup.
     try:
-        return _case_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, **submitted), True
+        return (
+            _case_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, channel=channel, **submitted),
+            True,
+        )
     except IntegrityError:
         # The client_id is taken: by this client's earlier send, or by a concurrent resend that won.
         existing = _case_by_client_id(client_id)
@@ -379,11 +457,44 @@ def _same_or_conflict(existing: Case, fingerprint: str, actor: User) -> Case:
     return _refetch(existing)
 
 
+# 来源 (domain.md §1.1: patrol, hotline, video, department checks, leader instructions). The desk (stations,
+# centres) and leaders register what reached them through one of these and name which; for everyone else the
+# channel is who they are and how they report, so nobody files as someone they are not.
+DESK_SOURCES = frozenset({Source.HOTLINE, Source.VIDEO, Source.DEPARTMENT, Source.LEADER})
+DESK_ROLES = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.ADMIN, Role.LEADER})
+CHANNELS = ("report", "visit")  # an own report (API, field app, page); a failed item of a checklist visit
+
+
+def case_source(*, actor: User, channel: str, requested: str | None) -> str:
+    """The one rule for a case's `source`, decided here from the channel and the actor's role:
+    a failed checklist item → 巡查 (patrol); a grid worker's own report → 网格员上报; department staff → 部门检查;
+    the desk and leaders → the channel they name (hotline, video, department, leader), by default 领导交办 for a
+    leader and 部门检查 for the desk. A claim the actor may not make is a 422, never silently stored."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown report channel: {channel}")
+    if channel == "visit":
+        decided = Source.PATROL
+    elif actor.role in DESK_ROLES:
+        default = Source.LEADER if actor.role == Role.LEADER else Source.DEPARTMENT
+        if requested is None or requested in DESK_SOURCES:
+            return requested or default
+        decided = default
+    elif actor.role == Role.GRID_WORKER:
+        decided = Source.GRID_WORKER
+    else:
+        decided = Source.DEPARTMENT
+    if requested is not None and requested != decided:
+        wanted = Source(requested).label if requested in Source.values else requested
+        raise ValidationFailed(f"来源由系统按渠道和角色确定：您的上报记为“{decided.label}”，不能指定为“{wanted}”")
+    return decided
+
+
 def _case_insert(
     *,
     actor,
     client_id,
     fingerprint,
+    channel,
     category,
     description,
     lon,
@@ -398,6 +509,7 @@ def _case_insert(
     checklist_answers,
 ) -> Case:
     now = clock.now()
+    source = case_source(actor=actor, channel=channel, requested=source)
     description = _require(description, "隐患描述")
     if len(description) > 4000:
         raise ValidationFailed("隐患描述不能超过 4000 字")
@@ -450,7 +562,7 @@ def _case_insert(
             domain=cat.domain,  # the object, already loaded: the API's answer reads case.domain without a query
             grade=grade,
             urgent=is_urgent,
-            source=source or (Source.GRID_WORKER if actor.role == Role.GRID_WORKER else Source.DEPARTMENT),
+            source=source,
             description=description,
             address=address[:200],
             lon=wgs_lon,
@@ -1228,7 +1340,7 @@ def attachment_add(
     info = inspect_upload(upload)
     existing = Attachment.objects.filter(client_id=client_id).first()
     if existing is not None:
-        if existing.case_id != case.pk or existing.sha256 != info.sha256:
+        if not _same_attachment(existing, case=case, actor=actor, sha256=info.sha256):
             raise IdempotencyConflict("该附件 client_id 已用于另一个文件")
         return existing, False
     if not case.is_open and role != AttachmentRole.DOCUMENT:
@@ -1262,13 +1374,19 @@ def attachment_add(
     except IntegrityError:
         _discard_files(attachment)
         existing = Attachment.objects.filter(client_id=client_id).first()
-        if existing is None or existing.sha256 != info.sha256 or existing.case_id != case.pk:
+        if existing is None or not _same_attachment(existing, case=case, actor=actor, sha256=info.sha256):
             raise IdempotencyConflict("该附件 client_id 已用于另一个文件") from None
         return existing, False
     except Exception:
         _discard_files(attachment)
         raise
     return attachment, True
+
+
+def _same_attachment(existing: Attachment, *, case: Case, actor: User, sha256: str) -> bool:
+    """A resend of this very upload: the same case, the same bytes and the same person. Someone else's client id
+    is no way to another person's upload (its capture time and place), even on a case both may see."""
+    return existing.case_id == case.pk and existing.sha256 == sha256 and existing.uploaded_by_id == actor.pk
 
 
 def _discard_files(attachment: Attachment) -> None:

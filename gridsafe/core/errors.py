@@ -50,6 +50,14 @@ class IdempotencyConflict(DomainError):
     title = _("This client id was already used for different content")
 
 
+class RequestIdReused(IdempotencyConflict):
+    """A request id already used on this case by another person, for another action or with another body: a
+    retry must be the identical request, and a request id found elsewhere is no key to the case."""
+
+    code = "request_id_reused"
+    title = "该请求编号已用于另一次操作"  # not in the catalogue: the detail always says more, in Chinese
+
+
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"

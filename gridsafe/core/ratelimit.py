@@ -40,6 +40,17 @@ def ratelimit_hit(scope: str, key: str, rate: str) -> None:
         raise RateLimited(retry_after=(bucket + 1) * window - now)
 
 
+def ratelimit_request(request, scope: str, rate: str, *, key: str = "user") -> None:
+    """Count one request in `scope`: per signed-in user for `key="user"` (falling back to the client address), per
+    client address for `key="ip"`. For views that answer a 429 their own way (a page's message); raises RateLimited."""
+    user = getattr(request, "user", None)
+    if key == "user" and user is not None and user.is_authenticated:
+        ident = f"u{user.pk}"
+    else:
+        ident = f"ip{client_ip(request)}"
+    ratelimit_hit(scope, ident, rate)
+
+
 def ratelimit(scope: str, rate: str, *, key: str = "user"):
     """Decorator for API endpoints and views: `key="user"` counts per signed-in user (falling back to the client
     address), `key="ip"` per client address. `rate` is '120/m' or the name of a setting holding one (read at each
@@ -48,12 +59,7 @@ def ratelimit(scope: str, rate: str, *, key: str = "user"):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            user = getattr(request, "user", None)
-            if key == "user" and user is not None and user.is_authenticated:
-                ident = f"u{user.pk}"
-            else:
-                ident = f"ip{client_ip(request)}"
-            ratelimit_hit(scope, ident, rate if "/" in rate else getattr(settings, rate))
+            ratelimit_request(request, scope, rate if "/" in rate else getattr(settings, rate), key=key)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -243,11 +243,11 @@ def patrol_end(
     """结束巡查 — "已巡查无隐患" (nothing_found) is recorded and counts toward weekly coverage like any other
     ended patrol. An identical resend is a repeat; ending it again differently is 409."""
     fingerprint = _fingerprint({"ended_at": ended_at, "nothing_found": nothing_found, "note": note})
+    ensure_can_write_patrol(actor, patrol)  # before the repeat: a supervisor's resend is no end of theirs
     if patrol.status == PatrolStatus.ENDED:
         if patrol.end_fingerprint != fingerprint:
             raise IdempotencyConflict("该巡查已结束，且结束内容不同")
         return patrol
-    ensure_can_write_patrol(actor, patrol)
     now = clock.now()
     ended_at = _device_time(ended_at, now, "结束时间")
     if ended_at < patrol.started_at:
@@ -498,7 +498,8 @@ def _visit_cases(*, visit: PlaceVisit, actor: User) -> list[Case]:
             place_id=place.pk,
             severity=Grade.MAJOR if row["severity"] == Severity.POSSIBLY_MAJOR else None,
             address=place.address or place.name,
-            source="patrol",
+            source="patrol",  # what earlier sends fingerprinted; the stored source is `case_source`'s for the channel
+            channel="visit",
             checklist_answers={
                 "visit_client_id": str(visit.client_id),
                 "template_id": visit.template_id,
@@ -664,19 +665,18 @@ def publicity_record(
         note=note,
     )
     fingerprint = _fingerprint(submitted)
+    # The 辖区 first, as for a new record: a resend after the worker left the grid is 404, not the old record.
+    grid = Region.objects.filter(code=grid_code, level=RegionLevel.GRID).first()
+    if grid is None or not covers_path(actor, grid.path):
+        raise NotFound("网格不存在")
     existing = PublicityActivity.objects.filter(client_id=client_id).first()
     if existing is not None:
-        if existing.client_fingerprint != fingerprint or existing.worker_id != actor.pk:
-            raise IdempotencyConflict("该宣传记录 client_id 已用于另一条记录")
-        return existing, False
+        return _publicity_repeat(existing, fingerprint, actor), False
     title = (title or "").strip()
     if not title:
         raise ValidationFailed("请填写宣传主题")
     if head_count < 0 or materials < 0:
         raise ValidationFailed("人数和资料份数不能为负数")
-    grid = Region.objects.filter(code=grid_code, level=RegionLevel.GRID).first()
-    if grid is None or not covers_path(actor, grid.path):
-        raise NotFound("网格不存在")
     now = clock.now()
     try:
         with transaction.atomic(durable=True):
@@ -697,10 +697,17 @@ def publicity_record(
             )
     except IntegrityError:
         existing = PublicityActivity.objects.filter(client_id=client_id).first()
-        if existing is None or existing.client_fingerprint != fingerprint:
+        if existing is None:
             raise IdempotencyConflict("该宣传记录 client_id 已用于另一条记录") from None
-        return existing, False
+        return _publicity_repeat(existing, fingerprint, actor), False
     return activity, True
+
+
+def _publicity_repeat(existing: PublicityActivity, fingerprint: str, actor: User) -> PublicityActivity:
+    """The same worker's identical resend; anyone else's use of the id, or other content, is 409."""
+    if existing.client_fingerprint != fingerprint or existing.worker_id != actor.pk:
+        raise IdempotencyConflict("该宣传记录 client_id 已用于另一条记录")
+    return existing
 
 
 def publicity_photo_add(

@@ -232,7 +232,7 @@ def place_update(
     fingerprint = _fingerprint(edit)
     revision = PlaceRevision.objects.filter(request_id=request_id).first()
     if revision is not None:
-        return _repeat(revision, edit, place)
+        return _repeat(revision, edit, place, actor)
     try:
         return _place_update(
             actor=actor,
@@ -246,11 +246,14 @@ def place_update(
         revision = PlaceRevision.objects.filter(request_id=request_id).first()
         if revision is None:
             raise
-        return _repeat(revision, edit, place)
+        return _repeat(revision, edit, place, actor)
 
 
-def _repeat(revision: PlaceRevision, edit: dict, place: Place) -> tuple[Place, PlaceRevision]:
-    if not _same_payload(revision.fingerprint, edit) or revision.place_id != place.pk:
+def _repeat(revision: PlaceRevision, edit: dict, place: Place, actor: User) -> tuple[Place, PlaceRevision]:
+    """A resend of the same edit by the same person (the caller found the place in their 辖区 first). Another
+    person's request id is no way to their edit: 409 like any reuse."""
+    same = _same_payload(revision.fingerprint, edit) and revision.place_id == place.pk
+    if not same or revision.actor_id != actor.pk:
         raise IdempotencyConflict("该 request_id 已用于另一次修改")
     return Place.objects.select_related("domain", "region").get(pk=revision.place_id), revision
 

@@ -29,8 +29,9 @@ from gridsafe.cases.transitions import Action, State
 from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calendar
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
-from gridsafe.core.errors import CaseNotFound, DomainError, StaleVersion
+from gridsafe.core.errors import CaseNotFound, DomainError, RateLimited, StaleVersion
 from gridsafe.core.http import client_ip
+from gridsafe.core.ratelimit import ratelimit_request
 from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
 from gridsafe.web import labels
@@ -538,11 +539,15 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required_page
 @require_POST
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    """One action on one case through the same service as the API. Order: jurisdiction (404, audited) → form → stored
-    photos → service (which checks repeat, permission, state, payload and version). Errors become a message:
-    StaleVersion never overwrites, it asks the user to reload."""
+    """One action on one case through the same service as the API. Order: rate (per user, shared with the API's
+    actions) → jurisdiction (404, audited) → form → stored photos → service (which checks repeat, permission, state,
+    payload and version). Errors become a message: StaleVersion never overwrites, it asks the user to reload."""
     if action not in ACTION_FORMS:
         raise Http404("未知的操作")
+    try:
+        ratelimit_request(request, "case_action", settings.GRIDSAFE_ACTION_RATE)
+    except RateLimited as error:
+        return _rate_limited(request, case_id, action, error)
     case = _case_for_action(request, case_id, action)
     form_class = ACTION_FORMS[action]
     form = form_class(
@@ -596,9 +601,24 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return render(request, "web/partials/case_body.html", _case_context(request, fresh, message=message))
 
 
+def _rate_limited(request: HttpRequest, case_id: int, action: str, error: RateLimited) -> HttpResponse:
+    """429 with Retry-After, as a message where the action's answer would go; a full page when not htmx (the case
+    page, if the case is still mine to see)."""
+    message = {"level": "error", "text": f"{error.detail}（约 {error.headers['Retry-After']} 秒后可再操作）"}
+    if is_htmx(request):
+        response = render(request, "web/partials/message.html", {"message": message}, status=429)
+        response["HX-Retarget"] = f"#msg-{action}"
+        response["HX-Reswap"] = "innerHTML"
+    else:
+        case = _case_for_action(request, case_id, action)
+        response = render(request, "web/case_detail.html", _case_context(request, case, message=message), status=429)
+    response["Retry-After"] = error.headers["Retry-After"]
+    return response
+
+
 def _case_for_action(request: HttpRequest, case_id: int, action: str) -> Case:
-    """The case in my 辖区, or, for a repeat of an action that took it out of my view, the case I acted on
-    (`get_case_for_action`), so that a double submit gets the first answer, not 404. A 404 is audited there."""
+    """The case in my 辖区 (`get_case_for_action`): a double submit after the action took the case out of my view is
+    404 like any other case I may not see. A 404 is audited there."""
     try:
         request_id = uuid.UUID(request.POST.get("request_id", ""))
     except ValueError:
