@@ -4,9 +4,14 @@
   `core.audit.audit_record`, so it joins the hash chain) with the changed fields, inline changes included. Done in
   save_model / save_related / delete_model / delete_queryset, not with signals: only admin edits are audited here,
   services audit their own.
+- `AuditedReads`: every admin read of personal data (a changelist page, a change page) writes an `admin.view`
+  AuditEvent naming the rows shown (domain.md §10.7: views of personal data are audited).
 - `SystemAdminOnly`: 三员分立 — the admin pages for reference data belong to the 系统管理员 (Role.SYSTEM_ADMIN, and the
   demo's all-round Role.ADMIN); a superuser flag alone does not open them.
-- `ReadOnlyAdmin`: cases, their events and attachments are shown, never added, changed or deleted here.
+- `BusinessDataAdmin`: cases, their events, attachments, supervisions and places are business data, which no
+  administrator of accounts or security reads (三员分立: the 系统管理员 manages accounts and configuration, never
+  business data; the business pages and API serve those with a 辖区). Only the 审计管理员 may read them here, never
+  change them, and every read is an audit row; personal data on them is masked or left out.
 - Django's Group admin is not offered: roles decide access, and group edits would not be audited.
 """
 
@@ -19,15 +24,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from gridsafe.accounts.identities import identities_changed
-from gridsafe.accounts.models import Unit, User
-from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users, may_set_credentials
+from gridsafe.accounts.models import ResetDelivery, Unit, User
+from gridsafe.accounts.permissions import (
+    ADMIN_ROLES,
+    can_manage_security,
+    can_manage_users,
+    can_read_audit,
+    keeps_own_credentials,
+)
+from gridsafe.accounts.resets import RESET_CODE_HOURS, reset_code_issue, reset_code_refusal
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError
@@ -173,8 +190,54 @@ class SystemAdminOnly:
         return self._system_admin(request)
 
 
-class ReadOnlyAdmin(SystemAdminOnly):
-    """Shown to the 系统管理员, never written: no add, change or delete permission at all."""
+READ_IDS_KEPT = 200  # ids named in one changelist read's audit row (a page shows 100)
+
+
+class AuditedReads:
+    """Each rendered changelist or change page is an `admin.view` audit row: who read which rows of which model,
+    from where (the filters and search of a list too). A POST that saves is audited as the change instead."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
+            ids = [obj.pk for obj in changelist.result_list]
+            self._audit_read(
+                request,
+                f"{self.model._meta.label_lower}:list",
+                {"ids": ids[:READ_IDS_KEPT], "count": len(ids), "query": request.GET.urlencode()[:LONG_VALUE]},
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200:
+            self._audit_read(request, f"{self.model._meta.label_lower}:{unquote(object_id)}"[:200], {})
+        return response
+
+    def _audit_read(self, request, target: str, payload: dict) -> None:
+        audit_record(
+            actor=request.user,
+            action="admin.view",
+            target=target,
+            ip=client_ip(request),
+            payload={"model": self.model._meta.label_lower, **payload},
+        )
+
+
+class BusinessDataAdmin(AuditedReads):
+    """Business data (cases, events, attachments, places): not shown to the 系统管理员 or the 安全管理员 at all (their
+    pages answer 403 and leave the admin index), read-only for the 审计管理员 (accounts.permissions.can_read_audit),
+    whose every read is an audit row. Nobody adds, changes or deletes here: these rows change through services."""
+
+    def _auditor(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and can_read_audit(request.user)
+
+    def has_module_permission(self, request):
+        return self._auditor(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._auditor(request)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -187,9 +250,14 @@ class ReadOnlyAdmin(SystemAdminOnly):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    """Rows of a business-data page (BusinessDataAdmin): shown to the 审计管理员 with their parent, never written."""
+
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and can_read_audit(request.user)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -245,8 +313,40 @@ class GridChoiceForm(forms.ModelForm):
         return grids
 
 
-class UserChangeForm(GridChoiceForm, DjangoUserAdmin.form):
-    pass
+class OwnAccountForm(GridChoiceForm, DjangoUserAdmin.form):
+    """One's own account: Django's read-only password field, whose link leads to one's own password page."""
+
+
+class UserChangeForm(OwnAccountForm):
+    password = None  # someone else's account: no password field at all (a reset code replaces a password)
+
+
+class UserAddForm(forms.ModelForm):
+    """开户: the account only. It starts with an unusable password: no administrator chooses (and so knows) a
+    password for someone else; its owner sets the first one with a reset code (accounts.resets)."""
+
+    class Meta:
+        model = User
+        fields = ("username", "display_name", "unit")
+        field_classes = {"username": UsernameField}
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("用户名已存在")
+        return username
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
+class ResetCodeForm(forms.Form):
+    delivery = forms.ChoiceField(label="交付方式", choices=ResetDelivery.choices, widget=forms.RadioSelect)
 
 
 if admin.site.is_registered(Group):
@@ -254,17 +354,19 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+class UserAdmin(AuditedReads, AuditedAdmin, DjangoUserAdmin):
     """Accounts: the 系统管理员 keeps names, units, grids and activation; the role and the admin flags are grants,
     which only the 安全管理员 changes (and never on their own account). Phone numbers are masked, never edited here.
+    Every page that shows an account is an `admin.view` audit row (AuditedReads).
 
-    Passwords: the 系统管理员 may set an ordinary user's password, which that user must then change at the next
-    login (services.password_change_required); no one sets another administrator's (permissions.
-    may_set_credentials), and the 安全管理员 sets only their own — the password page answers 403 and the attempt
-    is an audit row with outcome "refused".
-    A password set here, or an account deactivated here, also revokes the user's API tokens."""
+    Passwords (三员分立): nobody sets another person's password here. The password page answers 403 for anyone's but
+    one's own (audited, outcome "refused"); a new account starts with an unusable password; a forgotten password is
+    replaced with a one-time reset code (the "签发重置码" page, accounts.resets: the 安全管理员 hands it over or sends
+    it to the user's phone, the 系统管理员 can only send it to the phone), which only its user can use, only to set
+    a password of their own choosing. A deactivated account's API tokens are revoked."""
 
     form = UserChangeForm
+    add_form = UserAddForm
     list_display = ("username", "display_name", "role", "unit", "grid_count", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff", "unit__kind")
     search_fields = ("username", "display_name", "unit__name")
@@ -272,16 +374,13 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     autocomplete_fields = ("unit", "grids")
     ordering = ("username",)
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password_state")}),
         ("个人信息", {"fields": ("display_name", "phone_masked", "email")}),
         ("岗位与辖区", {"fields": ("role", "unit", "grids")}),
         ("状态与授权", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("时间", {"fields": ("last_login", "date_joined", "password_changed_at")}),
     )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
-        ("岗位与辖区", {"fields": ("display_name", "unit")}),
-    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "display_name", "unit")}),)
     GRANTS = ("role", "is_staff", "is_superuser", "groups", "user_permissions")
     ACCOUNT_FIELDS = ("username", "display_name", "email", "unit", "grids", "is_active")
 
@@ -305,9 +404,21 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated, never deleted: events keep their actor
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and obj.pk == request.user.pk:
+            kwargs["form"] = OwnAccountForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            # One's own account: Django's password field, whose link leads to one's own password page.
+            return ((None, {"fields": ("username", "password")}), *fieldsets[1:])
+        return fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         system, security = self._may(request)
-        readonly = ["phone_masked", "last_login", "date_joined", "password_changed_at"]
+        readonly = ["password_state", "phone_masked", "last_login", "date_joined", "password_changed_at"]
         if obj is None:
             return readonly
         if not security or obj.pk == request.user.pk:
@@ -329,13 +440,28 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def phone_masked(self, obj):
         return mask_phone(obj.phone) if obj and obj.pk else ""
 
+    @admin.display(description="密码")
+    def password_state(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        if keeps_own_credentials(obj):
+            return "其他管理员的密码只能由本人修改。"
+        state = "已设置" if obj.has_usable_password() else "未设置（须由本人用重置码设置）"
+        url = reverse("admin:accounts_user_reset_code", args=[obj.pk])
+        return format_html(
+            '{}。管理员不能设置他人的密码：<a href="{}">签发一次性重置码</a>，由本人设置新密码。', state, url
+        )
+
     def save_model(self, request, obj, form, change):
-        from gridsafe.accounts.services import password_change_required, tokens_revoke
+        from gridsafe.accounts.services import tokens_revoke
 
         if not change:
             super().save_model(request, obj, form, change)
-            if obj.has_usable_password():
-                password_change_required(obj)  # the administrator chose it: the new user chooses their own
+            messages.warning(
+                request,
+                "账号已创建，尚无可用密码：请安全管理员签发一次性重置码当面交付本人"
+                "（已登记手机号时也可发送到本人手机），由本人设置密码。",
+            )
             return
         if "is_active" in form.changed_data and not obj.is_active:
             tokens_revoke(obj)
@@ -359,58 +485,61 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def after_save(self, request, obj, change):
         identities_changed()  # the user's token lookups carry their fields, unit and grids
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        refusal = self._password_refusal(request, obj) if obj is not None else None
-        if refusal is None:
-            return form
-        note = f"{refusal[1]}。"
+    def get_urls(self):
+        return [
+            path(
+                "<id>/reset-code/",
+                self.admin_site.admin_view(self.reset_code_view),
+                name="accounts_user_reset_code",
+            ),
+            *super().get_urls(),
+        ]
 
-        class PasswordRefusedForm(form):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                if "password" in self.fields:  # after Django's __init__, which sets its own help text
-                    self.fields["password"].help_text = note
-
-        return PasswordRefusedForm
-
-    def _password_refusal(self, request, user) -> tuple[str, str] | None:
-        """Why `request.user` may not set `user`'s password here, or None. One's own: always. Another
-        administrator's: never. Anyone else's: the 系统管理员's account work, not the 安全管理员's — else the 安全管理员
-        alone could demote the 审计管理员, set the password, restore the role and sign in as them."""
-        actor = request.user
-        if user.pk == actor.pk:
-            return None
-        if not may_set_credentials(actor, user):
-            return "admin_credentials", "其他管理员的密码只能由本人修改"
-        if not can_manage_users(actor):
-            return "not_system_admin", "只有系统管理员可以设置其他用户的密码"
-        return None
+    def reset_code_view(self, request, id):
+        """签发一次性重置码. The code is shown once, on the answer to the POST (admin pages are never cached), only
+        when it is to be handed over; sent to the phone, nobody here sees it. Refusals answer 403 and are audited
+        by the service."""
+        user = self.get_object(request, unquote(id))
+        if user is None or not self.has_view_permission(request, user):
+            raise Http404
+        options = {d: reset_code_refusal(request.user, user, d) for d in ResetDelivery.values}
+        form = ResetCodeForm(request.POST or None)
+        form.fields["delivery"].choices = [(d, label) for d, label in ResetDelivery.choices if options[d] is None]
+        code = sent = None
+        if request.method == "POST":
+            delivery = request.POST.get("delivery", "")
+            try:
+                code = reset_code_issue(actor=request.user, user=user, delivery=delivery, ip=client_ip(request))
+            except DomainError as exc:
+                raise PermissionDenied(exc.detail) from None
+            sent = code is None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": user,
+            "title": f"签发一次性重置码：{user.username}",
+            "form": form,
+            "refusals": [(dict(ResetDelivery.choices)[d], why[1]) for d, why in options.items() if why],
+            "code": code,
+            "sent": sent,
+            "phone_masked": mask_phone(user.phone),
+            "hours": RESET_CODE_HOURS,
+        }
+        return TemplateResponse(request, "admin/accounts/user/reset_code.html", context)
 
     def user_change_password(self, request, id, form_url=""):
-        from gridsafe.accounts.services import password_change_required, tokens_revoke
-
+        """Only one's own password is set here (and not another administrator's either: permissions.
+        may_set_credentials). Anyone else's is replaced through a reset code; an attempt is a refused audit row."""
         user = self.get_object(request, unquote(id))
-        if user is not None and self.has_change_permission(request, user):
-            refusal = self._password_refusal(request, user)
-            if refusal is not None:
+        if user is not None and user.pk != request.user.pk:
+            if self.has_view_permission(request, user):
+                reason = "admin_credentials" if keeps_own_credentials(user) else "use_reset_code"
                 self.audit(
                     request,
                     "admin.change",
                     user,
-                    {"fields": {"password": "refused"}, "reason": refusal[0]},
+                    {"fields": {"password": "refused"}, "reason": reason},
                     outcome="refused",
                 )
-                raise PermissionDenied(refusal[1])
-        before = user.password if user is not None else None
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and user is not None:
-            user.refresh_from_db(fields=["password"])
-            if user.password != before:  # saved (a redirect alone may be Django's "conflicting form data")
-                if user.pk != request.user.pk:
-                    password_change_required(user)
-                # A new password revokes them already (PasswordHistoryValidator); a password made unusable
-                # ("password-based authentication: disabled") runs no validator, and must revoke them too.
-                tokens_revoke(user)
-                self.audit(request, "admin.change", user, {"fields": {"password": "changed"}})
-        return response
+            raise PermissionDenied("管理员不能设置他人的密码，请签发一次性重置码")
+        return super().user_change_password(request, id, form_url)

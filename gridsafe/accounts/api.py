@@ -6,7 +6,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from gridsafe.accounts.models import User
-from gridsafe.accounts.permissions import ADMIN_ROLES, can_read_audit
+from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_read_audit
 from gridsafe.accounts.services import token_issue, token_revoke, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.cases.schemas import TextIn
@@ -146,8 +146,9 @@ class RoleOut(Schema):
     operation_id="user_role_change",
 )
 def role_change(request, user_id: int, body: RoleIn):
-    """授权 — 安全管理员 only; audited."""
-    user = User.objects.filter(pk=user_id).first()
+    """授权 — 安全管理员 only; audited. Anyone else gets 404 whether or not the id exists: the answer must not tell
+    them which user ids exist."""
+    user = User.objects.filter(pk=user_id).first() if can_manage_security(request.user) else None
     if user is None:
         raise NotFound("用户不存在")
     user = user_role_change(actor=request.user, user=user, role=body.role, ip=client_ip(request))

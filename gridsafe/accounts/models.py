@@ -154,3 +154,31 @@ class TotpDevice(models.Model):
     class Meta:
         verbose_name = _("two-factor device")
         verbose_name_plural = _("two-factor devices")
+
+
+class ResetDelivery(models.TextChoices):
+    HANDOVER = "handover", _("Handed over in person (当面交付)")
+    PHONE = "phone", _("Sent to the user's phone (发送到本人手机)")
+
+
+class PasswordResetCode(models.Model):
+    """一次性重置码 — lets its user (and only them) set a new password once (accounts.resets). No administrator
+    ever holds a usable credential of someone else: the code only sets a password, which its user chooses.
+
+    Only an HMAC of the code is stored. A code is live until `expires_at`, its first use (`used_at`), MAX_ATTEMPTS
+    wrong tries, or a newer code for the same user (`voided_at`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reset_codes")
+    code_hash = models.CharField(max_length=64)
+    delivery = models.CharField(max_length=10, choices=ResetDelivery.choices)
+    issued_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
+        indexes = [models.Index(fields=["user", "expires_at"], name="resetcode_user_live")]

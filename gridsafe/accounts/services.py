@@ -225,25 +225,17 @@ def token_revoke(*, user: User, key: str, ip: str | None = None) -> bool:
 
 
 @transaction.atomic
-def user_create(
-    *, actor: User, username: str, display_name: str, unit: Unit | None, password: str, ip: str | None = None
-) -> User:
-    """开户 — a new ordinary account (网格员). Its role is then the 安全管理员's decision (user_role_change)."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
+def user_create(*, actor: User, username: str, display_name: str, unit: Unit | None, ip: str | None = None) -> User:
+    """开户 — a new ordinary account (网格员). Its role is then the 安全管理员's decision (user_role_change). It starts
+    with an unusable password: no administrator knows a password of someone else (三员分立); its owner sets the
+    first one with a one-time reset code (accounts.resets)."""
     if not can_manage_users(actor):
         raise NotPermitted("只有系统管理员可以新建账号")
-    if User.objects.filter(username=username).exists():
+    if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed("用户名已存在")
     user = User(username=username, display_name=display_name, unit=unit, role=Role.GRID_WORKER)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages)) from None
-    user.set_password(password)
+    user.set_unusable_password()
     user.save()
-    password_change_required(user)  # the administrator knows it: the new user chooses their own at first login
     audit_record(
         actor=actor, action="user.created", target=username, ip=ip, payload={"unit": unit.pk if unit else None}
     )

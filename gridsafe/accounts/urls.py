@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridsafe.accounts import views
+from gridsafe.accounts import reset_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("2fa/", views.otp_verify, name="otp_verify"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
+    path("reset/", reset_views.password_reset, name="password_reset"),
 ]

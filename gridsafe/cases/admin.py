@@ -1,10 +1,13 @@
-"""Cases, their timeline and attachments in the admin: read-only. A case changes only through the case services
-(the transition table, clocks, notifications, audit); its events are append-only (the model and DB triggers refuse
-change). The admin has no add, change or delete permission on any of them, for anyone."""
+"""Cases, their timeline and attachments in the admin: read-only, and only for the 审计管理员 (accounts.admin.
+BusinessDataAdmin: 三员分立 — the 系统管理员 and the 安全管理员 read no business data; each read is an audit row). A
+case changes only through the case services (the transition table, clocks, notifications, audit); its events are
+append-only (the model and DB triggers refuse change). The admin has no add, change or delete permission on any of
+them, for anyone. Where a person stood is personal data (行踪轨迹): a photo's capture point and a report's raw GPS
+fix are shown rounded to about a kilometre, and the client address of an event not at all."""
 
 from django.contrib import admin
 
-from gridsafe.accounts.admin import ReadOnlyAdmin, ReadOnlyInline
+from gridsafe.accounts.admin import BusinessDataAdmin, ReadOnlyInline
 from gridsafe.cases.models import Attachment, Case, CaseEvent, Supervision
 from gridsafe.web.labels import state_text
 
@@ -19,11 +22,17 @@ ATTACHMENT_FIELDS = (
     "width",
     "height",
     "captured_at",
-    "capture_lon",
-    "capture_lat",
+    "capture_area",
     "uploaded_by",
     "created_at",
 )
+
+
+def rounded_point(lon, lat) -> str:
+    """A point to two decimals (about 1 km): enough to check a case's area, not where a worker stood."""
+    if lon is None or lat is None:
+        return ""
+    return f"约 {lon:.2f}, {lat:.2f}"
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -40,7 +49,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CaseAdmin(BusinessDataAdmin, admin.ModelAdmin):
     list_display = ("id", "category", "state_label", "level", "region", "holder_unit", "due_at", "created_at")
     list_filter = ("state", "level", "domain", "grade", "source", "closure")
     search_fields = ("=id", "description", "address", "region__name", "region__code")
@@ -48,7 +57,7 @@ class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     inlines = (CaseEventInline, AttachmentInline)
-    exclude = ("client_fingerprint", "checklist_answers")
+    exclude = ("client_fingerprint", "checklist_answers", "raw_lon", "raw_lat", "gps_accuracy_m")
 
     @admin.display(description="状态", ordering="state")
     def state_label(self, obj):
@@ -56,17 +65,18 @@ class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CaseEventAdmin(BusinessDataAdmin, admin.ModelAdmin):
     list_display = ("id", "case", "kind", "actor_label", "from_state", "to_state", "created_at")
     list_filter = ("kind",)
     search_fields = ("=case__id", "actor_label", "comment")
     list_select_related = ("case",)
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
+    exclude = ("ip",)
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class AttachmentAdmin(BusinessDataAdmin, admin.ModelAdmin):
     """Files are not linked: media is never served as public files, only through the API's jurisdiction check."""
 
     list_display = ("id", "case", "role", "original_name", "content_type", "size", "created_at")
@@ -81,9 +91,13 @@ class AttachmentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def stored_file(self, obj):
         return obj.file.name
 
+    @admin.display(description="拍摄位置（约 1 公里）")
+    def capture_area(self, obj):
+        return rounded_point(obj.capture_lon, obj.capture_lat)
+
 
 @admin.register(Supervision)
-class SupervisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class SupervisionAdmin(BusinessDataAdmin, admin.ModelAdmin):
     list_display = ("id", "case", "level", "automatic", "target_unit", "issued_at", "reply_due", "replied_at")
     list_filter = ("level", "automatic")
     search_fields = ("=case__id",)

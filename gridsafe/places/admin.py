@@ -1,15 +1,16 @@
-"""Supervised places in the admin: read-only. Places change through the places service (versions, revisions, merge
-of concurrent edits); contacts are personal data and only shown masked here."""
+"""Supervised places in the admin: read-only, and only for the 审计管理员 (accounts.admin.BusinessDataAdmin: the
+系统管理员 and the 安全管理员 read no business data; each read is an audit row). Places change through the places
+service (versions, revisions, merge of concurrent edits); contacts are personal data and only shown masked here."""
 
 from django.contrib import admin
 
-from gridsafe.accounts.admin import ReadOnlyAdmin
+from gridsafe.accounts.admin import BusinessDataAdmin
 from gridsafe.core.masking import mask_name, mask_phone
 from gridsafe.places.models import Place
 
 
 @admin.register(Place)
-class PlaceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class PlaceAdmin(BusinessDataAdmin, admin.ModelAdmin):
     list_display = ("name", "kind", "domain", "region", "risk_level", "contact_masked", "next_due_at", "is_active")
     list_filter = ("kind", "risk_level", "domain", "is_active")
     search_fields = ("name", "address", "licence_no")

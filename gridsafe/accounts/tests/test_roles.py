@@ -6,7 +6,7 @@ from conftest import Api
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.permissions import can_manage_security, can_manage_users, can_read_audit
 from gridsafe.accounts.services import user_create, user_deactivate, user_role_change, user_unlock
-from gridsafe.accounts.tests.helpers import STRONG, make_user
+from gridsafe.accounts.tests.helpers import make_user
 from gridsafe.core.errors import NotPermitted
 from gridsafe.core.models import AuditEvent
 
@@ -35,8 +35,9 @@ def test_each_check_names_exactly_one_administrator(admins, people):
 
 
 def test_the_system_admin_keeps_accounts_but_grants_nothing(admins, people):
-    user = user_create(actor=admins["system"], username="newbie", display_name="新人", unit=None, password=STRONG)
+    user = user_create(actor=admins["system"], username="newbie", display_name="新人", unit=None)
     assert user.role == Role.GRID_WORKER
+    assert not User.objects.get(pk=user.pk).has_usable_password()  # nobody but its owner will know the password
     with pytest.raises(NotPermitted):
         user_role_change(actor=admins["system"], user=user, role=Role.CENTRE_LEAD)
     with pytest.raises(NotPermitted):
@@ -49,7 +50,7 @@ def test_the_system_admin_keeps_accounts_but_grants_nothing(admins, people):
 
 def test_the_security_admin_grants_but_keeps_no_accounts(admins, people):
     with pytest.raises(NotPermitted):
-        user_create(actor=admins["security"], username="x1", display_name="x", unit=None, password=STRONG)
+        user_create(actor=admins["security"], username="x1", display_name="x", unit=None)
     with pytest.raises(NotPermitted):
         user_deactivate(actor=admins["security"], user=people["nanxi"])
     changed = user_role_change(actor=admins["security"], user=people["nanxi"], role=Role.CENTRE_OPERATOR)
@@ -64,7 +65,7 @@ def test_the_security_admin_grants_but_keeps_no_accounts(admins, people):
 def test_the_audit_admin_only_reads(admins, people):
     auditor = admins["audit"]
     for attempt in (
-        lambda: user_create(actor=auditor, username="x2", display_name="x", unit=None, password=STRONG),
+        lambda: user_create(actor=auditor, username="x2", display_name="x", unit=None),
         lambda: user_role_change(actor=auditor, user=people["nanxi"], role=Role.LEADER),
         lambda: user_unlock(actor=auditor, username="nanxi"),
         lambda: user_deactivate(actor=auditor, user=people["nanxi"]),
@@ -86,8 +87,15 @@ def test_only_the_audit_admin_reads_the_log_through_the_api(client, admins, peop
 def test_role_changes_through_the_api_need_the_security_admin(client, admins, people):
     target = people["nanxi_worker"].pk
     path = f"/api/v1/users/{target}/role"
-    assert Api(client, admins["system"]).post(path, {"role": "leader"}).status_code == 403
-    assert Api(client, people["admin"]).post(path, {"role": "leader"}).status_code == 403
+    missing = f"/api/v1/users/{User.objects.order_by('-pk').first().pk + 1000}/role"
+    # Whoever may not grant roles learns nothing about which ids exist: 404 for an existing and a missing id.
+    for who in (admins["system"], people["admin"], admins["audit"], people["nanxi"]):
+        api = Api(client, who)
+        for url in (path, missing):
+            response = api.post(url, {"role": "leader"})
+            assert response.status_code == 404 and response.json()["code"] == "not_found", (who.username, url)
+    assert User.objects.get(pk=target).role == Role.GRID_WORKER
+    assert Api(client, admins["security"]).post(missing, {"role": "leader"}).status_code == 404
     response = Api(client, admins["security"]).post(path, {"role": "station_officer"})
     assert response.status_code == 200 and response.json()["role"] == "station_officer"
 

@@ -1,5 +1,6 @@
-"""The admin: every page opens for the 系统管理员, edits reach the caches that hold the rows, cases and their events are
-read-only, and every admin change is an audit row."""
+"""The admin: every reference-data page opens for the 系统管理员, edits reach the caches that hold the rows, business
+data (cases, events, attachments, places) is not the 系统管理员's and is read-only for the 审计管理员, and every
+admin change is an audit row."""
 
 import json
 import uuid
@@ -18,12 +19,14 @@ from gridsafe.catalog.calendar import calendar_seed, current_calendar
 from gridsafe.catalog.limits import limit_for
 from gridsafe.catalog.models import Category, Domain, TimeLimit, WorkCalendarDay
 from gridsafe.core.models import AuditEvent
+from gridsafe.places.models import Place
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
 from gridsafe.web.tests.test_map import _grid, make_case
 
 MY_APPS = ("accounts", "regions", "catalog", "places", "cases")
 READ_ONLY = (Case, CaseEvent, Attachment, Supervision)
+BUSINESS_DATA = (*READ_ONLY, Place)  # 三员分立: not the 系统管理员's (accounts.admin.BusinessDataAdmin)
 
 
 def _url(model, view: str, *args) -> str:
@@ -75,7 +78,7 @@ def _audits(action: str, target_prefix: str):
 # ---------------------------------------------------------------------------------------------- pages
 
 
-def test_the_system_admin_opens_every_changelist_and_change_page(as_admin):
+def test_the_system_admin_opens_every_changelist_and_change_page_but_business_data(as_admin):
     registered = [(m, a) for m, a in admin.site._registry.items() if m._meta.app_label in MY_APPS]
     assert {m._meta.model_name for m, _ in registered} >= {
         "unit",
@@ -94,6 +97,12 @@ def test_the_system_admin_opens_every_changelist_and_change_page(as_admin):
     grid = _grid("泉山村")
     make_case(grid, "red")
     for model, model_admin in registered:
+        if model in BUSINESS_DATA:
+            assert as_admin.get(_url(model, "changelist")).status_code == 403, model
+            obj = model._default_manager.first()
+            if obj is not None:  # the test world has no places
+                assert as_admin.get(_url(model, "change", obj.pk)).status_code == 403, model
+            continue
         response = as_admin.get(_url(model, "changelist"))
         assert response.status_code == 200, (model, response.status_code)
         obj = model_admin.get_queryset(response.wsgi_request).first()
@@ -121,25 +130,27 @@ def test_staff_who_are_not_system_admins_see_no_reference_data(client, people):
 # ---------------------------------------------------------------------------------------------- read-only
 
 
-def test_cases_events_and_attachments_have_no_add_change_or_delete(as_admin):
+def test_cases_events_and_attachments_have_no_add_change_or_delete(client, db):
+    as_auditor = client  # the one administrator who may read them (read-only, audited)
+    as_auditor.force_login(_make_staff("auditor0", Role.AUDIT_ADMIN))
     case = make_case(_grid("泉山村"), "red")
     event = CaseEvent.objects.create(
         case=case, request_id=uuid.uuid4(), kind="case.commented", actor_label="测试", created_at=case.created_at
     )
-    request = as_admin.get(_url(Case, "changelist")).wsgi_request
-    for model in READ_ONLY:
+    request = as_auditor.get(_url(Case, "changelist")).wsgi_request
+    for model in BUSINESS_DATA:
         model_admin = admin.site._registry[model]
         assert model_admin.has_view_permission(request)
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_change_permission(request)
         assert not model_admin.has_delete_permission(request)
-        assert as_admin.get(_url(model, "add")).status_code == 403
+        assert as_auditor.get(_url(model, "add")).status_code == 403
         assert "delete_selected" not in (model_admin.get_actions(request) or {})
-    page = as_admin.get(_url(Case, "change", case.pk))
+    page = as_auditor.get(_url(Case, "change", case.pk))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    assert as_admin.post(_url(Case, "change", case.pk), {"description": "改"}).status_code == 403
-    assert as_admin.post(_url(Case, "delete", case.pk), {"post": "yes"}).status_code == 403
-    assert as_admin.post(_url(CaseEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    assert as_auditor.post(_url(Case, "change", case.pk), {"description": "改"}).status_code == 403
+    assert as_auditor.post(_url(Case, "delete", case.pk), {"post": "yes"}).status_code == 403
+    assert as_auditor.post(_url(CaseEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
     case.refresh_from_db()
     assert case.description == "测试隐患" and CaseEvent.objects.filter(pk=event.pk).exists()
 
@@ -447,7 +458,9 @@ def test_no_administrator_sets_another_administrators_password(client, people):
     assert _password_post(client, people["admin"]).status_code == 403
 
 
-def test_password_sign_in_disabled_by_the_admin_ends_the_api_tokens(client, people):
+def test_the_admin_cannot_switch_off_another_users_password_either(client, people):
+    """三员分立: the password page is one's own only (a reset code replaces someone else's password); switching
+    password sign-in off is refused too — deactivation is how an account is stopped."""
     from django.test import Client
 
     from conftest import Api
@@ -458,10 +471,10 @@ def test_password_sign_in_disabled_by_the_admin_ends_the_api_tokens(client, peop
     client.force_login(_make_staff("sysadmin5", Role.SYSTEM_ADMIN))
     url = f"/admin/accounts/user/{worker.pk}/password/"
     response = client.post(url, {"usable_password": "false", "unset-password": "禁用基于密码的身份验证"})
-    assert response.status_code == 302 and response["Location"] == f"/admin/accounts/user/{worker.pk}/change/"
+    assert response.status_code == 403
     worker.refresh_from_db()
-    assert not worker.has_usable_password()
-    assert phone.get("/api/v1/me").status_code == 401
+    assert worker.has_usable_password()
+    assert phone.get("/api/v1/me").status_code == 200
 
 
 def test_an_administrator_still_sets_their_own_password(client, db):
@@ -476,10 +489,12 @@ def test_an_administrator_still_sets_their_own_password(client, db):
 
 
 def test_a_password_set_by_an_administrator_must_be_changed_at_next_login(client, people):
+    """Administrators no longer set others' passwords (accounts.resets); an account whose password one set before
+    is still sent to the change page and gets no API token until its owner chose one."""
     from django.test import Client
 
     from gridsafe.accounts.models import ApiToken
-    from gridsafe.accounts.services import password_expired
+    from gridsafe.accounts.services import password_change_required, password_expired
 
     worker = people["nanxi_worker"]
     old_token = Client().post(
@@ -489,11 +504,13 @@ def test_a_password_set_by_an_administrator_must_be_changed_at_next_login(client
     )
     assert old_token.status_code == 200
     client.force_login(_make_staff("sysadmin4", Role.SYSTEM_ADMIN))
-    assert _password_post(client, worker).status_code == 302
+    assert _password_post(client, worker).status_code == 403
+    worker.set_password("Set-By-Admin-2026x")
+    worker.save()
+    password_change_required(worker)
     worker.refresh_from_db()
     assert worker.check_password("Set-By-Admin-2026x") and password_expired(worker)
     assert not ApiToken.objects.filter(user=worker).exists()  # the old password's tokens are revoked
-    assert _audits("admin.change", f"accounts.user:{worker.pk} ").first().payload["fields"] == {"password": "changed"}
 
     page = Client()
     response = page.post("/login/", {"username": worker.username, "password": "Set-By-Admin-2026x"})
@@ -520,9 +537,7 @@ def test_a_password_set_by_an_administrator_must_be_changed_at_next_login(client
     assert page.get("/").status_code == 200  # their own password now: no longer sent to the change page
 
 
-def test_a_user_added_in_the_admin_changes_the_password_at_first_login(as_admin):
-    from gridsafe.accounts.services import password_expired
-
+def test_a_user_added_in_the_admin_has_no_password_until_its_owner_sets_one(as_admin):
     response = as_admin.post(
         _url(User, "add"),
         {
@@ -534,7 +549,7 @@ def test_a_user_added_in_the_admin_changes_the_password_at_first_login(as_admin)
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
-    assert password_expired(User.objects.get(username="newcomer1"))
+    assert not User.objects.get(username="newcomer1").has_usable_password()  # set with a reset code
 
 
 def test_deactivating_in_the_admin_revokes_tokens(as_admin, people):
@@ -570,7 +585,11 @@ def test_the_security_admin_cannot_demote_set_and_restore_an_administrator(clien
     assert _password_post(client, auditor).status_code == 403
     assert not User.objects.get(pk=auditor.pk).has_usable_password()
     refused = _audits("admin.change", f"accounts.user:{auditor.pk} ").filter(outcome="refused").first()
-    assert refused.payload["reason"] == "not_system_admin"
+    assert refused.payload["reason"] == "use_reset_code"
+    # Nor with a reset code: whoever was an administrator recovers their password outside the application.
+    url = reverse("admin:accounts_user_reset_code", args=[auditor.pk])
+    assert client.post(url, {"delivery": "handover"}).status_code == 403
+    assert not User.objects.get(pk=auditor.pk).reset_codes.exists()
 
 
 def test_the_change_page_says_whose_password_it_is(client, db):
