@@ -231,6 +231,8 @@ GRIDSAFE_FIELD_OLD_KEYS = env_list("GRIDSAFE_FIELD_OLD_KEYS", [])
 GRIDSAFE_AUDIT_KEY = env_secret("GRIDSAFE_AUDIT_KEY")
 GRIDSAFE_AUDIT_OLD_KEYS = env_list("GRIDSAFE_AUDIT_OLD_KEYS", [])
 GRIDSAFE_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDSAFE_AUDIT_RETENTION_DAYS", 180))  # 网络安全法 §21: ≥ 6 months
+# Signed audit/timeline checkpoints (core.audit); default $GRIDSAFE_DATA/audit/checkpoints.jsonl
+GRIDSAFE_AUDIT_CHECKPOINTS = env_str("GRIDSAFE_AUDIT_CHECKPOINTS", "")
 
 # HTTPS (GRIDSAFE_HTTPS=1 behind TLS, normally nginx): secure cookies, HSTS, redirect of plain HTTP.
 GRIDSAFE_HTTPS = env_bool("GRIDSAFE_HTTPS", False)

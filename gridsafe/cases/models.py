@@ -141,6 +141,10 @@ class Case(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The head of the timeline's hash chain (cases/chain.py): the last event's seq and hash, moved by the same
+    # version-conditional UPDATE that appends the event, so an event deleted from the end is noticed.
+    event_seq = models.PositiveIntegerField(default=0)
+    event_head = models.CharField(max_length=64, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -215,10 +219,18 @@ class CaseEvent(AppendOnlyModel):
     # Where the action came from (等保: who, when, from where); None for the sweep, a worker or the shell. Personal
     # data: the timeline shown to users (page and API) leaves it out.
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # The case's hash chain (cases/chain.py): position within the case, the previous event's hash ("" for the
+    # first) and this event's HMAC over its content and prev_hash. Deleting, editing or inserting is detectable.
+    seq = models.PositiveIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["case", "request_id"], name="caseevent_request_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "request_id"], name="caseevent_request_once"),
+            models.UniqueConstraint(fields=["case", "seq"], name="caseevent_chain_seq"),  # no fork in a chain
+        ]
         indexes = [
             models.Index(fields=["kind", "created_at"], name="caseevent_kind_time"),
             # A desk's new events since its inbox last looked (notifications.services.inbox_catch_up).

@@ -17,6 +17,7 @@ from django.db.models import F
 
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.accounts.routing import command_unit_id, default_department_id, tier_path, tier_unit_id, unit_loaded
+from gridsafe.cases.chain import event_seal
 from gridsafe.cases.events import ACTION_EVENT, EventKind
 from gridsafe.cases.models import SUPERVISION_RANK, Attachment, Case, CaseEvent, Level, Source, Supervision
 from gridsafe.cases.permissions import (
@@ -305,10 +306,7 @@ def _move(
         # Closed is closed: no 督办 reply is owed any more.
         changes.update(closure=CLOSURE_OF[Action(action)], closed_at=now, supervision_reply_due=None)
     changes["updated_at"] = now
-    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(version=F("version") + 1, **changes)
-    if updated != 1:
-        raise StaleVersion("该隐患已被他人处理，请刷新后重试", case_id=case.pk)
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         request_id=request_id,
         kind=kind or ACTION_EVENT[action],
@@ -326,6 +324,15 @@ def _move(
         created_at=now,
         ip=current_client_ip(),
     )
+    # The event joins the case's hash chain (cases/chain.py); the head moves in the same conditional UPDATE, which
+    # also requires the head this event was chained to: a stale `case` can never fork the chain.
+    head = event_seal(event, case_key=case.client_id, head_seq=case.event_seq, head_hash=case.event_head)
+    updated = Case.objects.filter(pk=case.pk, version=expected_version, event_seq=case.event_seq).update(
+        version=F("version") + 1, event_seq=event.seq, event_head=head, **changes
+    )
+    if updated != 1:
+        raise StaleVersion("该隐患已被他人处理，请刷新后重试", case_id=case.pk)
+    event.save(force_insert=True)
     rollup_apply_event(event=event, case_before=case, changes=changes)
     if attachment_ids:
         Attachment.objects.filter(pk__in=attachment_ids, case=case, event__isnull=True).update(event=event)
@@ -623,6 +630,10 @@ def _case_insert(
         ),
         refs={"case": case},
     )
+    # The first link of the case's hash chain: keyed by the case's client_id, not its id, so it is computed here
+    # and the report stays one statement (cases/chain.py). The case row, queued above, is sent by run() with it.
+    case.event_head = event_seal(event, case_key=client_id, head_seq=0, head_hash="")
+    case.event_seq = event.seq
     rollup_apply_event(event=event, case_before=None, case_after=case, writes=writes)
     writes.run()
     if needs_task(event.kind):  # not today: only the desk hears of a report, when it looks (inbox_catch_up)

@@ -23,4 +23,10 @@ class CoreConfig(AppConfig):
     verbose_name = "GridSafe core"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from gridsafe.core.appendonly import repair_after_migrate
+
         _widen_psycopg_statement_cache()
+        # A migration that rebuilds an append-only table drops its triggers (SQLite): put them back, loudly.
+        post_migrate.connect(repair_after_migrate, sender=self, dispatch_uid="gridsafe.appendonly")

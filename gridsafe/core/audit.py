@@ -3,8 +3,10 @@
 Every row carries `seq` (1, 2, 3 … with no gaps), `prev_hash` (the previous row's `hash`) and `hash`, an
 HMAC-SHA256 over the canonical row content keyed by GRIDSAFE_AUDIT_KEY. A changed row no longer matches its hash; a
 deleted row leaves a gap in `seq` and a broken link; and since the key is not in the database, someone who can
-write to the database cannot re-forge the chain after an edit. A truncated tail is caught by anchors: `gridsafe
-audit anchor` writes the current head to a file kept elsewhere, and `audit verify --anchors FILE` checks them.
+write to the database cannot re-forge the chain after an edit. A truncated tail is caught by signed checkpoints
+(`audit_checkpoint_write`, hourly from the worker, into a file kept outside the database and shipped off the
+host) and by anchors (`gridsafe audit anchor FILE`, `audit verify --anchors FILE`). There are no "legacy" rows:
+a row without `seq` passes only if migration core/0004 adopted it with its content (`adopt_unchained`).
 
 Appends are serialised so two writers never take the same `seq`: on PostgreSQL with a transaction-scoped advisory
 lock, on SQLite by the IMMEDIATE transaction (the write lock is taken at BEGIN). The unique index on `seq` is the
@@ -16,7 +18,8 @@ import hmac
 import ipaddress
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -42,6 +45,22 @@ def _keys() -> dict[str, bytes]:
     for raw in raws:
         key = _key_material(raw)
         keys.setdefault(hashlib.sha256(key).hexdigest()[:8], key)
+    return keys
+
+
+_derived: dict[tuple, dict[str, bytes]] = {}
+
+
+def derived_keys(purpose: str) -> dict[str, bytes]:
+    """The audit keys (current first, then GRIDSAFE_AUDIT_OLD_KEYS) derived for another use of the same secret:
+    "case events" (the timelines' chains, cases/chain.py), "checkpoint" (the signed checkpoint lines). By key id."""
+    cache_key = (purpose, settings.GRIDSAFE_AUDIT_KEY, settings.SECRET_KEY, tuple(settings.GRIDSAFE_AUDIT_OLD_KEYS))
+    keys = _derived.get(cache_key)
+    if keys is None:
+        keys = {key_id: hmac.new(key, purpose.encode(), hashlib.sha256).digest() for key_id, key in _keys().items()}
+        if len(_derived) > 8:  # settings change only in tests: keep the cache small
+            _derived.clear()
+        _derived[cache_key] = keys
     return keys
 
 
@@ -150,10 +169,46 @@ def audit_refusal(
     )
 
 
+ADOPTED_ACTION = "audit.legacy_adopted"
+
+
+def _row_digest(event) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def adopt_unchained(model=AuditEvent) -> int:
+    """Sign the rows written before the chain existed (seq NULL) into it: one chained `audit.legacy_adopted` row
+    names each with the hash of its content. Used once, by migration core/0004 (with its historical model);
+    returns how many rows it adopted."""
+    unchained = list(model.objects.filter(seq__isnull=True).order_by("pk"))
+    if not unchained:
+        return 0
+    key_id, key = _current_key()
+    _lock_chain()
+    last = model.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = model(
+        seq=seq,
+        prev_hash=prev_hash,
+        created_at=clock.now(),
+        actor_id=None,
+        actor_label="",
+        action=ADOPTED_ACTION,
+        target="",
+        outcome="success",
+        ip=None,
+        payload={"rows": {str(row.pk): _row_digest(row) for row in unchained}},
+        key_id=key_id,
+    )
+    event.hash = audit_hash(event, key)
+    event.save(force_insert=True)
+    return len(unchained)
+
+
 @dataclass
 class VerifyReport:
     checked: int = 0
-    legacy: int = 0  # rows written before the chain existed (no seq)
+    adopted: int = 0  # rows from before the chain, each named with its content by an audit.legacy_adopted row
     head: tuple[int, str] | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -163,12 +218,17 @@ class VerifyReport:
 
 
 def audit_verify(*, anchors: list[tuple[int, str]] = (), batch: int = 2000) -> VerifyReport:
-    """Walk the chain in `seq` order and report every changed, deleted or inserted row. Reads in batches."""
+    """Walk the chain in `seq` order and report every changed, deleted or inserted row. Reads in batches.
+
+    `anchors` are (seq, hash) pairs recorded earlier outside the database (checkpoints, `audit anchor`, a
+    backup's manifest): each must still be in the chain, unchanged, unless a purge record explains its absence.
+    A row without `seq` is a problem unless migration core/0004 adopted it (its id and content hash are in a
+    chained `audit.legacy_adopted` row): no "legacy" rows on trust."""
     report = VerifyReport()
     keys = _keys()
+    _unchained_problems(report)
     first = AuditEvent.objects.filter(seq__isnull=False).order_by("seq").first()
     if first is None:
-        report.legacy = AuditEvent.objects.count()
         for seq, _hash in anchors:
             report.problems.append(f"anchored row seq={seq} is missing (the log was emptied)")
         return report
@@ -210,11 +270,26 @@ def audit_verify(*, anchors: list[tuple[int, str]] = (), batch: int = 2000) -> V
                 report.problems.append(f"anchored row seq={seq} is missing (the log was truncated)")
         elif seen[seq] != anchored_hash:
             report.problems.append(f"anchored row seq={seq} has a different hash than when it was anchored")
-    report.legacy = AuditEvent.objects.filter(seq__isnull=True, pk__lt=first.pk).count()
-    stray = AuditEvent.objects.filter(seq__isnull=True, pk__gt=first.pk).count()
-    if stray:
-        report.problems.append(f"{stray} row(s) were inserted outside the chain")
     return report
+
+
+def _unchained_problems(report: VerifyReport) -> None:
+    unchained = list(AuditEvent.objects.filter(seq__isnull=True).order_by("pk"))
+    if not unchained:
+        return
+    adopted: dict[str, str] = {}
+    for payload in AuditEvent.objects.filter(action=ADOPTED_ACTION, seq__isnull=False).values_list(
+        "payload", flat=True
+    ):
+        adopted.update((payload or {}).get("rows", {}))
+    for row in unchained:
+        digest = adopted.get(str(row.pk))
+        if digest is None:
+            report.problems.append(f"row id={row.pk} ({row.action}) was inserted outside the chain")
+        elif not hmac.compare_digest(digest, _row_digest(row)):
+            report.problems.append(f"row id={row.pk} ({row.action}) from before the chain was changed")
+        else:
+            report.adopted += 1
 
 
 def audit_purge(*, older_than_days: int, actor=None) -> int:
@@ -247,3 +322,153 @@ def audit_purge(*, older_than_days: int, actor=None) -> int:
 
 def audit_head() -> tuple[int, str] | None:
     return AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
+
+
+# ---------------------------------------------------------------- signed checkpoints, kept outside the database
+#
+# A hash chain shows a changed or missing row in its middle, but not rows removed from its END: the shorter chain
+# still links up. So every hour the worker (and `gridsafe audit checkpoint` on demand) appends one line to a file
+# outside the database: the audit chain's head, the case events' count and highest id, and the heads of the case
+# timelines touched since the previous line (every case in the first line). Each line is HMAC-signed with a key
+# derived from the audit key, so a database writer can neither forge nor quietly edit one; `audit verify` holds
+# the database to every line. Ship the file off the host (docs/deploy.md): whoever can truncate it can forget.
+
+CHECKPOINT_LOOKBACK = timedelta(hours=1)  # a case touched just before the previous line may have committed after it
+
+
+def checkpoint_path() -> Path:
+    """GRIDSAFE_AUDIT_CHECKPOINTS if set, else $GRIDSAFE_DATA/audit/checkpoints.jsonl."""
+    configured = getattr(settings, "GRIDSAFE_AUDIT_CHECKPOINTS", "")
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "audit" / "checkpoints.jsonl"
+
+
+def _database_label() -> str:
+    # Lines name the database they describe: a test database or a copy never judges another's lines.
+    return f"{connection.vendor}:{connection.settings_dict.get('NAME')}"
+
+
+def _signed_text(doc: dict) -> bytes:
+    body = {k: v for k, v in doc.items() if k != "sig"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def audit_checkpoint_write(path: Path | str | None = None) -> dict:
+    """Append one signed checkpoint line to `path` (default `checkpoint_path()`) and return it."""
+    from django.db.models import Count, Max
+
+    from gridsafe.cases.chain import case_heads
+    from gridsafe.cases.models import CaseEvent
+
+    path = Path(path or checkpoint_path())
+    previous = checkpoints_read(path).lines
+    now = clock.now()
+    since = None
+    if previous:
+        since = datetime.fromisoformat(previous[-1]["at"]) - CHECKPOINT_LOOKBACK
+    events = CaseEvent.objects.aggregate(n=Count("id"), top=Max("id"))
+    head = audit_head()
+    doc = {
+        "v": 1,
+        "at": now.astimezone(UTC).isoformat(),
+        "db": _database_label(),
+        "audit": list(head) if head else None,
+        "events": [events["top"] or 0, events["n"]],
+        "cases": case_heads(since=since),
+    }
+    key_id, key = next(iter(derived_keys("checkpoint").items()))
+    doc["key"] = key_id
+    doc["sig"] = hmac.new(key, _signed_text(doc), hashlib.sha256).hexdigest()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return doc
+
+
+@dataclass
+class Checkpoints:
+    lines: list[dict] = field(default_factory=list)  # valid lines for this database, oldest first
+    other_database: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def checkpoints_read(path: Path | str) -> Checkpoints:
+    """The file's lines that carry a valid signature and name this database; a line that does not parse or
+    verify is a problem (the file was edited)."""
+    found = Checkpoints()
+    path = Path(path)
+    if not path.exists():
+        return found
+    keys = derived_keys("checkpoint")
+    label = _database_label()
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            doc = json.loads(text)
+            key = keys.get(doc.get("key"))
+            valid = key is not None and hmac.compare_digest(
+                hmac.new(key, _signed_text(doc), hashlib.sha256).hexdigest(), str(doc.get("sig"))
+            )
+        except (ValueError, TypeError, AttributeError):
+            valid = False
+        if not valid:
+            found.problems.append(f"checkpoint line {number} of {path} has no valid signature (edited or forged)")
+        elif doc.get("db") != label:
+            found.other_database += 1
+        else:
+            found.lines.append(doc)
+    return found
+
+
+@dataclass
+class IntegrityReport:
+    audit: VerifyReport
+    cases: int = 0
+    events: int = 0
+    checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def integrity_verify(
+    *, checkpoints: Path | str | None = None, anchors: list[tuple[int, str]] = (), cases: bool = True
+) -> IntegrityReport:
+    """Everything `gridsafe audit verify` checks: the append-only triggers are in place, the audit chain and
+    every case timeline verify, and the database still holds what each signed checkpoint (and each anchor)
+    recorded — a row removed from the end of a chain is named by the checkpoint that saw it."""
+    from gridsafe.core.appendonly import triggers_missing
+
+    problems = [
+        f"append-only trigger missing: {name} (UPDATE/DELETE would go through)" for name in triggers_missing(connection)
+    ]
+    marks = checkpoints_read(checkpoints or checkpoint_path())
+    problems += marks.problems
+    audit_anchors = [*anchors, *(tuple(line["audit"]) for line in marks.lines if line.get("audit"))]
+    audit = audit_verify(anchors=audit_anchors)
+    problems += [f"audit log: {p}" for p in audit.problems]
+    report = IntegrityReport(audit=audit, checkpoints=len(marks.lines))
+    if cases:
+        from gridsafe.cases.chain import case_chains_verify
+        from gridsafe.cases.models import CaseEvent
+
+        heads: dict[int, tuple[int, str, str]] = {}
+        for line in marks.lines:
+            for case_id, (seq, head) in line.get("cases", {}).items():
+                heads[int(case_id)] = (seq, head, line["at"])
+        chains = case_chains_verify(heads=heads)
+        report.cases, report.events = chains.cases, chains.events
+        problems += chains.problems
+        if marks.lines:
+            newest = marks.lines[-1]
+            top, count = newest["events"]
+            now = CaseEvent.objects.filter(id__lte=top).count()
+            if now < count:
+                problems.append(
+                    f"case events: {count - now} of the {count} events recorded by the checkpoint of "
+                    f"{newest['at']} are missing (deleted)"
+                )
+    report.problems = problems
+    return report

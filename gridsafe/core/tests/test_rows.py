@@ -94,21 +94,23 @@ def test_writes_land_together_or_not_at_all(api_as):
     used = CaseEvent.objects.get(case=case).request_id
     at = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
-    def event(request_id):
-        return CaseEvent(case=case, request_id=request_id, kind="case.commented", actor_label="测试", created_at=at)
+    def event(request_id, seq):  # distinct places in the case's chain: only the request id collides
+        return CaseEvent(
+            case=case, request_id=request_id, kind="case.commented", actor_label="测试", created_at=at, seq=seq
+        )
 
     writes = rows.Writes()
-    writes.insert(event(uuid.uuid4()))
-    writes.insert(event(used))
+    writes.insert(event(uuid.uuid4(), 2))
+    writes.insert(event(used, 3))
     with pytest.raises(IntegrityError):
         writes.run()
 
     assert CaseEvent.objects.filter(case=case).count() == 1  # the first write did not land either
 
     ok = rows.Writes()
-    first = ok.insert(event(uuid.uuid4()))
+    first = ok.insert(event(uuid.uuid4(), 2))
     second = ok.insert(
-        CaseEvent(case=case, request_id=uuid.uuid4(), kind="case.commented", actor_label="测试", created_at=at)
+        CaseEvent(case=case, request_id=uuid.uuid4(), kind="case.commented", actor_label="测试", created_at=at, seq=3)
     )
     ok.run()
     assert {first.pk, second.pk} <= set(CaseEvent.objects.filter(case=case).values_list("pk", flat=True))

@@ -57,7 +57,24 @@ def deploy_problems() -> list[str]:
     if s.SESSION_COOKIE_AGE > 30 * 60:
         problems.append("GRIDSAFE_SESSION_SECONDS is above 30 minutes: idle sessions must end")
     problems.extend(_account_problems())
+    problems.extend(_append_only_problems())
     return problems
+
+
+def _append_only_problems() -> list[str]:
+    from django.db import DatabaseError, connection
+
+    from gridsafe.core.appendonly import triggers_missing
+
+    try:
+        missing = triggers_missing(connection)
+    except DatabaseError as exc:
+        return [f"database not reachable or not migrated: {exc}"]
+    return [
+        f"append-only trigger missing: {name} — timeline/audit rows can be changed or deleted "
+        "(run `gridsafe migrate`, which re-creates them)"
+        for name in missing
+    ]
 
 
 def _account_problems() -> list[str]:
