@@ -212,6 +212,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # once a minute, by the lookup).
 GRIDSAFE_TOKEN_KEEP_SECONDS = env_int("GRIDSAFE_TOKEN_KEEP_SECONDS", 60)
 GRIDSAFE_PASSWORD_MAX_AGE_DAYS = env_int("GRIDSAFE_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
+# accounts/resets.py: how a one-time password reset code reaches the user's phone. "": no SMS channel (the
+# 安全管理员 hands codes over in person); "log": the gridsafe.sms logger, only while DEBUG (logs are no channel for
+# a credential); or the dotted path of a callable send(phone, text) for the county's SMS gateway.
+GRIDSAFE_SMS_BACKEND = env_str("GRIDSAFE_SMS_BACKEND", "")
+GRIDSAFE_RESET_RATE = env_str("GRIDSAFE_RESET_RATE", "10/15m")  # reset-code attempts per client address
 # Privileged roles must enrol a TOTP app before using the system (off in the demo, which logs in by password).
 GRIDSAFE_2FA_REQUIRED = env_bool("GRIDSAFE_2FA_REQUIRED", False)
 GRIDSAFE_LOGIN_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_MAX_FAILURES", 5)  # per account, within the window …
