@@ -2,7 +2,6 @@
 call `password_reset_with_code`, render. Not signed in: the code is the only proof, and it can only set a password."""
 
 from django import forms
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -56,8 +55,7 @@ def password_reset(request):
             form.add_error(None, exc.detail)
             status = exc.status
         else:
-            messages.success(request, "新密码已设置，请用新密码登录")
-            return redirect("/login/")
+            return redirect("/login/?reset=1")  # the login page says the new password is set
     elif request.method == "POST":
         status = 422
     return render(request, "accounts/password_reset.html", {"form": form, "hours": RESET_CODE_HOURS}, status=status)

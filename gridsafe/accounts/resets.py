@@ -56,7 +56,6 @@ from gridsafe.core.ratelimit import ratelimit_hit
 
 RESET_CODE_HOURS = 24
 MAX_ATTEMPTS = 5  # wrong tries before a code is spent
-RESET_RATE = "10/15m"  # reset attempts per client address
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed from an SMS
 CODE_LENGTH = 12
 ISSUED = "auth.reset_code_issued"
@@ -73,7 +72,7 @@ def _sms_log(phone: str, text: str) -> None:
 
 def sms_sender():
     """The configured SMS channel, or None (see the module docstring)."""
-    backend = getattr(settings, "GRIDSAFE_SMS_BACKEND", "") or ""
+    backend = settings.GRIDSAFE_SMS_BACKEND
     if not backend:
         return None
     if backend == "locmem":
@@ -190,12 +189,12 @@ def _live_codes(user: User):
 
 
 def password_reset_with_code(*, username: str, code: str, password: str, ip: str | None = None) -> User:
-    """用重置码设置新密码 — the one thing a reset code can do. Raises RateLimited (429) past RESET_RATE per address,
-    AccountLocked (403) while the account or address is locked, AuthenticationFailed (401, one message for an
-    unknown user, a wrong, used, expired or voided code) and ValidationFailed (422) for a password the validators
-    refuse — checked only after the code matched, so the page tells nothing about a password to someone without
+    """用重置码设置新密码 — the one thing a reset code can do. Raises RateLimited (429) past GRIDSAFE_RESET_RATE per
+    address, AccountLocked (403) while the account is locked from this address, AuthenticationFailed (401, one
+    message for an unknown user, a wrong, used, expired or voided code) and ValidationFailed (422) for a password
+    the validators refuse — checked only after the code matched, so the page tells nothing about a password to someone without
     the code (PasswordHistoryValidator would otherwise say whether a guess was a recent password)."""
-    ratelimit_hit("password_reset", f"ip{ip}", getattr(settings, "GRIDSAFE_RESET_RATE", RESET_RATE))
+    ratelimit_hit("password_reset", f"ip{ip}", settings.GRIDSAFE_RESET_RATE)
     refusal = login_refusal(username=username, ip=ip)
     if refusal is not None:
         login_refused_record(username=username, ip=ip, via="reset", reason="locked")

@@ -157,7 +157,8 @@ def test_a_handed_over_code_sets_the_password_once_and_ends_sessions_and_tokens(
     assert token(Client(), worker.username, DEMO_PASSWORD).status_code == 200
 
     response = _redeem(worker.username, code.lower().replace("-", " "))  # as typed from a note
-    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert response.status_code == 302 and response["Location"] == "/login/?reset=1"
+    assert "新密码已设置" in Client().get(response["Location"]).content.decode()
     worker.refresh_from_db()
     assert worker.check_password(NEW)
     assert phone.get("/api/v1/me").status_code == 401 and not ApiToken.objects.filter(user=worker).exists()
@@ -170,6 +171,12 @@ def test_a_handed_over_code_sets_the_password_once_and_ends_sessions_and_tokens(
     assert again.status_code == 401 and WRONG_CODE in again.content.decode()
     assert User.objects.get(pk=worker.pk).check_password(NEW)
     assert token(Client(), worker.username, NEW).status_code == 200
+
+
+def test_the_login_page_leads_to_the_reset_page(client, db):
+    assert reverse("accounts:password_reset") in client.get("/login/").content.decode()
+    page = client.get("/account/reset/")
+    assert page.status_code == 200 and "重置码" in page.content.decode() and "no-store" in page["Cache-Control"]
 
 
 def test_a_code_expires_after_a_day(staff, people):
@@ -186,9 +193,7 @@ def test_a_code_is_for_its_own_user_only_and_a_newer_one_voids_it(staff, people)
     code = reset_code_issue(actor=staff["security"], user=worker, delivery=ResetDelivery.HANDOVER)
     reset_code_issue(actor=staff["security"], user=other, delivery=ResetDelivery.HANDOVER)
     # Another user's code, even their row's hash copied over, does not match (the HMAC is bound to the user).
-    PasswordResetCode.objects.filter(user=other).update(
-        code_hash=PasswordResetCode.objects.get(user=worker).code_hash
-    )
+    PasswordResetCode.objects.filter(user=other).update(code_hash=PasswordResetCode.objects.get(user=worker).code_hash)
     assert _redeem(other.username, code).status_code == 401
     assert User.objects.get(pk=other.pk).check_password(DEMO_PASSWORD)
     newer = reset_code_issue(actor=staff["security"], user=worker, delivery=ResetDelivery.HANDOVER)
