@@ -226,6 +226,11 @@ GRIDSAFE_LOGIN_LOCK_MINUTES = env_int("GRIDSAFE_LOGIN_LOCK_MINUTES", 15)
 GRIDSAFE_LOGIN_RATE = env_str("GRIDSAFE_LOGIN_RATE", "30/m")  # login attempts per client address
 GRIDSAFE_INTAKE_RATE = env_str("GRIDSAFE_INTAKE_RATE", "120/m")  # case reports, checklist visits, new places per user
 GRIDSAFE_UPLOAD_RATE = env_str("GRIDSAFE_UPLOAD_RATE", "300/m")  # photos and documents per user
+# Image decoding (cases.uploads): the memory one decode may take (width × height × bytes a pixel at the declared depth,
+# from the header, before any pixel is decoded), decodes at once per process, and the wait for a slot (then 503).
+GRIDSAFE_MAX_DECODE_BYTES = env_int("GRIDSAFE_MAX_DECODE_MB", 256) * 1024 * 1024
+GRIDSAFE_MAX_CONCURRENT_DECODES = env_int("GRIDSAFE_MAX_CONCURRENT_DECODES", 2)
+GRIDSAFE_DECODE_WAIT_SECONDS = env_int("GRIDSAFE_DECODE_WAIT_SECONDS", 3)
 GRIDSAFE_ACTION_RATE = env_str("GRIDSAFE_ACTION_RATE", "120/m")  # case actions and comments per user (API and page)
 # Reverse proxies in front of gunicorn (nginx: 1); their X-Forwarded-For gives the client address.
 GRIDSAFE_PROXY_COUNT = env_int("GRIDSAFE_PROXY_COUNT", 0)

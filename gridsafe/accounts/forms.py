@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from gridsafe.core.input import InputForm
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form with our wording: one message for a wrong username or password, so neither is revealed."""
@@ -12,7 +14,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class OtpForm(forms.Form):
+class OtpForm(InputForm):
     code = forms.CharField(
         label="动态口令",
         min_length=6,

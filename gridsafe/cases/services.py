@@ -1339,16 +1339,17 @@ def attachment_add(
     accuracy_m: float | None = None,
 ) -> tuple[Attachment, bool]:
     """Store one photo, video or document on a case, idempotent on the client's UUID. Returns (row, created).
-    The type is checked by content, the SHA-256 of the received bytes is kept, and the file is streamed to storage
+    The type is checked by content, identifying metadata (EXIF GPS, device, author) is stripped and the SHA-256 of
+    the stored bytes kept (cases.uploads.accept_upload), and the file is streamed to storage
     and fsynced before the row commits; a failed commit removes the file, so nothing is orphaned."""
     from django.core.files.base import ContentFile
 
     from gridsafe.cases.models import AttachmentRole
-    from gridsafe.cases.uploads import inspect_upload, make_thumbnail
+    from gridsafe.cases.uploads import accept_upload, make_thumbnail
 
     if role not in AttachmentRole.values:
         raise ValidationFailed(f"附件用途无效，可选：{', '.join(AttachmentRole.values)}")
-    info = inspect_upload(upload)
+    info, upload = accept_upload(upload)  # `upload` is now what is stored: without EXIF GPS, device or author
     existing = Attachment.objects.filter(client_id=client_id).first()
     if existing is not None:
         if not _same_attachment(existing, case=case, actor=actor, sha256=info.sha256):

@@ -23,17 +23,23 @@ made by `make_thumbnail` / `make_display_copy`, which are re-encoded pixels only
 
 import hashlib
 import re
+import shutil
 import struct
+import tempfile
+import threading
+import time
 import zlib
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import BinaryIO
 
 import pillow_heif
 from django.conf import settings
+from django.core.files import File
 from PIL import Image, ImageOps
 
-from gridsafe.core.errors import ValidationFailed
+from gridsafe.core.errors import RateLimited, ValidationFailed
 
 # Lets Pillow open HEIC/HEIF (process-wide and idempotent). The installed wheel decodes HEVC (libde265) and can
 # also encode it (x265); it has no AV1 codec, so AVIF is not accepted (Pillow's own AVIF plugin is never used here).
@@ -44,6 +50,9 @@ CHUNK_SIZE = MiB
 DEFAULT_UPLOAD_MAX_BYTES = 20 * MiB
 DEFAULT_VIDEO_MAX_BYTES = 100 * MiB
 DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
+DEFAULT_MAX_DECODE_BYTES = 256 * MiB
+DEFAULT_MAX_CONCURRENT_DECODES = 2
+DEFAULT_DECODE_WAIT_SECONDS = 3.0
 _SNIFF_BYTES = 4096  # enough for every signature and for the compatible-brand list of an `ftyp` box
 
 ORIENTATION_TAG = 0x0112
@@ -59,6 +68,24 @@ MSG_CORRUPT_VIDEO = "视频文件已损坏或不完整，请重新上传"
 MSG_PDF_NO_EOF = "PDF 文件不完整或已损坏：缺少 %%EOF 结束标记"
 MSG_PDF_ACTIVE = "PDF 文件包含脚本或启动程序的动作（/JavaScript、/JS、/Launch），出于安全原因已拒绝"
 MSG_PDF_BOMB = "PDF 文件中的压缩数据异常庞大，已拒绝"
+MSG_DECODE_TOO_LARGE = (
+    "图片解码所需内存过大：{width}×{height} 像素、每像素 {bpp} 字节，约需 {need} MB，最多允许 {limit} MB。"
+    "请转换为普通 8 位 JPEG 或缩小尺寸后再上传"
+)
+MSG_DECODER_BUSY = "服务器正在处理其他图片，请稍后重试"
+MSG_PDF_REFUSED = (
+    "PDF 文件包含脚本、外部链接、启动程序、表单提交、嵌入文件或多媒体等主动内容（{what}），出于安全原因已拒绝"
+)
+MSG_PDF_ENCRYPTED = "PDF 文件已加密或设置了密码，无法检查其内容，请上传未加密的 PDF"
+MSG_PDF_UNREADABLE = "PDF 文件已损坏或格式不规范，无法解析，请重新导出后上传"
+MSG_PDF_TOO_COMPLEX = "PDF 文件结构过于复杂（对象或页数过多），无法检查，已拒绝"
+
+
+class DecoderBusy(RateLimited):
+    """Every decode slot of this process stayed taken for the whole wait: the client retries later (503)."""
+
+    status = 503
+    code = "server_busy"
 
 
 @dataclass(frozen=True)
@@ -282,7 +309,67 @@ def _open_image(fileobj: BinaryIO, formats: list[str]) -> Image.Image:
         with image:  # releases the image; unlike image.close() it leaves the caller's file object open
             pass
         raise _pixels_error(width, height) if width > 0 and height > 0 else _fail(MSG_CORRUPT_IMAGE, "corrupt_image")
+    bpp = max(_PILLOW_BYTES_PER_PIXEL.get(image.mode, 4), _declared_bytes_per_pixel(image, fileobj))
+    limit = _max_decode_bytes()
+    if width * height * bpp > limit:
+        with image:
+            pass
+        need = f"{width * height * bpp / MiB:.0f}"
+        raise _fail(
+            MSG_DECODE_TOO_LARGE.format(width=width, height=height, bpp=bpp, need=need, limit=f"{limit / MiB:g}"),
+            "decode_too_large",
+            max_decode_bytes=limit,
+        )
     return image
+
+
+# Bytes a pixel takes in Pillow's memory: single-band images as they are, every multi-band image as 32-bit pixels
+# (RGB is stored as RGBX).
+_PILLOW_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2, "I": 4, "F": 4}
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by IHDR colour type: grey, RGB, palette, grey+alpha, RGBA
+
+
+def _declared_bytes_per_pixel(image: Image.Image, fileobj: BinaryIO) -> int:
+    """Bytes a pixel takes at the depth the file declares: what the decoder works with before Pillow narrows it
+    (a 16-bit RGBA PNG is 8 bytes a pixel there, a 10-bit HEIC 6)."""
+    if image.format == "PNG":
+        bit_depth, colour_type = _read_at(fileobj, 24, 2)  # IHDR: 8 signature + 8 chunk header + width + height
+        return _PNG_CHANNELS.get(colour_type, 4) * (1 if colour_type == 3 else (bit_depth + 7) // 8)
+    bits = image.info.get("bit_depth", 8) if image.format == "HEIF" else 8
+    return len(image.getbands()) * ((int(bits) + 7) // 8)
+
+
+def _max_decode_bytes() -> int:
+    return int(getattr(settings, "GRIDSAFE_MAX_DECODE_BYTES", DEFAULT_MAX_DECODE_BYTES))
+
+
+# Concurrent decodes per process. The byte bound caps one decode; this caps how many run at once, so a burst of
+# large photos queues briefly instead of taking every worker thread's share of memory at the same moment.
+_decode_slots: tuple[int, threading.BoundedSemaphore] | None = None
+_decode_slots_lock = threading.Lock()
+
+
+def _slots() -> threading.BoundedSemaphore:
+    global _decode_slots
+    count = max(1, int(getattr(settings, "GRIDSAFE_MAX_CONCURRENT_DECODES", DEFAULT_MAX_CONCURRENT_DECODES)))
+    with _decode_slots_lock:
+        if _decode_slots is None or _decode_slots[0] != count:  # first use, or the setting changed (tests)
+            _decode_slots = (count, threading.BoundedSemaphore(count))
+        return _decode_slots[1]
+
+
+@contextmanager
+def decode_slot():
+    """Hold one of the process's decode slots; after GRIDSAFE_DECODE_WAIT_SECONDS without one, `DecoderBusy` (503
+    with Retry-After) rather than a request that hangs. Not re-entrant: decoding code never nests it."""
+    slots = _slots()
+    wait = float(getattr(settings, "GRIDSAFE_DECODE_WAIT_SECONDS", DEFAULT_DECODE_WAIT_SECONDS))
+    if not slots.acquire(timeout=max(0.0, wait)):
+        raise DecoderBusy(MSG_DECODER_BUSY, retry_after=5)
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _verify_image(fileobj: BinaryIO, ftype: _FileType, size: int) -> tuple[int, int]:
@@ -296,7 +383,7 @@ def _verify_image(fileobj: BinaryIO, ftype: _FileType, size: int) -> tuple[int, 
         _verify_heic_structure(fileobj, size)
 
     # `with`, never image.close(): Pillow's close() would also close the caller's file object.
-    with _open_image(fileobj, [ftype.pil_format]) as image:
+    with _open_image(fileobj, [ftype.pil_format]) as image, decode_slot():
         try:
             image.load()  # decode every pixel: proves the data is a real, complete image
             width, height = image.size
@@ -616,6 +703,7 @@ def _verify_pdf(fileobj: BinaryIO, size: int) -> None:
     if b"%%EOF" not in _read_at(fileobj, max(0, size - 1024), 1024):
         raise _fail(MSG_PDF_NO_EOF, "corrupt_pdf")
     _scan_pdf(fileobj)
+    _check_pdf_objects(fileobj)
 
 
 def _scan_pdf(fileobj: BinaryIO) -> None:
@@ -678,6 +766,106 @@ def _scan_pdf(fileobj: BinaryIO) -> None:
     names.finish()
 
 
+# The parser's view: the scanner above reads bytes, so it misses names it cannot see (inside streams behind other
+# filters, in objects that only the cross-reference streams of an incremental update point to). pypdf reads the
+# document as a PDF viewer would: every object the cross-reference tables list, names decoded (#-escapes), object
+# streams inflated (with pypdf's own output limits), later revisions over earlier ones. A document it cannot read,
+# or cannot read without a password, is refused: what cannot be inspected cannot be shown to be harmless.
+
+# Action types (/S) that run code, reach the network or other files, or send form data.
+_PDF_REFUSED_ACTIONS = {
+    "/JavaScript", "/Launch", "/URI", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/RichMediaExecute",
+    "/Rendition",
+}  # fmt: skip
+# Keys whose mere presence means scripts, embedded files, XFA forms or rich media.
+_PDF_REFUSED_KEYS = {"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/XFA", "/RichMediaContent"}
+_PDF_REFUSED_TYPES = {"/EmbeddedFile", "/RichMediaExecute"}  # /Type or /Subtype values
+_PDF_REFUSED_SUBTYPES = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen", "/3D"}
+_PDF_MAX_OBJECTS = 200_000
+_PDF_MAX_PAGES = 2_000
+_PDF_MAX_SECONDS = 10.0
+
+
+def _pdf_refusal(what: str) -> ValidationFailed:
+    return _fail(MSG_PDF_REFUSED.format(what=what), "pdf_active_content", found=what.strip("/"))
+
+
+def _check_pdf_objects(fileobj: BinaryIO) -> None:
+    """Walk every object of the document with pypdf and refuse active content (see the comment above)."""
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    deadline = time.monotonic() + float(getattr(settings, "GRIDSAFE_PDF_MAX_SECONDS", _PDF_MAX_SECONDS))
+    fileobj.seek(0)
+    pypdf_logger = logging.getLogger("pypdf")
+    level = pypdf_logger.level
+    pypdf_logger.setLevel(logging.ERROR)  # its warnings about sloppy (but readable) files are noise here
+    try:
+        reader = PdfReader(fileobj, strict=False)
+        if reader.is_encrypted:
+            raise _fail(MSG_PDF_ENCRYPTED, "pdf_encrypted")
+        refs = [(num, gen) for gen, table in reader.xref.items() for num in table]
+        refs += [(num, 0) for num in reader.xref_objStm]
+        if len(refs) > _PDF_MAX_OBJECTS:
+            raise _fail(MSG_PDF_TOO_COMPLEX, "pdf_too_complex")
+        # Without a catalog no viewer shows anything (nor runs anything); its objects are still all checked below.
+        catalog = reader.trailer.get("/Root")
+        pages = catalog.get_object().get("/Pages") if catalog is not None else None
+        count = pages.get_object().get("/Count", 0) if pages is not None else 0
+        if not isinstance(count, int) or count > _PDF_MAX_PAGES:
+            raise _fail(MSG_PDF_TOO_COMPLEX, "pdf_too_complex")
+        roots = [reader.trailer]
+        for num, gen in refs:
+            try:
+                roots.append(reader.get_object(IndirectObject(num, gen, reader)))
+            except PdfReadError:
+                continue  # a dangling or free entry; what it would hold is read through its real entry
+        for root in roots:
+            stack = [root]
+            while stack:  # direct objects only: each indirect object is one of the roots
+                if time.monotonic() > deadline:
+                    raise _fail(MSG_PDF_TOO_COMPLEX, "pdf_too_complex")
+                node = stack.pop()
+                if isinstance(node, DictionaryObject):
+                    _check_pdf_dictionary(node)
+                    stack += [v for v in node.values() if not isinstance(v, IndirectObject)]
+                elif isinstance(node, ArrayObject):
+                    stack += [v for v in node if not isinstance(v, IndirectObject)]
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # pypdf raises many types (and some plain ones: KeyError, ValueError) for bad files
+        raise _fail(MSG_PDF_UNREADABLE, "corrupt_pdf") from exc
+    finally:
+        pypdf_logger.setLevel(level)
+        fileobj.seek(0)
+
+
+def _check_pdf_dictionary(node) -> None:
+    for key in node:
+        if key in _PDF_REFUSED_KEYS:
+            raise _pdf_refusal(key)
+    action = node.get("/S")
+    if action in _PDF_REFUSED_ACTIONS:
+        raise _pdf_refusal(action)
+    if node.get("/Type") in _PDF_REFUSED_TYPES:
+        raise _pdf_refusal(node["/Type"])
+    if node.get("/Subtype") in _PDF_REFUSED_SUBTYPES | _PDF_REFUSED_TYPES:
+        raise _pdf_refusal(node["/Subtype"])
+    # Additional actions run on events (page open, field change, document close): any of them is refused.
+    additional = node.get("/AA")
+    if additional is not None and len(additional.get_object()):
+        raise _pdf_refusal("/AA")
+    # An open action may be a destination ([page /Fit], harmless) or an action; only "go to a page" is let through.
+    opening = node.get("/OpenAction")
+    if opening is not None:
+        opening = opening.get_object()
+        if hasattr(opening, "get") and opening.get("/S") not in (None, "/GoTo"):
+            raise _pdf_refusal("/OpenAction")
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Derivatives
 # --------------------------------------------------------------------------------------------------------------------
@@ -701,7 +889,7 @@ def _render_jpeg(fileobj: BinaryIO, *, max_side: int, quality: int) -> bytes:
     if max_side < 1:
         raise ValueError("max_side must be positive")
     try:
-        with _open_image(fileobj, _IMAGE_FORMATS) as source:  # `with`: see _verify_image
+        with _open_image(fileobj, _IMAGE_FORMATS) as source, decode_slot():  # `with`: see _verify_image
             try:
                 icc_profile = source.info.get("icc_profile") if source.mode in ("RGB", "RGBA", "RGBX") else None
                 # Decode at a reduced size where the format allows it (JPEG DCT scaling, HEIF embedded thumbnails).
@@ -713,11 +901,366 @@ def _render_jpeg(fileobj: BinaryIO, *, max_side: int, quality: int) -> bytes:
                 raise _fail("图片尺寸过大", "too_many_pixels", max_pixels=_max_pixels()) from exc
             except Exception as exc:  # truncated or corrupt pixel data
                 raise _fail(MSG_CORRUPT_IMAGE, "corrupt_image") from exc
-        out = BytesIO()
-        options = {"quality": quality, "optimize": True}
-        if icc_profile:
-            options["icc_profile"] = icc_profile  # keeps Display P3 phone photos from looking washed out
-        image.save(out, "JPEG", **options)
+            out = BytesIO()
+            options = {"quality": quality, "optimize": True}
+            if icc_profile:
+                options["icc_profile"] = icc_profile  # keeps Display P3 phone photos from looking washed out
+            image.save(out, "JPEG", **options)  # still in the slot: encoding holds the decoded pixels too
         return out.getvalue()
     finally:
         fileobj.seek(0)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Identifying metadata (EXIF GPS, device make/model, author, XMP, IPTC, comments)
+# --------------------------------------------------------------------------------------------------------------------
+#
+# Originals are served to every user who may see the record and copied into archives and backups, so what they carry
+# beyond pixels must not identify the worker or the phone: EXIF (GPS, Make/Model, Artist, serial numbers), XMP (which
+# repeats them), IPTC, JPEG comments, text chunks, QuickTime location/make atoms. The capture location the platform
+# needs is sent by the app as data and kept on the row.
+#
+# Removal is done on the container, never by re-encoding, so the pixels stay byte-identical and the same input always
+# gives the same output (the SHA-256 of a resent file matches its first upload). The one tag kept is the EXIF
+# Orientation, in a minimal EXIF block of its own: it is what keeps a portrait photo upright in every viewer, and
+# rotating the pixels instead would mean recompressing a JPEG.
+#
+# * JPEG: only the primary image is kept. APP1 (EXIF, XMP), APP13 (IPTC), COM and the other APPn segments go, except
+#   JFIF (APP0), ICC colour profiles (APP2) and Adobe (APP14, needed to decode CMYK). The trailer after EOI (MPF gain
+#   maps and previews with EXIF of their own, motion-photo videos, Samsung SEF) goes too, with the MPF index.
+# * PNG: an allow-list of the chunks that affect rendering; eXIf, tEXt/zTXt/iTXt, tIME and anything unknown go.
+# * WebP: the EXIF and XMP chunks go (and their VP8X flags); unknown chunks go.
+# * HEIC: items cannot be removed without rewriting the item tables, so the Exif and XMP items are overwritten in
+#   place (an empty EXIF directory, XMP blanked with spaces); rotation lives in HEIF's irot/imir boxes, untouched.
+# * MP4/MOV: moov/udta, moov/meta and the same boxes in each track (QuickTime ©xyz location, make, model, keys/ilst)
+#   and top-level XMP uuid boxes become `free` boxes of the same size, so no chunk offset moves.
+# PDFs are documents written to be read as such; their metadata is left alone.
+
+_MINIMAL_TIFF = b"MM\x00\x2a\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00"  # big-endian TIFF header, an IFD of 0 entries
+_XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+_PNG_KEEP = {
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD", b"pHYs",
+    b"sPLT", b"hIST", b"cICP", b"mDCV", b"cLLI", b"mDCv", b"cLLi", b"acTL", b"fcTL", b"fdAT",
+}  # fmt: skip
+_WEBP_KEEP = {b"VP8X", b"ICCP", b"ANIM", b"ANMF", b"ALPH", b"VP8 ", b"VP8L"}
+
+
+def _orientation_of(tiff_or_exif: bytes) -> int:
+    """The Orientation tag (1 when missing or unreadable) of an EXIF block, with or without the Exif\\0\\0 prefix."""
+    try:
+        value = Image.Exif()
+        value.load(tiff_or_exif)
+        orientation = value.get(ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block must not refuse a photo that decoded fine; it is dropped anyway
+        return 1
+    return orientation if isinstance(orientation, int) and 2 <= orientation <= 8 else 1
+
+
+def _orientation_exif(orientation: int) -> bytes:
+    """A TIFF block holding only the Orientation tag (no Exif\\0\\0 prefix)."""
+    exif = Image.Exif()
+    exif[ORIENTATION_TAG] = orientation
+    return exif.tobytes()[6:]
+
+
+def strip_metadata(fileobj: BinaryIO, content_type: str) -> BinaryIO | None:
+    """The content of `fileobj` without identifying metadata, as a new file at offset 0; None when there is nothing
+    to remove (or the type carries none). `content_type` is the one `inspect_upload` found. Leaves `fileobj` at 0.
+    Images are handled in memory (they are at most GRIDSAFE_UPLOAD_MAX_BYTES); videos are patched while copied."""
+    try:
+        if content_type in ("video/mp4", "video/quicktime"):
+            return _patched_copy(fileobj, _bmff_metadata_patches(fileobj, _file_size(fileobj), video=True))
+        if content_type == "image/heic":
+            return _patched_copy(fileobj, _bmff_metadata_patches(fileobj, _file_size(fileobj), video=False))
+        stripper = {"image/jpeg": _strip_jpeg, "image/png": _strip_png, "image/webp": _strip_webp}.get(content_type)
+        if stripper is None:
+            return None
+        fileobj.seek(0)
+        data = fileobj.read()
+        try:
+            cleaned = stripper(data)
+        except (IndexError, struct.error) as exc:  # inspect_upload checked the structure; this is belt and braces
+            raise _fail(MSG_CORRUPT_IMAGE, "corrupt_image") from exc
+        return None if cleaned == data else BytesIO(cleaned)
+    finally:
+        fileobj.seek(0)
+
+
+def sniff_content_type(fileobj: BinaryIO) -> str | None:
+    """The content type of a stored file by its first bytes (as `inspect_upload` found it), None for anything this
+    module does not accept (a .docx). No other check; leaves `fileobj` at offset 0."""
+    try:
+        return _sniff(_read_at(fileobj, 0, _SNIFF_BYTES)).content_type
+    except ValidationFailed:
+        return None
+    finally:
+        fileobj.seek(0)
+
+
+def _file_size(fileobj: BinaryIO) -> int:
+    return fileobj.seek(0, 2)
+
+
+def _strip_jpeg(data: bytes) -> bytes:
+    kept: list[bytes] = []
+    orientation = 1
+    pos = 2
+    while True:
+        while data[pos + 1] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        marker = data[pos + 1]
+        if marker == 0xD9:  # EOI of the primary image: the trailer after it is dropped
+            kept.append(b"\xff\xd9")
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            kept.append(data[pos : pos + 2])
+            pos += 2
+            continue
+        end = pos + 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        payload = data[pos + 4 : end]
+        if marker == 0xDA:  # SOS: the header and its entropy-coded data, up to the next marker
+            scan_end = _scan_entropy_data(BytesIO(data), end, len(data))
+            if scan_end is None:
+                raise _fail(MSG_CORRUPT_IMAGE, "corrupt_image")
+            kept.append(data[pos:scan_end])
+            pos = scan_end
+            continue
+        if marker == 0xE1 and payload.startswith(b"Exif\x00\x00") and orientation == 1:
+            orientation = _orientation_of(payload)
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or (
+            (marker == 0xE0 and payload[:5] in (b"JFIF\x00", b"JFXX\x00"))
+            or (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"))
+            or (marker == 0xEE and payload.startswith(b"Adobe"))
+        ):
+            kept.append(data[pos:end])
+        pos = end
+    if orientation != 1:
+        exif = b"Exif\x00\x00" + _orientation_exif(orientation)
+        app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+        at = 1 if kept and kept[0].startswith(b"\xff\xe0") else 0  # after JFIF, which readers expect first
+        kept.insert(at, app1)
+    return b"\xff\xd8" + b"".join(kept)
+
+
+def _png_chunk(chunk_type: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + chunk_type + payload + struct.pack(">I", zlib.crc32(chunk_type + payload))
+
+
+def _strip_png(data: bytes) -> bytes:
+    out = [data[:8]]
+    orientation = 1
+    pos = 8
+    while pos < len(data):
+        length, chunk_type = struct.unpack(">I4s", data[pos : pos + 8])
+        end = pos + 12 + length
+        if chunk_type == b"eXIf" and orientation == 1:
+            orientation = _orientation_of(data[pos + 8 : end - 4])
+        if chunk_type in _PNG_KEEP:
+            out.append(data[pos:end])
+        pos = end
+        if chunk_type == b"IEND":
+            break
+    if orientation != 1:
+        out.insert(2, _png_chunk(b"eXIf", _orientation_exif(orientation)))  # right after IHDR, before any IDAT
+    return b"".join(out)
+
+
+def _webp_chunk(chunk_type: bytes, payload: bytes) -> bytes:
+    return chunk_type + struct.pack("<I", len(payload)) + payload + (b"\x00" if len(payload) & 1 else b"")
+
+
+def _strip_webp(data: bytes) -> bytes:
+    riff_end = min(len(data), 8 + struct.unpack("<I", data[4:8])[0])
+    chunks: list[tuple[bytes, bytes]] = []
+    orientation = 1
+    pos = 12
+    while pos + 8 <= riff_end:
+        chunk_type = data[pos : pos + 4]
+        length = struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        payload = data[pos + 8 : pos + 8 + length]
+        if chunk_type == b"EXIF" and orientation == 1:
+            orientation = _orientation_of(payload)
+        if chunk_type in _WEBP_KEEP:
+            chunks.append((chunk_type, payload))
+        pos += 8 + length + (length & 1)
+    if chunks and chunks[0][0] == b"VP8X":
+        flags = chunks[0][1][0] & ~0x0C  # EXIF (0x08) and XMP (0x04) present
+        if orientation != 1:
+            chunks.append((b"EXIF", _orientation_exif(orientation)))
+            flags |= 0x08
+        chunks[0] = (b"VP8X", bytes([flags]) + chunks[0][1][1:])
+    body = b"WEBP" + b"".join(_webp_chunk(t, p) for t, p in chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def _box_children(fileobj: BinaryIO, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+    """(type, box start, payload start, box end) of the boxes between `start` and `end`."""
+    boxes = []
+    pos = start
+    while pos + 8 <= end:
+        box_size, box_type = struct.unpack(">I4s", _read_at(fileobj, pos, 8))
+        header = 8
+        if box_size == 1:
+            box_size = struct.unpack(">Q", _read_at(fileobj, pos + 8, 8))[0]
+            header = 16
+        elif box_size == 0:
+            box_size = end - pos
+        if box_size < header or pos + box_size > end:
+            break
+        boxes.append((box_type, pos, pos + header, pos + box_size))
+        pos += box_size
+    return boxes
+
+
+def _free_box_patch(fileobj: BinaryIO, box_start: int, payload_start: int, box_end: int) -> list[tuple[int, bytes]]:
+    """Turn a box into a `free` box of the same size: its type renamed, its payload zeroed."""
+    header_type_at = box_start + 4
+    patches = [(header_type_at, b"free")]
+    for offset in range(payload_start, box_end, CHUNK_SIZE):
+        patches.append((offset, b"\x00" * min(CHUNK_SIZE, box_end - offset)))
+    return patches
+
+
+def _bmff_metadata_patches(fileobj: BinaryIO, size: int, *, video: bool) -> list[tuple[int, bytes]]:
+    patches: list[tuple[int, bytes]] = []
+    for box_type, start, payload, end in _box_children(fileobj, 0, size):
+        if box_type == b"uuid" and _read_at(fileobj, payload, 16) == _XMP_UUID:
+            patches += _free_box_patch(fileobj, start, payload, end)
+        elif video and box_type == b"moov":
+            for child_type, c_start, c_payload, c_end in _box_children(fileobj, payload, end):
+                if child_type in (b"udta", b"meta"):
+                    patches += _free_box_patch(fileobj, c_start, c_payload, c_end)
+                elif child_type == b"trak":
+                    for t_type, t_start, t_payload, t_end in _box_children(fileobj, c_payload, c_end):
+                        if t_type in (b"udta", b"meta"):
+                            patches += _free_box_patch(fileobj, t_start, t_payload, t_end)
+        elif not video and box_type == b"meta":
+            patches += _heif_item_patches(fileobj, payload + 4, end)  # meta is a full box: skip version and flags
+    return patches
+
+
+def _heif_item_patches(fileobj: BinaryIO, start: int, end: int) -> list[tuple[int, bytes]]:
+    """Overwrite the Exif and XMP items of a HEIF file in place (see the section comment)."""
+    children = {t: (p, e) for t, _s, p, e in _box_children(fileobj, start, end)}
+    if b"iinf" not in children or b"iloc" not in children:
+        return []
+    targets = _heif_metadata_items(_read_at(fileobj, children[b"iinf"][0], children[b"iinf"][1] - children[b"iinf"][0]))
+    if not targets:
+        return []
+    iloc = _read_at(fileobj, children[b"iloc"][0], children[b"iloc"][1] - children[b"iloc"][0])
+    idat_start = children[b"idat"][0] if b"idat" in children else None
+    patches = []
+    for item_id, extents in _heif_item_extents(iloc, idat_start).items():
+        if item_id not in targets:
+            continue
+        total = sum(length for _offset, length in extents)
+        if targets[item_id] == "exif" and total >= 4 + len(_MINIMAL_TIFF):
+            blank = b"\x00\x00\x00\x00" + _MINIMAL_TIFF  # offset 0 to the TIFF header, then an empty directory
+            blank += b"\x00" * (total - len(blank))
+        elif targets[item_id] == "exif":
+            blank = b"\x00" * total
+        else:
+            blank = b" " * total  # whitespace is what XMP packets are padded with
+        for offset, length in extents:
+            patches.append((offset, blank[:length]))
+            blank = blank[length:]
+    return patches
+
+
+def _cstring(data: bytes, pos: int) -> tuple[bytes, int]:
+    end = data.find(b"\x00", pos)
+    end = len(data) if end < 0 else end
+    return data[pos:end], end + 1
+
+
+def _heif_metadata_items(iinf: bytes) -> dict[int, str]:
+    """item id → "exif" | "xmp" for the metadata items listed in an `iinf` payload (a full box)."""
+    version = iinf[0]
+    pos = 4 + (2 if version == 0 else 4)  # version/flags, entry count
+    found: dict[int, str] = {}
+    for entry_type, _s, payload, end in _box_children(BytesIO(iinf), pos, len(iinf)):
+        if entry_type != b"infe":
+            continue
+        entry = iinf[payload:end]
+        entry_version = entry[0]
+        if entry_version < 2:
+            continue  # versions 0/1 carry no item type; HEIF requires version 2 or 3
+        id_size = 2 if entry_version == 2 else 4
+        item_id = int.from_bytes(entry[4 : 4 + id_size], "big")
+        item_type = entry[6 + id_size : 10 + id_size]
+        _name, after = _cstring(entry, 10 + id_size)
+        if item_type == b"Exif":
+            found[item_id] = "exif"
+        elif item_type == b"mime":
+            content_type, _after = _cstring(entry, after)
+            if b"xmp" in content_type.lower() or b"rdf+xml" in content_type.lower():
+                found[item_id] = "xmp"
+    return found
+
+
+def _heif_item_extents(iloc: bytes, idat_start: int | None) -> dict[int, list[tuple[int, int]]]:
+    """item id → [(absolute file offset, length)] from an `iloc` payload (a full box). Items stored by reference to
+    other items (construction method 2), and extents "to the end of the file" (length 0), are left out."""
+    version = iloc[0]
+    offset_size, length_size = iloc[4] >> 4, iloc[4] & 0x0F
+    base_offset_size, index_size = iloc[5] >> 4, (iloc[5] & 0x0F if version in (1, 2) else 0)
+    pos = 6
+
+    def take(n: int) -> int:
+        nonlocal pos
+        value = int.from_bytes(iloc[pos : pos + n], "big") if n else 0
+        pos += n
+        return value
+
+    count = take(2 if version < 2 else 4)
+    items: dict[int, list[tuple[int, int]]] = {}
+    for _ in range(count):
+        item_id = take(2 if version < 2 else 4)
+        method = take(2) & 0x0F if version in (1, 2) else 0
+        take(2)  # data_reference_index: 0 = this file
+        base = take(base_offset_size)
+        extents = []
+        for _ in range(take(2)):
+            take(index_size)
+            offset, length = take(offset_size), take(length_size)
+            if method == 0 and length:
+                extents.append((base + offset, length))
+            elif method == 1 and length and idat_start is not None:
+                extents.append((idat_start + base + offset, length))
+        if extents:
+            items[item_id] = extents
+    return items
+
+
+def _patched_copy(fileobj: BinaryIO, patches: list[tuple[int, bytes]]) -> BinaryIO | None:
+    """A copy of `fileobj` (spooled: in memory up to 2 MiB, then a temporary file) with `patches` written over it;
+    None when no patch changes a byte."""
+    patches = [(offset, data) for offset, data in patches if _read_at(fileobj, offset, len(data)) != data]
+    if not patches:
+        return None
+    out = tempfile.SpooledTemporaryFile(max_size=2 * MiB)
+    fileobj.seek(0)
+    shutil.copyfileobj(fileobj, out, CHUNK_SIZE)
+    for offset, data in patches:
+        out.seek(offset)
+        out.write(data)
+    out.seek(0)
+    return out
+
+
+def accept_upload(fileobj: BinaryIO, *, max_bytes: int | None = None) -> tuple[UploadInfo, BinaryIO]:
+    """`inspect_upload`, then `strip_metadata`: returns the info and the file to STORE. When metadata was removed,
+    the file is a new one (named like the upload) and the info's size and SHA-256 are those of the stored bytes, so
+    the row, backups (`attachments_verify`) and a resend of the same upload all agree. Raises `ValidationFailed`."""
+    info = inspect_upload(fileobj, max_bytes=max_bytes)
+    cleaned = strip_metadata(fileobj, info.content_type)
+    if cleaned is None:
+        return info, fileobj
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: cleaned.read(CHUNK_SIZE), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    cleaned.seek(0)
+    stored = File(cleaned, name=getattr(fileobj, "name", None) or "upload")
+    return replace(info, size=size, sha256=digest.hexdigest()), stored

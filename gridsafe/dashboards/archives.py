@@ -116,20 +116,20 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
             names = []
             for i, photo in enumerate(activity.photos.all(), start=1):
                 name = f"{folder}/照片{i:02d}{PurePosixPath(photo.file.name).suffix}"
-                with photo.file.open("rb") as fh:
-                    zf.writestr(
-                        zipfile.ZipInfo(name, date_time=_zip_time(photo.created_at)),
-                        fh.read(),
-                        compress_type=zipfile.ZIP_STORED,
-                    )
+                zf.writestr(
+                    zipfile.ZipInfo(name, date_time=_zip_time(photo.created_at)),
+                    _original_bytes(photo.file, photo.content_type),
+                    compress_type=zipfile.ZIP_STORED,
+                )
                 names.append(name)
             photo_rows.append((activity, names))
         for report in reports:
             name = ""
             if report.file:
                 name = f"信息材料/{report.month:%Y%m}-{report.pk}-{_safe(report.original_name or report.title)}"
-                with report.file.open("rb") as fh:
-                    zf.writestr(zipfile.ZipInfo(name, date_time=_zip_time(report.submitted_at)), fh.read())
+                zf.writestr(
+                    zipfile.ZipInfo(name, date_time=_zip_time(report.submitted_at)), _original_bytes(report.file)
+                )
             report_rows.append((report, name))
         for bulletin in bulletins:
             names = []
@@ -222,6 +222,16 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
         },
     )
     return spool, f"{_safe(target.name)}-工作档案-{period.key}.zip"
+
+
+def _original_bytes(field, content_type: str | None = None) -> bytes:
+    """A stored original as it goes into the archive: without EXIF GPS, device or author. Intake strips them
+    (cases.uploads.accept_upload); this also covers files stored before that, until `strip_photo_metadata` ran."""
+    from gridsafe.cases.uploads import sniff_content_type, strip_metadata
+
+    with field.open("rb") as fh:
+        cleaned = strip_metadata(fh, content_type or sniff_content_type(fh) or "")
+        return (cleaned or fh).read()
 
 
 def _zip_time(at) -> tuple:

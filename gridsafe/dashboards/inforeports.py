@@ -17,6 +17,7 @@ from gridsafe.accounts.models import Role, Unit, User
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound, ValidationFailed
+from gridsafe.core.input import InputForm
 from gridsafe.dashboards import config
 from gridsafe.dashboards.models import InfoReport, ReminderLog
 from gridsafe.dashboards.periods import Period, month_period, next_month, today
@@ -114,7 +115,7 @@ def info_report_submit(
 
 def _checked_file(upload) -> tuple[bytes, str]:
     """PDF and images are checked by their bytes (cases.uploads); a .docx must at least be a ZIP container."""
-    from gridsafe.cases.uploads import inspect_upload
+    from gridsafe.cases.uploads import accept_upload
 
     upload.seek(0)
     head = upload.read(4)
@@ -124,7 +125,7 @@ def _checked_file(upload) -> tuple[bytes, str]:
         if len(data) > MAX_BYTES:
             raise ValidationFailed("文件不能超过 20 MB")
         return data, ".docx"
-    info = inspect_upload(upload)
+    info, upload = accept_upload(upload)  # photos lose EXIF GPS, device and author before they are stored
     if info.kind == "video":
         raise ValidationFailed("信息材料请上传 PDF、Word(.docx) 或图片")
     upload.seek(0)
@@ -185,7 +186,7 @@ def info_reports_remind_due(now: datetime | None = None) -> int:
     return reminded
 
 
-class InfoReportForm(forms.Form):
+class InfoReportForm(InputForm):
     title = forms.CharField(label="标题", max_length=120)
     summary = forms.CharField(label="内容摘要", required=False, widget=forms.Textarea(attrs={"rows": 6}))
     file = forms.FileField(label="附件（PDF、Word .docx 或图片，可选）", required=False)

@@ -21,6 +21,7 @@ from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.catalog.models import Category
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound, ValidationFailed
+from gridsafe.core.input import InputForm, check_day
 from gridsafe.dashboards import config
 from gridsafe.dashboards.models import ActivityKind, ActivityPhoto, Cadence, LeaderActivity
 from gridsafe.dashboards.periods import next_month, quarter_period, today
@@ -89,11 +90,11 @@ def activity_record(
 
 def activity_add_photo(*, activity: LeaderActivity, actor: User, upload) -> ActivityPhoto:
     """One photo of an inspection or meeting: an image checked by its bytes, fingerprinted with SHA-256."""
-    from gridsafe.cases.uploads import inspect_upload
+    from gridsafe.cases.uploads import accept_upload
 
     if not may_record(actor, activity.region):
         raise NotFound("未找到该记录")
-    info = inspect_upload(upload)
+    info, upload = accept_upload(upload)  # `upload` is now what is stored: without EXIF GPS, device or author
     if info.kind != "image":
         raise ValidationFailed("只能上传照片（JPEG、PNG、WebP、HEIC）")
     upload.seek(0)
@@ -180,6 +181,12 @@ def photo_for_user(user: User, photo_id: int) -> ActivityPhoto:
 def default_window(start: date | None, end: date | None) -> tuple[date, date]:
     """Default: this quarter so far."""
     day = today()
+    try:
+        for given in (start, end):
+            if given is not None:
+                check_day(given, future=True)  # a year-9999 end would overflow the quarter below
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from exc
     end = end or day
     start = start or quarter_period(end).start
     if end < start:
@@ -304,7 +311,7 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
 # ---------------------------------------------------------------- forms
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(InputForm):
     kind = forms.ChoiceField(label="类型", choices=ActivityKind.choices)
     region = forms.ChoiceField(label="单位（区划）")
     title = forms.CharField(label="标题", max_length=120, required=False)
@@ -349,7 +356,7 @@ class ActivityForm(forms.Form):
         }
 
 
-class FindingForm(forms.Form):
+class FindingForm(InputForm):
     category = forms.ModelChoiceField(label="隐患类别", queryset=Category.objects.none())
     grid = forms.ModelChoiceField(label="网格", queryset=Region.objects.none(), to_field_name="code")
     description = forms.CharField(label="隐患描述", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

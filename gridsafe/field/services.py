@@ -26,6 +26,7 @@ from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotFound, NotPermitted, ValidationFailed
+from gridsafe.core.input import check_moment
 from gridsafe.field.models import (
     ChecklistTemplate,
     FieldPhoto,
@@ -83,7 +84,10 @@ def _device_time(value: datetime | None, now: datetime, what: str) -> datetime:
         return now
     if value > now + CLOCK_SKEW:
         raise ValidationFailed(f"{what}晚于服务器时间，请校准手机时间")
-    return value
+    try:
+        return check_moment(value)  # the shared window (core.input): a year-1 time would break every later read
+    except ValueError as exc:
+        raise ValidationFailed(f"{what}：{exc}") from exc
 
 
 def location_flags(*, grid_ids: list[int], lon: float | None, lat: float | None, accuracy_m: float | None) -> list:
@@ -723,11 +727,11 @@ def publicity_photo_add(
 ) -> tuple[PublicityPhoto, bool]:
     """宣传照片 — an image on a publicity record, checked by content, hashed and watermarked; idempotent on
     client_id. Returns (photo, created)."""
-    from gridsafe.cases.uploads import inspect_upload
+    from gridsafe.cases.uploads import accept_upload
 
     if activity.worker_id != actor.pk:
         raise NotPermitted("只有记录人可以添加照片")
-    info = inspect_upload(upload)
+    info, upload = accept_upload(upload)  # `upload` is now what is stored: without EXIF GPS, device or author
     existing = PublicityPhoto.objects.filter(client_id=client_id).first()
     if existing is not None:
         if existing.activity_id != activity.pk or existing.sha256 != info.sha256:

@@ -16,7 +16,7 @@ from gridsafe.cases.tests.helpers import report
 from gridsafe.core.audit import audit_record, audit_verify
 from gridsafe.core.backup import attachments_verify, backup_create, media_clear
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"  # parseable (pypdf rebuilds the xref)
 
 
 def _case_with_document(api) -> tuple[int, int]:

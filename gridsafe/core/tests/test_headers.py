@@ -74,7 +74,7 @@ def test_attachment_originals_download_and_are_not_sniffed(client, people):
 
     worker = Api(client, people["nanxi_worker"])
     case_id = report(worker).json()["id"]
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"  # parseable (pypdf rebuilds the xref)
     upload = SimpleUploadedFile("整改通知.pdf", pdf, content_type="application/pdf")
     response = worker.upload(
         f"/api/v1/cases/{case_id}/attachments",
@@ -98,7 +98,7 @@ def test_uploads_are_rate_limited_per_user(client, people, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     worker = Api(client, people["nanxi_worker"])
     case_id = report(worker).json()["id"]
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"  # parseable (pypdf rebuilds the xref)
 
     def upload():
         file = SimpleUploadedFile("整改通知.pdf", pdf, content_type="application/pdf")
