@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "captcha",  # django-simple-captcha: the CAPTCHA after repeated login failures (accounts/lockout.py)
     "gridsafe.core",
     "gridsafe.accounts",
     "gridsafe.regions",
@@ -219,8 +220,18 @@ GRIDSAFE_SMS_BACKEND = env_str("GRIDSAFE_SMS_BACKEND", "")
 GRIDSAFE_RESET_RATE = env_str("GRIDSAFE_RESET_RATE", "10/15m")  # reset-code attempts per client address
 # Privileged roles must enrol a TOTP app before using the system (off in the demo, which logs in by password).
 GRIDSAFE_2FA_REQUIRED = env_bool("GRIDSAFE_2FA_REQUIRED", False)
-GRIDSAFE_LOGIN_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_MAX_FAILURES", 5)  # per account, within the window …
-GRIDSAFE_LOGIN_IP_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_IP_MAX_FAILURES", 20)  # … and per client address
+# accounts/lockout.py: failures of one account from one address lock that pair; failures of an account from
+# anywhere, or from one address for any accounts, put a CAPTCHA in front of the next attempts (never a lock).
+GRIDSAFE_LOGIN_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_MAX_FAILURES", 5)  # per account and address, within the window
+GRIDSAFE_LOGIN_CAPTCHA_AFTER = env_int("GRIDSAFE_LOGIN_CAPTCHA_AFTER", 3)  # per account, from any addresses
+GRIDSAFE_LOGIN_IP_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_IP_MAX_FAILURES", 20)  # per address, any accounts: CAPTCHA
+GRIDSAFE_OTP_RATE = env_str("GRIDSAFE_OTP_RATE", "5/m")  # one-time codes tried per user (page and API)
+# The CAPTCHA (accounts/challenge.py): small sums of digits, drawn with the CJK font Debian's fonts-noto-cjk
+# installs (.ci/run does); without it (a bare demo machine), Pillow's own font, which has every digit and sign.
+CAPTCHA_CHALLENGE_FUNCT = "gridsafe.accounts.challenge.arithmetic_challenge"
+CAPTCHA_FONT_PATH = env_str("GRIDSAFE_CAPTCHA_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_TIMEOUT = 5  # minutes a challenge may be answered
 GRIDSAFE_LOGIN_WINDOW_MINUTES = env_int("GRIDSAFE_LOGIN_WINDOW_MINUTES", 15)
 GRIDSAFE_LOGIN_LOCK_MINUTES = env_int("GRIDSAFE_LOGIN_LOCK_MINUTES", 15)
 GRIDSAFE_LOGIN_RATE = env_str("GRIDSAFE_LOGIN_RATE", "30/m")  # login attempts per client address

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from gridsafe.accounts.challenge import captcha_image
 from gridsafe.api import api
 from gridsafe.core.views import session_keepalive
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("session/keepalive/", session_keepalive, name="session_keepalive"),
     path("account/", include("gridsafe.accounts.urls")),
+    # The login CAPTCHA (accounts/challenge.py): its image drawn by our view, the rest from django-simple-captcha.
+    path("captcha/image/<str:key>/", captcha_image, name="captcha-image"),
+    path("captcha/", include("captcha.urls")),
     path("m/", include("gridsafe.field.urls")),
     path("", include("gridsafe.dashboards.urls")),
     path("map/", include("gridsafe.web.map_urls")),

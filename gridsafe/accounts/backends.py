@@ -1,10 +1,20 @@
-"""The one authentication backend: Django's ModelBackend behind a login rate limit and the lockout of
-accounts/lockout.py, with every attempt audited. Used by the login page, the admin and POST /api/v1/auth/token."""
+"""The one authentication backend: Django's ModelBackend behind a login rate limit, the account+address lock and
+the CAPTCHA rule of accounts/lockout.py, with every attempt audited. Used by the login page, the admin and
+POST /api/v1/auth/token. A form that shows the CAPTCHA marks the request once the answer was right
+(lockout.captcha_mark_passed); any other caller (the admin's login form, the API) is refused with
+`captcha_required` while the CAPTCHA is due, before the password is checked."""
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-from gridsafe.accounts.lockout import LoginRefused, login_attempt_record, login_refusal, login_refused_record
+from gridsafe.accounts.lockout import (
+    LoginRefused,
+    captcha_passed,
+    captcha_required,
+    login_attempt_record,
+    login_refusal,
+    login_refused_record,
+)
 from gridsafe.core.errors import RateLimited
 from gridsafe.core.http import client_ip
 from gridsafe.core.ratelimit import ratelimit_hit
@@ -32,13 +42,16 @@ class GuardedModelBackend(ModelBackend):
         if message:
             login_refused_record(username=username, ip=ip, via=via, reason="locked")
             raise LoginRefused(message, code="locked")
+        if captcha_required(username=username, ip=ip) and not captcha_passed(request):
+            login_refused_record(username=username, ip=ip, via=via, reason="captcha")
+            raise LoginRefused("登录失败次数较多，请输入验证码后再登录", code="captcha_required")
         user = super().authenticate(request, username=username, password=password, **kwargs)
         from gridsafe.accounts.otp import otp_required
 
         partial = user is not None and otp_required(user)
         login_attempt_record(username=username, user=user, ip=ip, via=via, partial=partial)
         if user is None:
-            message = login_refusal(username=username, ip=ip)  # this failure may have been the one that locks
+            message = login_refusal(username=username, ip=ip)  # this failure may have locked it from this address
             if message:
                 raise LoginRefused(message, code="locked")
         return user

@@ -4,20 +4,29 @@ Enrolment is two steps: `totp_enrol_begin` makes a secret (stored encrypted) and
 once the user's authenticator app shows a matching code. From then on the password alone no longer signs that user
 in: pages ask for a code after the password (AccountSecurityMiddleware), and token issue needs an `otp` field.
 A code is accepted once: `last_step` moves forward with a conditional UPDATE, so a replayed code fails even when
-two requests race. Wrong codes are audited as login failures, so they count toward the lockout."""
+two requests race. Wrong codes are audited as login failures, so they count toward the lockout (accounts/lockout.py);
+while the account is locked from the address, or its second-factor step is locked, no code is checked, not even a
+right one; and codes are rate-limited per user (GRIDSAFE_OTP_RATE), so they cannot be tried at wire speed.
+
+Enrolling or resetting the second factor revokes the user's bearer tokens and ends their other sessions: what was
+signed in with the password alone must not outlive the factor that now guards the account."""
 
 import hmac
 
 import pyotp
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
 
 from gridsafe.accounts.identities import identities_changed, tokens_revoke
-from gridsafe.accounts.lockout import login_attempt_record
+from gridsafe.accounts.lockout import login_attempt_record, login_refused_record, second_factor_refusal
 from gridsafe.accounts.models import TotpDevice, User
 from gridsafe.accounts.permissions import PRIVILEGED_ROLES, can_manage_security, may_set_credentials
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
-from gridsafe.core.errors import NotPermitted, ValidationFailed
+from gridsafe.core.errors import AccountLocked, NotPermitted, RateLimited, ValidationFailed
+from gridsafe.core.ratelimit import ratelimit_hit
 
 ISSUER = "网格安全 GridSafe"
 STEP = 30
@@ -70,8 +79,22 @@ def totp_uri(*, user: User, secret: str) -> str:
     return pyotp.TOTP(secret, interval=STEP).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
-def totp_enrol_confirm(*, user: User, code: str, ip: str | None) -> bool:
-    """Bind the device once a code matches. Writes one audit row."""
+def sessions_end(*, user: User, keep: str | None = None) -> int:
+    """End every session of `user` but the one keyed `keep` (database sessions, the only engine configured).
+    Sessions carry no user column, so the live ones are decoded: this runs on enrolment and reset only."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=clock.now()).exclude(pk=keep or "").iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+def totp_enrol_confirm(*, user: User, code: str, ip: str | None, session_key: str | None = None) -> bool:
+    """Bind the device once a code matches. The user's bearer tokens are revoked and their sessions other than
+    `session_key` (the one that enrolled) end: a token or session from before now needs the second factor too.
+    Writes one audit row."""
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
         raise ValidationFailed("请先开始绑定")
@@ -83,13 +106,26 @@ def totp_enrol_confirm(*, user: User, code: str, ip: str | None) -> bool:
         TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=clock.now(), last_step=step)
         User.objects.filter(pk=user.pk).update(otp_enabled=True)
         identities_changed()
+        tokens_revoke(user.pk)
+        sessions_end(user=user, keep=session_key)
     user.otp_enabled = True
     audit_record(actor=user, action="auth.2fa_enrol", target=user.username, ip=ip)
     return True
 
 
 def totp_verify(*, user: User, code: str, ip: str | None, via: str) -> bool:
-    """Check a login's second factor. Audits success or failure as an `auth.login` row (factor otp)."""
+    """Check a login's second factor. Audits success or failure as an `auth.login` row (factor otp).
+    Raises AccountLocked (403, nothing checked) while the account is locked from this address or its second-factor
+    step is locked, and RateLimited (429) past GRIDSAFE_OTP_RATE codes per user."""
+    refusal = second_factor_refusal(username=user.username, ip=ip)
+    if refusal:
+        login_refused_record(username=user.username, ip=ip, via=via, reason="locked", factor="otp")
+        raise AccountLocked(refusal)
+    try:
+        ratelimit_hit("otp", f"u{user.pk}", settings.GRIDSAFE_OTP_RATE)
+    except RateLimited as exc:
+        login_refused_record(username=user.username, ip=ip, via=via, reason="rate", factor="otp")
+        raise RateLimited("动态口令尝试过于频繁，请稍后再试", retry_after=int(exc.headers["Retry-After"])) from None
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
     step = _matching_step(device.secret, code, after=device.last_step) if device else None
     ok = (
@@ -102,7 +138,8 @@ def totp_verify(*, user: User, code: str, ip: str | None, via: str) -> bool:
 
 def totp_reset(*, actor: User, user: User, ip: str | None) -> None:
     """安全管理员 removes a user's device (lost phone); the user enrols again at next login. Never another
-    administrator's (permissions.may_set_credentials): the refusal is audited. The user's bearer tokens are revoked."""
+    administrator's (permissions.may_set_credentials): the refusal is audited. The user's bearer tokens are revoked
+    and their sessions end."""
     if not can_manage_security(actor):
         raise NotPermitted("只有安全管理员可以重置动态口令")
     if not may_set_credentials(actor, user):
@@ -119,5 +156,6 @@ def totp_reset(*, actor: User, user: User, ip: str | None) -> None:
         TotpDevice.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(otp_enabled=False)
         tokens_revoke(user.pk)
+        sessions_end(user=user)
     user.otp_enabled = False
     audit_record(actor=actor, action="auth.2fa_reset", target=user.username, ip=ip)

@@ -19,7 +19,7 @@ from gridsafe.accounts.identities import (
     identity_keep,
 )
 from gridsafe.accounts.identities import tokens_revoke as _tokens_revoke
-from gridsafe.accounts.lockout import UNLOCK, LoginRefused
+from gridsafe.accounts.lockout import UNLOCK, CaptchaRequired, LoginRefused
 from gridsafe.accounts.models import ApiToken, Role, Unit, User
 from gridsafe.accounts.otp import otp_enrolment_due, otp_required, totp_verify
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users
@@ -84,6 +84,8 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
     except LoginRefused as exc:
         if exc.code == "rate_limited":
             raise RateLimited(exc.messages[0]) from None
+        if exc.code == "captcha_required":  # the API shows no CAPTCHA: one sign-in on the page resets the count
+            raise CaptchaRequired("登录失败次数较多，请先在网页登录页输入验证码登录，或稍后再试") from None
         raise AccountLocked(exc.messages[0]) from None
     if user is None:
         raise AuthenticationFailed("用户名或密码错误")

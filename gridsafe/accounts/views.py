@@ -16,6 +16,7 @@ from gridsafe.accounts.otp import otp_required, totp_enrol_begin, totp_enrol_con
 from gridsafe.accounts.permissions import PRIVILEGED_ROLES
 from gridsafe.accounts.services import password_expired, password_set_by_admin
 from gridsafe.core.audit import audit_record
+from gridsafe.core.errors import AccountLocked, RateLimited
 from gridsafe.core.http import client_ip
 
 
@@ -60,18 +61,26 @@ def _next_url(request) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
-    """二次验证 — the code from the authenticator app, after the password."""
+    """二次验证 — the code from the authenticator app, after the password. Refused while the account is locked
+    (even a right code) and rate-limited (otp.totp_verify); each wrong code counts toward the lockout."""
     user = request.user
     if not otp_required(user) or request.session.get(OTP_SESSION_KEY):
         return redirect(_next_url(request))
     form = OtpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        if totp_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request), via=request_via(request)):
-            request.session.cycle_key()  # a new session id once fully signed in
-            request.session[OTP_SESSION_KEY] = True
-            return redirect(_next_url(request))
-        form.add_error("code", "动态口令错误或已使用，请重试")
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+        try:
+            ok = totp_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request), via=request_via(request))
+        except (AccountLocked, RateLimited) as exc:
+            form.add_error(None, exc.detail)
+            status = exc.status
+        else:
+            if ok:
+                request.session.cycle_key()  # a new session id once fully signed in
+                request.session[OTP_SESSION_KEY] = True
+                return redirect(_next_url(request))
+            form.add_error("code", "动态口令错误或已使用，请重试")
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)}, status=status)
 
 
 @login_required
@@ -87,7 +96,12 @@ def otp_setup(request):
         return redirect("/")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if totp_enrol_confirm(user=user, code=form.cleaned_data["code"], ip=client_ip(request)):
+        # Enrolment ends the user's other sessions and tokens; this one stays, under a new id, and counts as having
+        # passed the second factor (the code just matched).
+        if totp_enrol_confirm(
+            user=user, code=form.cleaned_data["code"], ip=client_ip(request), session_key=request.session.session_key
+        ):
+            request.session.cycle_key()
             request.session[OTP_SESSION_KEY] = True
             messages.success(request, "动态口令绑定成功，今后登录需输入动态口令")
             return redirect("/")

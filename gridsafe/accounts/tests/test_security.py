@@ -1,5 +1,6 @@
-"""Login security (domain.md §10.2–10.5): lockout per account and per address in one backend for pages and the
-API, login rate limit, password rules and history, 90-day expiry, idle timeout, TOTP for privileged roles."""
+"""Login security (domain.md §10.2–10.5): lockout per account and address in one backend for pages and the
+API (the CAPTCHA rules: test_signin.py), login rate limit, password rules and history, 90-day expiry, idle
+timeout, TOTP for privileged roles."""
 
 from datetime import timedelta
 
@@ -20,9 +21,13 @@ from gridsafe.core.models import AuditEvent
 from gridsafe.demo.world import DEMO_PASSWORD
 
 ACCOUNT_URLS = override_settings(ROOT_URLCONF="gridsafe.accounts.tests.urls")
+# The lock of an account from one address, on its own: without it, from the 4th failure the account wants a
+# CAPTCHA first, which the API cannot show (that rule: test_signin.py).
+NO_CAPTCHA = override_settings(GRIDSAFE_LOGIN_CAPTCHA_AFTER=1000)
 
 
-def test_five_failures_lock_the_account_for_15_minutes(client, people):
+@NO_CAPTCHA
+def test_five_failures_lock_the_account_from_that_address_for_15_minutes(client, people):
     for attempt in range(4):
         response = token(client, "nanxi_worker", "wrong-password")
         assert response.status_code == 401, attempt
@@ -33,20 +38,24 @@ def test_five_failures_lock_the_account_for_15_minutes(client, people):
     # The right password does not help while locked, and refused attempts do not extend the lock.
     response = token(client, "nanxi_worker", DEMO_PASSWORD)
     assert response.status_code == 403 and "账号已锁定" in response.json()["detail"]
+    # From another address the account was never locked.
+    assert token(client, "nanxi_worker", DEMO_PASSWORD, ip="198.51.100.77").status_code == 200
     with clock.frozen(clock.now() + timedelta(minutes=16)):
         assert token(client, "nanxi_worker", DEMO_PASSWORD).status_code == 200
     # Other accounts were never affected.
     assert token(client, "nanxi", DEMO_PASSWORD).status_code == 200
 
 
+@NO_CAPTCHA
 def test_failures_spread_beyond_the_window_do_not_lock(client, people):
     start = clock.now()
     for i in range(6):
         with clock.frozen(start + timedelta(minutes=4 * i)):
             assert token(client, "nanxi_worker", "nope-nope").status_code == 401
-    assert account_locked_until("nanxi_worker", start + timedelta(minutes=21)) is None
+    assert account_locked_until("nanxi_worker", "127.0.0.1", start + timedelta(minutes=21)) is None
 
 
+@NO_CAPTCHA
 def test_a_success_resets_the_count(client, people):
     for _ in range(4):
         token(client, "nanxi_worker", "wrong")
@@ -56,6 +65,7 @@ def test_a_success_resets_the_count(client, people):
 
 
 @ACCOUNT_URLS
+@NO_CAPTCHA
 def test_the_login_page_shows_the_lock_in_chinese(client, people):
     """Any Django login form (the /login/ page, the admin) goes through the same backend."""
     for _ in range(5):
@@ -68,17 +78,11 @@ def test_the_login_page_shows_the_lock_in_chinese(client, people):
     assert token(client, "admin", DEMO_PASSWORD).json()["code"] == "account_locked"
 
 
-@override_settings(GRIDSAFE_LOGIN_IP_MAX_FAILURES=4)
-def test_an_address_with_many_failures_is_refused(client, people):
-    for name in ("a1", "a2", "a3"):
-        assert token(client, name, "x", ip="192.0.2.7").status_code == 401
-    assert token(client, "a4", "x", ip="192.0.2.7").status_code == 403  # the failure that blocks the address
-    response = token(client, "nanxi", DEMO_PASSWORD, ip="192.0.2.7")
-    assert response.status_code == 403
-    assert "该地址登录失败次数过多" in response.json()["detail"]
-    assert token(client, "nanxi", DEMO_PASSWORD, ip="192.0.2.8").status_code == 200
+# Many failures from one address (any accounts) bring a CAPTCHA, never a block of everyone behind it:
+# test_signin.py::test_many_failures_behind_one_address_bring_a_captcha_not_a_block.
 
 
+@NO_CAPTCHA
 def test_the_security_admin_unlocks(client, people):
     security = make_user("sec", Role.SECURITY_ADMIN)
     for _ in range(5):
@@ -221,6 +225,7 @@ def test_enrolled_privileged_users_need_the_code_for_a_token(client, people):
     assert failures.filter(payload__factor="otp").count() == 2
 
 
+@NO_CAPTCHA
 def test_wrong_codes_count_toward_the_lockout(client, people):
     _enrol(people["county_lead"])
     for _ in range(5):
