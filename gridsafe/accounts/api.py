@@ -4,14 +4,15 @@ from django.contrib.auth import logout as django_logout
 from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.responses import Status
+from pydantic import model_validator
 
 from gridsafe.accounts.models import User
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_read_audit
 from gridsafe.accounts.services import token_issue, token_revoke, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
-from gridsafe.cases.schemas import TextIn
 from gridsafe.core.errors import NotFound, NotPermitted
 from gridsafe.core.http import client_ip
+from gridsafe.core.input import Id, InputSchema, QueryMoment, check_range
 from gridsafe.core.masking import mask_phone
 from gridsafe.core.models import AuditEvent
 from gridsafe.core.paging import page_window
@@ -21,7 +22,7 @@ from gridsafe.core.problem import Problem
 router = Router(tags=["auth"])
 
 
-class TokenIn(TextIn):
+class TokenIn(InputSchema):
     username: str
     password: str
     otp: str | None = None  # the authenticator's 6-digit code, for privileged users who enrolled one
@@ -124,14 +125,14 @@ class PhoneOut(Schema):
     response={200: PhoneOut, 401: Problem, 403: Problem, 404: Problem},
     operation_id="user_phone_reveal",
 )
-def phone_reveal(request, user_id: int):
+def phone_reveal(request, user_id: Id):
     """查看完整手机号 — authorised roles only; every reveal writes an audit row."""
     user = _user_in_scope(request.user, user_id)
     phone = personal_data_reveal(actor=request.user, obj=user, field="phone", ip=client_ip(request))
     return {"user_id": user.pk, "phone": phone, "phone_masked": mask_phone(phone)}
 
 
-class RoleIn(Schema):
+class RoleIn(InputSchema):
     role: str
 
 
@@ -145,7 +146,7 @@ class RoleOut(Schema):
     response={200: RoleOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     operation_id="user_role_change",
 )
-def role_change(request, user_id: int, body: RoleIn):
+def role_change(request, user_id: Id, body: RoleIn):
     """授权 — 安全管理员 only; audited. Anyone else gets 404 whether or not the id exists: the answer must not tell
     them which user ids exist."""
     user = User.objects.filter(pk=user_id).first() if can_manage_security(request.user) else None
@@ -155,7 +156,7 @@ def role_change(request, user_id: int, body: RoleIn):
     return {"user_id": user.pk, "role": user.role}
 
 
-class UnlockIn(Schema):
+class UnlockIn(InputSchema):
     username: str
 
 
@@ -179,15 +180,20 @@ class AuditEventOut(Schema):
     hash: str
 
 
-class AuditQuery(Schema):
+class AuditQuery(InputSchema):
     action: str | None = None
     target: str | None = None
     actor_id: int | None = None
     outcome: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: QueryMoment | None = None
+    until: QueryMoment | None = None
     before_seq: int | None = None
     limit: int = 100
+
+    @model_validator(mode="after")
+    def _bounded_range(self):
+        check_range(self.since, self.until, label="时间范围（since 至 until）")
+        return self
 
 
 @router.get(

@@ -1,6 +1,6 @@
 """Thin ninja routers: parse, call one service or selector, shape the answer."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -9,6 +9,7 @@ from django.urls import reverse
 from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import model_validator
 
 from gridsafe.cases import schemas as s
 from gridsafe.cases.models import Attachment, Case
@@ -19,6 +20,7 @@ from gridsafe.cases.transitions import State
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
 from gridsafe.core.http import audited_download
+from gridsafe.core.input import Id, InputSchema, Moment, Number, QueryDay, ShortText, check_range
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
@@ -155,7 +157,7 @@ def create_case(request, body: s.CaseReportIn):
     return Status(201 if created else 200, case_out(case, clock.now()))
 
 
-class CaseListQuery(s.TextIn):
+class CaseListQuery(InputSchema):
     state: Literal["pending_review", "dispatched", "handling", "suspended", "pending_verification", "closed"] | None = (
         None
     )
@@ -168,12 +170,17 @@ class CaseListQuery(s.TextIn):
     grade: Literal["general", "major"] | None = None
     source: str | None = None
     q: str | None = None
-    created_from: date | None = None
-    created_to: date | None = None
+    created_from: QueryDay | None = None
+    created_to: QueryDay | None = None
     mine: bool = False
     order: Literal["newest", "oldest", "due", "updated"] = "newest"
     limit: int = 50
     offset: int = 0
+
+    @model_validator(mode="after")
+    def _bounded_range(self):
+        check_range(self.created_from, self.created_to, label="上报日期（created_from 至 created_to）")
+        return self
 
 
 @router.get("", response={200: s.CasePage, **ERRORS}, operation_id="case_list_visible")
@@ -188,7 +195,7 @@ def list_cases(request, query: Query[CaseListQuery]):
 
 
 @router.get("/{case_id}", response={200: s.CaseDetailOut, **ERRORS}, operation_id="case_detail")
-def case_detail(request, case_id: int):
+def case_detail(request, case_id: Id):
     """One case with its timeline, attachments, 督办 orders and the actions I may take now."""
     return case_detail_out(get_case_for_user(request.user, case_id), request.user)
 
@@ -201,14 +208,15 @@ def case_detail(request, case_id: int):
 @ratelimit("upload", "GRIDSAFE_UPLOAD_RATE")
 def upload_attachment(
     request,
-    case_id: int,
+    case_id: Id,
     file: File[UploadedFile],
     client_id: Form[UUID],
-    role: Form[str] = "report",
-    captured_at: Form[datetime | None] = None,
-    lon: Form[float | None] = None,
-    lat: Form[float | None] = None,
-    accuracy_m: Form[float | None] = None,
+    # Form(default) rather than `Form[ShortText] = default`: a constrained alias inside Form[...] loses the default.
+    role: ShortText = Form("report"),  # noqa: B008
+    captured_at: Form[Moment | None] = None,
+    lon: Form[Number | None] = None,
+    lat: Form[Number | None] = None,
+    accuracy_m: Form[Number | None] = None,
 ):
     """Upload a photo, video or PDF (type checked by content). Idempotent on client_id."""
     case = get_case_for_user(request.user, case_id)
@@ -226,7 +234,7 @@ def upload_attachment(
     return Status(201 if created else 200, attachment_out(att))
 
 
-def _attachment_for(request, case_id: int, attachment_id: int) -> Attachment:
+def _attachment_for(request, case_id: Id, attachment_id: Id) -> Attachment:
     case = get_case_for_user(request.user, case_id)
     att = Attachment.objects.filter(pk=attachment_id, case=case).first()
     if att is None:
@@ -240,7 +248,7 @@ def _attachment_for(request, case_id: int, attachment_id: int) -> Attachment:
     operation_id="attachment_file",
     url_name="attachment_file",
 )
-def attachment_file(request, case_id: int, attachment_id: int):
+def attachment_file(request, case_id: Id, attachment_id: Id):
     """The original file, as uploaded (its SHA-256 is in the attachment record)."""
     att = _attachment_for(request, case_id, attachment_id)
     # A download, never rendered in our origin.
@@ -262,7 +270,7 @@ def attachment_file(request, case_id: int, attachment_id: int):
     operation_id="attachment_thumbnail",
     url_name="attachment_thumbnail",
 )
-def attachment_thumbnail(request, case_id: int, attachment_id: int):
+def attachment_thumbnail(request, case_id: Id, attachment_id: Id):
     att = _attachment_for(request, case_id, attachment_id)
     if not att.thumbnail:
         raise NotFound("该附件没有缩略图")
@@ -273,7 +281,7 @@ def _register_action(action: str, schema: type[s.ActionIn]) -> None:
     service = ACTION_SERVICES[action]
     fields = [name for name in schema.model_fields if name not in ("version", "request_id")]
 
-    def act(request, case_id: int, body: schema):  # type: ignore[valid-type]
+    def act(request, case_id: Id, body: schema):  # type: ignore[valid-type]
         case = get_case_for_action(request.user, case_id, action=action, request_id=body.request_id)
         kwargs = {name: getattr(body, name) for name in fields}
         updated = service(

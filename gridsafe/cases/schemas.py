@@ -1,38 +1,17 @@
 """API schemas: explicit In/Out per endpoint, never a model."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import field_validator
+
+from gridsafe.core.input import FutureDay, FutureMoment, InputSchema, Moment
 
 
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class TextIn(Schema):
-    """Base of every input schema: no text may carry U+0000. PostgreSQL cannot store it in a text column (the write
-    would fail as a 500) and SQLite would keep it silently, so it is refused as a 422 naming the field."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _refuse_nul(cls, value):
-        if _has_nul(value):
-            raise ValueError("不能包含空字符（U+0000）")
-        return value
-
-
-class CaseReportIn(TextIn):
+class CaseReportIn(InputSchema):
     client_id: UUID = Field(description="Generated on the device when work starts; resends are idempotent")
-    category: str = Field(description="Hazard category code")
+    category: str = Field(description="Hazard category code", max_length=64)
     description: str = Field(min_length=1, max_length=4000)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
@@ -161,7 +140,7 @@ class CaseDetailOut(CaseOut):
 # ---- action bodies: every one carries the version seen and a request id (one per tap, so a retry is a repeat)
 
 
-class ActionIn(TextIn):
+class ActionIn(InputSchema):
     version: int = Field(ge=1, description="The case version you saw; a stale one is 409")
     request_id: UUID = Field(description="One UUID per user action; a retry with the same id is answered once")
 
@@ -193,25 +172,25 @@ class CaseReturnIn(ActionIn):
 class CaseSubmitIn(ActionIn):
     method: Literal["rectified", "banned", "stopped", "demolished", "removed"]
     measures: str
-    attachment_ids: list[int]
-    completed_at: datetime | None = None
-    five_implementations: dict[str, str] | None = None
+    attachment_ids: list[int] = Field(max_length=50)
+    completed_at: Moment | None = None
+    five_implementations: dict[str, str] | None = Field(default=None, max_length=10)
 
 
 class CaseVerifyPassIn(ActionIn):
     comment: str = ""
-    attachment_ids: list[int] = []
+    attachment_ids: list[int] = Field(default=[], max_length=50)
     lon: float | None = None
     lat: float | None = None
 
 
 class CaseVerifyFailIn(ActionIn):
     reason: str
-    attachment_ids: list[int] = []
+    attachment_ids: list[int] = Field(default=[], max_length=50)
 
 
 class CaseRequestExtensionIn(ActionIn):
-    requested_due: datetime
+    requested_due: FutureMoment = Field(description="At most 5 years ahead")
     reason: str
 
 
@@ -225,7 +204,7 @@ class CaseRejectExtensionIn(ActionIn):
 
 class CaseSuspendIn(ActionIn):
     reason: str
-    review_date: date
+    review_date: FutureDay = Field(description="At most 5 years ahead")
 
 
 class CaseResumeIn(ActionIn):
@@ -243,8 +222,8 @@ class CaseMergeIn(ActionIn):
 
 
 class CaseTransferIn(ActionIn):
-    external_body: str
-    external_ref: str
+    external_body: str = Field(max_length=100)
+    external_ref: str = Field(max_length=60)
     comment: str = ""
 
 
@@ -267,7 +246,7 @@ class CaseUrgeIn(ActionIn):
 
 class CaseCommentIn(ActionIn):
     comment: str
-    attachment_ids: list[int] = []
+    attachment_ids: list[int] = Field(default=[], max_length=50)
 
 
 class CaseRegradeIn(ActionIn):

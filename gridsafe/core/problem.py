@@ -1,5 +1,7 @@
 """problem+json (RFC 9457) for every error the API returns."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.utils import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -74,6 +76,14 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             )
         return problem_response(
             api, request, status=exc.status_code, code="http_error", title=str(exc), detail=str(exc)
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (a 5 MB comment): one more invalid request, not a bare 400 page.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return invalid(
+            request, f"请求体超过 {limit} MB 上限", errors=[{"loc": ["body"], "msg": "too big", "type": "too_big"}]
         )
 
     @api.exception_handler(ValueError)

@@ -1,13 +1,12 @@
 """GET /api/v1/stats/…: KPIs, rankings, trends, red lists, drill-down and the big-screen feed. Thin: parse, check
 the node is in the user's 辖区 (404 otherwise), call one selector."""
 
-from datetime import date
-
 from ninja import Query, Router, Schema
 from ninja.security import django_auth
 
 from gridsafe.api_auth import BearerAuth
 from gridsafe.core import clock
+from gridsafe.core.input import Id, InputSchema, QueryDay
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.dashboards import selectors as sel
@@ -27,10 +26,10 @@ router = Router(tags=["stats"])
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
 
 
-class PeriodQuery(Schema):
+class PeriodQuery(InputSchema):
     period: str | None = None  # 2026-11 · 2026-Q3 · 2026 · 2026-01-05..2026-02-10 · all (default: this month)
-    start: date | None = None
-    end: date | None = None
+    start: QueryDay | None = None
+    end: QueryDay | None = None
     domain: str | None = None  # a domain (module) code: only that module
 
 
@@ -97,7 +96,7 @@ def department_ranking(request, q: Query[NodeQuery]):
 
 
 @router.get("/departments/{unit_id}", response={200: ReportOut, **ERRORS}, operation_id="department_report")
-def department_kpis(request, unit_id: int, q: Query[PeriodQuery]):
+def department_kpis(request, unit_id: Id, q: Query[PeriodQuery]):
     unit = visible_department(request.user, unit_id)
     return sel.department_report(unit, _period(q), domain_code=q.domain)
 
@@ -115,13 +114,13 @@ def worker_ranking(request, q: Query[NodeQuery]):
 
 
 @router.get("/workers/{user_id}", response={200: dict, **ERRORS}, operation_id="worker_report")
-def worker_kpis(request, user_id: int, q: Query[PeriodQuery]):
+def worker_kpis(request, user_id: Id, q: Query[PeriodQuery]):
     worker = visible_worker(request.user, user_id)
     period = _period(q)
     return {"period": _period_dict(period), **sel.worker_rows([worker], period)[0]}
 
 
-class TrendQuery(Schema):
+class TrendQuery(InputSchema):
     node: str | None = None
     unit: int | None = None
     months: int = 12
@@ -140,7 +139,7 @@ def trend(request, q: Query[TrendQuery]):
     return sel.trend(scope, node, months=max(1, min(q.months, 36)), days=max(1, min(q.days, 92)))
 
 
-class WatchQuery(Schema):
+class WatchQuery(InputSchema):
     node: str | None = None
     unit: int | None = None
     kind: str = "overdue"  # overdue | supervised
@@ -161,13 +160,13 @@ def watched(request, q: Query[WatchQuery]):
     return [sel.case_row(c, now) for c in cases]
 
 
-class DrillQuery(Schema):
+class DrillQuery(InputSchema):
     scope: str = "r"
     node: int
     metric: str
     period: str | None = None
-    start: date | None = None
-    end: date | None = None
+    start: QueryDay | None = None
+    end: QueryDay | None = None
     domain: str | None = None
     page: int = 1
 
@@ -190,7 +189,7 @@ def drill(request, q: Query[DrillQuery]):
     }
 
 
-class ScreenQuery(Schema):
+class ScreenQuery(InputSchema):
     node: str | None = None
 
 
@@ -229,10 +228,10 @@ def screen_regions(request, q: Query[ScreenQuery]):
     return region_features(region)
 
 
-class ComplianceQuery(Schema):
+class ComplianceQuery(InputSchema):
     node: str | None = None
-    start: date | None = None
-    end: date | None = None
+    start: QueryDay | None = None
+    end: QueryDay | None = None
 
 
 @router.get("/inspections/compliance", response={200: dict, **ERRORS}, operation_id="inspection_compliance")
@@ -245,7 +244,7 @@ def inspection_compliance(request, q: Query[ComplianceQuery]):
     return compliance(region, start, end)
 
 
-class MonthQuery(Schema):
+class MonthQuery(InputSchema):
     node: str | None = None
     month: str | None = None  # 2026-11; default this month
 

@@ -22,6 +22,7 @@ from gridsafe.cases.models import Supervision
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound, ValidationFailed
+from gridsafe.core.input import clean_xml_text
 from gridsafe.dashboards import charts
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import departments_visible_at
@@ -237,7 +238,7 @@ def _para(doc, text: str, *, size: float = 14, bold: bool = False, center: bool 
     p = doc.add_paragraph()
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_cjk(p.add_run(text), font, size, bold)
+    _set_cjk(p.add_run(clean_xml_text(text)), font, size, bold)  # stored text may predate core.input
     return p
 
 
@@ -247,11 +248,11 @@ def _table(doc, headers: list[str], rows: list[list[str]]):
     for i, header in enumerate(headers):
         cell = table.rows[0].cells[i]
         cell.text = ""
-        _set_cjk(cell.paragraphs[0].add_run(header), "黑体", 9, True)
+        _set_cjk(cell.paragraphs[0].add_run(clean_xml_text(header)), "黑体", 9, True)
     for row in rows:
         cells = table.add_row().cells
         for i, value in enumerate(row):
-            _set_cjk(cells[i].paragraphs[0].add_run(str(value)), "仿宋", 9)
+            _set_cjk(cells[i].paragraphs[0].add_run(clean_xml_text(str(value))), "仿宋", 9)
     return table
 
 
@@ -442,7 +443,7 @@ def render_xlsx(data: dict) -> bytes:
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(row)
+            ws.append([clean_xml_text(value) for value in row])  # a control character would fail the whole file
         for i, header in enumerate(headers, start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, len(header) * 2 + 2)
         ws.freeze_panes = "A2"
@@ -490,7 +491,7 @@ def render_xlsx(data: dict) -> bytes:
     ws.append([])
     ws.append(["缺漏明细：单位", "周期", "要求"])
     for m in insp["missed"]:
-        ws.append([m["region"], m["period"], m["rule"]])
+        ws.append([clean_xml_text(m["region"]), m["period"], m["rule"]])
     rows = []
     for status in data["reports"]:
         for u in status["units"]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gridsafe.core import clock
 from gridsafe.core.errors import ValidationFailed
+from gridsafe.core.input import check_day
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Period:
         if "Q" in self.key:
             return quarter_period(self.start - timedelta(days=1))
         if re.fullmatch(r"\d{4}", self.key):
-            return parse_period(str(self.start.year - 1))
+            return _parse(str(self.start.year - 1))
         length = (self.end - self.start).days + 1
         return custom_period(self.start - timedelta(days=length), self.start - timedelta(days=1))
 
@@ -93,7 +94,20 @@ def today() -> date:
 
 
 def parse_period(value: str | None, *, start: date | None = None, end: date | None = None) -> Period:
-    """`2026-11` · `2026-Q3` · `2026` · `2026-01-05..2026-02-10` · `all`; or `start`/`end` dates. Default: this month."""
+    """`2026-11` · `2026-Q3` · `2026` · `2026-01-05..2026-02-10` · `all`; or `start`/`end` dates. Default: this month.
+    Only periods inside the input window (core.input: from 2000 to a few years ahead): a year-9999 period would
+    overflow when turned into moments, a 500 instead of an answer."""
+    period = _parse(value, start=start, end=end)
+    try:
+        for day in (period.start, period.end):
+            if day is not None:
+                check_day(day, future=True)
+    except ValueError as exc:
+        raise ValidationFailed(f"统计周期超出范围：{exc}") from exc
+    return period
+
+
+def _parse(value: str | None, *, start: date | None = None, end: date | None = None) -> Period:
     if start or end:
         return custom_period(start or end, end or start)
     value = (value or "").strip()

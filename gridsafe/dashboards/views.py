@@ -19,6 +19,7 @@ from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.errors import DomainError, NotFound
 from gridsafe.core.http import audited_download, client_ip
+from gridsafe.core.input import check_day
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import (
@@ -53,8 +54,10 @@ def _json(value) -> str:
 
 
 def _date(value: str | None) -> date | None:
+    """A date from the query string; unreadable or outside the input window (2000 to a few years ahead, where a
+    period would overflow) is ignored like a missing one."""
     try:
-        return date.fromisoformat(value) if value else None
+        return check_day(date.fromisoformat(value), future=True) if value else None
     except ValueError:
         return None
 

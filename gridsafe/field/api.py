@@ -5,12 +5,12 @@ Thin ninja routers: parse, call one service or selector, shape the answer. Creat
 
 import gzip
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from django.db.models import Count
 from django.http import FileResponse, HttpResponse
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from gridsafe.cases.models import Attachment
@@ -18,6 +18,7 @@ from gridsafe.cases.permissions import cases_visible_to, get_case_for_user
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
 from gridsafe.core.http import client_ip
+from gridsafe.core.input import BigInt, Id, InputSchema, Moment, Number, ShortText
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
@@ -86,8 +87,8 @@ def week(request):
     return compact_json(request, s.WeekOut, field_week_for_worker(request.user, clock.now()))
 
 
-class SyncQuery(Schema):
-    grid: list[str] | None = None
+class SyncQuery(InputSchema):
+    grid: list[str] | None = Field(default=None, max_length=200)
 
 
 @router.get("/sync", response={200: s.SyncBundleOut, 304: None, **ERRORS}, operation_id="field_sync_bundle")
@@ -134,7 +135,7 @@ def _annotated(patrol: Patrol, name: str, fallback) -> int:
     return fallback() if value is None else value
 
 
-class PatrolListQuery(Schema):
+class PatrolListQuery(InputSchema):
     grid: str | None = None
     days: int = 28
     limit: int = 50
@@ -207,7 +208,7 @@ def coverage(request):
 @router.get(
     "/places/{place_id}/checklist", response={200: s.PlaceChecklistOut, **ERRORS}, operation_id="checklist_for_place"
 )
-def place_checklist(request, place_id: int):
+def place_checklist(request, place_id: Id):
     """The checklist for a place and last visits' open findings to re-check."""
     place = get_place_for_user(request.user, place_id)
     template = checklist_for_place(place)
@@ -267,17 +268,17 @@ def field_photo_out(att: Attachment, photo: FieldPhoto) -> dict:
 def add_photo(
     request,
     file: File[UploadedFile],
-    case_id: Form[int],
+    case_id: Form[Id],
     client_id: Form[UUID],
-    role: Form[str] = "report",
-    captured_at: Form[datetime | None] = None,
-    lon: Form[float | None] = None,
-    lat: Form[float | None] = None,
-    accuracy_m: Form[float | None] = None,
-    capture_method: Form[str] = "camera",
-    device_time: Form[datetime | None] = None,
-    place_id: Form[int | None] = None,
-    original_sha256: Form[str] = "",
+    role: ShortText = Form("report"),  # noqa: B008
+    captured_at: Form[Moment | None] = None,
+    lon: Form[Number | None] = None,
+    lat: Form[Number | None] = None,
+    accuracy_m: Form[Number | None] = None,
+    capture_method: ShortText = Form("camera"),  # noqa: B008
+    device_time: Form[Moment | None] = None,
+    place_id: Form[Id | None] = None,
+    original_sha256: ShortText = Form(""),  # noqa: B008
 ):
     """A field photo on a case, with the phone's GPS at capture time (never EXIF). Stores the original with its
     SHA-256 and a watermarked display copy. Idempotent on client_id: a broken upload is retried with the same id."""
@@ -305,7 +306,7 @@ def add_photo(
     response={200: None, **ERRORS},
     operation_id="field_photo_watermarked",
 )
-def watermarked(request, attachment_id: int):
+def watermarked(request, attachment_id: Id):
     """The watermarked display copy of a field photo (JPEG, no EXIF)."""
     photo = (
         FieldPhoto.objects.filter(attachment_id=attachment_id, attachment__case__in=cases_visible_to(request.user))
@@ -320,7 +321,7 @@ def watermarked(request, attachment_id: int):
     return response
 
 
-class NearbyQuery(Schema):
+class NearbyQuery(InputSchema):
     category: str = Field(max_length=64)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
@@ -362,7 +363,7 @@ def publicity_out(activity) -> dict:
 
 
 @router.get("/publicity", response={200: s.PublicityPage, **ERRORS}, operation_id="publicity_list_visible")
-def list_publicity(request, limit: int = 50, offset: int = 0):
+def list_publicity(request, limit: BigInt = 50, offset: BigInt = 0):
     from gridsafe.field.permissions import publicity_visible_to
 
     qs = (
@@ -406,10 +407,10 @@ def add_publicity_photo(
     activity_id: UUID,
     file: File[UploadedFile],
     client_id: Form[UUID],
-    captured_at: Form[datetime | None] = None,
-    lon: Form[float | None] = None,
-    lat: Form[float | None] = None,
-    accuracy_m: Form[float | None] = None,
+    captured_at: Form[Moment | None] = None,
+    lon: Form[Number | None] = None,
+    lat: Form[Number | None] = None,
+    accuracy_m: Form[Number | None] = None,
 ):
     activity = get_publicity_for_user(request.user, activity_id)
     photo, created = publicity_photo_add(

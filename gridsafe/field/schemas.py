@@ -6,6 +6,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from gridsafe.core.input import InputSchema, Moment
 from gridsafe.places.api import PlaceOut
 
 
@@ -184,21 +185,21 @@ class SyncBundleOut(Schema):
 # ---- patrols
 
 
-class PatrolStartIn(Schema):
+class PatrolStartIn(InputSchema):
     client_id: UUID = Field(description="Generated on the phone when the patrol starts")
-    grid_code: str
-    started_at: datetime | None = Field(default=None, description="Device time; default: server time")
+    grid_code: str = Field(max_length=64)
+    started_at: Moment | None = Field(default=None, description="Device time; default: server time")
 
 
-class TrackPointIn(Schema):
-    seq: int = Field(ge=0, description="Per-patrol sequence number: the idempotency key of the point")
+class TrackPointIn(InputSchema):
+    seq: int = Field(ge=0, le=2**31 - 1, description="Per-patrol sequence number: the idempotency key of the point")
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     accuracy_m: float | None = Field(default=None, ge=0)
-    recorded_at: datetime
+    recorded_at: Moment
 
 
-class TrackAppendIn(Schema):
+class TrackAppendIn(InputSchema):
     points: list[TrackPointIn] = Field(max_length=500)
 
 
@@ -209,8 +210,8 @@ class TrackAppendOut(Schema):
     point_count: int
 
 
-class PatrolEndIn(Schema):
-    ended_at: datetime | None = None
+class PatrolEndIn(InputSchema):
+    ended_at: Moment | None = None
     nothing_found: bool = Field(default=False, description="已巡查无隐患: counts toward coverage all the same")
     note: str = Field(default="", max_length=500)
 
@@ -272,21 +273,21 @@ class CoverageOut(Schema):
 # ---- visits
 
 
-class AnswerIn(Schema):
-    code: str
+class AnswerIn(InputSchema):
+    code: str = Field(max_length=30)
     answer: Literal["pass", "fail", "na"]
     note: str = Field(default="", max_length=500)
     description: str = Field(default="", max_length=4000, description="The hazard as the worker confirmed it")
-    photo_client_ids: list[UUID] = Field(default=[], description="Photos that will upload for this item")
+    photo_client_ids: list[UUID] = Field(default=[], max_length=20, description="Photos that will upload for this item")
 
 
-class VisitIn(Schema):
+class VisitIn(InputSchema):
     client_id: UUID
     place_id: int
     template_id: int
-    answers: list[AnswerIn]
+    answers: list[AnswerIn] = Field(max_length=200)
     patrol_client_id: UUID | None = None
-    visited_at: datetime | None = None
+    visited_at: Moment | None = None
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     accuracy_m: float | None = Field(default=None, ge=0)
@@ -339,12 +340,12 @@ class FieldPhotoOut(Schema):
 # ---- publicity
 
 
-class PublicityIn(Schema):
+class PublicityIn(InputSchema):
     client_id: UUID
-    grid_code: str
+    grid_code: str = Field(max_length=64)
     title: str = Field(min_length=1, max_length=100)
     kind: Literal["door_to_door", "campaign_week", "training", "meeting", "other"] = "door_to_door"
-    held_at: datetime | None = None
+    held_at: Moment | None = None
     address: str = Field(default="", max_length=200)
     head_count: int = Field(default=0, ge=0, le=100000)
     materials: int = Field(default=0, ge=0, le=1000000)

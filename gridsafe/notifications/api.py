@@ -1,8 +1,9 @@
 from datetime import datetime
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from gridsafe.core.input import BigInt, InputSchema
 from gridsafe.core.paging import page_window
 from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
@@ -27,7 +28,7 @@ class NotificationPage(Schema):
 
 
 @router.get("", response=NotificationPage, operation_id="notification_list_for_user")
-def notification_list(request, unread_only: bool = False, limit: int = 50, offset: int = 0):
+def notification_list(request, unread_only: bool = False, limit: BigInt = 50, offset: BigInt = 0):
     """My inbox: new tasks, escalations, returns, overdue warnings, 督办. Newest first."""
     inbox_catch_up(request.user)
     qs = Notification.objects.filter(user=request.user)
@@ -38,8 +39,8 @@ def notification_list(request, unread_only: bool = False, limit: int = 50, offse
     return {"items": list(qs[offset : offset + limit]), "total": qs.count(), "unread": unread}
 
 
-class MarkReadIn(Schema):
-    ids: list[int] | None = None  # None: all
+class MarkReadIn(InputSchema):
+    ids: list[int] | None = Field(default=None, max_length=1000)  # None: all
 
 
 @router.post("/read", response={200: dict}, operation_id="notification_mark_read")

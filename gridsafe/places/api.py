@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gridsafe.core import clock
 from gridsafe.core.http import client_ip
+from gridsafe.core.input import Id, InputSchema
 from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
@@ -66,15 +67,17 @@ class PlacePage(Schema):
     total: int
 
 
-class PlaceCreateIn(Schema):
+class PlaceCreateIn(InputSchema):
     client_id: UUID = Field(description="Generated on the device; an identical resend returns the same place")
     name: str = Field(min_length=1, max_length=100)
     kind: PlaceKindIn
-    domain: str
+    domain: str = Field(max_length=64)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"
-    grid_code: str | None = Field(default=None, description="The grid; default: the grid containing the point")
+    grid_code: str | None = Field(
+        default=None, max_length=64, description="The grid; default: the grid containing the point"
+    )
     address: str = Field(default="", max_length=200)
     contact_name: str = Field(default="", max_length=40)
     contact_phone: str = Field(default="", max_length=20)
@@ -83,10 +86,12 @@ class PlaceCreateIn(Schema):
     rental_class: Literal["", "strict", "watch"] = ""
 
 
-class PlaceUpdateIn(Schema):
+class PlaceUpdateIn(InputSchema):
     request_id: UUID = Field(description="One UUID per edit; a resend of the same edit lands once")
     base_version: int = Field(ge=1, description="The version the edit was made on (offline: maybe old)")
-    changes: dict[str, Any] = Field(description="Only the fields changed, new values; masked contacts are ignored")
+    changes: dict[str, Any] = Field(
+        max_length=20, description="Only the fields changed, new values; masked contacts are ignored"
+    )
 
 
 class PlaceContactOut(Schema):
@@ -94,7 +99,7 @@ class PlaceContactOut(Schema):
     contact_phone: str
 
 
-class PlaceListQuery(Schema):
+class PlaceListQuery(InputSchema):
     grid: str | None = None
     due: Literal["week", "overdue"] | None = None
     q: str | None = None
@@ -139,12 +144,12 @@ def create_place(request, body: PlaceCreateIn):
 
 
 @router.get("/{place_id}", response={200: PlaceOut, **ERRORS}, operation_id="place_detail")
-def place_detail(request, place_id: int):
+def place_detail(request, place_id: Id):
     return place_out(get_place_for_user(request.user, place_id), actor=request.user, now=clock.now())
 
 
 @router.patch("/{place_id}", response={200: PlaceOut, **ERRORS}, operation_id="place_update")
-def update_place(request, place_id: int, body: PlaceUpdateIn):
+def update_place(request, place_id: Id, body: PlaceUpdateIn):
     """修改监管对象. An edit based on an older version is merged when it touches no field changed since;
     otherwise 409 `edit_conflict` with `server` (current place) and `client` (the attempted edit)."""
     place = get_place_for_user(request.user, place_id)
@@ -159,7 +164,7 @@ def update_place(request, place_id: int, body: PlaceUpdateIn):
 
 
 @router.post("/{place_id}/contact", response={200: PlaceContactOut, **ERRORS}, operation_id="place_contact_reveal")
-def reveal_contact(request, place_id: int):
+def reveal_contact(request, place_id: Id):
     """Full contact name and phone. Every reveal is written to the audit log."""
     place = get_place_for_user(request.user, place_id)
     return place_contact_reveal(actor=request.user, place=place, ip=client_ip(request))

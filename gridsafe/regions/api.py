@@ -4,6 +4,7 @@ from ninja import Router, Schema
 
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound, ValidationFailed
+from gridsafe.core.input import Number
 from gridsafe.core.problem import Problem
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
@@ -65,7 +66,7 @@ def _may_see(scope, path: str) -> bool:
 
 
 @router.get("/locate", response={200: LocateOut, 401: Problem, 422: Problem}, operation_id="region_locate")
-def locate(request, lon: float, lat: float, crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"):
+def locate(request, lon: Number, lat: Number, crs: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84"):
     """Point → unit grid and its ancestors. GCJ-02 (高德/腾讯) and BD-09 (百度) are converted to WGS-84.
     A point outside the county is 422."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):

@@ -11,6 +11,7 @@ from gridsafe.cases.selectors import CaseFilters
 from gridsafe.cases.services import RETURN_REASONS, SUBMIT_METHODS, VOID_REASONS
 from gridsafe.cases.transitions import Action
 from gridsafe.catalog.models import Category, Domain
+from gridsafe.core.input import InputForm
 from gridsafe.web import labels
 from gridsafe.web.selectors import QUEUES
 
@@ -22,7 +23,7 @@ def _choices(mapping: dict, blank: str = "全部") -> list[tuple[str, str]]:
 ORDER_LABELS = {"newest": "最新上报", "oldest": "最早上报", "due": "期限最近", "updated": "最近更新"}
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(InputForm):
     q = forms.CharField(required=False, max_length=50, label="关键词")
     region = forms.ChoiceField(required=False, label="区域")
     domain = forms.ChoiceField(required=False, label="领域")
@@ -38,6 +39,8 @@ class CaseFilterForm(forms.Form):
         required=False, label="待办", choices=_choices({k: q.label for k, q in QUEUES.items()}, blank="不限")
     )
     order = forms.ChoiceField(required=False, label="排序", choices=list(ORDER_LABELS.items()))
+    future_fields = ("created_from", "created_to")  # query bounds: the wider window, and a bounded range
+    ranges = (("created_from", "created_to"),)
 
     def __init__(self, *args, regions=(), **kwargs):
         """Two queries for the catalog choices (domains, categories with their domain) and none for `regions`."""
@@ -86,7 +89,7 @@ class CaseFilterForm(forms.Form):
 # ---------------------------------------------------------------- action forms
 
 
-class ActionForm(forms.Form):
+class ActionForm(InputForm):
     """The common part: the version the user saw and one request id per rendered form."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
@@ -241,6 +244,7 @@ class RequestExtensionForm(ActionForm):
     )
     reason = _text("延期理由")
     fields_for_service = ("requested_due", "reason")
+    future_fields = ("requested_due",)  # a deadline: up to five years ahead
 
 
 class ApproveExtensionForm(ActionForm):
@@ -257,6 +261,7 @@ class SuspendForm(ActionForm):
     reason = _text("挂账理由")
     review_date = forms.DateField(label="复核日期", widget=forms.DateInput(attrs={"type": "date"}))
     fields_for_service = ("reason", "review_date")
+    future_fields = ("review_date",)
 
 
 class ResumeForm(ActionForm):

@@ -41,6 +41,7 @@ from gridsafe.cases.selectors import CaseFilters, case_list_visible
 from gridsafe.cases.transitions import Closure, State
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
+from gridsafe.core.input import InputForm
 from gridsafe.regions.geometry import to_geojson
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
@@ -346,12 +347,14 @@ def regions_json(request):
     return response
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(InputForm):
     domain = forms.SlugField(required=False, max_length=30)
     state = forms.ChoiceField(required=False, choices=[("", ""), ("open", "open"), *State.choices])
     light = forms.ChoiceField(required=False, choices=[("", ""), *Light.choices])
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
+    future_fields = ("date_from", "date_to")
+    ranges = (("date_from", "date_to"),)
 
     def clean(self):
         data = super().clean()

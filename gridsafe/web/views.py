@@ -31,6 +31,7 @@ from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import CaseNotFound, DomainError, RateLimited, StaleVersion
 from gridsafe.core.http import client_ip
+from gridsafe.core.input import clean_xml_text
 from gridsafe.core.ratelimit import ratelimit_request
 from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
@@ -224,7 +225,9 @@ def _local(value: datetime | None) -> str:
 
 
 def _cell(value):
-    """Text that a spreadsheet would run as a formula (=, +, -, @) is written as text: CSV/formula injection."""
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is written as text: CSV/formula injection.
+    Characters XML cannot hold (stored before core.input refused them) are dropped: one would fail the XLSX."""
+    value = clean_xml_text(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
