@@ -23,7 +23,6 @@ updates under its version check, so nothing new is serialised and a report stays
 There is no "legacy" category: migration cases/0007 chained every event that existed before the chain, and an
 event without a valid chain position is reported, whatever its age."""
 
-import hashlib
 import hmac
 import ipaddress
 import json
@@ -70,6 +69,8 @@ def _moment(value) -> str | None:
 def _ip(value) -> str | None:
     if not value:
         return None
+    if ":" not in value:
+        return value  # IPv4 reads back as written; only IPv6 has several spellings
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
@@ -80,11 +81,26 @@ def _uuid(value) -> str:
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
+_PLAIN = (str, int, float, type(None))  # and their subclasses (TextChoices, IntegerChoices, bool): JSON as is
+
+
+def _normal_payload(payload) -> dict:
+    """The payload as the JSON column gives it back. A flat payload of plain values (most are) already is; others
+    take the DjangoJSONEncoder round trip (dates become text, tuples lists, keys text)."""
+    payload = payload or {}
+    if type(payload) is dict and all(
+        type(k) is str and (isinstance(v, _PLAIN) or (type(v) is list and all(isinstance(i, _PLAIN) for i in v)))
+        for k, v in payload.items()
+    ):
+        return payload
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
 def event_canonical(case_key, event) -> bytes:
     """The hashed content of one event: a JSON array in CHAIN_FIELDS order, the payload as it reads back from
     the JSON column (DjangoJSONEncoder round trip, keys sorted), moments in UTC to the microsecond. `event` is a
     CaseEvent or any object with those attributes (the verifier's rows)."""
-    payload = json.loads(json.dumps(event.payload or {}, cls=DjangoJSONEncoder))
+    payload = _normal_payload(event.payload)
     doc = [
         FORMAT,
         _uuid(case_key),
@@ -106,11 +122,14 @@ def event_canonical(case_key, event) -> bytes:
         _moment(event.created_at),
         _ip(event.ip),
     ]
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(doc).encode()
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def event_hash(case_key, event, key: bytes) -> str:
-    return hmac.new(key, event_canonical(case_key, event), hashlib.sha256).hexdigest()
+    return hmac.digest(key, event_canonical(case_key, event), "sha256").hex()
 
 
 def event_seal(event, *, case_key, head_seq: int, head_hash: str) -> str:
@@ -124,9 +143,7 @@ def event_seal(event, *, case_key, head_seq: int, head_hash: str) -> str:
 
 def _matches(case_key, row, keys: dict[str, bytes]) -> bool:
     canonical = event_canonical(case_key, row)
-    return any(
-        hmac.compare_digest(hmac.new(key, canonical, hashlib.sha256).hexdigest(), row.hash) for key in keys.values()
-    )
+    return any(hmac.compare_digest(hmac.digest(key, canonical, "sha256").hex(), row.hash) for key in keys.values())
 
 
 @dataclass

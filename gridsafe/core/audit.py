@@ -54,7 +54,8 @@ _derived: dict[tuple, dict[str, bytes]] = {}
 def derived_keys(purpose: str) -> dict[str, bytes]:
     """The audit keys (current first, then GRIDSAFE_AUDIT_OLD_KEYS) derived for another use of the same secret:
     "case events" (the timelines' chains, cases/chain.py), "checkpoint" (the signed checkpoint lines). By key id."""
-    cache_key = (purpose, settings.GRIDSAFE_AUDIT_KEY, settings.SECRET_KEY, tuple(settings.GRIDSAFE_AUDIT_OLD_KEYS))
+    # Per settings object (override_settings makes a new one), so a report pays a dict lookup, not a derivation.
+    cache_key = (purpose, settings._wrapped)
     keys = _derived.get(cache_key)
     if keys is None:
         keys = {key_id: hmac.new(key, purpose.encode(), hashlib.sha256).digest() for key_id, key in _keys().items()}
