@@ -137,6 +137,10 @@ def _label(actor: User | None) -> str:
 _REQUEST_DIGEST: ContextVar[str | None] = ContextVar("gridsafe_case_request_digest", default=None)
 REQUEST_DIGEST_KEY = "request_digest"
 _NOT_IN_DIGEST = frozenset({"actor", "now"})  # who sends is compared on its own; `now` is the sweep's clock
+# A 备注 decides nothing, so the field app sends it with the version current at each try (cases re-read, app.js
+# caseAction): its retry after a lost answer carries a newer version than the send that landed. Every decision
+# carries the version the user saw, and a retry of it the same one.
+_VERSION_FREE = frozenset({Action.COMMENT})
 
 
 def _canonical(value):
@@ -154,9 +158,11 @@ def _canonical(value):
 
 def request_digest(action: str, fields: dict) -> str:
     """SHA-256 of one action request: the action and every field the actor sent, the version seen included (a true
-    retry resends the identical body). Empty values are left out, so the page (which names every field of its form)
-    and the API (which names the schema's) digest the same request alike; the request id itself is the key."""
-    body = {k: _canonical(v) for k, v in fields.items() if k not in _NOT_IN_DIGEST and v not in (None, "", [], {})}
+    retry resends the identical body), except for a 备注 (`_VERSION_FREE`). Empty values are left out, so the page
+    (which names every field of its form) and the API (which names the schema's) digest the same request alike; the
+    request id itself is the key."""
+    left_out = _NOT_IN_DIGEST | ({"expected_version"} if action in _VERSION_FREE else set())
+    body = {k: _canonical(v) for k, v in fields.items() if k not in left_out and v not in (None, "", [], {})}
     return hashlib.sha256(json.dumps([action, body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -72,6 +72,22 @@ def test_the_same_request_again_gets_the_case_and_writes_nothing(as_user, report
     assert all(REQUEST_DIGEST_KEY not in e["payload"] for e in again.json()["events"])
 
 
+def test_a_comment_retried_at_the_version_now_current_is_a_repeat(as_user, reported):
+    """The field app sends a 备注 at the version current at each try; its retry after a lost answer carries the
+    version the comment itself made. A decision carries the version seen, and its retry the same one."""
+    worker = as_user("nanxi_worker")
+    body = {"version": 1, "request_id": str(uuid.uuid4()), "comment": "【网格员补充】共 3 辆"}
+    assert worker.post(_path(reported, "comment"), body).status_code == 200
+
+    again = worker.post(_path(reported, "comment"), {**body, "version": 2})
+    other = worker.post(_path(reported, "comment"), {**body, "version": 2, "comment": "另一条备注"})
+
+    assert again.status_code == 200, again.content
+    assert again.json()["version"] == 2
+    assert CaseEvent.objects.filter(case_id=reported["id"], kind="case.commented").count() == 1
+    _assert_reused(other)
+
+
 def test_the_digest_does_not_depend_on_how_a_moment_is_written():
     from datetime import UTC, datetime, timedelta, timezone
 
