@@ -10,7 +10,14 @@ large), then proves the content is what it claims to be:
 * videos (MP4/MOV) are not decoded, but their ISO-BMFF box structure must be intact (not truncated) and contain a
   ``moov`` box;
 * PDFs need the ``%PDF-`` header, a ``%%EOF`` near the end, and no ``/JavaScript``, ``/JS`` or ``/Launch`` names
-  (also looked for inside Flate-compressed object streams, where modern PDFs keep their dictionaries).
+  (also looked for inside Flate-compressed object streams, where modern PDFs keep their dictionaries); then pypdf
+  reads every object and refuses active content in any encoding, encrypted and unreadable files.
+
+Decoding is bounded twice: by memory (width × height × bytes a pixel, from the header, before any pixel is decoded)
+and by how many decodes run at once in the process (`decode_slot`; a request that cannot get one gets a 503).
+
+`accept_upload` is what services call: `inspect_upload`, then `strip_metadata`, which removes EXIF GPS, device and
+author (and XMP, IPTC, comments, QuickTime location) without recompressing; the stored original carries none of it.
 
 Every rejection raises `ValidationFailed` with a Chinese message for the field worker and a machine-readable
 ``reason`` (rendered into the problem+json body).
@@ -18,7 +25,7 @@ Every rejection raises `ValidationFailed` with a Chinese message for the field w
 These checks are hardening, not a guarantee: a crafted file can still be valid in two formats at once (an MP4 can
 carry anything in ``mdat``). Originals must therefore be served with the content type found here,
 ``X-Content-Type-Options: nosniff`` and ``Content-Disposition: attachment``; pages should show the JPEG derivatives
-made by `make_thumbnail` / `make_display_copy`, which are re-encoded pixels only (no EXIF, so no GPS either).
+made by `make_thumbnail` / `make_display_copy`, which are re-encoded pixels only (no EXIF at all).
 """
 
 import hashlib
@@ -819,6 +826,8 @@ def _check_pdf_objects(fileobj: BinaryIO) -> None:
             raise _fail(MSG_PDF_TOO_COMPLEX, "pdf_too_complex")
         roots = [reader.trailer]
         for num, gen in refs:
+            if time.monotonic() > deadline:
+                raise _fail(MSG_PDF_TOO_COMPLEX, "pdf_too_complex")
             try:
                 roots.append(reader.get_object(IndirectObject(num, gen, reader)))
             except PdfReadError:

@@ -1,5 +1,7 @@
 """Burned-in watermarks for field photos (domain.md §8): time, coordinates, grid code, worker and place are drawn
-into the display copy. The original stays untouched next to it with its SHA-256.
+into the display copy. The original stays next to it with its SHA-256, as stored: without EXIF GPS, device or author
+(cases.uploads.accept_upload). Decoding goes through cases.uploads, so its memory bound and decode slots apply here
+too.
 
 Chinese text needs a CJK font. `find_cjk_font` looks at GRIDSAFE_WATERMARK_FONT, then the usual Debian/Ubuntu,
 Fedora and macOS paths, then asks fontconfig; when nothing is found it raises `WatermarkFontMissing` with the

@@ -152,7 +152,9 @@ def test_every_accepted_image_format_is_stored_without_identifying_metadata(fmt)
     data = stored.read()
     assert (info.size, info.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     image = assert_clean(data)
-    if fmt != "HEIF":  # HEIF keeps its rotation in irot/imir boxes, which pillow-heif applies on decode
+    if fmt == "HEIF":  # HEIF keeps its rotation in irot/imir boxes (untouched), which pillow-heif applies on decode
+        assert image.size == (100, 200)
+    else:
         assert_upright(image)
     assert image.info.get("xmp", b"").strip() in (b"", "")
     # The result is itself a valid upload with nothing left to strip: the same input always gives the same bytes.
@@ -160,6 +162,27 @@ def test_every_accepted_image_format_is_stored_without_identifying_metadata(fmt)
     assert strip_metadata(io.BytesIO(data), info.content_type) is None
     if fmt in ("PNG", "JPEG"):
         assert image.tobytes() == Image.open(io.BytesIO(original)).tobytes()  # removed, not re-encoded
+
+
+def test_publicity_photo_original_is_stored_without_identifying_metadata(people):
+    from gridsafe.field.services import publicity_photo_add, publicity_record
+    from gridsafe.field.watermark import WatermarkFontMissing, find_cjk_font
+
+    try:
+        find_cjk_font()
+    except WatermarkFontMissing:
+        pytest.skip("no CJK font for the watermark on this machine")
+    worker = people["nanxi_worker"]
+    grid = worker.grids.order_by("code").first()
+    activity, _ = publicity_record(actor=worker, client_id=uuid.uuid4(), grid_code=grid.code, title="入户宣传")
+    upload = SimpleUploadedFile("p.webp", photo("WEBP"))
+    stored, _ = publicity_photo_add(
+        actor=worker, activity=activity, client_id=uuid.uuid4(), upload=upload, lon=118.69, lat=25.5
+    )
+    with stored.file.open("rb") as fh:
+        data = fh.read()
+    assert_upright(assert_clean(data))
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and (stored.lon, stored.lat) == (118.69, 25.5)
 
 
 def test_photo_without_metadata_is_stored_as_received():
