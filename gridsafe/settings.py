@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "ninja",  # /api/v1/docs: Swagger UI from ninja's own static files, not a CDN (which the CSP blocks)
     "captcha",  # django-simple-captcha: the CAPTCHA after repeated login failures (accounts/lockout.py)
     "gridsafe.core",
     "gridsafe.accounts",
