@@ -42,7 +42,10 @@ class TokenOut(Schema):
 )
 def issue_token(request, body: TokenIn):
     """Log in: username and password (and `otp` once enrolled) → a bearer token for `Authorization: Bearer …`.
-    401 wrong credentials or `otp_required`; 403 `account_locked` or `password_expired`; 429 `rate_limited`."""
+    401 wrong credentials or `otp_required`; 403 `account_locked` (too many failures of this account from this
+    address, or wrong one-time codes), `captcha_required` (repeated failures of the account or from the address:
+    the API shows no CAPTCHA, so sign in once on the login page, /login/, or wait out the 15-minute window — nothing
+    was checked) or `password_expired`; 429 `rate_limited` (attempts per address, one-time codes per user)."""
     key, token = token_issue(request=request, username=body.username, password=body.password, otp=body.otp)
     return {"token": key, "expires_at": token.expires_at}
 

@@ -44,7 +44,7 @@ class GuardedModelBackend(ModelBackend):
             raise LoginRefused(message, code="locked")
         if captcha_required(username=username, ip=ip) and not captcha_passed(request):
             login_refused_record(username=username, ip=ip, via=via, reason="captcha")
-            raise LoginRefused("登录失败次数较多，请输入验证码后再登录", code="captcha_required")
+            raise LoginRefused("登录失败次数较多，请在登录页输入验证码后再登录", code="captcha_required")
         user = super().authenticate(request, username=username, password=password, **kwargs)
         from gridsafe.accounts.otp import otp_required
 
