@@ -558,7 +558,9 @@ def test_pdf_object_stream_decompression_bomb_is_rejected(monkeypatch):
 
 
 def test_pdf_with_undecodable_object_stream_is_accepted():
-    """Encrypted PDFs (often merely "no editing") cannot be inflated; that alone is no reason to reject them."""
+    """An object stream no cross-reference entry points into is never read by a viewer (nor by the parser), so bytes
+    there that do not inflate are no reason to refuse. Encrypted documents are refused, by the parser
+    (test_upload_hardening.py)."""
     encrypted = bytes(range(256)) * 8
     data = pdf_bytes(pdf_stream(b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", encrypted))
     assert inspect_upload(io.BytesIO(data)).kind == "document"
