@@ -226,12 +226,16 @@ def _case_problems(pk, client_id, head_seq, head_hash, rows, keys, heads) -> lis
     return problems
 
 
-def case_heads(*, since=None) -> dict[str, list]:
-    """{case id: [event_seq, event_head]} of the cases touched since `since` (every case when None): what a
-    checkpoint records."""
-    from gridsafe.cases.models import Case
+def case_heads(*, since=None, after_event_id: int = 0) -> dict[str, list]:
+    """{case id: [event_seq, event_head]} of the cases with an event after `after_event_id` or a change since
+    `since` (every case when `since` is None): what a checkpoint records. Both, because ids are handed out before
+    commit (a late commit has a lower id) and times can be back-dated (the demo's history)."""
+    from django.db.models import Q
+
+    from gridsafe.cases.models import Case, CaseEvent
 
     cases = Case.objects.filter(event_seq__gt=0)
     if since is not None:
-        cases = cases.filter(updated_at__gte=since)
+        later = CaseEvent.objects.filter(id__gt=after_event_id).values("case_id")
+        cases = cases.filter(Q(updated_at__gte=since) | Q(pk__in=later))
     return {str(pk): [seq, head] for pk, seq, head in cases.values_list("pk", "event_seq", "event_head")}

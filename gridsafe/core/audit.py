@@ -363,9 +363,10 @@ def audit_checkpoint_write(path: Path | str | None = None) -> dict:
     path = Path(path or checkpoint_path())
     previous = checkpoints_read(path).lines
     now = clock.now()
-    since = None
+    since, after_event_id = None, 0
     if previous:
         since = datetime.fromisoformat(previous[-1]["at"]) - CHECKPOINT_LOOKBACK
+        after_event_id = previous[-1]["events"][0]
     events = CaseEvent.objects.aggregate(n=Count("id"), top=Max("id"))
     head = audit_head()
     doc = {
@@ -374,7 +375,7 @@ def audit_checkpoint_write(path: Path | str | None = None) -> dict:
         "db": _database_label(),
         "audit": list(head) if head else None,
         "events": [events["top"] or 0, events["n"]],
-        "cases": case_heads(since=since),
+        "cases": case_heads(since=since, after_event_id=after_event_id),
     }
     key_id, key = next(iter(derived_keys("checkpoint").items()))
     doc["key"] = key_id

@@ -182,12 +182,21 @@ def test_an_edited_checkpoint_line_is_reported(settings, capsys):
 
 
 def test_later_checkpoints_record_only_the_cases_touched_since(flow):
-    first_case = flow.handling_l1()
-    first = audit_checkpoint_write()
-    assert str(first_case.pk) in first["cases"]
-    second_case = flow.handling_l1()
+    from datetime import timedelta
+
+    from gridsafe.core import clock
+
+    earlier = clock.now() - timedelta(hours=3)
+    with clock.frozen(earlier - timedelta(hours=2)):
+        quiet = flow.handling_l1()
+    with clock.frozen(earlier):
+        first = audit_checkpoint_write()
+    assert str(quiet.pk) in first["cases"]
+    busy = flow.handling_l1()
+    with clock.frozen(earlier - timedelta(days=1)):
+        back_dated = flow.report()  # a demo-style back-dated write: found by its event id, not its time
     second = audit_checkpoint_write()
-    assert str(second_case.pk) in second["cases"]
+    assert set(second["cases"]) == {str(busy.pk), str(back_dated.pk)}
     assert integrity_verify().ok
 
 
