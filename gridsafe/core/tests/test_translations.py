@@ -358,18 +358,36 @@ def admin_client_zh(client, people, settings):
     return client
 
 
+@pytest.fixture
+def auditor_client_zh(client, db):
+    """The 审计管理员: the one administrator who reads business data in the admin (三员分立)."""
+    from gridsafe.accounts.models import User
+
+    auditor = User(username="auditor-zh", display_name="审计", role=Role.AUDIT_ADMIN, is_staff=True)
+    auditor.set_unusable_password()
+    auditor.save()
+    client.force_login(auditor)
+    return client
+
+
 def test_admin_index_names_the_models_in_chinese(admin_client_zh):
     response = admin_client_zh.get(reverse("admin:index"))
     assert response.status_code == 200
     page = response.content.decode()
     assert '<html lang="zh-hans"' in page
-    for name in ("隐患类别", "办理时限", "工作日历", "日历年度", "行业领域", "监管场所", "区划", "用户", "单位"):
+    for name in ("隐患类别", "办理时限", "工作日历", "日历年度", "行业领域", "区划", "用户", "单位"):
         assert f">{name}<" in page, name
     for english in ("Hazard categories", "Time limits", "Working calendar", "Supervised places", "Hazard cases"):
         assert english not in page, english
 
 
-def test_admin_filters_show_chinese_states(admin_client_zh):
+def test_admin_names_business_data_in_chinese_for_the_auditor(auditor_client_zh):
+    page = auditor_client_zh.get(reverse("admin:index")).content.decode()
+    assert ">监管场所<" in page and "Supervised places" not in page and "Hazard cases" not in page
+
+
+def test_admin_filters_show_chinese_states(auditor_client_zh):
+    admin_client_zh = auditor_client_zh
     response = admin_client_zh.get(reverse("admin:cases_case_changelist"))
     assert response.status_code == 200
     page = response.content.decode()
