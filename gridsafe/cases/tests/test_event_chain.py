@@ -70,8 +70,15 @@ def test_every_event_is_chained_by_the_services(flow, capsys):
 
 def test_the_report_statement_chains_the_first_event(as_user):
     """The report is one statement on PostgreSQL (core.rows.Writes CTE): its first link is computed before."""
-    response = report(as_user("nanxi_worker"))
+    from django.test.utils import CaptureQueriesContext
+
+    api = as_user("nanxi_worker")
+    with CaptureQueriesContext(connection) as ctx:
+        response = report(api)
     assert response.status_code == 201, response.content
+    if connection.vendor == "postgresql":  # still one statement: the case, its chained event and the rollups
+        (statement,) = [q["sql"] for q in ctx.captured_queries if 'INTO "cases_caseevent"' in q["sql"]]
+        assert statement.startswith("WITH") and 'INTO "cases_case"' in statement
     case = Case.objects.get(pk=response.json()["id"])
     (event,) = _events(case)
     assert (event.seq, event.prev_hash, len(event.hash)) == (1, "", 64)
