@@ -244,7 +244,7 @@ def test_web_case_list_with_a_year_9999_filter_is_an_answer_not_a_500(web, flow)
 
 def test_xlsx_export_with_a_stored_control_character_is_readable(web, flow):
     case = flow.report()
-    Case.objects.filter(pk=case.pk).update(description="楼道\x1b电动车\x00充电", address="南溪\x08村")
+    Case.objects.filter(pk=case.pk).update(description="楼道\x1b电动车\x0c充电", address="南溪\x08村")
     response = web.get("/cases/export.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
