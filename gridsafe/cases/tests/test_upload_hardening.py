@@ -299,6 +299,30 @@ def test_strip_photo_metadata_rewrites_stored_originals_once(flow, people, setti
     assert Attachment.objects.get(pk=attachment.pk).file.name == attachment.file.name
 
 
+def test_strip_photo_metadata_also_cleans_report_files_found_by_their_bytes(people):
+    """信息材料 rows keep no content type: the command tells a photo from a .docx by its bytes."""
+    from datetime import date
+
+    from gridsafe.core import clock
+    from gridsafe.dashboards.models import InfoReport
+
+    user = people["bangtou"]
+    rows = []
+    for name, data in (("r.png", photo("PNG")), ("r.docx", b"PK\x03\x04 WangFang Xiaomi")):
+        report = InfoReport(
+            unit_id=user.unit_id, month=date(2026, 11, 1), title=name, submitted_by=user, submitted_at=clock.now()
+        )
+        report.file.save(name, ContentFile(data), save=False)
+        report.save()
+        rows.append(report)
+    out = io.StringIO()
+    call_command("strip_photo_metadata", stdout=out)
+    assert "info_report: 2 checked, 1 stripped, 1 already clean, 0 missing" in out.getvalue()
+    png, docx = (InfoReport.objects.get(pk=r.pk) for r in rows)
+    assert_upright(assert_clean(png.file.read()))
+    assert docx.file.read() == b"PK\x03\x04 WangFang Xiaomi"  # not a photo: left as it is
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Decoding: bytes per decode, decodes at once
 # --------------------------------------------------------------------------------------------------------------------
