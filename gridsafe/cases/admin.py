@@ -2,10 +2,14 @@
 BusinessDataAdmin: 三员分立 — the 系统管理员 and the 安全管理员 read no business data; each read is an audit row). A
 case changes only through the case services (the transition table, clocks, notifications, audit); its events are
 append-only (the model and DB triggers refuse change). The admin has no add, change or delete permission on any of
-them, for anyone. Where a person stood is personal data (行踪轨迹): a photo's capture point and a report's raw GPS
-fix are shown rounded to about a kilometre, and the client address of an event not at all."""
+them, for anyone. Where a person stood is personal data (行踪轨迹): a photo's capture point and the positions in an
+event's payload are shown rounded to about a kilometre, a report's raw GPS fix and an event's client address not
+at all."""
+
+import json
 
 from django.contrib import admin
+from django.core.serializers.json import DjangoJSONEncoder
 
 from gridsafe.accounts.admin import BusinessDataAdmin, ReadOnlyInline
 from gridsafe.cases.models import Attachment, Case, CaseEvent, Supervision
@@ -33,6 +37,18 @@ def rounded_point(lon, lat) -> str:
     if lon is None or lat is None:
         return ""
     return f"约 {lon:.2f}, {lat:.2f}"
+
+
+def rounded_payload(payload):
+    """An event's payload with every coordinate (a verifier's or reporter's position) rounded like rounded_point."""
+    if isinstance(payload, dict):
+        return {
+            key: round(value, 2) if key in ("lon", "lat") and isinstance(value, float) else rounded_payload(value)
+            for key, value in payload.items()
+        }
+    if isinstance(payload, list):
+        return [rounded_payload(item) for item in payload]
+    return payload
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -72,7 +88,12 @@ class CaseEventAdmin(BusinessDataAdmin, admin.ModelAdmin):
     list_select_related = ("case",)
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    exclude = ("ip",)
+    exclude = ("ip", "payload")
+    readonly_fields = ("payload_masked",)
+
+    @admin.display(description="附加数据（位置约 1 公里）")
+    def payload_masked(self, obj):
+        return json.dumps(rounded_payload(obj.payload), ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
 
 
 @admin.register(Attachment)

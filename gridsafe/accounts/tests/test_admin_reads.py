@@ -40,6 +40,7 @@ def rows(db):
         actor_label="测试",
         created_at=case.created_at,
         ip="10.1.2.3",
+        payload={"lon": 118.987654, "lat": 25.123456, "attachment_ids": []},
     )
     attachment = Attachment.objects.create(
         client_id=uuid.uuid4(),
@@ -91,11 +92,16 @@ def test_the_auditor_reads_business_data_masked_and_every_read_is_audited(client
     # place's contact masked.
     attachment = client.get(_url(Attachment, "change", rows[Attachment].pk)).content.decode()
     assert "约 118.12, 25.65" in attachment and "118.123456" not in attachment and "25.654321" not in attachment
-    assert "10.1.2.3" not in client.get(_url(CaseEvent, "change", rows[CaseEvent].pk)).content.decode()
+    event = client.get(_url(CaseEvent, "change", rows[CaseEvent].pk)).content.decode()
+    assert "10.1.2.3" not in event and "118.987654" not in event and "25.123456" not in event
+    assert "118.99" in event and "25.12" in event
     place = client.get(_url(Place, "change", rows[Place].pk)).content.decode()
     assert "138****5678" in place and "13812345678" not in place and "林建华" not in place
-    case = client.get(_url(Case, "change", rows[Case].pk)).content.decode()
+    response = client.get(_url(Case, "change", rows[Case].pk))
+    case = response.content.decode()
     assert "raw_lon" not in case and "client_fingerprint" not in case
+    inlines = {inline.formset.model: len(inline.formset.forms) for inline in response.context["inline_admin_formsets"]}
+    assert inlines == {CaseEvent: 1, Attachment: 1}  # the timeline and the files, shown to the auditor
 
 
 def test_reading_an_account_in_the_admin_is_audited(client, people):
