@@ -88,6 +88,7 @@ def stage_table(run, n: int) -> None:
         ("    jurisdiction_of", services, "jurisdiction_of"),
         ("    locate_grid", services, "locate_grid"),
         ("    _clock (deadlines)", services, "_clock"),
+        ("    event_seal (the case chain's first link)", services, "event_seal"),
         ("    rollup_apply_event (deltas)", services, "rollup_apply_event"),
         ("    Writes.run (case, event, rollups)", rows.Writes, "run"),
         ("      db_values (the values sent)", rows, "db_values"),
