@@ -49,7 +49,10 @@ class Command(BaseCommand):
                     if purged:
                         self.stdout.write(f"API tokens: {purged} expired or idle token(s) deleted")
                     # Signed checkpoint outside the database: lets `audit verify` see rows cut from a chain's end.
-                    audit_checkpoint_write()
+                    try:
+                        audit_checkpoint_write()
+                    except OSError as exc:  # a full or read-only disk must not stop the deadline sweep
+                        self.stderr.write(f"WARNING: audit checkpoint not written: {exc}")
                     last_hourly = time.monotonic()
                 counts = sweep_due_cases()
                 if any(counts.values()):
