@@ -15,9 +15,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("session/keepalive/", session_keepalive, name="session_keepalive"),
     path("account/", include("gridsafe.accounts.urls")),
-    # The login CAPTCHA (accounts/challenge.py): its image drawn by our view, the rest from django-simple-captcha.
+    # The login CAPTCHA's image (accounts/challenge.py), under the name django-simple-captcha's widget looks up. Not
+    # the package's own URLs: its refresh view writes a challenge row for every anonymous GET, and nothing here uses
+    # it or the audio.
     path("captcha/image/<str:key>/", captcha_image, name="captcha-image"),
-    path("captcha/", include("captcha.urls")),
     path("m/", include("gridsafe.field.urls")),
     path("", include("gridsafe.dashboards.urls")),
     path("map/", include("gridsafe.web.map_urls")),

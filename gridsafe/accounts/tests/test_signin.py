@@ -374,3 +374,6 @@ def test_an_answered_captcha_image_is_gone(db):
     assert client.get(f"/captcha/image/{key}/").status_code == 200
     CaptchaStore.objects.filter(hashkey=key).delete()
     assert client.get(f"/captcha/image/{key}/").status_code == 410
+    # The package's refresh view (a new challenge row per anonymous GET) is not served.
+    rows = CaptchaStore.objects.count()
+    assert client.get("/captcha/refresh/").status_code == 404 and CaptchaStore.objects.count() == rows
