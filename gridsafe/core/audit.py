@@ -428,6 +428,7 @@ class IntegrityReport:
     cases: int = 0
     events: int = 0
     checkpoints: int = 0
+    other_database: int = 0  # signed lines naming another database (a test or a copy): not held against this one
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -451,7 +452,7 @@ def integrity_verify(
     audit_anchors = [*anchors, *(tuple(line["audit"]) for line in marks.lines if line.get("audit"))]
     audit = audit_verify(anchors=audit_anchors)
     problems += [f"audit log: {p}" for p in audit.problems]
-    report = IntegrityReport(audit=audit, checkpoints=len(marks.lines))
+    report = IntegrityReport(audit=audit, checkpoints=len(marks.lines), other_database=marks.other_database)
     if cases:
         from gridsafe.cases.chain import case_chains_verify
         from gridsafe.cases.models import CaseEvent

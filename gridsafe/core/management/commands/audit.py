@@ -65,6 +65,8 @@ class Command(BaseCommand):
                     f"checkpoints: none in {path} — rows removed from the end of a chain cannot be detected "
                     "(the worker writes one every hour; `gridsafe audit checkpoint` now)"
                 )
+            if report.other_database:
+                self.stdout.write(f"checkpoints: {report.other_database} line(s) for another database not applied")
             if not report.ok:
                 self.stderr.write(f"audit verify FAILED: {len(report.problems)} problem(s)")
                 sys.exit(1)
