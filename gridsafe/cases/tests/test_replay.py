@@ -356,6 +356,11 @@ def test_case_actions_and_comments_are_rate_limited_per_user_on_api_and_page(cli
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert on_page.status_code == 429 and 1 <= int(on_page["Retry-After"]) <= 60
     assert "请求过于频繁" in on_page.content.decode()
+    plain = client.post(
+        f"/cases/{reported['id']}/actions/comment/", {"version": 4, "request_id": str(uuid.uuid4()), "comment": "五"}
+    )
+    assert plain.status_code == 429 and 1 <= int(plain["Retry-After"]) <= 60
+    assert "请求过于频繁" in plain.content.decode() and "<html" in plain.content.decode()  # the case page
     assert Case.objects.get(pk=reported["id"]).version == 4 and Case.objects.get(pk=reported["id"]).level == 1
     # Another person has a count of their own.
     assert worker.act(reported["id"], "comment", 4, comment="网格员补充").status_code == 200
