@@ -7,7 +7,7 @@ from ninja.responses import Status
 from pydantic import model_validator
 
 from gridsafe.accounts.models import User
-from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_read_audit
+from gridsafe.accounts.permissions import can_manage_security, can_manage_users, can_read_audit
 from gridsafe.accounts.services import token_issue, token_revoke, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound, NotPermitted
@@ -107,12 +107,14 @@ def me(request):
 
 
 def _user_in_scope(actor: User, user_id: int) -> User:
-    """A user whose unit lies in the actor's 辖区 (admins: every user). Missing and out of scope look the same."""
+    """A user whose unit lies in the actor's 辖区 (the 系统管理员, who keeps the accounts: every user). Missing and out
+    of scope look the same — to the 安全管理员 and 审计管理员 too, who may not reveal a phone number: else they would
+    get 403 for every existing id and 404 for the rest."""
     user = User.objects.select_related("unit__region").filter(pk=user_id).first()
     if user is None:
         raise NotFound("用户不存在")
     scope = jurisdiction_of(actor)
-    if actor.role in ADMIN_ROLES or (user.unit_id and scope.covers_path(user.unit.region.path)):
+    if can_manage_users(actor) or (user.unit_id and scope.covers_path(user.unit.region.path)):
         return user
     raise NotFound("用户不存在")
 

@@ -100,6 +100,21 @@ def test_role_changes_through_the_api_need_the_security_admin(client, admins, pe
     assert response.status_code == 200 and response.json()["role"] == "station_officer"
 
 
+def test_a_phone_reveal_tells_no_one_which_user_ids_exist(client, admins, people):
+    worker = people["nanxi_worker"]
+    worker.phone = "13812345678"
+    worker.save()
+    missing = User.objects.order_by("-pk").first().pk + 1000
+    for who in (admins["security"], admins["audit"]):  # no reveal right: the same 404 for any id
+        api = Api(client, who)
+        for user_id in (worker.pk, missing):
+            response = api.post(f"/api/v1/users/{user_id}/phone/reveal")
+            assert response.status_code == 404, (who.username, user_id)
+    response = Api(client, admins["system"]).post(f"/api/v1/users/{worker.pk}/phone/reveal")
+    assert response.status_code == 200 and response.json()["phone"] == "13812345678"  # audited
+    assert AuditEvent.objects.filter(action="personal_data.reveal", actor=admins["system"]).count() == 1
+
+
 def test_the_audit_log_is_not_in_reach_of_the_demo_superuser_admin(client, admins, people):
     """The Django admin (is_superuser) shows audit rows only to the 审计管理员 (core/admin.py)."""
     from django.contrib.admin.sites import site
