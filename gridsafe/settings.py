@@ -225,6 +225,8 @@ GRIDSAFE_2FA_REQUIRED = env_bool("GRIDSAFE_2FA_REQUIRED", False)
 # anywhere, or from one address for any accounts, put a CAPTCHA in front of the next attempts (never a lock).
 GRIDSAFE_LOGIN_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_MAX_FAILURES", 5)  # per account and address, within the window
 GRIDSAFE_LOGIN_CAPTCHA_AFTER = env_int("GRIDSAFE_LOGIN_CAPTCHA_AFTER", 3)  # per account, from any addresses
+# … except from an address the account signed in from within these days (0: none), so strangers do not slow the owner
+GRIDSAFE_LOGIN_KNOWN_ADDRESS_DAYS = env_int("GRIDSAFE_LOGIN_KNOWN_ADDRESS_DAYS", 30)
 GRIDSAFE_LOGIN_IP_MAX_FAILURES = env_int("GRIDSAFE_LOGIN_IP_MAX_FAILURES", 20)  # per address, any accounts: CAPTCHA
 GRIDSAFE_OTP_RATE = env_str("GRIDSAFE_OTP_RATE", "5/m")  # one-time codes tried per user (page and API)
 # The CAPTCHA (accounts/challenge.py): small sums of digits, drawn with the CJK font Debian's fonts-noto-cjk

@@ -8,10 +8,12 @@ worker and host. Three rules, so that nobody can lock someone else out by guessi
   that address's last success or an unlock) lock that account *from that address* for LOCK minutes. The owner
   signing in from anywhere else is not affected (a county leader cannot be locked out by a stranger).
 - **A CAPTCHA, not a lock, for the account.** CAPTCHA_AFTER failures of an account within WINDOW from any
-  addresses (since its last success or an unlock) slow it down to human speed: every further attempt, from any
-  address, first needs a solved CAPTCHA (accounts/challenge.py); a wrong or missing answer is refused before the
-  password is checked. The API cannot show one: it answers 403 `captcha_required`, and the client signs in once
-  through the login page (whose success resets the count) or waits for the window to pass.
+  addresses (since its last success or an unlock) slow it down to human speed: every further attempt first needs
+  a solved CAPTCHA (accounts/challenge.py); a wrong or missing answer is refused before the password is checked.
+  Not from an address the account signed in from within KNOWN_ADDRESS_DAYS: the owner at their usual desk is
+  not slowed by strangers elsewhere (the account+address lock still bounds guesses from there). The API cannot
+  show a CAPTCHA: it answers 403 `captcha_required`, and the client signs in once through the login page (whose
+  success resets the count) or waits for the window to pass.
 - **A CAPTCHA, not a block, for the address.** IP_MAX failures from one address within WINDOW (any accounts) put
   the CAPTCHA in front of everyone behind it, so one office behind a NAT address is slowed, never shut out.
   The per-address rate limit (GRIDSAFE_LOGIN_RATE, backends.py) still bounds attempts per minute.
@@ -114,13 +116,25 @@ def captcha_required(*, username: str | None, ip: str | None, now: datetime | No
     since = now - timedelta(minutes=settings.GRIDSAFE_LOGIN_WINDOW_MINUTES)
     if username:
         limit = settings.GRIDSAFE_LOGIN_CAPTCHA_AFTER
-        if sum(at >= since for at in _failures(username, now, limit=limit)) >= limit:
+        if sum(at >= since for at in _failures(username, now, limit=limit)) >= limit and not _known_address(
+            username, ip, now
+        ):
             return True
     if ip:
         failures = AuditEvent.objects.filter(action=LOGIN, ip=ip, outcome="failure", created_at__gte=since)
         if failures.count() >= settings.GRIDSAFE_LOGIN_IP_MAX_FAILURES:
             return True
     return False
+
+
+def _known_address(username: str, ip: str | None, now: datetime) -> bool:
+    """The account signed in from this address within KNOWN_ADDRESS_DAYS (0: no address is known)."""
+    days = settings.GRIDSAFE_LOGIN_KNOWN_ADDRESS_DAYS
+    if not ip or not days:
+        return False
+    return AuditEvent.objects.filter(
+        action=LOGIN, target=username, ip=ip, outcome="success", created_at__gte=now - timedelta(days=days)
+    ).exists()
 
 
 def captcha_passed(request) -> bool:

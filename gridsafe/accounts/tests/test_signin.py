@@ -71,6 +71,27 @@ def test_an_attacker_elsewhere_cannot_lock_the_leader_out(people):
     assert token(Client(), "leader", DEMO_PASSWORD, ip=LEADER_HOME).status_code == 200
 
 
+def test_strangers_do_not_slow_the_owner_at_a_known_address(people):
+    """The leader signed in from the office last week: failures elsewhere bring no CAPTCHA there, and their API
+    client keeps getting tokens; a new address gets the CAPTCHA."""
+    with clock.frozen(clock.now() - timedelta(days=7)):
+        assert token(Client(), "leader", DEMO_PASSWORD, ip=LEADER_HOME).status_code == 200
+    for _ in range(3):
+        assert token(Client(), "leader", "guess-guess-1", ip=ATTACKER[0]).status_code == 401
+    assert token(Client(), "leader", DEMO_PASSWORD, ip=LEADER_HOME).status_code == 200
+    for _ in range(3):  # (that success started the count again)
+        assert token(Client(), "leader", "guess-guess-2", ip=ATTACKER[1]).status_code == 401
+    response = token(Client(), "leader", DEMO_PASSWORD, ip="198.51.100.99")  # never used by the leader
+    assert response.status_code == 403 and response.json()["code"] == "captcha_required"
+    leader = Client()
+    response = leader.post("/login/", {"username": "leader", "password": DEMO_PASSWORD}, REMOTE_ADDR=LEADER_HOME)
+    assert response.status_code == 302 and signed_in(leader)  # no CAPTCHA at the known address
+    with clock.frozen(clock.now() + timedelta(days=31)):  # a success long ago makes no address known
+        for _ in range(3):
+            token(Client(), "leader", "guess-guess-3", ip=ATTACKER[0])
+        assert token(Client(), "leader", DEMO_PASSWORD, ip=LEADER_HOME).json()["code"] == "captcha_required"
+
+
 def test_the_same_account_and_address_is_locked_for_15_minutes(people):
     client = Client()
     for _ in range(5):
