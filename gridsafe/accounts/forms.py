@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from gridsafe.accounts.challenge import captcha_field
 from gridsafe.accounts.lockout import captcha_mark_passed, captcha_required
 from gridsafe.core.http import client_ip
-from gridsafe.core.input import InputForm
+from gridsafe.core.input import CONTROL_RE, InputForm, secure_form_field
 
 
 class LoginForm(AuthenticationForm):
@@ -23,7 +23,10 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
+        secure_form_field(self.fields["username"])  # core.input's rules: no control characters, bounded
         username = (self.data.get("username") or "").strip() if self.is_bound else None
+        if username and CONTROL_RE.search(username):
+            username = ""  # the field refuses it below; PostgreSQL cannot even look up a NUL (a 500)
         if request is not None and captcha_required(username=username, ip=client_ip(request)):
             self.fields["captcha"] = captcha_field()
 

@@ -188,7 +188,9 @@ def info_reports_remind_due(now: datetime | None = None) -> int:
 
 class InfoReportForm(InputForm):
     title = forms.CharField(label="标题", max_length=120)
-    summary = forms.CharField(label="内容摘要", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    summary = forms.CharField(
+        label="内容摘要", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
+    )
     file = forms.FileField(label="附件（PDF、Word .docx 或图片，可选）", required=False)
     month = forms.ChoiceField(label="计入月份", required=False)
 

@@ -321,7 +321,9 @@ class ActivityForm(InputForm):
         label="检查的网格", required=False, widget=forms.SelectMultiple(attrs={"size": 8})
     )
     attendees = forms.CharField(label="参加人员", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    minutes = forms.CharField(label="检查情况/会议纪要", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    minutes = forms.CharField(
+        label="检查情况/会议纪要", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 6})
+    )
     photo = forms.ImageField(label="照片（可在详情页继续上传）", required=False)
 
     def __init__(self, *args, user: User, **kwargs):

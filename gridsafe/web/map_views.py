@@ -323,7 +323,7 @@ def regions_json(request):
     try:
         level = int(request.GET.get("level", ""))
         zoom = int(float(request.GET.get("zoom", "10")))
-    except ValueError:
+    except (ValueError, OverflowError):  # int(float("inf")) overflows
         return JsonResponse({"detail": "level 与 zoom 必须是整数"}, status=400)
     if level not in RegionLevel.values:
         return JsonResponse({"detail": "level 必须是 1–4"}, status=400)

@@ -239,6 +239,27 @@ def test_web_case_list_with_a_year_9999_filter_is_an_answer_not_a_500(web, flow)
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/map/regions.json", {"level": "1", "zoom": "inf"}),
+        ("/map/regions.json", {"level": str(HUGE), "zoom": "1e999"}),
+        ("/map/cases.geojson", {"date_from": "0001-01-01", "date_to": "9999-12-31"}),
+        ("/dashboards/drill/", {"node": str(HUGE), "metric": "reported"}),
+        ("/notifications/poll/", {"seen": str(HUGE)}),
+        ("/cases/", {"q": "楼道\x1b" * 10}),
+    ],
+)
+def test_web_query_strings_with_edge_values_are_answers(web, path, params):
+    assert web.get(path, params).status_code in (200, 400, 404, 422)
+
+
+@pytest.mark.parametrize("username", ["nanxi\x00", "nanxi\x1b", "x" * 5000])
+def test_web_login_with_control_characters_is_a_form_error(client, db, username):
+    response = client.post("/login/", {"username": username, "password": "x"})
+    assert response.status_code in (200, 422)
+
+
 # ---------------------------------------------------------------- exports stay readable
 
 
