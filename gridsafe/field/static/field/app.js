@@ -3,7 +3,13 @@
    Offline model (domain.md §8): every record gets a client UUID when work starts and goes into an IndexedDB outbox
    first. The outbox sends records in order, then each photo separately; a broken upload is retried with the same
    photo client id, which the server answers once. A job leaves the phone only when the server confirmed the
-   record AND all its photos. Refusals (409/422) stay visible with the server's reason. */
+   record AND all its photos. Refusals (409/422) stay visible with the server's reason.
+
+   A phone may be shared (domain.md §10): everything kept on it is keyed by the account. Each account has its own
+   IndexedDB database (gridsafe-field-u<id>) and its own service-worker caches (field-data-u<id>, field-media-u<id>),
+   chosen from the account the server confirmed; the page never opens another account's. 退出登录 (the 我的 screen)
+   ends the session on the server, then deletes that account's cached data; its unsent records stay in its own
+   database and are uploaded when the same account signs in again, never shown to anyone else. */
 (function () {
   "use strict";
 
@@ -14,6 +20,12 @@
   const TRACK_BATCH = 10;
   const TRACK_MIN_SECONDS = 10;
   const TRACK_MIN_METRES = 15;
+  // The account this phone last confirmed with the server. Cleared at sign-out and by the login page (web/login.js),
+  // so after a sign-in the app learns whose it is from the server before it shows anything kept on the phone.
+  const USER_KEY = "gridsafe-field-user";
+  const LEGACY_DB = "gridsafe-field";  // before per-account databases: one database for whoever used the phone
+  const DATA_CACHE_PREFIX = "field-data-u";
+  const MEDIA_CACHE_PREFIX = "field-media-u";
 
   // ------------------------------------------------------------------------------------------------ helpers
 
@@ -95,10 +107,18 @@
 
   const DB = {
     _db: null,
+    name: null,
+    use(owner) {
+      // One database per account: switching accounts closes the previous one; nothing of it is read again.
+      if (this._db) this._db.close();
+      this._db = null;
+      this.name = `gridsafe-field-u${owner}`;
+    },
     open() {
       if (this._db) return Promise.resolve(this._db);
+      if (!this.name) return Promise.reject(new Error("尚未确认登录账号"));
       return new Promise((resolve, reject) => {
-        const req = indexedDB.open("gridsafe-field", 1);
+        const req = indexedDB.open(this.name, 1);
         req.onupgradeneeded = () => {
           const db = req.result;
           db.createObjectStore("jobs", { keyPath: "id" });
@@ -139,8 +159,12 @@
     }
   }
 
-  async function request(method, path, { json, form } = {}) {
+  async function request(method, path, { json, form, poll } = {}) {
     const headers = { Accept: "application/json" };
+    // The service worker keeps GET answers per account (sw.js); a background refresh is not activity (the session
+    // idle limit, core.middleware).
+    if (state.user !== null) headers["X-GridSafe-Owner"] = String(state.user);
+    if (poll) headers["X-GridSafe-Poll"] = "1";
     let body;
     if (json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(json); }
     if (form) body = form;
@@ -171,11 +195,21 @@
   }
 
   async function cachedJSON(path) {
-    if (!("caches" in window)) return null;
+    // Only this account's cache: caches.match() would search every account's.
+    if (!("caches" in window) || state.user === null) return null;
     try {
-      const hit = await caches.match(API + path, { ignoreVary: true });
+      const name = DATA_CACHE_PREFIX + state.user;
+      if (!(await caches.has(name))) return null;
+      const hit = await (await caches.open(name)).match(API + path, { ignoreVary: true });
       return hit ? await hit.json() : null;
     } catch (e) { return null; }
+  }
+
+  function ownedUrl(url) {
+    // Photos shown from the service worker's cache are kept per account: the owner rides on the URL (sw.js strips
+    // it before asking the server).
+    if (!url || state.user === null || url.startsWith("blob:")) return url;
+    return url + (url.includes("?") ? "&" : "?") + "gs_owner=" + state.user;
   }
 
   // ------------------------------------------------------------------------------------------------ state
@@ -193,22 +227,75 @@
   };
 
   async function noteUser(id) {
-    /* A phone may change hands: another account's cached data is dropped, and its unsent records are held
-       (never sent under the wrong name) until that account logs in again. */
-    const previous = await DB.kv("owner");
-    if (previous !== undefined && previous !== null && previous !== id) {
+    /* The server said whose session this is. Another account than the one whose data the page holds: switch to
+       that account's own database and caches; the other account's stay as they were, unseen. */
+    if (state.user === id) return;
+    const switching = state.user !== null;
+    state.user = id;
+    DB.use(id);
+    localStorage.setItem(USER_KEY, String(id));
+    document.body.dataset.user = String(id);
+    await adoptLegacy(id);
+    if (switching) {
       state.week = null; state.bundle = null; state.patrol = null;
       stopWatch();
-      await DB.kv("week", null); await DB.kv("bundle", null); await DB.kv("patrol", null);
-      if ("caches" in window) await Promise.all(["field-data-v1", "field-media-v1"].map((n) => caches.delete(n)));
+      await Outbox.badge();
+      rerender();
     }
-    state.user = id;
-    await DB.kv("owner", id);
   }
 
-  async function loadBundle() {
+  async function adoptLegacy(id) {
+    /* Records an earlier version kept in the one shared database move to their owner's own database the first
+       time that owner is confirmed; cached data there is dropped. Once it holds no records it is deleted. */
+    let legacy;
     try {
-      const { data } = await request("GET", "/field/sync");
+      legacy = await new Promise((resolve, reject) => {
+        const req = indexedDB.open(LEGACY_DB);
+        req.onupgradeneeded = () => { req.transaction.abort(); };  // it did not exist: do not create it
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    } catch (e) { return; }
+    const read = (store, fn) => new Promise((resolve, reject) => {
+      const t = legacy.transaction(store, "readwrite");
+      const r = fn(t.objectStore(store));
+      t.oncomplete = () => resolve(r && "result" in r ? r.result : undefined);
+      t.onerror = () => reject(t.error);
+    });
+    try {
+      const ownerRow = await read("kv", (st) => st.get("owner"));
+      const fallback = ownerRow ? ownerRow.v : null;
+      const jobs = await read("jobs", (st) => st.getAll());
+      for (const job of jobs) {
+        if ((job.owner ?? fallback) !== id) continue;
+        for (const m of job.media || []) {
+          const blob = await read("blobs", (st) => st.get(m.cid));
+          if (blob) await DB.put("blobs", blob);
+        }
+        job.owner = id;
+        await DB.put("jobs", job);
+        for (const m of job.media || []) await read("blobs", (st) => { st.delete(m.cid); });
+        await read("jobs", (st) => { st.delete(job.id); });
+      }
+      await read("kv", (st) => { st.clear(); });
+      const left = await read("jobs", (st) => st.count());
+      legacy.close();
+      if (!left) indexedDB.deleteDatabase(LEGACY_DB);
+    } catch (e) { legacy.close(); }
+  }
+
+  async function whoAmI() {
+    /* No account confirmed on this phone (first use, or after a sign-out or a sign-in): ask the server before
+       anything kept on the phone is opened. */
+    const { data } = await request("GET", "/field/week");
+    await noteUser(data.worker.id);
+    state.week = data;
+    await DB.kv("week", data);
+  }
+
+  async function loadBundle({ poll = false } = {}) {
+    try {
+      const { data } = await request("GET", "/field/sync", { poll });
       await noteUser(data.worker.id);
       state.bundle = data;
       await DB.kv("bundle", data);
@@ -329,7 +416,7 @@
       job.media = media;
       job.created = Date.now();
       job.status = "pending";
-      job.owner = state.user !== null ? state.user : await DB.kv("owner");
+      job.owner = state.user;  // the database is the account's own; kept on the row as well for the outbox check
       await DB.put("jobs", job);
       await this.badge();
       this.kick();
@@ -360,7 +447,7 @@
       try {
         if (state.user === null) {
           try {
-            await noteUser((await request("GET", "/field/week")).data.worker.id);  // whose session is this?
+            await noteUser((await request("GET", "/field/week", { poll: true })).data.worker.id);  // whose session?
           } catch (e) {
             stopped = true;
             return;
@@ -402,7 +489,7 @@
           this.kick(1000);
         } else if (this.sentSomething) {
           this.sentSomething = false;
-          await loadBundle();
+          await loadBundle({ poll: true });
           // Only read-only screens redraw by themselves: a form being filled in is never wiped.
           if (["week", "outbox"].includes(route())) rerender();
         }
@@ -577,7 +664,7 @@
 
   const app = () => document.getElementById("app");
   const TITLES = { week: "本周", patrol: "巡查", snap: "随手拍", verify: "复查", returned: "退回", places: "监管对象",
-    publicity: "宣传", outbox: "待上传" };
+    publicity: "宣传", outbox: "待上传", account: "我的" };
 
   function route() { return (location.hash || "#week").slice(1).split("/")[0] || "week"; }
 
@@ -850,7 +937,7 @@
         ...near.map((c) => h("div", { class: "card" }, h("div", { class: "row" },
           h("div", { class: "grow" }, h("b", {}, `${c.category_name} #${c.id}`), h("div", { class: "muted" }, `${c.distance_m} 米 · ${stateLabel(c)} · ${fmt(c.created_at)}`)),
           h("button", { class: "btn small primary", type: "button", dataset: { addTo: c.id }, on: { click: () => submitAdd(c) } }, "补充到此隐患")),
-          h("div", {}, c.description), c.thumbnails && c.thumbnails.length ? h("div", { class: "thumbs" }, c.thumbnails.map((u) => h("img", { src: u, alt: "" }))) : null)),
+          h("div", {}, c.description), c.thumbnails && c.thumbnails.length ? h("div", { class: "thumbs" }, c.thumbnails.map((u) => h("img", { src: ownedUrl(u), alt: "" }))) : null)),
         h("button", { class: "btn block", id: "snap-new-anyway", type: "button", on: { click: submitNew } }, "不是同一处，仍然新建上报"));
     }
 
@@ -891,7 +978,7 @@
       const photos = [];
       const comment = h("textarea", { placeholder: "核查意见（不通过时必填原因）" });
       const err = h("div", { class: "err" });
-      const pics = (list) => list.length ? list.map((p) => h("img", { src: p.thumbnail_url || p.url, alt: "" })) : [h("div", { class: "muted" }, "无照片")];
+      const pics = (list) => list.length ? list.map((p) => h("img", { src: ownedUrl(p.thumbnail_url || p.url), alt: "" })) : [h("div", { class: "muted" }, "无照片")];
       const decide = async (action) => {
         err.textContent = "";
         if (action === "verify_fail" && !comment.value.trim()) { err.textContent = "请填写不通过的原因"; return; }
@@ -1098,8 +1185,59 @@
     }));
   }
 
+  // 我的 / 退出登录 ------------------------------------------------------------------------------------
+
+  async function screenAccount() {
+    const current = stillCurrent();
+    const jobs = state.user === null ? [] : await Outbox.jobs();
+    if (!current()) return;
+    const w = state.week || state.bundle;
+    const name = w && w.worker ? w.worker.name : "";
+    const out = h("button", { class: "btn danger block", type: "button", id: "signout" }, jobs.length ? "仍然退出登录" : "退出登录");
+    out.addEventListener("click", () => signOut(out));
+    mount(
+      h("div", { class: "card" }, h("b", {}, name || "网格员"), h("div", { class: "muted" }, "本机只保存本账号的数据；退出后其他人登录看不到。")),
+      jobs.length ? h("div", { class: "card bad", id: "signout-warning", role: "alert" },
+        h("b", {}, `还有 ${jobs.length} 条未上传的记录`),
+        h("div", {}, "退出后这些记录仍保留在本机（其他账号看不到），您下次用本账号登录后会继续上传。如需现在上传，请联网后稍候再退出。"),
+        h("a", { href: "#outbox" }, "查看待上传的记录")) : null,
+      out);
+  }
+
+  async function signOut(button) {
+    /* End the session on the server first (it is the key to everything), then delete what this phone keeps for the
+       account: cached answers and photos (Cache Storage), the bundle and 本周 (IndexedDB), the account marker
+       (localStorage). Unsent records stay in the account's own database; with none left it is deleted. */
+    button.disabled = true;
+    try {
+      await request("POST", "/auth/logout");
+    } catch (e) {
+      button.disabled = false;
+      toast(e instanceof Offline ? "当前离线，无法退出登录。请联网后重试。" : `退出失败：${e.message}`);
+      return;
+    }
+    stopWatch();
+    const owner = state.user;
+    if (owner !== null) {
+      if ("caches" in window) await Promise.all([DATA_CACHE_PREFIX, MEDIA_CACHE_PREFIX].map((p) => caches.delete(p + owner)));
+      const left = (await Outbox.jobs()).length;
+      if (left) {
+        await DB.tx("kv", "readwrite", (st) => { st.clear(); });
+        DB._db.close();
+      } else {
+        if (DB._db) DB._db.close();
+        await new Promise((resolve) => { const r = indexedDB.deleteDatabase(DB.name); r.onsuccess = r.onerror = r.onblocked = resolve; });
+      }
+      DB._db = null;
+    }
+    for (const key of Object.keys(localStorage)) if (key.startsWith("gridsafe-field")) localStorage.removeItem(key);
+    state.user = null; state.week = null; state.bundle = null; state.patrol = null;
+    location.replace(CFG.login);
+  }
+
   const SCREENS = { week: screenWeek, patrol: screenPatrol, snap: () => screenSnap(), verify: screenVerify,
-    returned: screenReturned, places: screenPlaces, publicity: screenPublicity, outbox: screenOutbox };
+    returned: screenReturned, places: screenPlaces, publicity: screenPublicity, outbox: screenOutbox,
+    account: screenAccount };
 
   // ------------------------------------------------------------------------------------------------ start
 
@@ -1116,8 +1254,21 @@
     window.addEventListener("online", () => setOnline(true));
     window.addEventListener("offline", () => setOnline(false));
     document.getElementById("outbox-chip").addEventListener("click", () => { location.hash = "#outbox"; });
+    document.getElementById("account-chip").addEventListener("click", () => { location.hash = "#account"; });
     setOnline(navigator.onLine);
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+    const known = Number.parseInt(localStorage.getItem(USER_KEY) || "", 10);
+    if (Number.isInteger(known)) {
+      await noteUser(known);
+    } else {
+      try {
+        await whoAmI();
+      } catch (e) {
+        mount(h("p", { class: "muted center" }, state.loginExpired ? "请先登录。" : "请联网后打开：本机还没有确认当前登录的账号。"));
+        window.addEventListener("online", () => location.reload(), { once: true });
+        return;
+      }
+    }
     state.patrol = (await DB.kv("patrol")) || null;
     if (state.patrol) startWatch();
     await Outbox.badge();

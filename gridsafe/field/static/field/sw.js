@@ -5,12 +5,18 @@
      stale-while-revalidate (the page holds no personal data; the API decides who is logged in).
    - Sync bundle and 本周 (GET /api/v1/field/sync, /week): network first, the last good answer kept for offline.
    - Case photo thumbnails and watermarked copies: cache first, so 复查 shows before/after photos offline.
-   - Everything else, and every write, goes to the network: the page's IndexedDB outbox owns retries. */
+   - Everything else, and every write, goes to the network: the page's IndexedDB outbox owns retries.
+
+   Cached answers and photos are kept per account (field-data-u<id>, field-media-u<id>): the page names the account
+   the server confirmed in an X-GridSafe-Owner header (API answers) or a gs_owner parameter (photos, stripped before
+   the request goes out). A request that names no account is never answered from, or stored in, a cache, so one
+   worker's cached data is never served to the next on a shared phone. 退出登录 deletes the account's caches. */
 const VERSION = "__VERSION__";
 const SHELL = __SHELL_URLS__;
 const SHELL_CACHE = "field-shell-" + VERSION;
-const DATA_CACHE = "field-data-v1";
-const MEDIA_CACHE = "field-media-v1";
+const DATA_PREFIX = "field-data-u";
+const MEDIA_PREFIX = "field-media-u";
+const LEGACY_CACHES = ["field-data-v1", "field-media-v1"];  // shared by every account before: deleted
 const MEDIA_MAX = 200;
 const SCOPE = new URL(self.registration.scope).pathname;
 
@@ -32,7 +38,8 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     const names = await caches.keys();
-    await Promise.all(names.filter((n) => n.startsWith("field-shell-") && n !== SHELL_CACHE).map((n) => caches.delete(n)));
+    await Promise.all(names.filter((n) => (n.startsWith("field-shell-") && n !== SHELL_CACHE) || LEGACY_CACHES.includes(n))
+      .map((n) => caches.delete(n)));
     await self.clients.claim();
   })());
 });
@@ -63,11 +70,11 @@ async function shellPage(event) {
   try { return await refresh; } catch (e) { return offlinePage(); }
 }
 
-async function cacheFirst(request, cacheName, limit) {
+async function cacheFirst(request, cacheName, limit, upstream) {
   const cache = await caches.open(cacheName);
   const cached = await cache.match(request);
   if (cached) return cached;
-  const response = await fetch(request);
+  const response = await fetch(upstream || request);
   if (response.ok) {
     await cache.put(request, response.clone());
     if (limit) {
@@ -78,14 +85,15 @@ async function cacheFirst(request, cacheName, limit) {
   return response;
 }
 
-async function networkFirst(request) {
-  const cache = await caches.open(DATA_CACHE);
+async function networkFirst(request, cacheName) {
+  const cache = await caches.open(cacheName);
   try {
     const response = await fetch(request);
     if (response.ok) await cache.put(request, response.clone());
     return response;
   } catch (e) {
-    const cached = await cache.match(request);
+    // ignoreVary: the answer varies by cookie and language, but this cache holds one account's answers only.
+    const cached = await cache.match(request, { ignoreVary: true });
     return cached || problem("当前离线，且没有缓存的数据");
   }
 }
@@ -100,16 +108,18 @@ self.addEventListener("fetch", (event) => {
   } else if (SHELL.includes(url.pathname) && url.pathname !== SCOPE) {
     event.respondWith(cacheFirst(request, SHELL_CACHE));
   } else if (/^\/api\/v1\/field\/(sync|week)$/.test(url.pathname)) {
-    event.respondWith(networkFirst(request));
+    const owner = ownerOf(request.headers.get("X-GridSafe-Owner"));
+    if (owner) event.respondWith(networkFirst(request, DATA_PREFIX + owner));
   } else if (/^\/api\/v1\/(cases\/\d+\/attachments\/\d+\/thumbnail|field\/photos\/\d+\/watermarked)$/.test(url.pathname)) {
-    event.respondWith(cacheFirst(request, MEDIA_CACHE, MEDIA_MAX).catch(() => new Response("", { status: 504 })));
+    const owner = ownerOf(url.searchParams.get("gs_owner"));
+    if (!owner) return;
+    const upstream = new URL(url);
+    upstream.searchParams.delete("gs_owner");
+    event.respondWith(cacheFirst(request, MEDIA_PREFIX + owner, MEDIA_MAX, new Request(upstream, { credentials: "same-origin" }))
+      .catch(() => new Response("", { status: 504 })));
   }
 });
 
-self.addEventListener("message", (event) => {
-  if (event.data === "logout") {
-    // Another person may use this phone next: drop cached personal data (the outbox stays with its owner's
-    // records until they are uploaded).
-    event.waitUntil(Promise.all([caches.delete(DATA_CACHE), caches.delete(MEDIA_CACHE)]));
-  }
-});
+function ownerOf(value) {
+  return /^\d{1,12}$/.test(value || "") ? value : null;
+}
