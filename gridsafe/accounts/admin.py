@@ -49,6 +49,7 @@ from gridsafe.accounts.routing import unit_routing
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError
 from gridsafe.core.http import client_ip
+from gridsafe.core.input import InputForm
 from gridsafe.core.masking import mask_phone
 from gridsafe.regions.models import RegionLevel
 
@@ -345,7 +346,7 @@ class UserAddForm(forms.ModelForm):
         return user
 
 
-class ResetCodeForm(forms.Form):
+class ResetCodeForm(InputForm):
     delivery = forms.ChoiceField(label="交付方式", choices=ResetDelivery.choices, widget=forms.RadioSelect)
 
 

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_http_methods
 from gridsafe.accounts.resets import CODE_LENGTH, RESET_CODE_HOURS, password_reset_with_code
 from gridsafe.core.errors import AccountLocked, AuthenticationFailed, RateLimited, ValidationFailed
 from gridsafe.core.http import client_ip
+from gridsafe.core.input import InputForm
 
 
-class ResetForm(forms.Form):
+class ResetForm(InputForm):
     username = forms.CharField(label="用户名", max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
     code = forms.CharField(
         label="重置码",
