@@ -21,9 +21,17 @@ SEED = 20171225
 def test_small_history():
     made = generate_history(cases=CASES, seed=SEED, progress=lambda _msg: None)
     _covers_the_whole_loop(made)
+    _every_timeline_is_a_valid_hash_chain()
     _bangtou_fire_module_rate_is_the_articles()
     _timelines_start_with_the_report_and_nobody_verifies_their_own_work()
     _same_seed_same_history()
+
+
+def _every_timeline_is_a_valid_hash_chain():
+    from gridsafe.cases.chain import case_chains_verify
+
+    report = case_chains_verify()
+    assert report.problems == [] and report.cases == CASES
 
 
 def _observed() -> list[tuple[str, str, str]]:
