@@ -49,7 +49,7 @@ from gridsafe.accounts.routing import unit_routing
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError
 from gridsafe.core.http import client_ip
-from gridsafe.core.input import InputForm
+from gridsafe.core.input import InputForm, secure_form_field
 from gridsafe.core.masking import mask_phone
 from gridsafe.regions.models import RegionLevel
 
@@ -120,6 +120,14 @@ def audit_target(obj) -> str:
 class AuditedAdmin(admin.ModelAdmin):
     """Writes admin.add / admin.change / admin.delete audit rows. The row for a save is written after the related
     objects (many-to-many, inlines) are saved, so its payload has everything the admin changed."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # core.input's rules here too: no control characters in text, dates from 2000 to five years ahead (the
+        # working calendar is entered ahead of time); model texts keep the length their column allows.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            secure_form_field(field, future=True, default_length=False)
+        return field
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

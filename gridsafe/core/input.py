@@ -243,12 +243,13 @@ class InputForm(forms.Form):
         return data
 
 
-def secure_form_field(field: forms.Field, *, future: bool = False) -> None:
-    """Adds the input rules to one form field (also usable on a ModelForm's fields in its __init__)."""
-    if isinstance(field, forms.UUIDField):
-        return  # a CharField by inheritance, but its value is a UUID
+def secure_form_field(field: forms.Field, *, future: bool = False, default_length: bool = True) -> None:
+    """Adds the input rules to one form field (also usable on a ModelForm's fields in its __init__). Without
+    `default_length`, a text field without a limit of its own stays unlimited (the admin's long model texts)."""
+    if isinstance(field, forms.UUIDField | forms.JSONField):
+        return  # CharFields by inheritance, but their values are a UUID and JSON (escaped, any length it needs)
     if isinstance(field, forms.CharField):
-        if field.max_length is None:
+        if field.max_length is None and default_length:
             field.max_length = DEFAULT_MAX_LENGTH
             field.validators.append(MaxLengthValidator(DEFAULT_MAX_LENGTH))
             field.widget.attrs.setdefault("maxlength", str(DEFAULT_MAX_LENGTH))

@@ -616,3 +616,16 @@ def test_a_category_switched_off_in_the_admin_is_refused_for_new_reports(as_admi
 
     assert refused.status_code == 422
     assert "隐患类别不存在" in refused.json()["detail"]
+
+
+def test_admin_forms_refuse_control_characters_and_dates_out_of_the_window(as_admin):
+    """core.input's rules in the admin too (issue #12): what an administrator stores is read by everyone's pages."""
+    day = _weekday_holiday()
+    for field, value in (("note", "县政府\x1b通知"), ("date", "9999-12-31"), ("date", "0001-01-01")):
+        data = form_data(as_admin.get(_url(WorkCalendarDay, "change", day.pk)))
+        data[field] = value
+        response = as_admin.post(_url(WorkCalendarDay, "change", day.pk), data)
+        assert response.status_code == 200, (field, value)
+        assert field in response.context["adminform"].form.errors
+    day.refresh_from_db()
+    assert "\x1b" not in day.note and day.date.year > 2000
