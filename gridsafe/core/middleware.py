@@ -83,6 +83,8 @@ class IdleSessionMiddleware(SessionMiddleware):
         except AttributeError:
             return response
         if session.get(SESSION_KEY) is not None:
+            if session.get(ACTIVE_KEY) is None and not getattr(request, "gridsafe_poll", False):
+                session[ACTIVE_KEY] = int(time.time())  # signed in by this request (the login form)
             active = session.get(ACTIVE_KEY) or time.time()
             remaining = max(0, math.ceil(active + settings.SESSION_COOKIE_AGE - time.time()))
             response[REMAINING_HEADER] = str(remaining)

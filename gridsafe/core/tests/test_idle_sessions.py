@@ -8,6 +8,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from freezegun import freeze_time
 
+import gridsafe.urls  # noqa: F401  (the API's schemas are built before freezegun swaps datetime)
 from conftest import Api
 from gridsafe.core import clock
 

@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from freezegun import freeze_time
 
+import gridsafe.urls  # noqa: F401  (the API's schemas are built before freezegun swaps datetime)
 from gridsafe.core import clock
 from gridsafe.core.errors import NotPermitted
 from gridsafe.core.models import AuditEvent
