@@ -2,6 +2,7 @@
 in dashboards.display. Rows are never edited or deleted: a revoked display stays listed as history."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 
 from gridsafe.cases.permissions import jurisdiction_of
@@ -124,7 +125,8 @@ class DisplaySessionAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "title": "签发大屏显示会话",
-            "subtitle": "大屏应使用显示会话：个人账号的会话在 30 分钟无操作后退出，后台刷新不算操作。",
+            "subtitle": f"大屏应使用显示会话：个人账号的会话在 {settings.SESSION_COOKIE_AGE // 60} 分钟无操作后退出，"
+            "后台刷新不算操作。",
         }
         return super().add_view(request, form_url, extra_context)
 

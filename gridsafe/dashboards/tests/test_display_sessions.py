@@ -138,3 +138,4 @@ def test_a_person_can_still_open_the_big_screen_and_is_told_to_use_a_display(cli
     client.force_login(people["county"])
     html = client.get("/screen/").content.decode()
     assert 'data-display="0"' in html and "墙面大屏请使用管理员签发的大屏显示会话" in html
+    assert "30 分钟无操作后将退出登录" in html
