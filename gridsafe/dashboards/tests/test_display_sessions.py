@@ -139,3 +139,29 @@ def test_a_person_can_still_open_the_big_screen_and_is_told_to_use_a_display(cli
     html = client.get("/screen/").content.decode()
     assert 'data-display="0"' in html and "墙面大屏请使用管理员签发的大屏显示会话" in html
     assert "30 分钟无操作后将退出登录" in html
+
+
+@pytest.mark.browser
+def test_wall_display_in_chromium_until_revoked(committed_world, screen_server, browser_page, settings):
+    """A display opens the big screen from its URL alone (no sign-in), keeps updating, and says so when revoked."""
+    from gridsafe.dashboards.display import display_revoke
+
+    settings.GRIDSAFE_SCREEN_POLL_SECONDS = 5
+    page = browser_page
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    display, secret = display_issue(
+        actor=committed_world["county"], name="大厅大屏", region=Region.objects.get(code=BANGTOU)
+    )
+    page.goto(f"{screen_server}/screen/display/{secret}/")
+    page.wait_for_url(re.compile(r"/screen/$"))
+    page.wait_for_selector("#sc-status:has-text('数据更新于')", timeout=30_000)
+    assert "榜头镇" in page.text_content(".sc-title")
+    assert page.query_selector("#sc-notice") is None  # no "use a display session" notice on a display
+    assert page.goto(f"{screen_server}/cases/").status == 404
+    page.goto(f"{screen_server}/screen/")
+    page.wait_for_selector("#sc-status:has-text('数据更新于')", timeout=30_000)
+
+    display_revoke(actor=committed_world["county"], display=display)
+    page.wait_for_selector("#sc-status:has-text('大屏显示会话已被吊销或已到期')", timeout=30_000)
+    errors = [e for e in page.console_errors if "Failed to load resource" not in e]  # the 404 and the 401 above
+    assert errors == [], errors
