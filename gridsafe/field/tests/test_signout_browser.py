@@ -90,11 +90,16 @@ def test_sign_out_warns_clears_and_the_next_worker_sees_nothing(committed_world,
     assert not [k for k in page.evaluate(CACHE_KEYS) if k.endswith(f"-u{a.pk}")]
     assert not Place.objects.filter(client_id=place_client_id).exists()  # never sent under B's session
 
-    # 王芳 signs in again: her record is uploaded under her name.
+    # 王芳 signs in again: her record is uploaded under her name. (B's session has ended meanwhile, on the server:
+    # signing out still clears the phone.)
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
     page.click("#account-chip")
     page.click("#signout")
     page.wait_for_url(re.compile(r"/login/"))
     _sign_in_from_login_page(page, pwa_server, "nanxi_worker")
+    assert not [k for k in page.evaluate(CACHE_KEYS) if k.endswith(f"-u{b.pk}")]
     page.wait_for_selector("body[data-pending='0']", state="attached", timeout=30_000)
     place = Place.objects.get(client_id=place_client_id)
     assert place.name == "林记小卖部"

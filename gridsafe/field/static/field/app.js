@@ -1212,9 +1212,12 @@
     try {
       await request("POST", "/auth/logout");
     } catch (e) {
-      button.disabled = false;
-      toast(e instanceof Offline ? "当前离线，无法退出登录。请联网后重试。" : `退出失败：${e.message}`);
-      return;
+      // A session that has already ended (401) needs no ending: clear the phone all the same.
+      if (!state.loginExpired) {
+        button.disabled = false;
+        toast(e instanceof Offline ? "当前离线，无法退出登录。请联网后重试。" : `退出失败：${e.message}`);
+        return;
+      }
     }
     stopWatch();
     const owner = state.user;
