@@ -4,11 +4,12 @@ screen's feeds add the display session) without importing gridsafe.api, which im
 from ninja.security import HttpBearer
 
 from gridsafe.accounts.services import user_for_token
+from gridsafe.core.middleware import is_poll
 
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
-        user = user_for_token(token)
+        user = user_for_token(token, activity=not is_poll(request))
         if user is not None:
             request.user = user
         return user

@@ -145,13 +145,14 @@ def _token_lookup_sql() -> str:
     )
 
 
-def user_for_token(key: str) -> User | None:
+def user_for_token(key: str, *, activity: bool = True) -> User | None:
     """The active user of a live bearer token, with their unit, the unit's region (without its boundary) and their
     grid paths loaded; None when the token is unknown, expired, idle too long or its user deactivated.
 
     A token unused for longer than SESSION_COOKIE_AGE (the session idle limit) is refused, and each use slides that
     window on. `last_used_at` is moved by one conditional UPDATE at most once a minute (TOKEN_TOUCH_INTERVAL), so
-    concurrent requests do not all write and the idle limit is honoured to within that minute.
+    concurrent requests do not all write and the idle limit is honoured to within that minute. A background poll
+    (`activity=False`: the badge, the big-screen feed) is answered but does not slide the window, as for a session.
 
     The lookup is one literal query (see core.rows), and its row is kept by this process (accounts.identities):
     the same token's requests in the next minute cost no query, and any revocation reaches every process within a
@@ -163,7 +164,7 @@ def user_for_token(key: str) -> User | None:
     kept = identities.get()
     identity = identity_fresh(kept, key_hash)
     if identity is None or identity.last_used_at < now - min(TOKEN_TOUCH_INTERVAL, _idle_limit()):
-        identity = _token_lookup(key_hash, now)
+        identity = _token_lookup(key_hash, now, touch=activity)
         if identity is None:
             return None
         identity_keep(kept, key_hash, identity)
@@ -176,7 +177,7 @@ def _idle_limit() -> timedelta:
     return timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
 
-def _token_lookup(key_hash: str, now: datetime) -> Identity | None:
+def _token_lookup(key_hash: str, now: datetime, *, touch: bool = True) -> Identity | None:
     stamp = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
@@ -187,7 +188,7 @@ def _token_lookup(key_hash: str, now: datetime) -> Identity | None:
     if row is None:
         return None
     token = rows.instance(ApiToken, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
-    if token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
+    if touch and token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
         token.last_used_at = now
     return Identity(row, token.expires_at, token.last_used_at, identities.clock())

@@ -110,11 +110,12 @@ def check_day(value: date, *, future: bool = False) -> date:
     return value
 
 
-def check_range(start, end, *, label: str = "查询范围"):
-    """from ≤ to and a span of at most MAX_RANGE_YEARS (both ends optional). Raises ValueError."""
+def check_range(start, end, *, label: str = "查询范围", names: tuple[str, str] | None = None):
+    """from ≤ to and a span of at most MAX_RANGE_YEARS (both ends optional). Raises ValueError; `names` are the two
+    bounds' labels, for a message a person reads on a form ("开始日期不能晚于结束日期")."""
     if start is not None and end is not None:
         if start > end:
-            raise ValueError(f"{label}的开始不能晚于结束")
+            raise ValueError(f"{names[0]}不能晚于{names[1]}" if names else f"{label}的开始不能晚于结束")
         if end - start > timedelta(days=366 * MAX_RANGE_YEARS):
             raise ValueError(f"{label}不能超过 {MAX_RANGE_YEARS} 年")
     return start, end
@@ -232,12 +233,9 @@ class InputForm(forms.Form):
     def clean(self):
         data = super().clean()
         for start, end in self.ranges:
+            names = (self.fields[start].label or start, self.fields[end].label or end)
             try:
-                check_range(
-                    data.get(start),
-                    data.get(end),
-                    label=f"{self.fields[start].label or start}至{self.fields[end].label or end}",
-                )
+                check_range(data.get(start), data.get(end), label=f"{names[0]}至{names[1]}", names=names)
             except ValueError as exc:
                 self.add_error(end, str(exc))
         return data

@@ -351,16 +351,10 @@ class CaseFilterForm(InputForm):
     domain = forms.SlugField(required=False, max_length=30)
     state = forms.ChoiceField(required=False, choices=[("", ""), ("open", "open"), *State.choices])
     light = forms.ChoiceField(required=False, choices=[("", ""), *Light.choices])
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
+    date_from = forms.DateField(required=False, label="开始日期")
+    date_to = forms.DateField(required=False, label="结束日期")
     future_fields = ("date_from", "date_to")
     ranges = (("date_from", "date_to"),)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("开始日期不能晚于结束日期")
-        return data
 
 
 @require_GET

@@ -161,6 +161,18 @@ def test_a_token_in_use_slides_past_the_first_idle_window(client, people):
         assert me(client, key).status_code == 401
 
 
+def test_background_polls_with_a_token_do_not_keep_it_alive(client, people):
+    """The notification badge polled every 20 s by an open tab is not the person doing something: the token ends 30
+    minutes after the last real request, as a session does."""
+    key, issued = _issued(client)
+    auth = {"Authorization": f"Bearer {key}", "X-GridSafe-Poll": "1"}
+    for minutes in (10, 20, 29):
+        with clock.frozen(issued + timedelta(minutes=minutes)):
+            assert client.get("/api/v1/notifications", {"unread_only": "true"}, headers=auth).status_code == 200, minutes
+    with clock.frozen(issued + timedelta(minutes=31)):
+        assert me(client, key).status_code == 401
+
+
 def test_a_token_is_touched_at_most_once_a_minute(client, people):
     """The hot path stays one SELECT: a fresh token needs no UPDATE, and after a minute one conditional UPDATE."""
     from django.db import connection
