@@ -168,7 +168,8 @@ def test_background_polls_with_a_token_do_not_keep_it_alive(client, people):
     auth = {"Authorization": f"Bearer {key}", "X-GridSafe-Poll": "1"}
     for minutes in (10, 20, 29):
         with clock.frozen(issued + timedelta(minutes=minutes)):
-            assert client.get("/api/v1/notifications", {"unread_only": "true"}, headers=auth).status_code == 200, minutes
+            badge = client.get("/api/v1/notifications", {"unread_only": "true"}, headers=auth)
+            assert badge.status_code == 200, minutes
     with clock.frozen(issued + timedelta(minutes=31)):
         assert me(client, key).status_code == 401
 
