@@ -34,6 +34,22 @@ def _rate_limits_out_of_the_way(settings):
     settings.GRIDSAFE_ACTION_RATE = "100000/m"
 
 
+_rate_windows = iter(range(20_000, 10**9))
+
+
+@pytest.fixture(autouse=True)
+def _rate_windows_pinned(monkeypatch):
+    """Rate limits count in fixed wall-clock windows; a test of a 3/m limit that straddled a minute boundary saw its
+    count start again and failed by chance. Each test gets its own instant at the start of a day, so every window up
+    to a day is fresh and stays put for the test, and no count leaks from one test into the next."""
+    from types import SimpleNamespace
+
+    from gridsafe.core import ratelimit
+
+    instant = 86_400 * next(_rate_windows)
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: instant))
+
+
 @pytest.fixture(autouse=True)
 def _reference_caches_follow_the_rollback():
     """A test that edits reference data (categories, limits, calendar, regions) invalidates the in-process caches
