@@ -12,7 +12,7 @@ from django.urls import include, path
 from bench.floor_views import floor_case
 
 if os.environ.get("BENCH_NO_ROLLUPS") == "1":
-    from gridsafe.cases import services
+    from gridsafe.cases.services import report as services  # _case_insert and what it calls live there
 
     services.rollup_apply_event = lambda **kwargs: None
 
@@ -21,7 +21,7 @@ if os.environ.get("BENCH_NOTIFY_IN_TRANSACTION") == "1":
 
     from django.db import transaction
 
-    from gridsafe.cases import services
+    from gridsafe.cases.services import report as services  # _case_insert and what it calls live there
 
     services.transaction = SimpleNamespace(atomic=transaction.atomic, on_commit=lambda func, **kwargs: func())
 

@@ -74,7 +74,7 @@ def stage_table(run, n: int) -> None:
 
     import gridsafe.api as gapi
     from gridsafe.cases import api as cases_api
-    from gridsafe.cases import services
+    from gridsafe.cases.services import report as services  # _case_insert and what it calls live there
     from gridsafe.core import ratelimit, rows
     from gridsafe.notifications import services as notify
 

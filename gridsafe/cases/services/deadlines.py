@@ -1,0 +1,67 @@
+"""The clock of a case: which step a state is in, its deadline and yellow instant, and the overdue facts a
+left step freezes. `_move` calls these whenever the state, level or clock changes."""
+
+import uuid
+from datetime import datetime
+
+from gridsafe.cases.models import Case, Level
+from gridsafe.cases.transitions import State
+from gridsafe.catalog.calendar import current_calendar
+from gridsafe.catalog.limits import limit_for
+from gridsafe.catalog.models import Step
+
+SWEEP_NS = uuid.UUID("6f1d2b0e-3c55-4b7a-9a61-0c1f5e2d8a01")
+
+
+def _step_for(state: str, level: int) -> str:
+    if state == State.PENDING_REVIEW:
+        return {Level.VILLAGE: Step.REVIEW_VILLAGE, Level.TOWNSHIP: Step.REVIEW_TOWNSHIP}.get(level, Step.REVIEW_COUNTY)
+    return {State.DISPATCHED: Step.SIGN, State.HANDLING: Step.HANDLE, State.PENDING_VERIFICATION: Step.VERIFY}.get(
+        state, ""
+    )
+
+
+def _clock(*, category_id: int, urgent: bool, step: str, start: datetime) -> dict:
+    """The clock fields of a step that starts at `start`: limit, yellow (80 %) and due instants, first sweep."""
+    stopped = dict(
+        step=step,
+        step_started_at=start if step else None,
+        limit_amount=None,
+        limit_unit="",
+        yellow_at=None,
+        due_at=None,
+        original_due_at=None,
+        next_sweep_at=None,
+        alert_stage=0,
+    )
+    limit = limit_for(category_id=category_id, urgent=urgent, step=step) if step else None
+    if limit is None:
+        return stopped
+    amount, unit = limit
+    yellow_at, due_at = current_calendar().deadlines(start, amount, unit)
+    return {
+        **stopped,
+        "limit_amount": amount,
+        "limit_unit": unit,
+        "yellow_at": yellow_at,
+        "due_at": due_at,
+        "original_due_at": due_at,
+        "next_sweep_at": yellow_at,
+    }
+
+
+def _frozen_overdue(case: Case, now: datetime) -> list:
+    """Add `overdue at step X` to the frozen list when the step being left is past its deadline."""
+    facts = list(case.overdue_steps or [])
+    if case.due_at and now > case.due_at and case.step_started_at:
+        key = (case.step, case.step_started_at.isoformat())
+        if not any((f.get("step"), f.get("started_at")) == key for f in facts):
+            facts.append(
+                {
+                    "step": case.step,
+                    "started_at": key[1],
+                    "due_at": case.due_at.isoformat(),
+                    "detected_at": now.isoformat(),
+                }
+            )
+    return facts
