@@ -538,7 +538,7 @@ def test_unparseable_pdf_is_refused():
 
 
 def test_pdf_with_too_many_pages_is_refused(monkeypatch):
-    monkeypatch.setattr(uploads, "_PDF_MAX_PAGES", 3)
+    monkeypatch.setattr(uploads.pdf, "_PDF_MAX_PAGES", 3)
     pages = {2: b"<< /Type /Pages /Kids [3 0 R] /Count 4 >>", 3: PAGES[3]}
     error = refusal(pdf_with_object_stream({1: b"<< /Type /Catalog /Pages 2 0 R >>", **pages}))
     assert error.extra["reason"] == "pdf_too_complex"

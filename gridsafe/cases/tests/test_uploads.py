@@ -551,7 +551,7 @@ def test_pdf_without_eof_marker_is_rejected():
 
 
 def test_pdf_object_stream_decompression_bomb_is_rejected(monkeypatch):
-    monkeypatch.setattr(uploads, "_PDF_MAX_INFLATED", CHUNK_SIZE)
+    monkeypatch.setattr(uploads.pdf, "_PDF_MAX_INFLATED", CHUNK_SIZE)
     bomb = zlib.compress(b" " * (3 * CHUNK_SIZE), 9)
     error = rejected(pdf_bytes(pdf_stream(b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode", bomb)))
     assert error.extra["reason"] == "pdf_bomb"
