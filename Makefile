@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test check lint openapi clean
+.PHONY: setup demo test test-js check lint openapi clean
 
 setup: $(VENV)/.installed
 
@@ -20,8 +20,12 @@ $(VENV)/.installed: pyproject.toml package-lock.json
 demo: setup
 	$(BIN)/gridsafe demo
 
-test: setup
+test: setup test-js
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+# The field app's modules under node's own test runner (outbox, sync, router, GPS rules): no packages needed.
+test-js:
+	node --test tests/js/*.test.mjs
 
 lint: setup
 	$(BIN)/ruff check .

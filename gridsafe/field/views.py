@@ -16,9 +16,17 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+# The field app's ES modules (field/app.js imports them; no build step): the shell page preloads them all at once
+# (modulepreload, so a slow link pays one round trip, not one per import level) and the service worker precaches
+# them, or the app would not start offline. test_pwa checks every module under field/js/ is listed here.
+FIELD_MODULES = tuple(
+    f"field/js/{name}.js"
+    for name in ("util", "gps", "router", "net", "storage", "outbox", "sync", "account", "ui", "field", "screens")
+)
 SHELL_STATIC = (
     "field/app.css",
     "field/app.js",
+    *FIELD_MODULES,
     "field/icons/icon-192.png",
 )
 ICONS = ("field/icons/icon-192.png", "field/icons/icon-512.png", "field/icons/maskable-512.png")  # install only
@@ -49,7 +57,12 @@ def shell(request):
     response = render(
         request,
         "field/shell.html",
-        {"version": shell_version(), "api_root": "/api/v1", "login_url": "/login/?next=" + reverse("field:shell")},
+        {
+            "version": shell_version(),
+            "api_root": "/api/v1",
+            "login_url": "/login/?next=" + reverse("field:shell"),
+            "modules": [static(name) for name in FIELD_MODULES],
+        },
     )
     response["Cache-Control"] = "no-cache"
     return response
