@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "gridsafe.web",
     "gridsafe.field",
     "gridsafe.dashboards",
+    "gridsafe.ops",  # operations commands (worker, check_deploy, backup, audit …): the top layer, no models
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from pydantic import model_validator
 
 from gridsafe.accounts.models import User
 from gridsafe.accounts.permissions import can_manage_security, can_manage_users, can_read_audit
+from gridsafe.accounts.personal import personal_data_reveal
 from gridsafe.accounts.services import token_issue, token_revoke, user_role_change, user_unlock
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound, NotPermitted
@@ -16,7 +17,6 @@ from gridsafe.core.input import Id, InputSchema, QueryMoment, check_range
 from gridsafe.core.masking import mask_phone
 from gridsafe.core.models import AuditEvent
 from gridsafe.core.paging import page_window
-from gridsafe.core.personal import personal_data_reveal
 from gridsafe.core.problem import Problem
 
 router = Router(tags=["auth"])

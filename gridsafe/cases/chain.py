@@ -16,7 +16,7 @@ updates under its version check, so nothing new is serialised and a report stays
   action itself (services `_move`), so deleting the last event is caught by the head, a middle one by the gap and
   the broken link, a changed one by its hash, a forged one by its hash.
 * Deleting the last event AND rewinding the case row's head, or a whole case, is caught by the signed
-  checkpoints kept outside the database (core.audit `audit_checkpoint_write`): they record the case heads and
+  checkpoints kept outside the database (ops.integrity `audit_checkpoint_write`): they record the case heads and
   the event count, and `gridsafe audit verify` holds the database to them. Cases themselves cannot be deleted
   (every event references them with PROTECT, and the events' triggers refuse DELETE).
 

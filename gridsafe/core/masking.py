@@ -1,5 +1,5 @@
 """脱敏 — masking of personal data on display (domain.md §10, GB/T 35273-2020): the one set of rules for every page,
-API answer and admin list. Full values only through an audited reveal (`core.personal.personal_data_reveal`,
+API answer and admin list. Full values only through an audited reveal (`accounts.personal.personal_data_reveal`,
 `places.services.place_contact_reveal`)."""
 
 import re

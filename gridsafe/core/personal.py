@@ -1,22 +1,11 @@
-"""个人信息 — full values of personal data (phone, ID number, name) only through `personal_data_reveal`, which
-checks the role and writes one audit row per reveal (domain.md §10: 每次查看完整信息均留痕). Lists and pages show
-`core.masking` output. The caller has already checked that `obj` is in the actor's 辖区 (get_<entity>_for_user)."""
+"""Re-sealing personal data after a field-key rotation. Who may see a full value, and the audited reveal, are
+accounts' (`accounts.personal.personal_data_reveal`); lists and pages show `core.masking` output."""
+
+from django.apps import apps
+from django.db import transaction
 
 from gridsafe.core.audit import audit_record
-from gridsafe.core.errors import NotPermitted
-
-
-def personal_data_reveal(*, actor, obj, field: str, ip: str | None, reason: str = "") -> str:
-    """Return the full value of `obj.<field>`. Raises NotPermitted (and audits the refusal) for other roles."""
-    from gridsafe.accounts.permissions import can_reveal_personal_data
-
-    target = f"{obj._meta.label_lower}:{obj.pk}.{field}"
-    if not can_reveal_personal_data(actor):
-        audit_record(actor=actor, action="personal_data.reveal", target=target, outcome="failure", ip=ip)
-        raise NotPermitted("无权查看完整个人信息")
-    value = getattr(obj, field) or ""
-    audit_record(actor=actor, action="personal_data.reveal", target=target, ip=ip, payload={"reason": reason[:200]})
-    return value
+from gridsafe.core.fields import EncryptedCharField, blind_index
 
 
 def personal_data_reseal(*, batch: int = 500) -> dict[str, int]:
@@ -24,11 +13,6 @@ def personal_data_reseal(*, batch: int = 500) -> dict[str, int]:
     encrypted value again under the current key and recompute its blind index, which is keyed by the current key
     too — until this has run, finding a person or place by phone finds nothing. Idempotent; one audit row.
     Returns {"app_label.model.field": rows rewritten}. Afterwards the old key can leave GRIDSAFE_FIELD_OLD_KEYS."""
-    from django.apps import apps
-    from django.db import transaction
-
-    from gridsafe.core.fields import EncryptedCharField, blind_index
-
     counts: dict[str, int] = {}
     for model in apps.get_models():
         for field in model._meta.concrete_fields:

@@ -116,7 +116,7 @@ def test_a_phone_reveal_tells_no_one_which_user_ids_exist(client, admins, people
 
 
 def test_the_audit_log_is_not_in_reach_of_the_demo_superuser_admin(client, admins, people):
-    """The Django admin (is_superuser) shows audit rows only to the 审计管理员 (core/admin.py)."""
+    """The Django admin (is_superuser) shows audit rows only to the 审计管理员 (ops/admin.py)."""
     from django.contrib.admin.sites import site
 
     from gridsafe.core.models import AuditEvent as Model

@@ -20,8 +20,9 @@ from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.cases.tests.helpers import report
 from gridsafe.core.appendonly import triggers_drop, triggers_install
-from gridsafe.core.audit import audit_checkpoint_write, audit_record, derived_keys, integrity_verify
+from gridsafe.core.audit import audit_record, derived_keys
 from gridsafe.core.models import AuditEvent
+from gridsafe.ops.integrity import audit_checkpoint_write, integrity_verify
 
 
 @pytest.fixture(autouse=True)

@@ -259,8 +259,8 @@ def test_strip_photo_metadata_rewrites_stored_originals_once(flow, people, setti
     """Originals stored before intake stripping: the command cleans them, moves each row to the clean file with its
     new SHA-256 (backups verify against it), audits old → new, and a second run changes nothing."""
     from gridsafe.cases.services import attachment_add
-    from gridsafe.core.backup import attachments_verify
     from gridsafe.core.models import AuditEvent
+    from gridsafe.ops.backup import attachments_verify
 
     case = flow.report()
     raw = photo("JPEG")

@@ -102,7 +102,7 @@ def test_migrate_puts_back_a_dropped_trigger_and_says_so(capsys):
 
 @pytest.mark.django_db
 def test_check_deploy_fails_when_a_trigger_is_missing(capsys):
-    from gridsafe.core.management.commands.check_deploy import deploy_problems
+    from gridsafe.ops.management.commands.check_deploy import deploy_problems
 
     assert not [p for p in deploy_problems() if "append-only" in p]
     triggers_drop(connection, ["cases_caseevent"])

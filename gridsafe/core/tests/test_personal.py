@@ -7,11 +7,11 @@ from django.test import override_settings
 
 from conftest import Api
 from gridsafe.accounts.models import User
+from gridsafe.accounts.personal import personal_data_reveal
 from gridsafe.core import fields
 from gridsafe.core.errors import NotPermitted
 from gridsafe.core.masking import mask_id, mask_name, mask_phone
 from gridsafe.core.models import AuditEvent
-from gridsafe.core.personal import personal_data_reveal
 
 
 def test_masks():

@@ -1,7 +1,9 @@
-"""The audit log in the admin: read-only, and only for the 审计管理员 (三员分立: not even a superuser)."""
+"""The audit log in the admin: read-only, and only for the 审计管理员 (三员分立: not even a superuser). Registered here,
+not in core: who may read it is an accounts rule, and core imports no app."""
 
 from django.contrib import admin
 
+from gridsafe.accounts.permissions import can_read_audit
 from gridsafe.core.models import AuditEvent
 
 
@@ -14,8 +16,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def _auditor(self, request) -> bool:
-        from gridsafe.accounts.permissions import can_read_audit
-
         return can_read_audit(request.user) and request.user.is_staff
 
     def has_module_permission(self, request):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gridsafe.core.backup import backup_restore
+from gridsafe.ops.backup import backup_restore
 
 
 class Command(BaseCommand):

@@ -7,7 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gridsafe.core.audit import audit_checkpoint_write, audit_head, audit_purge, checkpoint_path, integrity_verify
+from gridsafe.core.audit import audit_head, audit_purge, checkpoint_path
+from gridsafe.ops.integrity import audit_checkpoint_write, integrity_verify
 
 
 def _read_anchors(path: str) -> list[tuple[int, str]]:

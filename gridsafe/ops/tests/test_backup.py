@@ -14,7 +14,7 @@ from conftest import Api
 from gridsafe.cases.models import Attachment, Case
 from gridsafe.cases.tests.helpers import report
 from gridsafe.core.audit import audit_record, audit_verify
-from gridsafe.core.backup import attachments_verify, backup_create, media_clear
+from gridsafe.ops.backup import attachments_verify, backup_create, media_clear
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"  # parseable (pypdf rebuilds the xref)
 

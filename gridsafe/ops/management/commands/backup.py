@@ -1,4 +1,4 @@
-"""`gridsafe backup [--out FILE]` — database snapshot, then media, in one tar archive (core/backup.py)."""
+"""`gridsafe backup [--out FILE]` — database snapshot, then media, in one tar archive (ops/backup.py)."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from gridsafe.core import clock
-from gridsafe.core.backup import backup_create
+from gridsafe.ops.backup import backup_create
 
 
 class Command(BaseCommand):
