@@ -17,27 +17,45 @@ log = logging.getLogger("gridsafe.worker")
 
 
 class Command(BaseCommand):
-    help = "Background work: the deadline sweep every --interval seconds, plus the task worker when tasks are queued."
+    help = (
+        "Background work: the deadline sweep every --interval seconds, plus the task worker when tasks are queued"
+        " (restarted if it exits)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=30.0)
         parser.add_argument("--once", action="store_true", help="one sweep, then exit")
 
-    def handle(self, *args, interval, once, **options):
-        tasks = None
-        if settings.TASKS_BACKEND == "db" and not once:
-            tasks = subprocess.Popen([sys.executable, "-m", "gridsafe.cli", "db_worker"])
-        elif settings.TASKS_BACKEND == "rq" and not once:
+    def task_worker_start(self) -> subprocess.Popen | None:
+        """The task worker of the configured backend, as a child process; None when tasks run inline."""
+        if settings.TASKS_BACKEND == "db":
+            return subprocess.Popen([sys.executable, "-m", "gridsafe.cli", "db_worker"])
+        if settings.TASKS_BACKEND == "rq":
             # django-tasks-rq's documented worker: django-rq's rqworker with its Job class, on the queues in TASKS.
             queues = settings.TASKS["default"].get("QUEUES", ["default"])
-            tasks = subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-m", "gridsafe.cli", "rqworker", "--job-class", "django_tasks_rq.Job", *queues]
             )
-        stop = {"now": False}
-        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        return None
+
+    def task_worker_supervise(self, tasks: subprocess.Popen | None) -> subprocess.Popen | None:
+        """A task worker that has exited (crashed, killed by the OOM killer) is started again: without it queued
+        notifications would wait silently while the sweep goes on. Checked once per sweep interval, which also
+        spaces restarts of a worker that dies at once."""
+        if tasks is None or tasks.poll() is None:
+            return tasks
+        log.error("task worker (pid %s) exited with code %s; starting it again", tasks.pid, tasks.returncode)
+        self.stderr.write(f"WARNING: task worker exited with code {tasks.returncode}; restarted")
+        return self.task_worker_start()
+
+    def handle(self, *args, interval, once, **options):
+        tasks = None if once else self.task_worker_start()
+        self.stopping = False
+        previous = signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
         try:
             last_hourly = 0.0
-            while not stop["now"]:
+            while not self.stopping:
+                tasks = self.task_worker_supervise(tasks)
                 if time.monotonic() - last_hourly > 3600:
                     missing = calendar_alarm_raise()
                     if missing:
@@ -61,6 +79,7 @@ class Command(BaseCommand):
                     break
                 time.sleep(interval)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if tasks is not None:
                 tasks.terminate()
                 try:
