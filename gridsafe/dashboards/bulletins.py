@@ -20,6 +20,7 @@ from django.utils import timezone
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import Supervision
 from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.cases.transitions import state_text
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound, ValidationFailed
 from gridsafe.core.input import clean_xml_text
@@ -79,7 +80,7 @@ def _case_line(case, *, extra: str = "") -> dict:
         "category": case.category.name,
         "region": case.region.name,
         "holder": case.holder_unit.name,
-        "state": sel.state_text(case),
+        "state": state_text(case.state, case.closure),
         "due_at": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "",
         "note": extra,
     }
@@ -584,7 +585,7 @@ def bulletins_generate_due(now: datetime | None = None) -> list[Bulletin]:
     once. Safe to run concurrently: the second runner finds the row (unique per kind and period)."""
     now = now or clock.now()
     day = timezone.localtime(now).date()
-    if day.day < int(getattr(settings, "GRIDSAFE_BULLETIN_DAY", 1)):
+    if day.day < settings.GRIDSAFE_BULLETIN_DAY:
         return []
     region = county_region()
     due = [(BulletinKind.MONTHLY, month_period(day.replace(day=1) - timedelta(days=1)))]

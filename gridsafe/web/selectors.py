@@ -1,7 +1,6 @@
 """Reads with a shape for the pages. Every one starts from `cases_visible_to` (via `case_list_visible`), so the
 pages can never show more than the API does. Query costs are stated per function; tests pin them."""
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from gridsafe.cases.transitions import State
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
 from gridsafe.core.cache import VersionedCache
+from gridsafe.regions.coords import bbox_around, haversine_m
 from gridsafe.regions.models import Region
 
 # ---------------------------------------------------------------- to-do queues (待办)
@@ -252,35 +252,26 @@ def region_options(user: User) -> list[RegionOption]:
 # ---------------------------------------------------------------- the case page
 
 NEARBY_METRES = 300
-_M_PER_DEG_LAT = 111_320.0
-
-
-def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Equirectangular distance: exact enough at 300 m."""
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6_371_000 * math.hypot(x, y)
 
 
 def nearby_open_cases(user: User, case: Case, *, radius_m: float = NEARBY_METRES, limit: int = 8) -> list[dict]:
     """Possible duplicates: open cases of the same category within `radius_m`, nearest first. One query: a
     bounding box on lon/lat, then the exact distance in Python."""
-    dlat = radius_m / _M_PER_DEG_LAT
-    dlon = radius_m / (_M_PER_DEG_LAT * max(0.1, math.cos(math.radians(case.lat))))
+    (lon_min, lon_max), (lat_min, lat_max) = bbox_around(case.lon, case.lat, radius_m)
     rows = (
         cases_visible_to(user)
         .exclude(pk=case.pk)
         .exclude(state=State.CLOSED)
         .filter(
             category_id=case.category_id,
-            lat__range=(case.lat - dlat, case.lat + dlat),
-            lon__range=(case.lon - dlon, case.lon + dlon),
+            lat__range=(lat_min, lat_max),
+            lon__range=(lon_min, lon_max),
         )
         .only("pk", "lon", "lat", "state", "description", "address", "created_at")[:50]
     )
     found = []
     for other in rows:
-        distance = _metres(case.lon, case.lat, other.lon, other.lat)
+        distance = haversine_m(case.lon, case.lat, other.lon, other.lat)
         if distance <= radius_m:
             found.append({"case": other, "distance": round(distance)})
     found.sort(key=lambda item: item["distance"])

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from gridsafe.accounts.forms import LoginForm
 from gridsafe.accounts.models import Unit, UnitKind, User
 from gridsafe.accounts.routing import default_department_id
-from gridsafe.cases.models import Attachment, AttachmentRole, Case
+from gridsafe.cases.models import Attachment, AttachmentRole, Case, Level, Light, SupervisionLevel
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import case_timeline
 from gridsafe.cases.services import ACTION_SERVICES, attachment_add
-from gridsafe.cases.transitions import Action, State
+from gridsafe.cases.transitions import Action, State, state_text
 from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calendar
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
@@ -35,7 +35,7 @@ from gridsafe.core.input import clean_xml_text
 from gridsafe.core.ratelimit import ratelimit_request
 from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
-from gridsafe.web import labels
+from gridsafe.regions.coords import LocationFlag
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.selectors import (
     QUEUES,
@@ -152,15 +152,22 @@ def _filtered(request: HttpRequest, form: CaseFilterForm):
     return case_list_for_page(request.user, form.filters(), order=form.ordering, queue=form.queue_key)
 
 
+def _label(choices, value) -> str:
+    """The catalogue's name of a stored choice ("" for none); a value no longer in the choices shows as itself."""
+    if value in ("", None):
+        return ""
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
 def _row(case: Case, now: datetime) -> dict:
     light = case.light_at(now)
     return {
         "case": case,
-        "state_text": labels.state_text(case.state, case.closure),
+        "state_text": state_text(case.state, case.closure),
         "light": light,
-        "light_text": labels.LIGHT.get(light, ""),
-        "grade_text": labels.GRADE.get(case.grade, case.grade),
-        "level_text": labels.LEVEL.get(case.level, ""),
+        "light_text": _label(Light, light),
+        "grade_text": case.get_grade_display(),
+        "level_text": case.get_level_display(),
     }
 
 
@@ -243,20 +250,20 @@ def _export_values(case: Case, now: datetime) -> list:
         case.pk,
         case.domain.name,
         case.category.name,
-        labels.GRADE.get(case.grade, case.grade),
+        case.get_grade_display(),
         "是" if case.urgent else "否",
-        labels.SOURCE.get(case.source, case.source),
+        case.get_source_display(),
         case.description,
         case.address,
         case.region.name,
         case.region.code,
-        labels.state_text(case.state, case.closure),
-        labels.CLOSURE.get(case.closure, "") if case.closure else "",
+        state_text(case.state, case.closure),
+        case.get_closure_display() if case.closure else "",
         "是" if case.closure == "resolved" else "否",
-        labels.LEVEL.get(case.level, ""),
+        case.get_level_display(),
         case.holder_unit.name,
         case.department.name if case.department_id else "",
-        labels.LIGHT.get(case.light_at(now), ""),
+        _label(Light, case.light_at(now)),
         _local(case.due_at),
         _local(case.created_at),
         _local(case.started_at),
@@ -265,7 +272,7 @@ def _export_values(case: Case, now: datetime) -> list:
         _local(case.closed_at),
         case.rework_count,
         len(case.overdue_steps or []),
-        labels.SUPERVISION.get(case.supervision, ""),
+        _label(SupervisionLevel, case.supervision),
     ]
 
 
@@ -401,7 +408,7 @@ def _action_forms(request: HttpRequest, case: Case, actions: list[str], bound: d
         forms.append(
             {
                 "action": action,
-                "label": labels.ACTION[action],
+                "label": Action(action).label,
                 "form": form,
                 "primary": action in PRIMARY_ACTIONS,
                 "multipart": form_class.files_field is not None,
@@ -448,11 +455,11 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
     timeline = [
         {
             "event": e,
-            "from_text": labels.STATE.get(e.from_state, ""),
-            "to_text": labels.state_text(e.to_state, case.closure if e.to_state == State.CLOSED else ""),
+            "from_text": _label(State, e.from_state),
+            "to_text": state_text(e.to_state, case.closure if e.to_state == State.CLOSED else "") if e.to_state else "",
             "moved": e.from_state != e.to_state or e.from_level != e.to_level,
             "level_move": (
-                f"{labels.LEVEL.get(e.from_level, '')} → {labels.LEVEL.get(e.to_level, '')}"
+                f"{_label(Level, e.from_level)} → {_label(Level, e.to_level)}"
                 if e.from_level and e.to_level and e.from_level != e.to_level
                 else ""
             ),
@@ -474,23 +481,23 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
     return {
         "nav": "cases",
         "case": case,
-        "state_text": labels.state_text(case.state, case.closure),
-        "closure_text": labels.CLOSURE.get(case.closure, ""),
+        "state_text": state_text(case.state, case.closure),
+        "closure_text": case.get_closure_display() if case.closure else "",
         "light": light,
-        "light_text": labels.LIGHT.get(light, ""),
+        "light_text": _label(Light, light),
         "time_left": _time_left(case, now),
-        "grade_text": labels.GRADE.get(case.grade, case.grade),
-        "level_text": labels.LEVEL.get(case.level, ""),
-        "source_text": labels.SOURCE.get(case.source, case.source),
-        "supervision_text": labels.SUPERVISION.get(case.supervision, ""),
-        "flags": [labels.LOCATION_FLAG.get(f, f) for f in case.location_flags or []],
+        "grade_text": case.get_grade_display(),
+        "level_text": case.get_level_display(),
+        "source_text": case.get_source_display(),
+        "supervision_text": _label(SupervisionLevel, case.supervision),
+        "flags": [_label(LocationFlag, f) for f in case.location_flags or []],
         "handler": people.get(case.handler_id),
         "reporter": people.get(case.reporter_id),
         "before": before,
         "after": after,
         "timeline": timeline,
         "supervisions": [
-            {"order": s, "label": labels.SUPERVISION.get(s.level, s.level)}
+            {"order": s, "label": _label(SupervisionLevel, s.level)}
             for s in case.supervisions.select_related("issued_unit", "target_unit")
         ],
         "nearby": nearby_open_cases(request.user, case),
@@ -501,8 +508,8 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
         "map": {
             "lon": case.lon,
             "lat": case.lat,
-            "tile_url": getattr(settings, "GRIDSAFE_TILE_URL", "") or "",
-            "tile_attribution": getattr(settings, "GRIDSAFE_TILE_ATTRIBUTION", "") or "",
+            "tile_url": settings.GRIDSAFE_TILE_URL,
+            "tile_attribution": settings.GRIDSAFE_TILE_ATTRIBUTION,
             "grid": case.region.geometry,
             "label": f"#{case.pk} {case.category.name}",
         },
@@ -523,8 +530,8 @@ def _event_detail(event) -> str:
         parts.append(f"处置人：{p['handler']}")
     if p.get("skip_level"):
         parts.append("越级上报")
-    if p.get("level") in labels.SUPERVISION and p.get("level"):
-        parts.append(labels.SUPERVISION[p["level"]])
+    if p.get("level") and p["level"] in SupervisionLevel.values:
+        parts.append(_label(SupervisionLevel, p["level"]))
     if p.get("external_body"):
         parts.append(f"移交 {p['external_body']}（{p.get('external_ref', '')}）")
     if p.get("master_id"):
@@ -585,8 +592,8 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
         raise Http404("未找到该隐患") from None
     except DomainError as error:
         return _action_failed(request, case, action, form, error.detail, status=error.status)
-    state = labels.state_text(updated.state, updated.closure)
-    message = {"level": "success", "text": f"已{labels.ACTION[action]}：#{updated.pk} 现为“{state}”"}
+    state = state_text(updated.state, updated.closure)
+    message = {"level": "success", "text": f"已{Action(action).label}：#{updated.pk} 现为“{state}”"}
     try:
         fresh = get_case_for_user(request.user, updated.pk)
     except CaseNotFound:
