@@ -157,6 +157,19 @@ class Case(models.Model):
             models.Index(fields=["holder_unit", "state"], name="case_holder_state"),
             models.Index(fields=["department", "state"], name="case_department_state"),
             models.Index(fields=["-created_at"], name="case_created"),
+            # The case list's default order, with the path its jurisdiction filter reads: a page (deep ones too)
+            # is read from the index alone, without visiting the rows it skips (bench/pages_at_scale).
+            models.Index(fields=["-created_at", "-id"], name="case_newest", include=["region_path"]),
+            # Open cases only (a small part of a year's cases): 待办 queues, the most urgent list, 超时 filters.
+            models.Index(
+                fields=["due_at", "id"],
+                name="case_open_due",
+                condition=~models.Q(state__in=["closed", "suspended"]),
+            ),
+            # Possible duplicates on the case page: open cases of one category inside a bounding box.
+            models.Index(
+                fields=["category", "lat"], name="case_open_category_lat", condition=~models.Q(state="closed")
+            ),
             # The sweep scans only cases with something due: O(due), not O(open).
             models.Index(
                 fields=["next_sweep_at"], name="case_sweep_due", condition=models.Q(next_sweep_at__isnull=False)

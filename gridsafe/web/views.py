@@ -37,6 +37,7 @@ from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
 from gridsafe.regions.coords import LocationFlag
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
+from gridsafe.web.paging import CappedPaginator
 from gridsafe.web.selectors import (
     QUEUES,
     case_list_for_page,
@@ -175,10 +176,11 @@ def _row(case: Case, now: datetime) -> dict:
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     """隐患列表 — filters, sort, 50 a page. Queries: auth, jurisdiction, regions/domains/categories for the form,
-    one COUNT and one page (joined to category, domain, region, units) whatever the number of rows."""
+    one COUNT (capped: "10000+" beyond, see web.paging) and one page (joined to category, domain, region, units)
+    whatever the number of rows."""
     form = _filter_form(request)
     qs = _filtered(request, form)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     params = request.GET.copy()
     params.pop("page", None)
