@@ -306,6 +306,25 @@ GRIDSAFE_VIDEO_MAX_BYTES = env_int("GRIDSAFE_VIDEO_MAX_BYTES", 100 * 1024 * 1024
 GRIDSAFE_MAX_IMAGE_PIXELS = env_int("GRIDSAFE_MAX_IMAGE_PIXELS", 50_000_000)
 GRIDSAFE_LOCATE_BUFFER_M = env_int("GRIDSAFE_LOCATE_BUFFER_M", 50)
 GRIDSAFE_SWEEP_BATCH = env_int("GRIDSAFE_SWEEP_BATCH", 200)
+# Every default lives here, once: code reads settings.X, never getattr(settings, "X", default).
+GRIDSAFE_PDF_MAX_SECONDS = env_int("GRIDSAFE_PDF_MAX_SECONDS", 10)  # parsing budget of one uploaded PDF
+GRIDSAFE_TRACK_RETENTION_DAYS = env_int("GRIDSAFE_TRACK_RETENTION_DAYS", 90)  # patrol GPS tracks (行踪轨迹)
+# Fonts that draw Chinese, for photo watermarks and bulletin charts; empty: the usual Debian/Ubuntu paths, then fc-list.
+GRIDSAFE_WATERMARK_FONT = env_str("GRIDSAFE_WATERMARK_FONT", "")
+GRIDSAFE_CJK_FONT = env_str("GRIDSAFE_CJK_FONT", "")
+# Map tiles (case page and /map/). Empty URL: no tiles at all, the region polygons on a plain background are the map.
+GRIDSAFE_TILE_URL = env_str("GRIDSAFE_TILE_URL", "")
+GRIDSAFE_TILE_ATTRIBUTION = env_str("GRIDSAFE_TILE_ATTRIBUTION", "")
+GRIDSAFE_TILE_SUBDOMAINS = env_str("GRIDSAFE_TILE_SUBDOMAINS", "")
+GRIDSAFE_TILE_LABELS_URL = env_str("GRIDSAFE_TILE_LABELS_URL", "")  # an annotation layer such as 天地图 cva_w
+GRIDSAFE_TILE_MAX_ZOOM = env_int("GRIDSAFE_TILE_MAX_ZOOM", 18)
+GRIDSAFE_MAP_CASE_LIMIT = env_int("GRIDSAFE_MAP_CASE_LIMIT", 2000)  # case points on /map/ (newest first)
+# Dashboards: 通报 drafted from this day of the month; 信息报送 reminders on these days; 金华 excludes 挂账 from 应处置数.
+GRIDSAFE_BULLETIN_DAY = env_int("GRIDSAFE_BULLETIN_DAY", 1)
+GRIDSAFE_REPORT_REMIND_DAYS = tuple(int(d) for d in env_list("GRIDSAFE_REPORT_REMIND_DAYS", ["20", "27"]))
+GRIDSAFE_KPI_EXCLUDE_SUSPENDED = env_bool("GRIDSAFE_KPI_EXCLUDE_SUSPENDED", False)
+GRIDSAFE_SCREEN_CAMERAS = env_int("GRIDSAFE_SCREEN_CAMERAS", 14533)  # cameras connected, shown on the big screen
+GRIDSAFE_SCREEN_POLL_SECONDS = env_int("GRIDSAFE_SCREEN_POLL_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from gridsafe.accounts.admin import BusinessDataAdmin, ReadOnlyInline
 from gridsafe.cases.models import Attachment, Case, CaseEvent, Supervision
-from gridsafe.web.labels import state_text
+from gridsafe.cases.transitions import state_text
 
 ATTACHMENT_FIELDS = (
     "case",
@@ -51,9 +51,21 @@ def rounded_payload(payload):
     return payload
 
 
-class CaseEventInline(ReadOnlyInline):
+class EventStates:
+    """An event's states by their names (the fields hold bare values, without choices)."""
+
+    @admin.display(description="原状态", ordering="from_state")
+    def from_state_label(self, obj):
+        return state_text(obj.from_state) if obj.from_state else ""
+
+    @admin.display(description="新状态", ordering="to_state")
+    def to_state_label(self, obj):
+        return state_text(obj.to_state) if obj.to_state else ""
+
+
+class CaseEventInline(EventStates, ReadOnlyInline):
     model = CaseEvent
-    fields = ("created_at", "kind", "actor_label", "from_state", "to_state", "comment")
+    fields = ("created_at", "kind", "actor_label", "from_state_label", "to_state_label", "comment")
     readonly_fields = fields
     ordering = ("created_at", "id")
 
@@ -81,15 +93,15 @@ class CaseAdmin(BusinessDataAdmin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(BusinessDataAdmin, admin.ModelAdmin):
-    list_display = ("id", "case", "kind", "actor_label", "from_state", "to_state", "created_at")
+class CaseEventAdmin(EventStates, BusinessDataAdmin, admin.ModelAdmin):
+    list_display = ("id", "case", "kind", "actor_label", "from_state_label", "to_state_label", "created_at")
     list_filter = ("kind",)
     search_fields = ("=case__id", "actor_label", "comment")
     list_select_related = ("case",)
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    exclude = ("ip", "payload")
-    readonly_fields = ("payload_masked",)
+    exclude = ("ip", "payload", "from_state", "to_state")
+    readonly_fields = ("from_state_label", "to_state_label", "payload_masked")
 
     @admin.display(description="附加数据（位置约 1 公里）")
     def payload_masked(self, obj):

@@ -101,5 +101,14 @@ def next_state(state: str, action: str) -> State:
         ) from None
 
 
+def state_text(state: str, closure: str = "") -> str:
+    """The state's name from the catalogue; a closed case always names how it closed (已结案·已整改销号, 已结案·已作废),
+    since closed never means fixed. Pages, exports, the admin and the field app all show this one text."""
+    text = str(State(state).label) if state in State.values else state
+    if state == State.CLOSED and closure:
+        return f"{text}·{Closure(closure).label if closure in Closure.values else closure}"
+    return text
+
+
 def actions_from(state: str) -> list[Action]:
     return [action for (from_state, action) in TRANSITIONS if from_state == state]

@@ -339,7 +339,7 @@ CHECKPOINT_LOOKBACK = timedelta(hours=1)  # a case touched just before the previ
 
 def checkpoint_path() -> Path:
     """GRIDSAFE_AUDIT_CHECKPOINTS if set, else $GRIDSAFE_DATA/audit/checkpoints.jsonl."""
-    configured = getattr(settings, "GRIDSAFE_AUDIT_CHECKPOINTS", "")
+    configured = settings.GRIDSAFE_AUDIT_CHECKPOINTS
     return Path(configured) if configured else Path(settings.DATA_DIR) / "audit" / "checkpoints.jsonl"
 
 

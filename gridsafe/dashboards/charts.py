@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -46,7 +45,7 @@ def _has_glyphs(path: str) -> bool:
 
 @functools.cache
 def cjk_font_path() -> str:
-    configured = getattr(settings, "GRIDSAFE_CJK_FONT", "") or os.environ.get("GRIDSAFE_CJK_FONT", "")
+    configured = settings.GRIDSAFE_CJK_FONT
     if configured:
         if Path(configured).is_file() and _has_glyphs(configured):
             return configured

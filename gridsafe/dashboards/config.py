@@ -77,13 +77,13 @@ def report_quotas() -> list[ReportQuota]:
 
 def exclude_suspended() -> bool:
     """金华 subtracts 缓办 (挂账) cases from 应处置数; the county decides (domain.md §5)."""
-    return bool(getattr(settings, "GRIDSAFE_KPI_EXCLUDE_SUSPENDED", False))
+    return settings.GRIDSAFE_KPI_EXCLUDE_SUSPENDED
 
 
 def camera_count() -> int:
     """Cameras connected to the county platform, shown on the big screen (14,533 警用视频探头 in the article)."""
-    return int(getattr(settings, "GRIDSAFE_SCREEN_CAMERAS", 14533))
+    return settings.GRIDSAFE_SCREEN_CAMERAS
 
 
 def screen_poll_seconds() -> int:
-    return int(getattr(settings, "GRIDSAFE_SCREEN_POLL_SECONDS", 30))
+    return settings.GRIDSAFE_SCREEN_POLL_SECONDS

@@ -82,7 +82,7 @@ def metric_label(metric: str) -> str:
     if metric.startswith("now:"):
         from gridsafe.dashboards.selectors import GAUGE_LABELS
 
-        return "当前" + GAUGE_LABELS.get(metric[4:], metric[4:])
+        return f"当前{GAUGE_LABELS.get(metric[4:], metric[4:])}"
     if metric in FLOW_COUNTERS:
         return {"f_handled": "本期提交整改", "f_resolved": "本期核查通过"}.get(metric, metric)
     parts = []

@@ -155,7 +155,7 @@ def info_reports_remind_due(now: datetime | None = None) -> int:
 
     now = now or clock.now()
     day = timezone.localtime(now).date()
-    stages = [d for d in getattr(settings, "GRIDSAFE_REPORT_REMIND_DAYS", (20, 27)) if d <= day.day]
+    stages = [d for d in settings.GRIDSAFE_REPORT_REMIND_DAYS if d <= day.day]
     if not stages:
         return 0
     stage = len(stages)

@@ -27,7 +27,7 @@ from gridsafe.dashboards.models import ActivityKind, ActivityPhoto, Cadence, Lea
 from gridsafe.dashboards.periods import next_month, quarter_period, today
 from gridsafe.regions.models import Region, RegionLevel
 
-LEVEL_NAMES = {1: "县级", 2: "乡镇(街道)", 3: "村(居)"}
+LEVEL_NAMES = {level.value: level.label for level in RegionLevel}  # a rule's level, by the catalogue's name
 RECORDERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.LEADER, Role.ADMIN})
 
 
@@ -277,7 +277,7 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
         summary.append(
             {
                 "level": rule.region_level,
-                "level_name": LEVEL_NAMES.get(rule.region_level, ""),
+                "level_name": str(LEVEL_NAMES.get(rule.region_level, "")),
                 "kind": rule.kind,
                 "rule": f"{rule.title}（每{'周' if rule.cadence == Cadence.WEEK else '月'}{rule.times}次）",
                 "nodes": len(level_nodes),

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import Case
+from gridsafe.cases.transitions import state_text
 from gridsafe.core import clock
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
@@ -29,7 +30,7 @@ def _point(case: Case, now, *, watched: WatchedCase | None = None) -> dict:
         "lon": round(case.lon, 6),
         "lat": round(case.lat, 6),
         "light": case.light_at(now),
-        "state": sel.state_text(case),
+        "state": state_text(case.state, case.closure),
         "category": case.category.name,
         "supervision": case.supervision,
         "overdue": bool(watched and watched.overdue),
@@ -111,7 +112,7 @@ def screen_feed(region: Region, *, visible) -> dict:
                 "time": c.created_at.isoformat(),
                 "category": c.category.name,
                 "region": c.region.name,
-                "state": sel.state_text(c),
+                "state": state_text(c.state, c.closure),
                 "light": c.light_at(now),
             }
             for c in latest

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, Sum
 
 from gridsafe.accounts.models import Unit, User
+from gridsafe.cases.transitions import State, state_text
 from gridsafe.catalog.models import Domain
 from gridsafe.core.cache import VersionedCache
 from gridsafe.dashboards import config
@@ -34,8 +35,9 @@ from gridsafe.dashboards.models import (
 from gridsafe.dashboards.periods import Period, month_period, today
 from gridsafe.regions.models import Region, RegionLevel
 
-LEVEL_NAMES = {1: "县", 2: "乡镇(街道)", 3: "村(居)", 4: "网格"}
-CHILD_NAMES = {1: "乡镇(街道)", 2: "村(居)", 3: "网格", 4: ""}
+# A region's level, and the level of its children (ranked under it), by the catalogue's names.
+LEVEL_NAMES = {level.value: level.label for level in RegionLevel}
+CHILD_NAMES = {level.value: (RegionLevel(level + 1).label if level < RegionLevel.GRID else "") for level in RegionLevel}
 
 
 @dataclass(frozen=True)
@@ -174,12 +176,9 @@ COUNT_LABELS = {
     "src_department": "部门检查",
     "src_leader": "领导交办",
 }
+# Open cases by state are named by the state itself (the catalogue's label, as on every page and export).
 GAUGE_LABELS = {
-    "open_pending_review": "待研判",
-    "open_dispatched": "待签收",
-    "open_handling": "处置中",
-    "open_suspended": "挂账",
-    "open_pending_verification": "待核查",
+    **{f"open_{state.value}": state.label for state in State if state != State.CLOSED},
     "overdue": "超期",
     "supervised": "督办中",
     "red_cards": "红牌",
@@ -287,8 +286,8 @@ def region_report(region: Region, period: Period, *, domain_code: str | None = N
     report["labels"] = LABELS
     report["period"] = {"key": period.key, "label": period.label, "start": period.start, "end": period.end}
     report["domain"] = domain_code or ""
-    report["level_name"] = LEVEL_NAMES.get(region.level, "")
-    report["child_name"] = CHILD_NAMES.get(region.level, "")
+    report["level_name"] = str(LEVEL_NAMES.get(region.level, ""))
+    report["child_name"] = str(CHILD_NAMES.get(region.level, ""))
     by_domain = sums.get(key, {})
     gauge_by_domain = gauges.get(key, {})
     report["domains"] = [
@@ -491,15 +490,6 @@ def watched_cases(*, path: str | None = None, department: int | None = None, kin
     return [w.case for w in rows]
 
 
-def state_text(case) -> str:
-    """The short Chinese state; a closed case always names its outcome (closed never means fixed)."""
-    from gridsafe.web.labels import CLOSURE, STATE
-
-    if case.closure:
-        return f"{STATE.get(case.state, case.state)}·{CLOSURE.get(case.closure, case.closure)}"
-    return STATE.get(case.state, case.state)
-
-
 def case_row(case, now) -> dict:
     return {
         "id": case.pk,
@@ -508,7 +498,7 @@ def case_row(case, now) -> dict:
         "region": case.region.name,
         "holder": case.holder_unit.name,
         "state": case.state,
-        "state_label": state_text(case),
+        "state_label": state_text(case.state, case.closure),
         "closure": case.closure,
         "supervision": case.supervision,
         "light": case.light_at(now),

@@ -161,6 +161,16 @@ class SyncSettingsOut(Schema):
     nearby_radius_m: int
 
 
+class SyncLabelsOut(Schema):
+    """The server's names for stored values, from the one catalogue the pages, exports and admin use: the field app
+    shows these, never a table of its own."""
+
+    states: dict[str, str] = Field(description="Case state → name (待研判, 已派遣 …)")
+    place_kinds: dict[str, str] = Field(description="Place kind → name")
+    risk_levels: dict[str, str] = Field(description="Place risk level → name")
+    location_flags: dict[str, str] = Field(description="Location flag → name")
+
+
 class SyncWorkerOut(Schema):
     id: int
     name: str
@@ -179,6 +189,7 @@ class SyncBundleOut(Schema):
     verification_tasks: list[VerificationTaskOut]
     returned: list[ReviewerMessageOut]
     settings: SyncSettingsOut
+    labels: SyncLabelsOut
     worker: SyncWorkerOut
 
 

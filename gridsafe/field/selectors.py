@@ -3,7 +3,6 @@ Every one starts from a `*_visible_to` queryset or the worker's own grids."""
 
 import hashlib
 import json
-import math
 from datetime import datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,9 +18,10 @@ from gridsafe.catalog.models import Category, Domain
 from gridsafe.core.errors import NotFound
 from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol, PatrolStatus, PlaceVisit
 from gridsafe.field.permissions import patrols_visible_to
-from gridsafe.field.services import POOR_ACCURACY_M, outside_grid_m, track_retention_days
-from gridsafe.places.models import Place
+from gridsafe.field.services import outside_grid_m, track_retention_days
+from gridsafe.places.models import Place, PlaceKind, RiskLevel
 from gridsafe.places.selectors import place_out, week_bounds
+from gridsafe.regions.coords import POOR_ACCURACY_M, LocationFlag, bbox_around, haversine_m
 from gridsafe.regions.models import Region, RegionLevel
 
 # What a reviewer tells a collector (onadata #1614): returns, voids, merges and failed checks reach the inbox.
@@ -273,6 +273,17 @@ def open_findings_at(place_ids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
+def field_labels() -> dict:
+    """Names of stored values in the active language, from the model choices (the catalogue): the phone shows the
+    same 已派遣 as the case page, the export and the admin."""
+    return {
+        "states": {value: str(label) for value, label in State.choices},
+        "place_kinds": {value: str(label) for value, label in PlaceKind.choices},
+        "risk_levels": {value: str(label) for value, label in RiskLevel.choices},
+        "location_flags": {value: str(label) for value, label in LocationFlag.choices},
+    }
+
+
 def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = None) -> dict:
     """Everything the phone needs offline for its grids: grids (with boundaries), places (masked), checklists,
     categories, open cases and verification tasks. `version` is a hash of the content (the ETag): an unchanged
@@ -334,6 +345,7 @@ def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = 
             "outside_grid_m": outside_grid_m(),
             "nearby_radius_m": 200,
         },
+        "labels": field_labels(),
         "worker": {"id": user.pk, "name": user.display_name or user.username, "role": user.role},
     }
     # Lights and due states move with the clock, so the version changes when one crosses a threshold: rarely.
@@ -389,21 +401,18 @@ def patrol_coverage(user: User, now: datetime) -> dict:
 def case_list_nearby(user: User, *, category: str, lon: float, lat: float, radius_m: float = 200) -> list[dict]:
     """Open cases of the same category within `radius_m` that the user can see, nearest first: before a new
     report, the worker may add to one of these instead (duplicates, fixmystreet PR #1677)."""
-    dlat = radius_m / 111_000
-    dlon = radius_m / (111_000 * max(0.1, math.cos(math.radians(lat))))
+    (lon_min, lon_max), (lat_min, lat_max) = bbox_around(lon, lat, radius_m)
     qs = (
         cases_visible_to(user)
         .open()
-        .filter(category__code=category, lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat))
+        .filter(category__code=category, lon__range=(lon_min, lon_max), lat__range=(lat_min, lat_max))
         .select_related("category", "region")
         .prefetch_related("attachments")
     )
-    from gridsafe.field.services import _haversine_m
-
     now = timezone.now()
     rows = []
     for case in qs[:50]:
-        distance = _haversine_m(lon, lat, case.lon, case.lat)
+        distance = haversine_m(lon, lat, case.lon, case.lat)
         if distance <= radius_m:
             thumbs = [
                 f"/api/v1/cases/{case.pk}/attachments/{a.pk}/thumbnail" for a in case.attachments.all() if a.thumbnail

@@ -10,7 +10,6 @@ two steps is healed by the phone's resend, which completes the missing cases and
 
 import hashlib
 import json
-import math
 import uuid
 from datetime import datetime, timedelta
 
@@ -44,21 +43,21 @@ from gridsafe.field.watermark import WatermarkFontMissing, render_watermark
 from gridsafe.places.models import Place
 from gridsafe.places.permissions import covers_path
 from gridsafe.places.services import place_mark_inspected
+from gridsafe.regions.coords import POOR_ACCURACY_M, LocationFlag, haversine_m
 from gridsafe.regions.locate import grid_distance_m
 from gridsafe.regions.models import Region, RegionLevel
 
-POOR_ACCURACY_M = 50
 CLOCK_SKEW = timedelta(minutes=10)  # a phone clock this far ahead of the server is refused, not trusted
 MAX_POINTS_PER_BATCH = 500
 ANSWERS = ("pass", "fail", "na")
 
 
 def track_retention_days() -> int:
-    return int(getattr(settings, "GRIDSAFE_TRACK_RETENTION_DAYS", 90))
+    return settings.GRIDSAFE_TRACK_RETENTION_DAYS
 
 
 def outside_grid_m() -> int:
-    return int(getattr(settings, "GRIDSAFE_LOCATE_BUFFER_M", 50))
+    return settings.GRIDSAFE_LOCATE_BUFFER_M
 
 
 class PatrolAlreadyActive(DomainError):
@@ -100,13 +99,6 @@ def location_flags(*, grid_ids: list[int], lon: float | None, lat: float | None,
     if grid_ids and min(grid_distance_m(g, lon, lat) for g in grid_ids) > outside_grid_m():
         flags.append("outside_own_grid")
     return flags
-
-
-def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
-    dlat, dlon = rlat2 - rlat1, math.radians(lon2 - lon1)
-    a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlon / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 # ---------------------------------------------------------------- 巡查: patrols
@@ -238,7 +230,7 @@ def _track_length(patrol_id: int) -> float:
     """Length of the track in metres, over fixes good enough to trust (accuracy ≤ 50 m), in seq order."""
     rows = TrackPoint.objects.filter(patrol_id=patrol_id).order_by("seq").values_list("lon", "lat", "accuracy_m")
     good = [(lon, lat) for lon, lat, acc in rows if acc is None or acc <= POOR_ACCURACY_M]
-    return round(sum(_haversine_m(*a, *b) for a, b in zip(good, good[1:], strict=False)), 1)
+    return round(sum(haversine_m(*a, *b) for a, b in zip(good, good[1:], strict=False)), 1)
 
 
 def patrol_end(
@@ -462,7 +454,7 @@ def _visit_insert(
     rows = _check_answers(template, place, answers)
     grid_ids = list(actor.grids.values_list("pk", flat=True)) or [place.region_id]
     flags = location_flags(grid_ids=grid_ids, lon=lon, lat=lat, accuracy_m=accuracy_m)
-    if lon is not None and lat is not None and _haversine_m(lon, lat, place.lon, place.lat) > 200:
+    if lon is not None and lat is not None and haversine_m(lon, lat, place.lon, place.lat) > 200:
         flags.append("far_from_place")
     visit = PlaceVisit.objects.create(
         client_id=client_id,
@@ -607,12 +599,16 @@ def field_photo_add(
     return attachment, photo, created
 
 
-FLAG_LABELS = {
-    "no_location": "无定位",
-    "poor_accuracy": "定位精度差(>50m)",
-    "outside_own_grid": "不在本人网格(>50m)",
-    "far_from_place": "距监管对象较远",
-}
+def flag_text(flag: str) -> str:
+    """A location flag as stamped on a photo: the flag's one name, with the figure it was judged by."""
+    if flag not in LocationFlag.values:
+        return flag
+    label = LocationFlag(flag).label
+    if flag == LocationFlag.POOR_ACCURACY:
+        return f"{label}(>{POOR_ACCURACY_M}m)"
+    if flag == LocationFlag.OUTSIDE_OWN_GRID:
+        return f"{label}(>{outside_grid_m()}m)"
+    return str(label)
 
 
 def watermark_lines(
@@ -637,7 +633,7 @@ def watermark_lines(
     if tail:
         lines.append(tail.strip(" ·"))
     if flags:
-        lines.append("【位置存疑】" + "、".join(FLAG_LABELS.get(f, f) for f in flags))
+        lines.append("【位置存疑】" + "、".join(flag_text(f) for f in flags))
     return lines
 
 

@@ -50,7 +50,7 @@ def _covers_chinese(path: str) -> bool:
 @functools.cache
 def find_cjk_font() -> str:
     """Path of a font that draws Chinese. Cached for the process."""
-    configured = getattr(settings, "GRIDSAFE_WATERMARK_FONT", "") or os.environ.get("GRIDSAFE_WATERMARK_FONT", "")
+    configured = settings.GRIDSAFE_WATERMARK_FONT
     if configured:
         if os.path.exists(configured) and _covers_chinese(configured):
             return configured

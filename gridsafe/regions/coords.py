@@ -13,7 +13,42 @@ inverse for either system, so both inverses iterate the forward formula until it
 
 import math
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from fast_geocn.coord import wgs84_to_gcj02 as _wgs84_to_gcj02
+
+# A fix worse than this is flagged (never refused, domain.md §8): case reports, patrol points, field photos. The field
+# app gets it in its sync bundle (`poor_accuracy_m`) so the phone warns at the same figure the server flags.
+POOR_ACCURACY_M = 50
+EARTH_RADIUS_M = 6_371_000
+M_PER_DEG_LAT = 111_320.0
+
+
+class LocationFlag(models.TextChoices):
+    """Flags on a reported location, stored in JSON lists (Case.location_flags, patrol points): add, never rename."""
+
+    NO_LOCATION = "no_location", _("No location (无定位)")
+    POOR_ACCURACY = "poor_accuracy", _("Poor accuracy (定位精度较差)")
+    OUTSIDE_OWN_GRID = "outside_own_grid", _("Outside the reporter's grid (不在上报人网格内)")
+    OUTSIDE_COUNTY_EDGE = "outside_county_edge", _("Near the county boundary (位于县界附近)")
+    FAR_FROM_PLACE = "far_from_place", _("Far from the inspected place (距监管对象较远)")
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points: the one distance every feature uses."""
+    rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
+    dlat, dlon = rlat2 - rlat1, math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def bbox_around(lon: float, lat: float, radius_m: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((lon_min, lon_max), (lat_min, lat_max)) of a box holding every point within `radius_m`: an indexed
+    pre-filter on lon/lat before the exact `haversine_m`."""
+    dlat = radius_m / M_PER_DEG_LAT
+    dlon = radius_m / (M_PER_DEG_LAT * max(0.1, math.cos(math.radians(lat))))
+    return (lon - dlon, lon + dlon), (lat - dlat, lat + dlat)
+
 
 WGS84 = "wgs84"
 CGCS2000 = "cgcs2000"
@@ -90,7 +125,7 @@ def _wgs84_to_bd09(lon: float, lat: float) -> tuple[float, float]:
 def _invert(forward, lon: float, lat: float) -> tuple[float, float]:
     """Solve forward(x, y) == (lon, lat). The offset changes slowly with position, so fixed-point steps converge."""
     x, y = lon, lat
-    for _ in range(_MAX_ITERATIONS):
+    for _step in range(_MAX_ITERATIONS):
         fx, fy = forward(x, y)
         dx, dy = lon - fx, lat - fy
         x, y = x + dx, y + dy

@@ -7,17 +7,18 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from gridsafe.cases.models import Light, Source
 from gridsafe.cases.selectors import CaseFilters
 from gridsafe.cases.services import RETURN_REASONS, SUBMIT_METHODS, VOID_REASONS
-from gridsafe.cases.transitions import Action
-from gridsafe.catalog.models import Category, Domain
+from gridsafe.cases.transitions import Action, Closure, State
+from gridsafe.catalog.models import Category, Domain, Grade
 from gridsafe.core.input import InputForm
-from gridsafe.web import labels
 from gridsafe.web.selectors import QUEUES
 
 
-def _choices(mapping: dict, blank: str = "全部") -> list[tuple[str, str]]:
-    return [("", blank), *((str(k), v) for k, v in mapping.items() if k != "")]
+def _choices(choices, blank: str = "全部") -> list[tuple[str, str]]:
+    """A filter's options: the model choices' own names (one vocabulary), after a blank "any"."""
+    return [("", blank), *((str(value), label) for value, label in choices if value != "")]
 
 
 ORDER_LABELS = {"newest": "最新上报", "oldest": "最早上报", "due": "期限最近", "updated": "最近更新"}
@@ -28,15 +29,15 @@ class CaseFilterForm(InputForm):
     region = forms.ChoiceField(required=False, label="区域")
     domain = forms.ChoiceField(required=False, label="领域")
     category = forms.ChoiceField(required=False, label="类别")
-    state = forms.ChoiceField(required=False, label="状态", choices=_choices(labels.STATE))
-    closure = forms.ChoiceField(required=False, label="结案方式", choices=_choices(labels.CLOSURE))
-    grade = forms.ChoiceField(required=False, label="等级", choices=_choices(labels.GRADE))
-    light = forms.ChoiceField(required=False, label="红黄灯", choices=_choices(labels.LIGHT))
-    source = forms.ChoiceField(required=False, label="来源", choices=_choices(labels.SOURCE))
+    state = forms.ChoiceField(required=False, label="状态", choices=_choices(State.choices))
+    closure = forms.ChoiceField(required=False, label="结案方式", choices=_choices(Closure.choices))
+    grade = forms.ChoiceField(required=False, label="等级", choices=_choices(Grade.choices))
+    light = forms.ChoiceField(required=False, label="红黄灯", choices=_choices(Light.choices))
+    source = forms.ChoiceField(required=False, label="来源", choices=_choices(Source.choices))
     created_from = forms.DateField(required=False, label="上报起", widget=forms.DateInput(attrs={"type": "date"}))
     created_to = forms.DateField(required=False, label="上报止", widget=forms.DateInput(attrs={"type": "date"}))
     queue = forms.ChoiceField(
-        required=False, label="待办", choices=_choices({k: q.label for k, q in QUEUES.items()}, blank="不限")
+        required=False, label="待办", choices=_choices([(k, q.label) for k, q in QUEUES.items()], blank="不限")
     )
     order = forms.ChoiceField(required=False, label="排序", choices=list(ORDER_LABELS.items()))
     future_fields = ("created_from", "created_to")  # query bounds: the wider window, and a bounded range
@@ -312,7 +313,7 @@ class UrgeForm(ActionForm):
 
 
 class RegradeForm(ActionForm):
-    grade = forms.ChoiceField(label="隐患等级", choices=list(labels.GRADE.items()))
+    grade = forms.ChoiceField(label="隐患等级", choices=Grade.choices)
     basis = _text("判定依据（标准、条款、项目）", rows=2, max_length=500)
     fields_for_service = ("grade", "basis")
 

@@ -38,26 +38,20 @@ from shapely.geometry import shape
 from gridsafe.cases.models import Case, Light
 from gridsafe.cases.permissions import cases_visible_to, jurisdiction_of
 from gridsafe.cases.selectors import CaseFilters, case_list_visible
-from gridsafe.cases.transitions import Closure, State
+from gridsafe.cases.transitions import Closure, State, state_text
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.input import InputForm
 from gridsafe.regions.geometry import to_geojson
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
-from gridsafe.web import labels
 
-DEFAULT_CASE_LIMIT = 2000
 LATEST_IN_PANEL = 8
 REGION_CACHE_SECONDS = 24 * 3600
 # Below these zooms a level is not drawn for a county- or township-wide 辖区 (it would be clutter, and heavy).
 LEVEL_MIN_ZOOM = {RegionLevel.COUNTY: 0, RegionLevel.TOWNSHIP: 0, RegionLevel.VILLAGE: 11, RegionLevel.GRID: 12}
-LEVEL_NAMES = {
-    RegionLevel.COUNTY: "县界",
-    RegionLevel.TOWNSHIP: "乡镇(街道)",
-    RegionLevel.VILLAGE: "村(社区)",
-    RegionLevel.GRID: "单元网格",
-}
+# Layer names: a level's own name (the catalogue's), except the county, whose layer is its boundary.
+LEVEL_NAMES = {**{level: level.label for level in RegionLevel}, RegionLevel.COUNTY: "县界"}
 # Zoom buckets: a request at zoom z gets the geometry simplified for the top of its bucket.
 ZOOM_BUCKETS = (8, 10, 12, 14, 16)
 FULL_DETAIL_ZOOM = 16
@@ -65,7 +59,7 @@ LIGHT_COLOURS = {Light.GREEN: "#2f9e44", Light.YELLOW: "#f2a900", Light.RED: "#e
 
 
 def case_limit() -> int:
-    return int(getattr(settings, "GRIDSAFE_MAP_CASE_LIMIT", DEFAULT_CASE_LIMIT))
+    return settings.GRIDSAFE_MAP_CASE_LIMIT
 
 
 # ---------------------------------------------------------------------------------------------- scope
@@ -106,7 +100,7 @@ class MapScope:
             result.append(
                 {
                     "level": level,
-                    "name": LEVEL_NAMES[level],
+                    "name": str(LEVEL_NAMES[level]),
                     "minZoom": min_zoom,
                     "bbox": min_zoom > 0,
                     "top": level == top,
@@ -285,14 +279,14 @@ def map_page(request):
         "levels": scope.levels(),
         "centre": list(centre) if centre else [25.36, 118.69],
         "tiles": {
-            "url": getattr(settings, "GRIDSAFE_TILE_URL", "") or "",
-            "attribution": getattr(settings, "GRIDSAFE_TILE_ATTRIBUTION", "") or "",
-            "subdomains": getattr(settings, "GRIDSAFE_TILE_SUBDOMAINS", "") or "",
-            "labelsUrl": getattr(settings, "GRIDSAFE_TILE_LABELS_URL", "") or "",
-            "maxZoom": int(getattr(settings, "GRIDSAFE_TILE_MAX_ZOOM", 18)),
+            "url": settings.GRIDSAFE_TILE_URL,
+            "attribution": settings.GRIDSAFE_TILE_ATTRIBUTION,
+            "subdomains": settings.GRIDSAFE_TILE_SUBDOMAINS,
+            "labelsUrl": settings.GRIDSAFE_TILE_LABELS_URL,
+            "maxZoom": settings.GRIDSAFE_TILE_MAX_ZOOM,
         },
         "colours": LIGHT_COLOURS,
-        "lights": labels.LIGHT,
+        "lights": {value: str(label) for value, label in Light.choices},
         "limit": case_limit(),
     }
     filters = CaseFilterForm(request.GET or None)
@@ -302,8 +296,8 @@ def map_page(request):
         "has_tiles": bool(config["tiles"]["url"]),
         "filters": filters,
         "domains": Domain.objects.filter(is_active=True).order_by("sort", "code"),
-        "states": [("open", "未结案"), ("", "全部状态")] + [(value, text) for value, text in labels.STATE.items()],
-        "lights": list(labels.LIGHT.items()),
+        "states": [("open", "未结案"), ("", "全部状态")] + list(State.choices),
+        "lights": Light.choices,
         "light_colours": LIGHT_COLOURS,
         "values": filters.data if filters.is_bound else {"state": "open"},
         "no_scope": not scope.paths,
@@ -397,7 +391,7 @@ def cases_geojson(request):
                 "properties": {
                     "id": case_id,
                     "light": str(light),
-                    "state": labels.state_text(case_state, closure),
+                    "state": state_text(case_state, closure),
                     "category": category,
                     "created": created_at.astimezone(tz).strftime("%Y-%m-%d"),
                 },
@@ -450,9 +444,9 @@ def grid_panel(request, code: str):
             {
                 "id": case.pk,
                 "category": case.category.name,
-                "state": labels.state_text(case.state, case.closure),
+                "state": state_text(case.state, case.closure),
                 "light": str(light),
-                "light_text": labels.LIGHT.get(light, ""),
+                "light_text": Light(light).label if light in Light.values else "",
                 "created_at": case.created_at,
                 "url": reverse("web:case_detail", args=[case.pk]),
             }

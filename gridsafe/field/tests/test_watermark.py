@@ -14,7 +14,7 @@ from gridsafe.field.tests.conftest import jpeg
 BACKGROUND = (40, 110, 170)
 
 
-def _lines():
+def _lines(**overrides):
     return watermark_lines(
         captured_at=datetime(2026, 11, 28, 7, 30, 12, tzinfo=UTC),
         lon=118.912345,
@@ -25,7 +25,7 @@ def _lines():
         place=SimpleNamespace(name="林记液化气供应点"),
         case_id=1234,
         sha256="ab" * 32,
-        flags=["poor_accuracy"],
+        **{"flags": ["poor_accuracy"], **overrides},
     )
 
 
@@ -36,7 +36,13 @@ def test_lines_carry_time_coordinates_grid_worker_and_place():
     assert "北纬25.412345 东经118.912345 ±8米" in text
     assert "网格 350322101205001 南溪村第1网格" in text
     assert "网格员 王芳 · 监管对象 林记液化气供应点" in text
-    assert "隐患 #1234 · SHA256 abababababababab" in text and "【位置存疑】定位精度差(>50m)" in text
+    assert "隐患 #1234 · SHA256 abababababababab" in text and "【位置存疑】定位精度较差(>50m)" in text
+
+
+def test_flags_are_stamped_with_their_one_name_and_the_configured_figure(settings):
+    settings.GRIDSAFE_LOCATE_BUFFER_M = 80
+    text = "\n".join(_lines(flags=["outside_own_grid", "no_location"]))
+    assert "【位置存疑】不在上报人网格内(>80m)、无定位" in text
 
 
 def test_font_is_found_and_draws_chinese():

@@ -111,7 +111,7 @@ def test_closed_loop_through_the_pages(committed_world, serial_live_server, brow
     details = page.locator("details[data-action=dispatch]")
     details.locator("summary").click()
     details.locator("select[name=department_id]").select_option(label="县消防救援大队")
-    _confirm(page, "dispatch", "待签收")
+    _confirm(page, "dispatch", "已派遣")
     _logout(page, base)
 
     # The fire brigade signs (签收), then submits the rectification with an after photo.
@@ -134,9 +134,9 @@ def test_closed_loop_through_the_pages(committed_world, serial_live_server, brow
     _login(page, base, "county_lead")
     assert page.locator("a.queue[data-queue=verify] .queue-count").inner_text() == "1"
     page.goto(case_url)
-    _act(page, "verify_pass", "已结案·已整改")
+    _act(page, "verify_pass", "已结案·已整改销号")
     page.reload()
-    assert page.locator("#case-state").inner_text() == "已结案·已整改"
+    assert page.locator("#case-state").inner_text() == "已结案·已整改销号"
     assert page.locator("#timeline > li").count() == 7
     timeline = page.locator("#timeline").inner_text()
     for step in ("上报隐患", "上报上级", "派遣", "签收", "提交整改", "核查通过"):

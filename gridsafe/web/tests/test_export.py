@@ -41,8 +41,8 @@ def test_xlsx_has_the_filtered_rows_and_writes_an_audit_row(client, people):
     body = {row[0]: dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in rows[1:]}
     assert set(body) == {resolved.pk, voided.pk}  # the open case is filtered out
     assert open_case.pk not in body
-    assert body[resolved.pk]["状态"] == "已结案·已整改" and body[resolved.pk]["计入已整改"] == "是"
-    assert body[voided.pk]["状态"] == "已结案·作废" and body[voided.pk]["结案方式"] == "作废"
+    assert body[resolved.pk]["状态"] == "已结案·已整改销号" and body[resolved.pk]["计入已整改"] == "是"
+    assert body[voided.pk]["状态"] == "已结案·已作废" and body[voided.pk]["结案方式"] == "已作废"
     assert body[voided.pk]["计入已整改"] == "否"
     for stamp in ("上报时间", "签收时间", "处置(提交整改)时间", "核查时间", "结案时间"):
         assert body[resolved.pk][stamp], stamp

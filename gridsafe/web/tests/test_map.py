@@ -241,7 +241,7 @@ def test_cases_geojson_holds_only_visible_cases_with_their_light(login, lit_case
         feature = by_id[case.pk]
         assert feature["properties"]["light"] == light
         assert feature["geometry"] == {"type": "Point", "coordinates": [round(case.lon, 6), round(case.lat, 6)]}
-    assert by_id[lit_cases["quanshan"]["none"].pk]["properties"]["state"] == "已结案·已整改"
+    assert by_id[lit_cases["quanshan"]["none"].pk]["properties"]["state"] == "已结案·已整改销号"
     assert data["total"] == 4 and data["truncated"] is False
 
     county = {f["id"] for f in _cases(login("county"))["features"]}
