@@ -156,6 +156,10 @@ class WatchedCase(models.Model):
             models.Index(fields=["region_path"], name="watched_path", opclasses=["varchar_pattern_ops"]),
             # Red lists are "most overdue first": a county-wide list reads this index in order and stops at N.
             models.Index(fields=["due_at"], name="watched_due"),
+            # The 督办 list reads one level at a time in (due_at, case) order: with the level first and the tie-break
+            # in the index, it stops at N rows even when many share a deadline (bench/pages_at_scale).
+            models.Index(fields=["supervision", "due_at", "case"], name="watched_level_due"),
+            models.Index(fields=["due_at", "case"], name="watched_due_case", condition=models.Q(overdue=True)),
         ]
 
 
