@@ -32,6 +32,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 check: lint
+	$(BIN)/lint-imports
 	$(BIN)/gridsafe makemigrations --check --dry-run
 	$(BIN)/gridsafe check
 

@@ -12,18 +12,18 @@ from django.urls import include, path
 from bench.floor_views import floor_case
 
 if os.environ.get("BENCH_NO_ROLLUPS") == "1":
-    from gridsafe.cases.services import report as services  # _case_insert and what it calls live there
+    from gridsafe.cases import hooks
 
-    services.rollup_apply_event = lambda **kwargs: None
+    hooks.IN_TRANSACTION.clear()  # the rollups are the one in-transaction listener of a case event
 
 if os.environ.get("BENCH_NOTIFY_IN_TRANSACTION") == "1":
     from types import SimpleNamespace
 
     from django.db import transaction
 
-    from gridsafe.cases.services import report as services  # _case_insert and what it calls live there
+    from gridsafe.cases import hooks
 
-    services.transaction = SimpleNamespace(atomic=transaction.atomic, on_commit=lambda func, **kwargs: func())
+    hooks.transaction = SimpleNamespace(atomic=transaction.atomic, on_commit=lambda func, **kwargs: func())
 
 urlpatterns = [
     path("bench/floor/cases", floor_case, name="bench_floor_case"),

@@ -89,7 +89,7 @@ def stage_table(run, n: int) -> None:
         ("    locate_grid", services, "locate_grid"),
         ("    _clock (deadlines)", services, "_clock"),
         ("    event_seal (the case chain's first link)", services, "event_seal"),
-        ("    rollup_apply_event (deltas)", services, "rollup_apply_event"),
+        ("    case_event_written (rollup deltas)", services, "case_event_written"),
         ("    Writes.run (case, event, rollups)", rows.Writes, "run"),
         ("      db_values (the values sent)", rows, "db_values"),
         ("  notification task (none for a report)", notify, "notification_send_for_event"),

@@ -19,6 +19,7 @@ def _command_name(name: str) -> str:
         return name
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridsafe.settings")
     try:
+        # Here, not at the top: only once DJANGO_SETTINGS_MODULE is set.
         import django
         from django.core.management import get_commands
 

@@ -46,6 +46,7 @@ from gridsafe.accounts.permissions import (
 )
 from gridsafe.accounts.resets import RESET_CODE_HOURS, reset_code_issue, reset_code_refusal
 from gridsafe.accounts.routing import unit_routing
+from gridsafe.accounts.services import tokens_revoke, user_role_change
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError
 from gridsafe.core.http import client_ip
@@ -462,8 +463,6 @@ class UserAdmin(AuditedReads, AuditedAdmin, DjangoUserAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        from gridsafe.accounts.services import tokens_revoke
-
         if not change:
             super().save_model(request, obj, form, change)
             messages.warning(
@@ -476,8 +475,6 @@ class UserAdmin(AuditedReads, AuditedAdmin, DjangoUserAdmin):
             tokens_revoke(obj)
         if "role" in form.changed_data:
             # Grants go through the service (permission check, own-account refusal, its own audit row).
-            from gridsafe.accounts.services import user_role_change
-
             new_role = obj.role
             obj.role = form.initial.get("role")
             super().save_model(request, obj, form, change)

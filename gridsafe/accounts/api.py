@@ -6,11 +6,11 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import model_validator
 
+from gridsafe.accounts.jurisdiction import jurisdiction_of
 from gridsafe.accounts.models import User
 from gridsafe.accounts.permissions import can_manage_security, can_manage_users, can_read_audit
 from gridsafe.accounts.personal import personal_data_reveal
 from gridsafe.accounts.services import token_issue, token_revoke, user_role_change, user_unlock
-from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound, NotPermitted
 from gridsafe.core.http import client_ip
 from gridsafe.core.input import Id, InputSchema, QueryMoment, check_range

@@ -15,6 +15,7 @@ from gridsafe.accounts.lockout import (
     login_refusal,
     login_refused_record,
 )
+from gridsafe.accounts.otp import otp_required
 from gridsafe.core.errors import RateLimited
 from gridsafe.core.http import client_ip
 from gridsafe.core.ratelimit import ratelimit_hit
@@ -46,8 +47,6 @@ class GuardedModelBackend(ModelBackend):
             login_refused_record(username=username, ip=ip, via=via, reason="captcha")
             raise LoginRefused("登录失败次数较多，请在登录页输入验证码后再登录", code="captcha_required")
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        from gridsafe.accounts.otp import otp_required
-
         partial = user is not None and otp_required(user)
         login_attempt_record(username=username, user=user, ip=ip, via=via, partial=partial)
         if user is None:

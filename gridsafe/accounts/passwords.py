@@ -5,6 +5,10 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gridsafe.accounts.identities import tokens_revoke
+from gridsafe.accounts.models import PasswordHistory, User
+from gridsafe.core import clock
+
 _CLASSES = (str.islower, str.isupper, str.isdigit)
 
 
@@ -56,8 +60,6 @@ class PasswordHistoryValidator:
     def validate(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from gridsafe.accounts.models import PasswordHistory
-
         recent = PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.keep]
         if any(check_password(password, old) for old in recent):
             raise ValidationError(
@@ -67,10 +69,6 @@ class PasswordHistoryValidator:
     def password_changed(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from gridsafe.accounts.identities import tokens_revoke
-        from gridsafe.accounts.models import PasswordHistory, User
-        from gridsafe.core import clock
-
         now = clock.now()
         User.objects.filter(pk=user.pk).update(password_changed_at=now)
         user.password_changed_at = now

@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
+
+from gridsafe.cases.models import Case, CaseEvent
+from gridsafe.core.audit import derived_keys
 
 FORMAT = 1  # the canonical encoding's version, hashed along: a later change of the encoding cannot collide
 
@@ -57,8 +61,6 @@ CHAIN_FIELDS = (
 
 
 def _keys() -> dict[str, bytes]:
-    from gridsafe.core.audit import derived_keys
-
     return derived_keys("case events")
 
 
@@ -157,8 +159,6 @@ def case_chains_verify(*, heads: dict[int, tuple[int, str, str]] | None = None, 
     """Walk every case's timeline in seq order and report each missing, changed, forged or repeated event, and
     each case whose head row disagrees with its last event. `heads` maps a case id to (seq, hash, when) from a
     checkpoint: that event must still be there, unchanged. Reads cases in batches of `batch`."""
-    from gridsafe.cases.models import Case, CaseEvent
-
     heads = heads or {}
     keys = _keys()
     report = ChainReport()
@@ -230,9 +230,6 @@ def case_heads(*, since=None, after_event_id: int = 0) -> dict[str, list]:
     """{case id: [event_seq, event_head]} of the cases with an event after `after_event_id` or a change since
     `since` (every case when `since` is None): what a checkpoint records. Both, because ids are handed out before
     commit (a late commit has a lower id) and times can be back-dated (the demo's history)."""
-    from django.db.models import Q
-
-    from gridsafe.cases.models import Case, CaseEvent
 
     cases = Case.objects.filter(event_seq__gt=0)
     if since is not None:

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.core.files import File
 from django.db import transaction
 
+from gridsafe.cases.uploads import sniff_content_type, strip_metadata
 from gridsafe.core.audit import audit_record
 
 # (model, audit target prefix, has size and sha256 columns). Every model that stores an uploaded original.
@@ -41,8 +42,6 @@ def originals_strip_metadata(
     """Strip EXIF GPS, device and author (and XMP, IPTC, comments, QuickTime location) from every stored original.
     Returns counts per model. `dry_run` only counts what would change. `progress(label, done, total)` is called
     every `every` rows and at the end of each model. Reads every file once; writes only the ones that change."""
-    from gridsafe.cases.uploads import sniff_content_type, strip_metadata
-
     results: dict[str, StripCounts] = {}
     for model_label, prefix, has_digest in ORIGINAL_MODELS:
         model = apps.get_model(model_label)

@@ -3,9 +3,10 @@ calendar. Each save drops the cache that holds those rows (time limits, calendar
 edit use it; calendar rows saved or deleted here become source="admin", which `calendar_seed` never overwrites."""
 
 from django.contrib import admin, messages
+from django.db.models import Count
 
 from gridsafe.accounts.admin import AuditedAdmin, SystemAdminOnly
-from gridsafe.accounts.models import UnitKind
+from gridsafe.accounts.models import Unit, UnitKind
 from gridsafe.catalog.calendar import ADMIN_SOURCE, invalidate_calendar
 from gridsafe.catalog.categories import categories
 from gridsafe.catalog.limits import time_limits
@@ -48,8 +49,6 @@ class CategoryAdmin(SystemAdminOnly, AuditedAdmin):
     )
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(limit_total=Count("time_limits"))
 
     @admin.display(description="专用时限数", ordering="limit_total")
@@ -58,8 +57,6 @@ class CategoryAdmin(SystemAdminOnly, AuditedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "department":
-            from gridsafe.accounts.models import Unit
-
             kwargs["queryset"] = Unit.objects.filter(kind=UnitKind.DEPARTMENT, region__level=1, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -25,6 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+import chinese_calendar
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gridsafe.catalog.models import CalendarYear, WorkCalendarDay
 from gridsafe.core.cache import VersionedCache
 
 logger = logging.getLogger("gridsafe.calendar")
@@ -284,10 +290,6 @@ class WorkCalendar:
 
 def load_calendar() -> WorkCalendar:
     """Build a WorkCalendar from the database and settings (2 queries, no caching)."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from gridsafe.catalog.models import CalendarYear, WorkCalendarDay
 
     exceptions = dict(WorkCalendarDay.objects.values_list("date", "is_workday"))
     published = set(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
@@ -318,15 +320,11 @@ def invalidate_calendar() -> None:
 
 def library_years() -> list[int]:
     """Years the installed chinese_calendar package has State Council data for."""
-    import chinese_calendar
-
     return sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
 
 
 def _library_exceptions(year: int) -> dict[date, tuple[bool, str]]:
     """The exceptions to Monday–Friday in `year`, per chinese_calendar: date → (is_workday, note)."""
-    import chinese_calendar
-
     chinese_names = {h.value: h.chinese for h in chinese_calendar.Holiday}
     result: dict[date, tuple[bool, str]] = {}
     d, end = date(year, 1, 1), date(year + 1, 1, 1)
@@ -349,9 +347,6 @@ def calendar_seed(*, years: list[int] | None = None) -> int:
     removed. Idempotent: a second run writes nothing. Returns the number of day rows created, updated or deleted.
     Raises ValueError for a requested year the library has no data for.
     """
-    from django.db import transaction
-
-    from gridsafe.catalog.models import CalendarYear, WorkCalendarDay
 
     available = library_years()
     if years is None:

@@ -17,6 +17,9 @@ DELETE; conftest.py `_set_guard`) and `audit_purge` delete past the retention. I
 refused always. It is deliberately not a Django model, so a flush never empties it."""
 
 import logging
+import sys
+
+from django.db import connections
 
 log = logging.getLogger("gridsafe.appendonly")
 
@@ -120,8 +123,6 @@ def triggers_install(connection, tables=APPEND_ONLY_TABLES) -> None:
 def repair_after_migrate(*, using: str = "default", verbosity: int = 1, **kwargs) -> None:
     """post_migrate: put back any trigger a migration dropped, loudly. Runs once per `migrate` (the core app's
     signal), after every app's migrations; skips a database whose tables are not there yet."""
-    from django.db import connections
-
     connection = connections[using]
     present = set(connection.introspection.table_names())
     tables = [t for t in APPEND_ONLY_TABLES if t in present]
@@ -133,8 +134,6 @@ def repair_after_migrate(*, using: str = "default", verbosity: int = 1, **kwargs
     REPAIRED.extend(missing)
     log.warning("append-only triggers were missing after migrate and are re-created: %s", ", ".join(missing))
     if verbosity:
-        import sys
-
         sys.stderr.write(
             "WARNING: append-only triggers were missing after migrate (a migration rebuilt the table?) and are "
             f"re-created: {', '.join(missing)}\n"

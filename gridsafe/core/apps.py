@@ -23,6 +23,7 @@ class CoreConfig(AppConfig):
     verbose_name = "GridSafe core"
 
     def ready(self) -> None:
+        # Here, not at the top: an AppConfig module is imported before the app registry is ready (models).
         from django.db.models.signals import post_migrate
 
         from gridsafe.core.appendonly import repair_after_migrate

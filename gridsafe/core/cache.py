@@ -10,20 +10,18 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from gridsafe.core.models import CacheVersion
+
 T = TypeVar("T")
 
 _all: list["VersionedCache"] = []
 
 
 def read_version(name: str) -> int | None:
-    from gridsafe.core.models import CacheVersion
-
     return CacheVersion.objects.filter(name=name).values_list("version", flat=True).first()
 
 
 def bump_version(name: str) -> int:
-    from gridsafe.core.models import CacheVersion
-
     version = time.time_ns()
     CacheVersion.objects.update_or_create(name=name, defaults={"version": version})
     return version

@@ -42,6 +42,7 @@ def audited_download(
     file fails before any "success" row is written; nosniff so a browser cannot guess a more dangerous type."""
     from django.http import FileResponse
 
+    # Here, not at the top: core.audit imports this module (current_client_ip).
     from gridsafe.core.audit import audit_record
 
     handle = file.open("rb")

@@ -5,6 +5,8 @@ from ninja import Query, Router, Schema
 from ninja.security import django_auth
 
 from gridsafe.api_auth import BearerAuth
+from gridsafe.cases.models import Case
+from gridsafe.cases.permissions import cases_visible_to
 from gridsafe.core import clock
 from gridsafe.core.input import Id, InputSchema, QueryDay
 from gridsafe.core.paging import page_window
@@ -17,10 +19,14 @@ from gridsafe.dashboards.access import (
     visible_worker,
     workers_in,
 )
-from gridsafe.dashboards.display import display_auth
+from gridsafe.dashboards.bulletins import bulletins_visible_to
+from gridsafe.dashboards.display import display_auth, display_jurisdiction, display_region
 from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
+from gridsafe.dashboards.inforeports import report_status
+from gridsafe.dashboards.inspections import compliance, default_window
 from gridsafe.dashboards.models import Scope
 from gridsafe.dashboards.periods import parse_period
+from gridsafe.dashboards.screen import region_features, screen_feed
 
 router = Router(tags=["stats"])
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
@@ -199,10 +205,6 @@ SCREEN_AUTH = [BearerAuth(), django_auth, display_auth]
 
 def _screen_scope(request, node: str | None):
     """(region, visible cases) for a person (their 辖区) or a display session (its region's subtree)."""
-    from gridsafe.cases.models import Case
-    from gridsafe.cases.permissions import cases_visible_to
-    from gridsafe.dashboards.display import display_jurisdiction, display_region
-
     display = getattr(request, "display", None)
     if display is not None and not request.user.is_authenticated:
         return display_region(display, node), Case.objects.filter(display_jurisdiction(display).q())
@@ -213,8 +215,6 @@ def _screen_scope(request, node: str | None):
 def screen(request, q: Query[ScreenQuery]):
     """The big screen's feed, polled every 30 s: counters, modules, trend, ranking, latest reports, live cases.
     A poll: it does not extend a person's session (send `X-GridSafe-Poll: 1`)."""
-    from gridsafe.dashboards.screen import screen_feed
-
     region, visible = _screen_scope(request, q.node)
     return screen_feed(region, visible=visible)
 
@@ -222,8 +222,6 @@ def screen(request, q: Query[ScreenQuery]):
 @router.get("/screen/regions", response={200: dict, **ERRORS}, operation_id="screen_regions", auth=SCREEN_AUTH)
 def screen_regions(request, q: Query[ScreenQuery]):
     """GeoJSON of the node's children (and the node) for the big-screen map. Fetched once per page load."""
-    from gridsafe.dashboards.screen import region_features
-
     region, _visible = _screen_scope(request, q.node)
     return region_features(region)
 
@@ -237,8 +235,6 @@ class ComplianceQuery(InputSchema):
 @router.get("/inspections/compliance", response={200: dict, **ERRORS}, operation_id="inspection_compliance")
 def inspection_compliance(request, q: Query[ComplianceQuery]):
     """Leaders' inspection and meeting cadence in the node's subtree: every missed period is listed."""
-    from gridsafe.dashboards.inspections import compliance, default_window
-
     region = visible_region(request.user, q.node)
     start, end = default_window(q.start, q.end)
     return compliance(region, start, end)
@@ -252,8 +248,6 @@ class MonthQuery(InputSchema):
 @router.get("/reports/shortfall", response={200: dict, **ERRORS}, operation_id="report_shortfall")
 def report_shortfall(request, q: Query[MonthQuery]):
     """信息材料: each responsible unit of the node's subtree, how many it sent this month, and who is short."""
-    from gridsafe.dashboards.inforeports import report_status
-
     region = visible_region(request.user, q.node)
     return report_status(region, parse_period(q.month or None))
 
@@ -261,8 +255,6 @@ def report_shortfall(request, q: Query[MonthQuery]):
 @router.get("/bulletins", response={200: list[dict], **ERRORS}, operation_id="bulletin_list")
 def bulletin_list(request):
     """通报 and 督导 reports the user may read: those of the county (or township) the user's unit belongs to."""
-    from gridsafe.dashboards.bulletins import bulletins_visible_to
-
     return [
         {
             "id": b.pk,

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "gridsafe.dashboards"
     label = "dashboards"
+
+    def ready(self) -> None:
+        # Here, not at the top: an AppConfig module is imported before the app registry is ready (models).
+        from gridsafe.cases.hooks import on_case_event
+        from gridsafe.dashboards.rollups import rollup_apply_event
+
+        # Every case event updates the rollups in the service's own transaction (cases tells; it imports no
+        # dashboards code).
+        on_case_event(rollup_apply_event)

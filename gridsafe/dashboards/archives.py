@@ -14,9 +14,11 @@ from pathlib import PurePosixPath
 
 from django.db.models import Q
 from django.utils import timezone
+from docx import Document
 
 from gridsafe.accounts.models import Unit, User
 from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.cases.uploads import sniff_content_type, strip_metadata
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import NotFound
@@ -74,8 +76,6 @@ def _safe(name: str) -> str:
 
 def archive_build(*, target: Target, period: Period, actor: User, ip: str | None = None):
     """Returns (an open file positioned at 0, a download name). `ip` is the client's address, for the audit row."""
-    from docx import Document
-
     start_at, end_before = period.start_at(), period.end_before()
     if target.region is not None:
         path = target.region.path
@@ -227,8 +227,6 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
 def _original_bytes(field, content_type: str | None = None) -> bytes:
     """A stored original as it goes into the archive: without EXIF GPS, device or author. Intake strips them
     (cases.uploads.accept_upload); this also covers files stored before that, until `strip_photo_metadata` ran."""
-    from gridsafe.cases.uploads import sniff_content_type, strip_metadata
-
     with field.open("rb") as fh:
         cleaned = strip_metadata(fh, content_type or sniff_content_type(fh) or "")
         return (cleaned or fh).read()

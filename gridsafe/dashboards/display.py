@@ -22,6 +22,7 @@ from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import NotFound, NotPermitted
 from gridsafe.dashboards.models import DisplaySession
+from gridsafe.regions.models import Region
 
 COOKIE = "gridsafe_display"
 DEFAULT_DAYS = 180
@@ -105,8 +106,6 @@ def display_jurisdiction(display: DisplaySession) -> Jurisdiction:
 
 def display_region(display: DisplaySession, code: str | None):
     """The node a display asks for (its own region when empty), if it lies in the display's region; else 404."""
-    from gridsafe.regions.models import Region
-
     if not code or code == display.region.code:
         return display.region
     region = Region.objects.filter(code=code, is_active=True).defer("geometry").first()

@@ -1,6 +1,8 @@
-"""KPI rollups (统计汇总), kept in the same transaction as every case change.
+"""KPI rollups (统计汇总), kept in the same transaction as every case change. (Over 600 lines on purpose: the facts,
+deltas, upserts, rebuild and check are one model of the counters; split, a change to one fact would span files.)
 
-The case services call `rollup_apply_event` once per CaseEvent (`_move` and `_case_insert`). It turns the case as
+The case services call `rollup_apply_event` once per CaseEvent (`_move` and `_case_insert`), through the hook this
+app registers in its AppConfig.ready() (cases.hooks.on_case_event): cases does not import dashboards. It turns the case as
 it was before and after the event into counter deltas and applies them with one `INSERT … ON CONFLICT DO UPDATE
 SET c = c + excluded.c` per table, keys sorted so two transactions always lock cells in the same order.
 
@@ -31,10 +33,14 @@ from collections import Counter, defaultdict
 from datetime import date, datetime
 
 from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.core.rows import Writes, qn, statement
 from gridsafe.dashboards.models import CELL_COUNTERS, GAUGES, Grain, Scope, StatCell, StatGauge, WatchedCase
+from gridsafe.regions.models import Region
 
 log = logging.getLogger("gridsafe.rollups")
 
@@ -425,8 +431,6 @@ def write_deltas(cells: Cells, gauges: dict[tuple, Counter], writes: Writes | No
 def expected_rollups(*, since: date | None = None, chunk: int = 2000) -> tuple[Cells, dict[tuple, Counter], dict]:
     """Recount from the source rows: cohort counters and gauges from Case rows, flows from CaseEvent rows.
     With `since` (a first of month) only cells of periods from that month on are recounted. Memory: the cells."""
-    from gridsafe.cases.models import Case, CaseEvent
-
     cells: Cells = defaultdict(Counter)
     gauges: dict[tuple, Counter] = defaultdict(Counter)
     watched: dict[int, tuple] = {}
@@ -580,11 +584,6 @@ def rollups_diff(*, since: date | None = None) -> dict[str, list[dict]]:
 def direct_counts(level: int = 2) -> list[dict]:
     """An independent count straight from the Case table with the ORM (no rollup code): per region node of
     `level` and domain, cases reported, resolved, invalid and open by state, next to the rollups' month sums."""
-    from django.db.models import Count, Q, Sum
-    from django.db.models.functions import Substr
-
-    from gridsafe.cases.models import Case
-    from gridsafe.regions.models import Region
 
     width = {1: 6, 2: 10, 3: 14, 4: 18}[level]
     direct = {

@@ -1,4 +1,5 @@
-"""A year of synthetic hazard cases for the 仙游县 demo, worked through the real services.
+"""A year of synthetic hazard cases for the 仙游县 demo, worked through the real services. (Over 600 lines on
+purpose: demo data only, one plan and its one executor sharing the plan's types; nothing else imports its insides.)
 
 Two halves:
 
@@ -22,20 +23,60 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import os
+import queue
 import random
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection
+from django.core.files.base import ContentFile
+from django.db import connection, connections
+from django.db.models import Q
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
 
+from gridsafe.accounts.models import Role, Unit, User
+from gridsafe.cases.models import Case
+from gridsafe.cases.services import (
+    attachment_add,
+    case_approve_extension,
+    case_assign,
+    case_dispatch,
+    case_escalate,
+    case_merge,
+    case_reject_extension,
+    case_reopen,
+    case_reply_supervision,
+    case_report,
+    case_request_extension,
+    case_resume,
+    case_return,
+    case_start,
+    case_submit,
+    case_supervise,
+    case_suspend,
+    case_transfer,
+    case_urge,
+    case_verify_fail,
+    case_verify_pass,
+    case_void,
+)
+from gridsafe.cases.sweep import sweep_due_cases
+from gridsafe.catalog.calendar import current_calendar
+from gridsafe.catalog.limits import limit_for
+from gridsafe.catalog.models import Category
+from gridsafe.core import clock
 from gridsafe.demo.catalog import CATEGORIES
 from gridsafe.demo.world import BANGTOU, COUNTY, TOWNSHIP_DEPARTMENTS
+from gridsafe.regions.models import Region, RegionLevel
 
 ARTICLE_CASES = 3000  # the demo's default size, at which the article's module figures apply unscaled
 FIRE_ENTRIES, FIRE_HANDLED = 565, 503  # 榜头镇 消防安全隐患排查 module, 2017-12-25
@@ -460,8 +501,6 @@ def _resolve_duplicates(rng: random.Random, plans: list[CasePlan], protected: se
 
 def township_grids() -> dict[str, list[str]]:
     """Township code → its active grid codes, sorted: the world as `plan_history` needs it."""
-    from gridsafe.regions.models import Region, RegionLevel
-
     result: dict[str, list[str]] = {}
     for code in (
         Region.objects.filter(level=RegionLevel.GRID, is_active=True).order_by("code").values_list("code", flat=True)
@@ -491,10 +530,6 @@ class _World:
     """People, units and grids, loaded once: every actor object is reused, so its jurisdiction is cached on it."""
 
     def __init__(self):
-        from gridsafe.accounts.models import Role, Unit, User
-        from gridsafe.catalog.models import Category
-        from gridsafe.regions.models import Region, RegionLevel
-
         self.Role = Role
         names = dict(Region.objects.filter(level__in=[2, 3]).values_list("code", "name"))
         self.grids: dict[str, _Grid] = {}
@@ -541,9 +576,6 @@ class _World:
 
     def point_in(self, grid: _Grid, rng: random.Random) -> tuple[float, float]:
         """A point inside the grid polygon: its representative point, jittered by up to ~150 m."""
-        from shapely.geometry import Point, shape
-        from shapely.prepared import prep
-
         if grid.shape is None:
             polygon = shape(grid.geometry)
             grid.shape = (prep(polygon), polygon.bounds)
@@ -613,8 +645,6 @@ _FONT = []
 
 def _jpeg(text: str, rng: random.Random) -> bytes:
     """A tiny real photo: 320×240, one colour, the capture time burned in (bitmap font: twice as fast)."""
-    from PIL import Image, ImageDraw, ImageFont
-
     if not _FONT:
         _FONT.append(ImageFont.load_default_imagefont())
     image = Image.new("RGB", (320, 240), (rng.randint(40, 200), rng.randint(40, 200), rng.randint(40, 200)))
@@ -642,8 +672,6 @@ class _CaseRun:
     LATE = 0.04  # chance that a step is left after its deadline (4× for 重大, whose limits are short)
 
     def __init__(self, world: _World, plan: CasePlan, now: datetime, case_ids: dict[int, int], ns: uuid.UUID):
-        from gridsafe.catalog.calendar import current_calendar
-
         self.w, self.p, self.now, self.case_ids, self.ns = world, plan, now, case_ids, ns
         self.cap = now - timedelta(minutes=2)
         self.rng = random.Random(plan.seed)
@@ -749,8 +777,6 @@ class _CaseRun:
 
     def solve_start(self, step: str, fraction: float) -> datetime:
         """The latest start of `step` at which `fraction` of its limit is used up by now."""
-        from gridsafe.catalog.limits import limit_for
-
         limit = limit_for(category_id=self.category.pk, urgent=self.p.urgent or self.p.is_major, step=step)
         if limit is None:
             return self.cap
@@ -775,9 +801,6 @@ class _CaseRun:
         )
 
     def photo(self, actor, role: str):
-        from django.core.files.base import ContentFile
-
-        from gridsafe.cases.services import attachment_add
 
         self.calls += 1
         lon, lat = self.w.point_in(self.grid, self.rng)
@@ -799,8 +822,6 @@ class _CaseRun:
     # -- the ops
 
     def report(self) -> None:
-        from gridsafe.cases.services import case_report
-
         p, g = self.p, self.grid
         lon, lat = self.w.point_in(g, self.rng)
         poor = self.rng.random() < 0.03
@@ -832,13 +853,9 @@ class _CaseRun:
             )
         else:
             actor, reason = self.pick(self.centre_ops + self.centre_leads), "乡镇执法力量不能消除，提请县网格化中心转派"
-        from gridsafe.cases.services import case_escalate
-
         self.call(case_escalate, actor, reason=reason)
 
     def dispatch(self, department) -> None:
-        from gridsafe.cases.services import case_dispatch
-
         ops = self.county_ops if self.case.level == 3 else self.centre_ops
         self.call(case_dispatch, self.pick(ops), department_id=department.pk, comment=f"请{department.name}签收处置")
 
@@ -849,21 +866,15 @@ class _CaseRun:
         return self.w.unit(f"{other}-{self.grid.township}")
 
     def give_back(self) -> None:
-        from gridsafe.cases.services import case_return
-
         actor = self.pick(self.dept_staff(self.w.units_by_pk[self.case.department_id]))
         self.call(case_return, actor, reason_code="not_our_duty", reason="经核查不属于本单位职责，请重新派遣")
 
     def start(self) -> None:
-        from gridsafe.cases.services import case_start
-
         unit = self.county_dept if self.case.level == 3 else self.township_dept
         self.handler = self.pick(self.dept_staff(unit))
         self.call(case_start, self.handler, comment="已签收，安排人员到场处置")
 
     def assign(self) -> None:
-        from gridsafe.cases.services import case_assign
-
         if self.p.path == "village":
             actor = self.pick(self.officers)
             self.handler = self.worker if self.p.handler_mode == "worker" else actor
@@ -873,35 +884,25 @@ class _CaseRun:
         self.call(case_assign, actor, handler_id=self.handler.pk, comment="请于时限内整改到位")
 
     def urge(self) -> None:
-        from gridsafe.cases.services import case_urge
-
         self.call(case_urge, self.pick(self.above()), comment="请加快处置进度，按时反馈整改情况")
 
     def supervise(self) -> None:
-        from gridsafe.cases.services import case_supervise
-
         level = "yellow" if self.rng.random() < 0.2 else "normal"
         self.call(case_supervise, self.pick(self.above()), level=level, instruction="请主要负责人亲自督办，限期整改")
 
     def reply(self) -> None:
-        from gridsafe.cases.services import case_reply_supervision
-
         R = self.w.Role
         holder = self.w.units_by_pk[self.case.holder_unit_id]
         people = self.w.people(holder, R.STATION_OFFICER, R.CENTRE_OPERATOR, R.CENTRE_LEAD, R.DEPT_HANDLER, R.DEPT_LEAD)
         self.call(case_reply_supervision, self.pick(people), reply="已落实督办要求，正在组织整改")
 
     def request_extension(self) -> None:
-        from gridsafe.cases.services import case_request_extension
-
         c = self.case
         extra = Decimal(f"{float(c.limit_amount) * self.rng.uniform(0.8, 2.5):.2f}")
         due = self.cal.add(c.due_at, extra, c.limit_unit)
         self.call(case_request_extension, self.handler, requested_due=due, reason="需采购设备、协调施工，申请延期")
 
     def decide_extension(self, approve: bool) -> None:
-        from gridsafe.cases.services import case_approve_extension, case_reject_extension
-
         actor = self.pick(self.level_unit_people(leads=True), (self.handler,))
         if approve:
             self.call(case_approve_extension, actor, comment="同意延期，请按新期限完成")
@@ -909,23 +910,17 @@ class _CaseRun:
             self.call(case_reject_extension, actor, reason="整改难度不大，请按原期限完成")
 
     def suspend(self) -> None:
-        from gridsafe.cases.services import case_suspend
-
         review = (self.t.astimezone(self.tz) + timedelta(days=self.rng.choice((30, 60, 90)))).date()
         reason = self.rng.choice(("需列入年度整改资金计划", "涉及规划调整，需县政府协调", "产权纠纷，待司法程序终结"))
         actor = self.pick(self.level_unit_people(leads=True), (self.handler,))
         self.call(case_suspend, actor, reason=reason, review_date=review)
 
     def resume(self) -> None:
-        from gridsafe.cases.services import case_resume
-
         self.call(
             case_resume, self.pick(self.level_unit_people(leads=True), (self.handler,)), comment="条件具备，恢复处置"
         )
 
     def submit(self) -> None:
-        from gridsafe.cases.services import case_submit
-
         handler = self.w.users[self.case.handler_id] if self.case.handler_id else self.handler
         self.handler = handler
         photo = self.photo(handler, "after")
@@ -951,8 +946,6 @@ class _CaseRun:
         )
 
     def verify(self, passed: bool) -> None:
-        from gridsafe.cases.services import case_verify_fail, case_verify_pass
-
         actor = self.verifier()
         lon, lat = self.w.point_in(self.grid, self.rng)
         if passed:
@@ -962,15 +955,11 @@ class _CaseRun:
             self.call(case_verify_fail, actor, reason=reason)
 
     def reopen(self) -> None:
-        from gridsafe.cases.services import case_reopen
-
         people = self.level_unit_people() + self.above()
         actor = self.pick(people, (self.handler,))
         self.call(case_reopen, actor, reason=self.rng.choice(("回访发现隐患复现", "群众反映问题反弹，需重新整改")))
 
     def close_other(self, outcome: str) -> None:
-        from gridsafe.cases.services import case_merge, case_transfer, case_void
-
         if outcome == "invalid":
             code, reason = self.rng.choice(_VOID)
             self.call(case_void, self.pick(self.level_unit_people(leads=True)), reason_code=code, reason=reason)
@@ -1057,8 +1046,6 @@ class _CaseRun:
         return ops, len(ops) - 1, ""
 
     def run(self) -> None:
-        from gridsafe.core import clock
-
         p = self.p
         ops, enter, enter_step = self.build()
         day = self.now.astimezone(self.tz).date() - timedelta(days=p.day_offset)
@@ -1098,8 +1085,6 @@ class _CaseRun:
 
     def _redden(self, t: datetime, step: str) -> datetime:
         """Move the start of the final step back far enough that it is overdue now, if the plan allows it."""
-        from gridsafe.catalog.limits import limit_for
-
         limit = limit_for(category_id=self.category.pk, urgent=self.p.urgent or self.p.is_major, step=step)
         if limit is None or self.cal.elapsed(t, self.now, limit[1]) >= float(limit[0]) * 1.1:
             return t
@@ -1185,11 +1170,6 @@ def _worker_count(requested: int | None, cases: int) -> int:
 
 
 def _run_parallel(shards, now, seed, progress, started, total) -> tuple[int, set, int]:
-    import multiprocessing
-    import queue
-    import traceback
-
-    from django.db import connections
 
     ctx = multiprocessing.get_context("fork")
     done = ctx.Value("i", 0)
@@ -1238,8 +1218,6 @@ def _run_parallel(shards, now, seed, progress, started, total) -> tuple[int, set
 def generate_history(*, cases: int = 3000, seed: int = 350322, progress=print, workers: int | None = None) -> int:
     """Plan and run a year of cases ending now, then sweep until nothing is due. Returns the cases created.
     Townships are split over `workers` processes (default: up to 2, one per core) when the database allows."""
-    from gridsafe.cases.sweep import sweep_due_cases
-
     started = time.monotonic()
     plans = plan_history(cases=cases, seed=seed, grids=township_grids())
     now = timezone.now()
@@ -1282,9 +1260,6 @@ def module_figures(township: str = BANGTOU, domain: str = "fire") -> dict[str, i
     """One township's domain module as the article counts it: entries, handled (处置: rectification submitted and
     standing, i.e. pending verification or closed resolved — the dashboards' definition), resolved, and the rates
     over the entries that are not void, duplicate or transferred (应处置数)."""
-    from django.db.models import Q
-
-    from gridsafe.cases.models import Case
 
     path = f"{COUNTY}.{township[6:]}"
     qs = Case.objects.in_subtree(path).filter(domain__code=domain)

@@ -24,7 +24,12 @@ from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
 from gridsafe.field import schemas as s
 from gridsafe.field.models import FieldPhoto, Patrol
-from gridsafe.field.permissions import get_patrol_for_user, get_publicity_for_user, get_visit_for_user
+from gridsafe.field.permissions import (
+    get_patrol_for_user,
+    get_publicity_for_user,
+    get_visit_for_user,
+    publicity_visible_to,
+)
 from gridsafe.field.selectors import (
     case_list_nearby,
     checklist_for_place,
@@ -364,8 +369,6 @@ def publicity_out(activity) -> dict:
 
 @router.get("/publicity", response={200: s.PublicityPage, **ERRORS}, operation_id="publicity_list_visible")
 def list_publicity(request, limit: BigInt = 50, offset: BigInt = 0):
-    from gridsafe.field.permissions import publicity_visible_to
-
     qs = (
         publicity_visible_to(request.user)
         .select_related("grid", "worker__unit")

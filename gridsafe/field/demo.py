@@ -15,6 +15,7 @@ from gridsafe.accounts.models import User
 from gridsafe.catalog.models import Category, Domain
 from gridsafe.core import clock
 from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol
+from gridsafe.field.services import patrol_end, patrol_start, patrol_track_append, place_visit_record
 from gridsafe.places.models import Place, PlaceKind, RentalClass, RiskLevel
 from gridsafe.places.schedule import schedule_for
 from gridsafe.regions.models import Region, RegionLevel
@@ -271,8 +272,6 @@ def _seed_places(seed: int) -> int:
 def _seed_patrols(seed: int) -> int:
     """王芳's last three weeks: each grid walked weekly, most walks "已巡查无隐患", one visit per walk; this week
     only her first grid so far. Through the services, with the clock frozen at each step."""
-    from gridsafe.field.services import patrol_end, patrol_start, patrol_track_append, place_visit_record
-
     worker = User.objects.filter(username="nanxi_worker").first()
     if worker is None or Patrol.objects.filter(worker=worker).exists():
         return 0

@@ -11,6 +11,7 @@ With S3 media (GRIDSAFE_S3_BUCKET) the archive holds the database only: the buck
 are its backup, and restore still verifies every object's hash."""
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -25,7 +26,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, connections
 
+from gridsafe.cases.models import Attachment
 from gridsafe.core import clock
+from gridsafe.core.audit import audit_head, audit_verify
 
 FORMAT = 1
 
@@ -73,8 +76,6 @@ def _snapshot_database(workdir: Path) -> str:
 
 def backup_create(out: Path) -> dict:
     """Write one tar archive at `out`: manifest.json, the database snapshot, media/<files>. Returns the manifest."""
-    from gridsafe.core.audit import audit_head
-
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
@@ -103,8 +104,6 @@ def backup_create(out: Path) -> dict:
             data = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
-            import io
-
             archive.addfile(info, io.BytesIO(data))
         with open(partial, "rb") as fh:
             os.fsync(fh.fileno())
@@ -173,8 +172,6 @@ def _restore_media(archive: tarfile.TarFile) -> int:
 
 def attachments_verify() -> tuple[int, list[str]]:
     """Every attachment's file exists in storage and has the SHA-256 its row recorded. Reads every file."""
-    from gridsafe.cases.models import Attachment
-
     problems, checked = [], 0
     for att in Attachment.objects.only("pk", "file", "sha256").order_by("pk").iterator(chunk_size=500):
         checked += 1
@@ -192,8 +189,6 @@ def attachments_verify() -> tuple[int, list[str]]:
 
 def backup_restore(path: Path) -> RestoreReport:
     """Put the database and media of `path` back, then verify attachments and the audit chain."""
-    from gridsafe.core.audit import audit_verify
-
     with tarfile.open(path, "r") as archive:
         manifest = json.load(archive.extractfile("manifest.json"))
         if manifest.get("format") != FORMAT:

@@ -6,8 +6,8 @@ out of jurisdiction both answer 404."""
 
 from django.db.models import Q, QuerySet
 
+from gridsafe.accounts.jurisdiction import DEPARTMENT_STAFF, REVIEWERS, jurisdiction_of
 from gridsafe.accounts.models import Role, User
-from gridsafe.cases.permissions import DEPARTMENT_STAFF, REVIEWERS, jurisdiction_of
 from gridsafe.core.errors import NotFound, NotPermitted
 from gridsafe.places.models import Place
 

@@ -24,6 +24,7 @@ from gridsafe.places.masking import is_masked
 from gridsafe.places.models import Place, PlaceKind, PlaceRevision, RentalClass, RiskLevel
 from gridsafe.places.permissions import EDITORS, can_reveal_contact, covers_path, ensure_can_edit_place
 from gridsafe.places.schedule import schedule_for
+from gridsafe.places.selectors import place_out
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
 from gridsafe.regions.models import Region, RegionLevel
@@ -275,8 +276,6 @@ def _place_update(
         changed_since = _fields_changed_since(place, base_version)
         clashes = sorted(k for k in diff if changed_since is None or k in changed_since)
         if clashes:
-            from gridsafe.places.selectors import place_out
-
             raise PlaceEditConflict(
                 f"该监管对象已被他人修改（版本 {base_version} → {place.version}），冲突字段：{'、'.join(clashes)}",
                 fields=clashes,

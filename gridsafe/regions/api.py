@@ -2,7 +2,7 @@ from typing import Literal
 
 from ninja import Router, Schema
 
-from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.accounts.jurisdiction import jurisdiction_of
 from gridsafe.core.errors import NotFound, ValidationFailed
 from gridsafe.core.input import Number
 from gridsafe.core.problem import Problem

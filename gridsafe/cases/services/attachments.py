@@ -3,10 +3,12 @@
 import uuid
 from datetime import datetime
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from gridsafe.accounts.models import User
-from gridsafe.cases.models import Attachment, Case
+from gridsafe.cases.models import Attachment, AttachmentRole, Case
+from gridsafe.cases.uploads import accept_upload, make_thumbnail
 from gridsafe.core import clock
 from gridsafe.core.errors import (
     IdempotencyConflict,
@@ -32,10 +34,6 @@ def attachment_add(
     The type is checked by content, identifying metadata (EXIF GPS, device, author) is stripped and the SHA-256 of
     the stored bytes kept (cases.uploads.accept_upload), and the file is streamed to storage
     and fsynced before the row commits; a failed commit removes the file, so nothing is orphaned."""
-    from django.core.files.base import ContentFile
-
-    from gridsafe.cases.models import AttachmentRole
-    from gridsafe.cases.uploads import accept_upload, make_thumbnail
 
     if role not in AttachmentRole.values:
         raise ValidationFailed(f"附件用途无效，可选：{', '.join(AttachmentRole.values)}")

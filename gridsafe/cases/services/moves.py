@@ -4,14 +4,14 @@
 import functools
 import uuid
 from datetime import datetime
-from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 
 from gridsafe.accounts.models import User
 from gridsafe.cases.chain import event_seal
 from gridsafe.cases.events import ACTION_EVENT
+from gridsafe.cases.hooks import case_event_schedule, case_event_written
 from gridsafe.cases.models import Attachment, Case, CaseEvent
 from gridsafe.cases.permissions import (
     ensure_can,
@@ -27,9 +27,6 @@ from gridsafe.core.errors import (
     ValidationFailed,
 )
 from gridsafe.core.http import current_client_ip
-from gridsafe.dashboards.rollups import rollup_apply_event
-from gridsafe.notifications.services import needs_task
-from gridsafe.notifications.tasks import case_notify
 
 
 def _label(actor: User | None) -> str:
@@ -181,11 +178,10 @@ def _move(
     if updated != 1:
         raise StaleVersion("该隐患已被他人处理，请刷新后重试", case_id=case.pk)
     event.save(force_insert=True)
-    rollup_apply_event(event=event, case_before=case, changes=changes)
+    case_event_written(event=event, case_before=case, changes=changes)  # the rollups, in this transaction
     if attachment_ids:
         Attachment.objects.filter(pk__in=attachment_ids, case=case, event__isnull=True).update(event=event)
-    if needs_task(event.kind):
-        transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
+    case_event_schedule(event)  # notifications, after commit
     return _refetch(case)
 
 

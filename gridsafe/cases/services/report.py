@@ -4,14 +4,14 @@ the one insert (`_case_insert`) the intake and the demo share."""
 import hashlib
 import json
 import uuid
-from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.routing import tier_unit_id, unit_loaded
 from gridsafe.cases.chain import event_seal
 from gridsafe.cases.events import EventKind
+from gridsafe.cases.hooks import case_event_schedule, case_event_written
 from gridsafe.cases.models import Case, CaseEvent, Level, Source
 from gridsafe.cases.permissions import (
     jurisdiction_of,
@@ -29,9 +29,7 @@ from gridsafe.core.errors import (
     ValidationFailed,
 )
 from gridsafe.core.http import current_client_ip
-from gridsafe.dashboards.rollups import rollup_apply_event
-from gridsafe.notifications.services import needs_task
-from gridsafe.notifications.tasks import case_notify
+from gridsafe.places.models import Place
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
 from gridsafe.regions.models import Region
@@ -204,8 +202,6 @@ def _case_insert(
         flags.append("poor_accuracy")
     place = None
     if place_id is not None:
-        from gridsafe.places.models import Place
-
         place = Place.objects.filter(pk=place_id, is_active=True).first()
         if place is None:
             raise ValidationFailed("监管对象不存在")
@@ -297,10 +293,10 @@ def _case_insert(
     # and the report stays one statement (cases/chain.py). The case row, queued above, is sent by run() with it.
     case.event_head = event_seal(event, case_key=client_id, head_seq=0, head_hash="")
     case.event_seq = event.seq
-    rollup_apply_event(event=event, case_before=None, case_after=case, writes=writes)
+    case_event_written(event=event, case_after=case, writes=writes)  # the rollups join these writes
     writes.run()
-    if needs_task(event.kind):  # not today: only the desk hears of a report, when it looks (inbox_catch_up)
-        transaction.on_commit(partial(case_notify.enqueue, event_id=event.pk))
+    # Not today for a report: only the desk hears of one, when it looks (inbox_catch_up).
+    case_event_schedule(event)
     # What the answer shows of the grid and the holder is known already: no query (other fields load on access).
     case.region = Region.from_db(
         "default", ["id", "code", "name", "path"], [grid.region_id, grid.code, grid.name, grid.path]

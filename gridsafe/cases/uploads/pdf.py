@@ -1,11 +1,15 @@
 """PDF: a byte scanner for active names (also inside Flate object streams), then pypdf's view of every object."""
 
+import logging
 import re
 import time
 import zlib
 from typing import BinaryIO
 
 from django.conf import settings
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from gridsafe.cases.uploads.formats import (
     CHUNK_SIZE,
@@ -190,11 +194,6 @@ def _pdf_refusal(what: str) -> ValidationFailed:
 
 def _check_pdf_objects(fileobj: BinaryIO) -> None:
     """Walk every object of the document with pypdf and refuse active content (see the comment above)."""
-    import logging
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
     deadline = time.monotonic() + float(getattr(settings, "GRIDSAFE_PDF_MAX_SECONDS", _PDF_MAX_SECONDS))
     fileobj.seek(0)

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from gridsafe.cases.models import Case
+from gridsafe.demo.history import generate_history
 from gridsafe.demo.world import build_world
 
 
@@ -14,9 +16,6 @@ class Command(BaseCommand):
         build_world()
         self.stdout.write("区划、单位、人员、类别与工作日历已就绪")
         if cases:
-            from gridsafe.cases.models import Case
-            from gridsafe.demo.history import generate_history
-
             if Case.objects.exists():
                 self.stdout.write(f"已有 {Case.objects.count()} 条隐患，跳过生成")
             else:

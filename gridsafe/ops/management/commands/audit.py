@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from gridsafe.core import clock
 from gridsafe.core.audit import audit_head, audit_purge, checkpoint_path
 from gridsafe.ops.integrity import audit_checkpoint_write, integrity_verify
 
@@ -87,8 +88,6 @@ class Command(BaseCommand):
             head = audit_head()
             if head is None:
                 return
-            from gridsafe.core import clock
-
             with open(options["file"], "a", encoding="utf-8") as out:
                 out.write(f"{head[0]} {head[1]} {clock.now().isoformat()}\n")
             self.stdout.write(f"anchored seq={head[0]}")

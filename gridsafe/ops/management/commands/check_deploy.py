@@ -6,6 +6,11 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+
+from gridsafe.accounts.models import Role, User
+from gridsafe.core.appendonly import triggers_missing
+from gridsafe.demo.world import DEMO_PASSWORD
 
 DEFAULT_SECRET = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 
@@ -62,9 +67,6 @@ def deploy_problems() -> list[str]:
 
 
 def _append_only_problems() -> list[str]:
-    from django.db import DatabaseError, connection
-
-    from gridsafe.core.appendonly import triggers_missing
 
     try:
         missing = triggers_missing(connection)
@@ -78,10 +80,6 @@ def _append_only_problems() -> list[str]:
 
 
 def _account_problems() -> list[str]:
-    from django.db import DatabaseError
-
-    from gridsafe.accounts.models import Role, User
-    from gridsafe.demo.world import DEMO_PASSWORD
 
     try:
         found = []

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand
 
 from gridsafe.accounts.services import tokens_purge_expired
 from gridsafe.cases.sweep import sweep_due_cases
-from gridsafe.catalog.alarms import calendar_alarm_raise
 from gridsafe.core.media_sweep import orphan_files_sweep
+from gridsafe.notifications.alarms import calendar_alarm_raise
 from gridsafe.ops.integrity import audit_checkpoint_write
 
 log = logging.getLogger("gridsafe.worker")

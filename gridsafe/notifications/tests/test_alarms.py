@@ -1,9 +1,9 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from gridsafe.catalog.alarms import calendar_alarm_raise
 from gridsafe.catalog.calendar import invalidate_calendar
 from gridsafe.catalog.models import CalendarYear
+from gridsafe.notifications.alarms import calendar_alarm_raise
 from gridsafe.notifications.models import Notification
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -1,5 +1,6 @@
 """The calendar alarm: deadlines must not be guessed (domain.md §4). When the State Council's schedule for the
-coming year is not loaded and the year is near, every administrator gets one system notification a day."""
+coming year is not loaded and the year is near, every administrator gets one system notification a day. Here, not
+in catalog: it writes notifications, a layer above the calendar."""
 
 from datetime import timedelta
 
