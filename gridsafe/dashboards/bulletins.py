@@ -1,4 +1,5 @@
-"""月度通报 and 季度督导: "每季度一督导、每月一通报" (domain.md §1.7).
+"""月度通报 and 季度督导: "每季度一督导、每月一通报" (domain.md §1.7). (Over 600 lines: one document's figures and its
+two layouts, docx and xlsx, change together.)
 
 `bulletin_compile` gathers the figures (rankings of townships and departments from the rollups, red cards and
 overdue cases, patrol coverage, leaders' inspection compliance, 信息材料), `render_docx` and `render_xlsx` lay

@@ -1,4 +1,5 @@
-"""Every write of the field app. One service per action, keyword-only, `<entity>_<verb>`.
+"""Every write of the field app. One service per action, keyword-only, `<entity>_<verb>`. (Over 600 lines: patrols,
+visits and publicity share the offline resend rules below; to be split by record when those rules are one module.)
 
 Offline rules (domain.md §8): each record carries the client's UUID. An identical resend returns the same record
 (the API answers 200 instead of 201); the same UUID with other content is `IdempotencyConflict` (409). A unique
