@@ -44,7 +44,8 @@ def test_sign_out_warns_clears_and_the_next_worker_sees_nothing(committed_world,
     page.wait_for_selector(f"body[data-user='{a.pk}']", state="attached")
     a_grids = page.evaluate("() => window.GridsafeField.state.bundle.grids.map(g => g.name)")
     assert a_grids
-    assert f"field-data-u{a.pk}" in page.evaluate(CACHE_KEYS)
+    # The service worker files her answers as they arrive, after the page has them: wait for it, as she would.
+    page.wait_for_function(f"() => caches.keys().then(keys => keys.includes('field-data-u{a.pk}'))", timeout=30_000)
     assert f"gridsafe-field-u{a.pk}" in page.evaluate(DATABASES)
     assert page.evaluate("() => localStorage.getItem('gridsafe-field-user')") == str(a.pk)
 
