@@ -9,11 +9,13 @@ them out, `bulletin_generate` stores both files on a Bulletin row (regenerating 
 from __future__ import annotations
 
 import io
+import json
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -28,6 +30,8 @@ from gridsafe.core.input import clean_xml_text
 from gridsafe.dashboards import charts
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import departments_visible_at
+from gridsafe.dashboards.inforeports import report_status
+from gridsafe.dashboards.inspections import compliance
 from gridsafe.dashboards.kpis import GRADE_LABELS
 from gridsafe.dashboards.models import Bulletin, BulletinKind
 from gridsafe.dashboards.periods import Period, month_period, next_month, parse_period, quarter_period
@@ -140,9 +144,6 @@ def _percent(num: int, den: int) -> float | None:
 
 def bulletin_compile(*, kind: str, period: Period, region: Region) -> dict:
     """Every figure of a bulletin, as plain data (also stored, in part, as the Bulletin's summary)."""
-    from gridsafe.dashboards.inforeports import report_status
-    from gridsafe.dashboards.inspections import compliance
-
     report = sel.region_report(region, period)
     departments = sel.department_rows(list(departments_visible_at(region)), period)
     subtree = Q(case__region_path=region.path) | Q(case__region_path__startswith=region.path + ".")
@@ -573,10 +574,6 @@ def bulletin_generate(
 
 
 def _jsonable(value):
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 

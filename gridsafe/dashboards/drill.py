@@ -20,6 +20,7 @@ from gridsafe.dashboards.access import visible_department, visible_region, visib
 from gridsafe.dashboards.models import COHORT_COUNTERS, FLOW_COUNTERS, GAUGES, Scope
 from gridsafe.dashboards.periods import Period
 from gridsafe.dashboards.rollups import EXCLUDED, FACT_FIELDS, OPEN, cohort_vector, gauge_vector
+from gridsafe.dashboards.selectors import GAUGE_LABELS
 
 FLOW_EVENTS = {
     "f_handled": ["case.submitted"],
@@ -80,8 +81,6 @@ def _terms(metric: str) -> list[tuple[str, str]]:
 
 def metric_label(metric: str) -> str:
     if metric.startswith("now:"):
-        from gridsafe.dashboards.selectors import GAUGE_LABELS
-
         return f"当前{GAUGE_LABELS.get(metric[4:], metric[4:])}"
     if metric in FLOW_COUNTERS:
         return {"f_handled": "本期提交整改", "f_resolved": "本期核查通过"}.get(metric, metric)

@@ -15,12 +15,14 @@ from django.utils import timezone
 
 from gridsafe.accounts.models import Role, Unit, User
 from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.cases.uploads import accept_upload
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound, ValidationFailed
 from gridsafe.core.input import InputForm
 from gridsafe.dashboards import config
 from gridsafe.dashboards.models import InfoReport, ReminderLog
 from gridsafe.dashboards.periods import Period, month_period, next_month, today
+from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.regions.models import Region
 
 DESK_ROLES = (Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.DEPT_HANDLER, Role.DEPT_LEAD)
@@ -115,8 +117,6 @@ def info_report_submit(
 
 def _checked_file(upload) -> tuple[bytes, str]:
     """PDF and images are checked by their bytes (cases.uploads); a .docx must at least be a ZIP container."""
-    from gridsafe.cases.uploads import accept_upload
-
     upload.seek(0)
     head = upload.read(4)
     upload.seek(0)
@@ -151,8 +151,6 @@ def info_reports_remind_due(now: datetime | None = None) -> int:
     """The periodic reminder (催报): on the days in `GRIDSAFE_REPORT_REMIND_DAYS` (default the 20th and the 27th),
     each unit still short for the month gets one in-app notification per stage, to its desk staff. Returns the
     number of units reminded. Safe to run twice: one ReminderLog row per (unit, month, stage)."""
-    from gridsafe.notifications.models import Notification, NotificationKind
-
     now = now or clock.now()
     day = timezone.localtime(now).date()
     stages = [d for d in settings.GRIDSAFE_REPORT_REMIND_DAYS if d <= day.day]

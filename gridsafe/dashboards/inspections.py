@@ -18,6 +18,8 @@ from django.utils import timezone
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import Case, Source
 from gridsafe.cases.permissions import jurisdiction_of
+from gridsafe.cases.services import case_report
+from gridsafe.cases.uploads import accept_upload
 from gridsafe.catalog.models import Category
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound, ValidationFailed
@@ -90,8 +92,6 @@ def activity_record(
 
 def activity_add_photo(*, activity: LeaderActivity, actor: User, upload) -> ActivityPhoto:
     """One photo of an inspection or meeting: an image checked by its bytes, fingerprinted with SHA-256."""
-    from gridsafe.cases.uploads import accept_upload
-
     if not may_record(actor, activity.region):
         raise NotFound("未找到该记录")
     info, upload = accept_upload(upload)  # `upload` is now what is stored: without EXIF GPS, device or author
@@ -122,8 +122,6 @@ def activity_add_finding(
 ) -> Case:
     """A hazard found on a leader's inspection becomes a case (source 领导交办) through the normal 上报 service, so
     it runs the same loop, clock and rollups as any other; the activity keeps the link."""
-    from gridsafe.cases.services import case_report
-
     if activity.kind != ActivityKind.INSPECTION:
         raise ValidationFailed("只有检查记录可以登记发现的隐患")
     if not may_record(actor, activity.region):

@@ -19,6 +19,7 @@ from gridsafe.accounts.models import Unit, User
 from gridsafe.cases.transitions import State, state_text
 from gridsafe.catalog.models import Domain
 from gridsafe.core.cache import VersionedCache
+from gridsafe.core.errors import ValidationFailed
 from gridsafe.dashboards import config
 from gridsafe.dashboards.access import departments_visible_at, workers_in
 from gridsafe.dashboards.kpis import GRADE_LABELS, KPIS, composite, kpi_values, valid
@@ -239,8 +240,6 @@ def _domain_filter(domain_code: str | None, all_domains: list[DomainInfo]) -> Do
     for d in all_domains:
         if d.code == domain_code:
             return d
-    from gridsafe.core.errors import ValidationFailed
-
     raise ValidationFailed(f"领域不存在：{domain_code}")
 
 

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.errors import DomainError, NotFound
@@ -29,9 +30,33 @@ from gridsafe.dashboards.access import (
     visible_region,
     workers_in,
 )
+from gridsafe.dashboards.archives import archive_build, archive_target, archive_units
+from gridsafe.dashboards.bulletins import bulletin_for_user, bulletins_visible_to, may_generate
+from gridsafe.dashboards.bulletins import bulletin_generate as generate
+from gridsafe.dashboards.display import display_region
 from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
+from gridsafe.dashboards.inforeports import (
+    InfoReportForm,
+    info_report_submit,
+    report_for_user,
+    report_status,
+    reports_visible_to,
+)
+from gridsafe.dashboards.inspections import (
+    ActivityForm,
+    FindingForm,
+    activities_visible_to,
+    activity_add_finding,
+    activity_add_photo,
+    activity_for_user,
+    activity_record,
+    compliance,
+    default_window,
+    photo_for_user,
+)
 from gridsafe.dashboards.models import Scope
 from gridsafe.dashboards.periods import parse_period, quarter_period, today
+from gridsafe.regions.models import Region
 
 
 def page(view):
@@ -150,9 +175,6 @@ def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 
 def _ancestors(user, region):
     """Breadcrumbs: the ancestors the user may open."""
-    from gridsafe.cases.permissions import jurisdiction_of
-    from gridsafe.regions.models import Region
-
     scope = jurisdiction_of(user)
     paths = region.ancestor_paths()[:-1]
     return [
@@ -232,8 +254,6 @@ def screen(request: HttpRequest) -> HttpResponse:
     """The county big screen (1920×1080, dark). All data comes from /api/v1/stats/screen, polled by screen.js.
     Opened by a signed-in person or by a display session (dashboards.display), which sees its own region only."""
     if getattr(request, "display", None) is not None:
-        from gridsafe.dashboards.display import display_region
-
         try:
             region = display_region(request.display, request.GET.get("node"))
         except NotFound:
@@ -263,8 +283,6 @@ def _screen_page(request: HttpRequest, region, *, display) -> HttpResponse:
 @require_GET
 @page
 def bulletin_list(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.bulletins import bulletins_visible_to, may_generate
-
     page_obj = Paginator(bulletins_visible_to(request.user), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -282,9 +300,6 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @page
 def bulletin_generate(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.bulletins import bulletin_generate as generate
-    from gridsafe.dashboards.bulletins import may_generate
-
     if not may_generate(request.user):
         raise NotFound("未找到")
     kind = request.POST.get("kind", "monthly")
@@ -296,8 +311,6 @@ def bulletin_generate(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page
 def bulletin_download(request: HttpRequest, bulletin_id: int, fmt: str) -> HttpResponse:
-    from gridsafe.dashboards.bulletins import bulletin_for_user
-
     bulletin = bulletin_for_user(request.user, bulletin_id)
     field = {"docx": bulletin.docx, "xlsx": bulletin.xlsx}.get(fmt)
     if not field:
@@ -318,8 +331,6 @@ def bulletin_download(request: HttpRequest, bulletin_id: int, fmt: str) -> HttpR
 @require_GET
 @page
 def inspection_list(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.inspections import activities_visible_to, compliance, default_window
-
     region = visible_region(request.user, request.GET.get("node"))
     start, end = default_window(_date(request.GET.get("start")), _date(request.GET.get("end")))
     report = compliance(region, start, end)
@@ -334,8 +345,6 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @page
 def inspection_new(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.inspections import ActivityForm, activity_record
-
     form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         activity = activity_record(actor=request.user, **form.service_kwargs())
@@ -346,13 +355,6 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @page
 def inspection_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
-    from gridsafe.dashboards.inspections import (
-        FindingForm,
-        activity_add_finding,
-        activity_add_photo,
-        activity_for_user,
-    )
-
     activity = activity_for_user(request.user, activity_id)
     finding_form = FindingForm(activity=activity)
     message = None
@@ -376,8 +378,6 @@ def inspection_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 @require_GET
 @page
 def inspection_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
-    from gridsafe.dashboards.inspections import photo_for_user
-
     photo = photo_for_user(request.user, photo_id)
     return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
 
@@ -388,8 +388,6 @@ def inspection_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
 @require_GET
 @page
 def report_list(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.inforeports import report_status, reports_visible_to
-
     region = default_region(request.user)
     month = parse_period(request.GET.get("month") or None)
     status = report_status(region, month) if region is not None else None
@@ -411,8 +409,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @page
 def report_new(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.inforeports import InfoReportForm, info_report_submit
-
     form = InfoReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         info_report_submit(actor=request.user, **form.cleaned_data)
@@ -423,8 +419,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page
 def report_file(request: HttpRequest, report_id: int) -> HttpResponse:
-    from gridsafe.dashboards.inforeports import report_for_user
-
     report = report_for_user(request.user, report_id)
     if not report.file:
         raise Http404
@@ -445,8 +439,6 @@ def report_file(request: HttpRequest, report_id: int) -> HttpResponse:
 @page
 def archive(request: HttpRequest) -> HttpResponse:
     """工作档案: pick a unit and a period; the download is one ZIP with an index DOCX (汇总成册)."""
-    from gridsafe.dashboards.archives import archive_units
-
     units = archive_units(request.user)
     return render(
         request,
@@ -458,8 +450,6 @@ def archive(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page
 def archive_download(request: HttpRequest) -> HttpResponse:
-    from gridsafe.dashboards.archives import archive_build, archive_target
-
     target = archive_target(request.user, request.GET.get("target", ""))
     period = _period_from(request)
     if period.start is None:

@@ -18,10 +18,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from gridsafe.accounts.models import User
 from gridsafe.cases.models import Attachment, Case
 from gridsafe.cases.services import attachment_add, case_report
+from gridsafe.cases.uploads import accept_upload
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
@@ -615,8 +617,6 @@ def flag_text(flag: str) -> str:
 def watermark_lines(
     *, captured_at, lon, lat, accuracy_m, grid, worker, place, case_id=None, sha256="", flags=(), title=""
 ) -> list[str]:
-    from django.utils import timezone
-
     when = timezone.localtime(captured_at).strftime("%Y-%m-%d %H:%M:%S") if captured_at else "拍摄时间未知"
     where = (
         f"北纬{lat:.6f} 东经{lon:.6f}" + (f" ±{accuracy_m:.0f}米" if accuracy_m is not None else "")
@@ -724,8 +724,6 @@ def publicity_photo_add(
 ) -> tuple[PublicityPhoto, bool]:
     """宣传照片 — an image on a publicity record, checked by content, hashed and watermarked; idempotent on
     client_id. Returns (photo, created)."""
-    from gridsafe.cases.uploads import accept_upload
-
     if activity.worker_id != actor.pk:
         raise NotPermitted("只有记录人可以添加照片")
     info, upload = accept_upload(upload)  # `upload` is now what is stored: without EXIF GPS, device or author

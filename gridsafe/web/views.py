@@ -36,6 +36,7 @@ from gridsafe.core.input import clean_xml_text
 from gridsafe.core.ratelimit import ratelimit_request
 from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
+from gridsafe.places.models import Place
 from gridsafe.regions.coords import LocationFlag
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.paging import CappedPaginator
@@ -303,6 +304,7 @@ def _export_name(ext: str) -> str:
 def case_export_xlsx(request: HttpRequest) -> HttpResponse:
     """导出 Excel — the filtered list (same queryset as the page) in a write-only workbook; one query for the rows
     with their 签收/处置/核查 times, one audit row with the filters and the row count."""
+    # Here, not at the top: openpyxl is only needed by this export and costs every process its import.
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -476,8 +478,6 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
     after = [a for a in attachments if a.role in (AttachmentRole.AFTER, AttachmentRole.VERIFICATION)]
     place = None
     if case.place_id:
-        from gridsafe.places.models import Place
-
         place = Place.objects.filter(pk=case.place_id).first()
     light = case.light_at(now)
     actions = allowed_actions(request.user, case)
