@@ -3,7 +3,13 @@ working calendar).
 
 Each cache holds a value built from the database and rechecks its version row (core.models.CacheVersion) at most
 every `check_seconds`, so a hot path (case intake) costs no query, and an admin edit reaches every process soon:
-`invalidate()` bumps the row in the edit's own transaction and drops this process's copy at once."""
+`invalidate()` bumps the row in the edit's own transaction and drops this process's copy at once.
+
+Invalidation is owned by the services that write reference data (catalog.services, regions.services,
+accounts.services …; the admin calls them), not by each writer remembering it. As a backstop every cache also has a
+maximum age (`max_age`, DEFAULT_MAX_AGE unless the cache says otherwise): a copy older than that is rebuilt whatever
+the version row says, so a change made behind the services' back (a raw UPDATE, a restore, a shell session) reaches
+every process within `max_age` seconds at worst."""
 
 import threading
 import time
@@ -13,6 +19,10 @@ from typing import Generic, TypeVar
 from gridsafe.core.models import CacheVersion
 
 T = TypeVar("T")
+
+# Seconds a built copy is used at most, even if its version row never moves. Long enough that a hot path rebuilds
+# rarely (a few queries every 5 minutes per process), short enough that a forgotten invalidation heals on its own.
+DEFAULT_MAX_AGE = 300.0
 
 _all: list["VersionedCache"] = []
 
@@ -28,10 +38,14 @@ def bump_version(name: str) -> int:
 
 
 class VersionedCache(Generic[T]):
-    def __init__(self, name: str, build: Callable[[], T], check_seconds: float = 30.0):
+    def __init__(
+        self, name: str, build: Callable[[], T], check_seconds: float = 30.0, max_age: float = DEFAULT_MAX_AGE
+    ):
         self.name = name
         self.build = build
         self.check_seconds = check_seconds
+        self.max_age = max_age  # rebuilt after this many seconds even if the version row never moved
+        self._built_at = 0.0
         self._lock = threading.Lock()
         self._value: T | None = None
         self._version: object = None
@@ -43,13 +57,14 @@ class VersionedCache(Generic[T]):
     def get(self) -> T:
         now = self.clock()
         value = self._value  # read once: invalidate() may set it to None between two reads
-        if value is not None and now - self._checked_at < self.check_seconds:
+        if value is not None and now - self._checked_at < self.check_seconds and now - self._built_at < self.max_age:
             return value
         with self._lock:
             version = read_version(self.name)
-            if self._value is None or version != self._version:
+            if self._value is None or version != self._version or now - self._built_at >= self.max_age:
                 self._value = self.build()
                 self._version = version
+                self._built_at = now
             self._checked_at = now
             return self._value
 
