@@ -16,17 +16,17 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-# The field app's ES modules (field/app.js imports them; no build step): the shell page preloads them all at once
-# (modulepreload, so a slow link pays one round trip, not one per import level) and the service worker precaches
-# them, or the app would not start offline. test_pwa checks every module under field/js/ is listed here.
-FIELD_MODULES = tuple(
-    f"field/js/{name}.js"
-    for name in ("util", "gps", "router", "net", "storage", "outbox", "sync", "account", "ui", "field", "screens")
-)
+# The field app's ES modules (no build step). Those the first screen needs (field/app.js imports them) are preloaded
+# by the shell page all at once (modulepreload: a slow link pays one round trip, not one per import level; largest
+# first); forms.js (the other screens) is loaded after the first screen. The service worker precaches them all, or
+# the app would not start offline. test_pwa checks both lists against the files and their imports.
+FIELD_MODULES = tuple(f"field/js/{name}.js" for name in ("screens", "outbox", "storage", "sync", "gps", "router"))
+FIELD_LATER_MODULES = ("field/js/forms.js",)
 SHELL_STATIC = (
     "field/app.css",
     "field/app.js",
     *FIELD_MODULES,
+    *FIELD_LATER_MODULES,
     "field/icons/icon-192.png",
 )
 ICONS = ("field/icons/icon-192.png", "field/icons/icon-512.png", "field/icons/maskable-512.png")  # install only

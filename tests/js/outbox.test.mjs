@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createOutbox, retryJob, overwriteWithMine, badgeInfo, BACKOFF_START_MS, BACKOFF_MAX_MS, NEXT_JOB_MS }
   from "../../gridsafe/field/static/field/js/outbox.js";
-import { Offline, Refused } from "../../gridsafe/field/static/field/js/net.js";
+import { Offline, Refused } from "../../gridsafe/field/static/field/js/sync.js";
 import { memoryDB, fakeTimers, FakeForm } from "./fakes.mjs";
 
 function setup({ user = 7, answer = () => ({ data: {} }) } = {}) {

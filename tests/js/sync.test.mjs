@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createSync, placeById, checklistFor, mergeNearby, pendingVerifications, myGrids }
   from "../../gridsafe/field/static/field/js/sync.js";
-import { createRequest, csrfFrom, Offline, Refused } from "../../gridsafe/field/static/field/js/net.js";
-import { createNoteUser, signOut, knownUser, USER_KEY } from "../../gridsafe/field/static/field/js/account.js";
+import { createRequest, csrfFrom, Offline, Refused } from "../../gridsafe/field/static/field/js/sync.js";
+import { createNoteUser, signOut, knownUser, USER_KEY } from "../../gridsafe/field/static/field/js/storage.js";
 import { createOutbox } from "../../gridsafe/field/static/field/js/outbox.js";
 import { memoryDB, memoryStorage, memoryCaches, answer, fakeTimers } from "./fakes.mjs";
 

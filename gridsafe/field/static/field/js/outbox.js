@@ -7,7 +7,16 @@
    No DOM and no IndexedDB here: the store, request(), the timers and what to do with the badge are passed in, so
    node can test the rules. */
 
-import { Refused } from "./net.js";
+import { Refused } from "./sync.js";
+
+export function uuid() {
+  // A client id is made when work starts, so a resend after a lost answer is recognised by the server (domain.md §8).
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, "0")).join("");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 export const BACKOFF_START_MS = 4000;
 export const BACKOFF_MAX_MS = 60000;
