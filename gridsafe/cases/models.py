@@ -45,7 +45,7 @@ class Light(models.TextChoices):
     NONE = "none", _("No clock")
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(models.QuerySet["Case"]):
     def open(self):
         return self.exclude(state=State.CLOSED)
 
@@ -226,7 +226,7 @@ class CaseEvent(AppendOnlyModel):
         null=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
-        db_index=False,  # caseevent_desk_time leads with it
+        db_index=False,  # caseevent_desk leads with it
         related_name="+",
     )
     comment = models.TextField(blank=True)
@@ -250,8 +250,8 @@ class CaseEvent(AppendOnlyModel):
         ]
         indexes = [
             models.Index(fields=["kind", "created_at"], name="caseevent_kind_time"),
-            # A desk's new events since its inbox last looked (notifications.services.inbox_catch_up).
-            models.Index(fields=["holder_unit", "created_at"], name="caseevent_desk_time"),
+            # A desk's events above its inbox's id cursor (notifications.services.inbox_catch_up).
+            models.Index(fields=["holder_unit", "id"], name="caseevent_desk"),
         ]
 
 

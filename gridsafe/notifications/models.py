@@ -68,12 +68,20 @@ class Notification(models.Model):
 
 class DeskCursor(models.Model):
     """How far a desk member's inbox has taken in the events that land on their unit's desk: `inbox_catch_up` writes
-    their notifications of a report or a dispatch when they look at the inbox, not when the case changes."""
+    their notifications of a report or a dispatch when they look at the inbox, not when the case changes.
+
+    An id cursor, not a time: every event of the desk with an id above `event_id` is read again at each look (the
+    notification's unique key skips what was written). `seen_id` is the largest event id the database showed at
+    `seen_at` (the database's clock, never an app server's); once that is older than notifications.services.
+    DESK_SETTLE, every transaction that had taken an id up to `seen_id` has committed or rolled back, and the
+    cursor moves up to it."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
     )
-    synced_at = models.DateTimeField()
+    event_id = models.BigIntegerField(default=0)  # every desk event with an id up to this is taken in
+    seen_id = models.BigIntegerField(default=0)  # the largest event id visible at seen_at
+    seen_at = models.DateTimeField()  # the database's clock
     # The desk it counts for: a user moved to another unit or role starts again from then, and never fetches what
     # landed on the new desk before they arrived.
     unit_id = models.BigIntegerField(null=True)

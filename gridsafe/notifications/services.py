@@ -4,12 +4,14 @@ notifications of a report or a dispatch are written when the desk looks (`inbox_
 from datetime import timedelta
 
 from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Now
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.cases.permissions import LEADS, level_unit_id
-from gridsafe.core import clock, rows
+from gridsafe.core import rows
 from gridsafe.notifications.models import DeskCursor, Notification, NotificationKind
 
 DESK_ROLES = (Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.DEPT_HANDLER, Role.DEPT_LEAD)
@@ -133,11 +135,10 @@ def _event_with_case(event_id: int) -> tuple[CaseEvent, str, list[int]] | None:
 DESK_ONLY = frozenset(
     {EventKind.CASE_REPORTED, EventKind.CASE_DISPATCHED, EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_REJECTED}
 )
-# How far behind its cursor a catch-up looks again: an event's time is taken before its transaction commits, so one
-# can become visible after a later one was taken in. Far longer than any write stays open; ON CONFLICT skips the
-# ones already written.
-DESK_LOOKBACK = timedelta(minutes=15)
-DESK_CURSOR_STEP = timedelta(minutes=5)  # the cursor is written at most this often (not on every badge poll)
+# How long after the database showed an event id every transaction that had taken an id up to it has committed or
+# rolled back: far longer than any write stays open (a case transaction lasts milliseconds; the worker's longest
+# seconds). Only then does a desk's cursor move up to that id; until then the ids above the cursor are read again.
+DESK_SETTLE = timedelta(minutes=15)
 
 
 def needs_task(event_kind: str) -> bool:
@@ -159,50 +160,71 @@ def _catch_up_sql() -> str:
         FROM "cases_caseevent" "e"
         INNER JOIN "cases_case" "c" ON "c"."id" = "e"."case_id"
         INNER JOIN "catalog_category" "k" ON "k"."id" = "c"."category_id"
-        WHERE "e"."holder_unit_id" = %s AND "e"."created_at" > %s AND "e"."kind" IN ({kinds})
+        WHERE "e"."holder_unit_id" = %s AND "e"."id" > %s AND "e"."kind" IN ({kinds})
           AND ("e"."actor_id" IS NULL OR "e"."actor_id" <> %s)
         ON CONFLICT DO NOTHING"""
 
 
+def _desk_start(user: User, cursor: DeskCursor | None) -> int:
+    """The id below which a desk member hears of nothing: for one who never looked, the last event of their desk
+    before their account was made; for one moved to another unit or role, the newest event now (what had landed on
+    the new desk before they came is not theirs to hear of)."""
+    events = CaseEvent.objects.all()
+    if cursor is None:
+        events = events.filter(holder_unit_id=user.unit_id, created_at__lt=user.date_joined)
+    return events.aggregate(top=Max("id"))["top"] or 0
+
+
 def inbox_catch_up(user: User) -> int:
     """拉取 — write the user's notifications of the reports and dispatches that landed on their unit's desk since
-    their inbox last looked (one INSERT … SELECT on the caseevent_desk_time index; nothing for anyone not at a
-    desk). Every inbox read calls this first: the list, the badge poll, "mark all read". Returns rows written.
+    their inbox last looked (one INSERT … SELECT on the caseevent_desk index; nothing for anyone not at a desk).
+    Every inbox read calls this first: the list, the badge poll, "mark all read". Returns rows written.
 
-    Where it starts: a user who never looked, from when the account was made; one who moved to another unit or
-    role, from now (what landed on the new desk before is not theirs to hear of); else DESK_LOOKBACK before the
-    last look. An app server whose clock runs more than the look-back behind would make its events miss."""
+    Why an id cursor and how it cannot miss a late commit: an event's id is taken when it is inserted, but its
+    transaction commits later, so an event can become visible after one with a higher id was already read. The
+    cursor (DeskCursor.event_id) therefore never moves to the highest id read, only to an id the database showed
+    (`seen_id`, with `seen_at` on the database's clock) at least DESK_SETTLE ago: every transaction that had taken an
+    id up to it has ended since. Each look reads every desk event above the cursor — the last DESK_SETTLE or so of
+    them, read again at each look — and the notification's unique key (user, event, kind) with ON CONFLICT DO
+    NOTHING makes a re-read write nothing. No app server's clock is involved, so one whose clock lags loses no
+    event (the old 15-minute look-back over created_at did). Three queries a look: the cursor, the INSERT …
+    SELECT, and, once per DESK_SETTLE, the cursor's move."""
     if not (user.is_active and user.unit_id and user.role in DESK_ROLES):
         return 0
-    now = clock.now()
-    cursor = DeskCursor.objects.filter(user=user).first()
-    moved = cursor is not None and (cursor.unit_id, cursor.role) != (user.unit_id, user.role)
-    if cursor is None:
-        since = user.date_joined
-    elif moved:
-        since = now
-    else:
-        since = cursor.synced_at - DESK_LOOKBACK
+    cursor = (
+        DeskCursor.objects.filter(user=user)
+        .annotate(settled=ExpressionWrapper(Q(seen_at__lte=Now() - DESK_SETTLE), output_field=BooleanField()))
+        .first()
+    )
+    fresh = cursor is None or (cursor.unit_id, cursor.role) != (user.unit_id, user.role)
+    since = _desk_start(user, cursor) if fresh else cursor.event_id
     order = sorted(DESK_ONLY)
     kinds = [value for kind in order for value in (kind, KIND_OF_EVENT[kind])]
     titles = [value for kind in order for value in (kind, f"【{EventKind(kind).label}】")]
     with connection.cursor() as db:
         db.execute(
             rows.statement(("inbox_catch_up",), _catch_up_sql),
-            [
-                user.pk,
-                *kinds,
-                *titles,
-                user.unit_id,
-                connection.ops.adapt_datetimefield_value(since),  # as Django stores it (SQLite compares text)
-                *order,
-                user.pk,
-            ],
+            [user.pk, *kinds, *titles, user.unit_id, since, *order, user.pk],
         )
         written = db.rowcount
-    if cursor is None or moved or now - cursor.synced_at >= DESK_CURSOR_STEP:
+    # The newest id visible now, read by the same statement that stamps the database's time on it.
+    newest = Coalesce(Subquery(CaseEvent.objects.order_by("-id").values("id")[:1]), Value(0))
+    if fresh:
         DeskCursor.objects.update_or_create(
-            user=user, defaults={"synced_at": now, "unit_id": user.unit_id, "role": user.role}
+            user=user,
+            defaults={
+                "event_id": since,
+                "seen_id": newest,
+                "seen_at": Now(),
+                "unit_id": user.unit_id,
+                "role": user.role,
+            },
+        )
+    elif cursor.settled:
+        # Settled when the cursor was read, before the INSERT above read the ids up to seen_id: all of them were
+        # visible to it. The SET reads the row's old seen_id (SQL evaluates every right-hand side on the old row).
+        DeskCursor.objects.filter(user=user, seen_id=cursor.seen_id).update(
+            event_id=F("seen_id"), seen_id=newest, seen_at=Now()
         )
     return written
 

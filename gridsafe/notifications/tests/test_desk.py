@@ -2,13 +2,16 @@
 (inbox_catch_up), not when the case changes. They must say exactly what the general path (read the event, pick the
 recipients in Python, insert) would have said, to exactly the same people, once."""
 
+import uuid
 from datetime import timedelta
+
+from django.utils import timezone
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import CaseEvent
 from gridsafe.cases.tests.helpers import report
 from gridsafe.notifications.models import DeskCursor, Notification
-from gridsafe.notifications.services import inbox_catch_up, notification_send_for_event
+from gridsafe.notifications.services import DESK_SETTLE, inbox_catch_up, notification_send_for_event
 
 
 def _told(event: CaseEvent) -> set[tuple]:
@@ -71,20 +74,77 @@ def test_a_dispatch_reaches_the_department_desk_and_no_other(api_as, people):
     assert {u for u, *_ in _told(event)} == {"fire"}
 
 
+def _settle(user: User) -> None:
+    """DESK_SETTLE passes on the database's clock after the cursor's last observation."""
+    cursor = DeskCursor.objects.get(user=user)
+    DeskCursor.objects.filter(user=user).update(seen_at=cursor.seen_at - DESK_SETTLE - timedelta(seconds=1))
+
+
+def _event(case_id: int, unit_id: int, *, id: int, created_at=None) -> CaseEvent:
+    """A dispatch event of this case to this desk, with the id its transaction took when it inserted."""
+    return CaseEvent.objects.create(
+        id=id,
+        case_id=case_id,
+        request_id=uuid.uuid4(),
+        kind="case.dispatched",
+        actor_label="县应急管理局",
+        holder_unit_id=unit_id,
+        comment=f"请处置 {id}",
+        seq=id,
+        created_at=created_at or timezone.now(),
+    )
+
+
 def test_looking_twice_writes_once_and_a_late_commit_is_still_delivered(api_as, people):
+    """Two transactions take event ids; the one with the higher id commits first and the inbox reads it. The one
+    with the lower id commits after that look (a slow transaction): it is still delivered, once."""
     nanxi = people["nanxi"]
-    first = report(api_as("nanxi_worker")).json()["id"]
-    assert inbox_catch_up(nanxi) == 1
+    desk = nanxi.unit_id
+    case = report(api_as("nanxi_worker")).json()["id"]
+    top = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    _event(case, desk, id=top + 1000)  # committed first
+
+    assert inbox_catch_up(nanxi) == 2  # the report and the higher dispatch
     assert inbox_catch_up(nanxi) == 0  # the badge polls every 15 s: nothing new, nothing written
-    cursor = DeskCursor.objects.get(user=nanxi).synced_at
-
-    # An event whose time was taken before the cursor but that committed after the inbox looked (a slow
-    # transaction). Events are append-only, so the cursor moves ahead of the event instead.
-    late = report(api_as("nanxi_worker")).json()["id"]
-    DeskCursor.objects.filter(user=nanxi).update(synced_at=cursor + timedelta(minutes=10))
+    late = _event(case, desk, id=top + 500)  # lower id, committed after the look ...
+    _settle(nanxi)  # ... and within DESK_SETTLE of it; now the cursor may move past what it saw
 
     assert inbox_catch_up(nanxi) == 1
-    assert set(Notification.objects.filter(user=nanxi).values_list("case_id", flat=True)) == {first, late}
+    assert DeskCursor.objects.get(user=nanxi).event_id >= top + 1000  # it moved
+    assert inbox_catch_up(nanxi) == 0
+    _settle(nanxi)
+    assert inbox_catch_up(nanxi) == 0
+    assert Notification.objects.filter(user=nanxi, event=late, kind="new_task").count() == 1
+    assert Notification.objects.filter(user=nanxi, case_id=case).count() == 3  # each event once
+
+
+def test_an_event_from_a_host_whose_clock_lags_is_not_lost(api_as, people):
+    nanxi = people["nanxi"]
+    case = report(api_as("nanxi_worker")).json()["id"]
+    inbox_catch_up(nanxi)
+    _settle(nanxi)
+    inbox_catch_up(nanxi)  # the cursor has moved on
+    top = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    # Written by an app server whose clock is an hour behind: its time is older than anything read before.
+    lagging = _event(case, nanxi.unit_id, id=top + 1, created_at=timezone.now() - timedelta(hours=1))
+
+    assert inbox_catch_up(nanxi) == 1
+    assert Notification.objects.filter(user=nanxi, event=lagging, kind="new_task").count() == 1
+
+
+def test_a_poll_costs_the_same_queries_however_many_events_it_takes_in(api_as, people, django_assert_num_queries):
+    nanxi = people["nanxi"]
+    worker = api_as("nanxi_worker")
+    inbox_catch_up(nanxi)
+    with django_assert_num_queries(2):
+        inbox_catch_up(nanxi)
+    for _ in range(3):
+        report(worker)
+    with django_assert_num_queries(2):
+        assert inbox_catch_up(nanxi) == 3
+    _settle(nanxi)
+    with django_assert_num_queries(3):  # once per DESK_SETTLE, the cursor moves
+        inbox_catch_up(nanxi)
 
 
 def test_only_desk_members_fetch_anything(api_as, people):
