@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from gridsafe.accounts.backends import request_via
@@ -23,7 +23,7 @@ from gridsafe.accounts.lockout import UNLOCK, CaptchaRequired, LoginRefused
 from gridsafe.accounts.models import ApiToken, Role, Unit, User
 from gridsafe.accounts.otp import otp_enrolment_due, otp_required, totp_verify
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users
-from gridsafe.core import clock, rows
+from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import (
     AccountLocked,
@@ -121,28 +121,15 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
     return key, token
 
 
-_TOKEN_FIELDS = tuple(f.attname for f in rows.in_model_order(ApiToken, ("id", "expires_at", "last_used_at")))
-_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
-_UNIT_FIELDS = tuple(f.attname for f in Unit._meta.concrete_fields)
 _REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")  # not the boundary: no request needs it
 
 
-def _token_lookup_sql() -> str:
-    links = User.grids.through._meta.db_table
-    grid_paths = rows.comma_list(  # a grid worker's grids, for jurisdiction_of (paths hold digits and dots only)
-        f"SELECT r2.{rows.qn('path')} AS v FROM {rows.qn(links)} l "
-        f"INNER JOIN {rows.qn(Region._meta.db_table)} r2 ON r2.{rows.qn('id')} = l.{rows.qn('region_id')} "
-        f"WHERE l.{rows.qn('user_id')} = u.{rows.qn('id')}"
-    )
-    return (
-        f"SELECT {rows.columns(ApiToken, _TOKEN_FIELDS, 't')}, {rows.columns(User, _USER_FIELDS, 'u')}, "
-        f"{rows.columns(Unit, _UNIT_FIELDS, 'n')}, {rows.columns(Region, _REGION_FIELDS, 'r')}, {grid_paths} "
-        f"FROM {rows.qn(ApiToken._meta.db_table)} t INNER JOIN {rows.qn(User._meta.db_table)} u ON u.{rows.qn('id')} = t.{rows.qn('user_id')} "
-        f"LEFT JOIN {rows.qn(Unit._meta.db_table)} n ON n.{rows.qn('id')} = u.{rows.qn('unit_id')} "
-        f"LEFT JOIN {rows.qn(Region._meta.db_table)} r ON r.{rows.qn('id')} = n.{rows.qn('region_id')} "
-        f"WHERE t.{rows.qn('key_hash')} = %s AND t.{rows.qn('expires_at')} > %s AND t.{rows.qn('last_used_at')} >= %s "
-        f"AND u.{rows.qn('is_active')} = %s"
-    )
+def _values(obj, fields: tuple[str, ...]) -> tuple:
+    return tuple(getattr(obj, f) for f in fields)
+
+
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+_UNIT_FIELDS = tuple(f.attname for f in Unit._meta.concrete_fields)
 
 
 def user_for_token(key: str, *, activity: bool = True) -> User | None:
@@ -154,9 +141,9 @@ def user_for_token(key: str, *, activity: bool = True) -> User | None:
     concurrent requests do not all write and the idle limit is honoured to within that minute. A background poll
     (`activity=False`: the badge, the big-screen feed) is answered but does not slide the window, as for a session.
 
-    The lookup is one literal query (see core.rows), and its row is kept by this process (accounts.identities):
-    the same token's requests in the next minute cost no query, and any revocation reaches every process within a
-    second of its commit."""
+    The lookup is an ORM query (with the user's grids, a second), and what it read is kept by this process
+    (accounts.identities): the same token's requests in the next minute cost no query, and any revocation reaches
+    every process within a second of its commit."""
     now = clock.now()
     key_hash = token_hash(key)
     # This process's copies, taken before the lookup: its row goes into this same dict, so a revocation landing
@@ -178,30 +165,44 @@ def _idle_limit() -> timedelta:
 
 
 def _token_lookup(key_hash: str, now: datetime, *, touch: bool = True) -> Identity | None:
-    stamp = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.execute(
-            rows.statement(("user_for_token",), _token_lookup_sql),
-            [key_hash, stamp(now), stamp(now - _idle_limit()), True],
+    try:
+        token = (
+            ApiToken.objects.select_related("user__unit__region")
+            .only(
+                "id",
+                "expires_at",
+                "last_used_at",
+                *(f"user__{f}" for f in _USER_FIELDS),
+                *(f"user__unit__{f}" for f in _UNIT_FIELDS),
+                *(f"user__unit__region__{f}" for f in _REGION_FIELDS),
+            )
+            .get(key_hash=key_hash, expires_at__gt=now, last_used_at__gte=now - _idle_limit(), user__is_active=True)
         )
-        row = cursor.fetchone()
-    if row is None:
+    except ApiToken.DoesNotExist:
         return None
-    token = rows.instance(ApiToken, _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
     if touch and token.last_used_at < now - TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - TOKEN_TOUCH_INTERVAL).update(last_used_at=now)
         token.last_used_at = now
+    user = token.user
+    unit = user.unit if user.unit_id is not None else None
+    # What the lookup read, as plain values: every request builds its own instances from them.
+    row = (
+        _values(user, _USER_FIELDS),
+        _values(unit, _UNIT_FIELDS) if unit else None,
+        _values(unit.region, _REGION_FIELDS) if unit and unit.region_id is not None else None,
+        user.grid_paths(),
+    )
     return Identity(row, token.expires_at, token.last_used_at, identities.clock())
 
 
 def _user_from_row(row: tuple) -> User:
-    at = len(_TOKEN_FIELDS)
-    user = rows.instance(User, _USER_FIELDS, row[at : at + len(_USER_FIELDS)])
-    at += len(_USER_FIELDS)
-    if user.unit_id is not None:
-        user.unit = rows.instance(Unit, _UNIT_FIELDS, row[at : at + len(_UNIT_FIELDS)])
-        user.unit.region = rows.instance(Region, _REGION_FIELDS, row[at + len(_UNIT_FIELDS) : -1])
-    user.preloaded_grid_paths = tuple(row[-1].split(",")) if row[-1] else ()
+    user_values, unit_values, region_values, grid_paths = row
+    user = User.from_db("default", _USER_FIELDS, user_values)
+    if unit_values is not None:
+        user.unit = Unit.from_db("default", _UNIT_FIELDS, unit_values)
+        if region_values is not None:
+            user.unit.region = Region.from_db("default", _REGION_FIELDS, region_values)
+    user.preloaded_grid_paths = grid_paths
     return user
 
 

@@ -63,7 +63,7 @@ def _comparable(value):
 
 
 def test_the_values_sent_are_the_ones_the_orm_would_send(api_as):
-    """db_values skips get_db_prep_save for values a driver takes as they are; it must send the same values."""
+    """db_values sends what the ORM's save would send, value for value."""
     from django.db import connection
 
     from gridsafe.places.models import Place
