@@ -459,7 +459,8 @@ def parse_args(argv=None):
         "quotes values into the SQL text, Django's default, instead of the product's prepared statements), no-rollups (skip the dashboard rollups in the case services), "
         "notify-in-transaction (the notification task runs inside the case transaction, not after commit), "
         "token-lookup-every-request (GRIDSAFE_TOKEN_KEEP_SECONDS=0: no process keeps a token's lookup, as for a "
-        "device's first request in a minute)",
+        "device's first request in a minute), writes-one-by-one (a report's case, event and rollup writes one "
+        "statement at a time in a transaction, instead of core.rows.Writes' one statement)",
     )
     p.add_argument("--seed", type=int, default=20261128)
     p.add_argument("--json", type=Path, help="also write the results here as JSON")
@@ -529,6 +530,7 @@ def main(argv=None) -> int:
         "no-rollups": ("BENCH_NO_ROLLUPS", "1"),
         "notify-in-transaction": ("BENCH_NOTIFY_IN_TRANSACTION", "1"),
         "token-lookup-every-request": ("GRIDSAFE_TOKEN_KEEP_SECONDS", "0"),
+        "writes-one-by-one": ("BENCH_WRITES_ONE_BY_ONE", "1"),
     }
     if set(experiments) - set(known):
         raise SystemExit(f"unknown experiments: {sorted(set(experiments) - set(known))}")
