@@ -5,6 +5,8 @@ No role holds two of these, and each check names exactly one of them.
 Role.ADMIN is the demo's all-round administrator: it counts as a 系统管理员 here (units, users, catalog), not as
 a security or audit administrator. `gridsafe check_deploy` reports superusers and ADMIN accounts in production."""
 
+from django.contrib.auth.models import AnonymousUser
+
 from gridsafe.accounts.models import Role, User
 
 SYSTEM_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.ADMIN})
@@ -19,7 +21,7 @@ PERSONAL_DATA_ROLES = frozenset(
 )
 
 
-def _active(user) -> bool:
+def _active(user: User | AnonymousUser | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 

@@ -3,25 +3,26 @@
 Jurisdiction (辖区) is the actor's unit's region subtree; departments see what is dispatched to them; grid workers
 see their grids and their own reports. Missing and out of jurisdiction both answer 404."""
 
-from django.conf import settings
-from django.db.models import QuerySet
+import uuid
 
-from gridsafe.accounts.jurisdiction import (  # re-exported: the case rules are written in these terms
-    DEPARTMENT_STAFF,
-    LEADS,
-    REVIEWERS,
-    Jurisdiction,  # noqa: F401 (re-exported: dashboards.display builds one)
-    jurisdiction_of,
-)
+from django.conf import settings
+
+# Re-exported, hence "X as X" (mypy's no_implicit_reexport): the case rules are written in these terms, and
+# dashboards.display builds a Jurisdiction.
+from gridsafe.accounts.jurisdiction import DEPARTMENT_STAFF as DEPARTMENT_STAFF
+from gridsafe.accounts.jurisdiction import LEADS as LEADS
+from gridsafe.accounts.jurisdiction import REVIEWERS as REVIEWERS
+from gridsafe.accounts.jurisdiction import Jurisdiction as Jurisdiction
+from gridsafe.accounts.jurisdiction import jurisdiction_of as jurisdiction_of
 from gridsafe.accounts.models import Role, UnitKind, User
-from gridsafe.cases.models import Case, Level
+from gridsafe.cases.models import Case, CaseQuerySet, Level
 from gridsafe.cases.transitions import TRANSITIONS, Action, Closure, State
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_refusal
 from gridsafe.core.errors import CaseNotFound, NotPermitted
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
+def cases_visible_to(user: User) -> CaseQuerySet:
     """Cases in the user's 辖区, as an unevaluated queryset: every list, dashboard and export starts here."""
     return Case.objects.filter(jurisdiction_of(user).q())
 
@@ -34,7 +35,7 @@ def get_case_for_user(user: User, case_id: int, *, for_update: bool = False) -> 
     return case
 
 
-def get_case_for_action(user: User, case_id: int, *, action: str, request_id=None) -> Case:
+def get_case_for_action(user: User, case_id: int, *, action: str, request_id: uuid.UUID | None = None) -> Case:
     """The case an action endpoint acts on: one in the user's 辖区, and nothing else. A retry of an earlier action
     gets no way round this (not even after the action itself took the case out of the user's view, a department's
     回退): a request id is no key to a case, and what a user may no longer see they do not get back by resending.
@@ -62,7 +63,7 @@ def level_unit_id(case: Case) -> int:
     return case.holder_unit_id
 
 
-def _member_of(user: User, unit_id: int | None, roles: frozenset) -> bool:
+def _member_of(user: User, unit_id: int | None, roles: frozenset[str]) -> bool:
     return unit_id is not None and user.unit_id == unit_id and user.role in roles
 
 
@@ -70,7 +71,7 @@ def _is_above(user: User, case: Case) -> bool:
     """A leader, or a centre at a higher tier whose 辖区 contains the case."""
     if user.role == Role.LEADER:
         return jurisdiction_of(user).covers_path(case.region_path)
-    if user.role not in REVIEWERS or user.unit_id is None or user.unit.kind != UnitKind.CENTRE:
+    if user.role not in REVIEWERS or user.unit is None or user.unit.kind != UnitKind.CENTRE:
         return False
     if not jurisdiction_of(user).covers_path(case.region_path):
         return False

@@ -1,12 +1,13 @@
 """Typed domain errors. Each carries its HTTP status and a stable `code`; one handler renders problem+json."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
 class DomainError(Exception):
     status = 400
     code = "error"
-    title = _("Request failed")
+    title: str | Promise = _("Request failed")  # a subclass may give plain text
 
     def __init__(self, detail: str | None = None, **extra):
         self.detail = str(detail) if detail is not None else str(self.title)

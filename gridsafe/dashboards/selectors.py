@@ -396,8 +396,8 @@ def worker_rows(workers: list[User], period: Period) -> list[dict]:
     for worker in workers:
         mine = _total(own.get(worker.pk, {}))
         area: Counter = Counter()
-        for code in grid_codes.get(worker.pk, []):
-            area.update(_total(grids.get(code, {})))  # a worker's grids: their 漏报, 核实 and 核查
+        for grid_code in grid_codes.get(worker.pk, []):
+            area.update(_total(grids.get(grid_code, {})))  # a worker's grids: their 漏报, 核实 and 核查
         values = kpi_values(mine, exclude_suspended=excl)
         area_values = kpi_values(area, exclude_suspended=excl)
         for code in ("missed_report_rate", "confirm_on_time", "check_on_time"):

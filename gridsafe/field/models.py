@@ -12,7 +12,7 @@ class PatrolStatus(models.TextChoices):
     ENDED = "ended", _("Ended (已结束)")
 
 
-class PatrolQuerySet(models.QuerySet):
+class PatrolQuerySet(models.QuerySet["Patrol"]):
     def in_subtree(self, path: str):
         return self.filter(models.Q(grid_path=path) | models.Q(grid_path__startswith=path + "."))
 
@@ -91,7 +91,7 @@ class Severity(models.TextChoices):
     POSSIBLY_MAJOR = "possibly_major", _("Possibly major (可能重大)")
 
 
-class ChecklistTemplateQuerySet(models.QuerySet):
+class ChecklistTemplateQuerySet(models.QuerySet["ChecklistTemplate"]):
     def active(self):
         return self.filter(active=True)
 

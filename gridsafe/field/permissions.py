@@ -29,7 +29,7 @@ def _subtree(field: str, path: str) -> Q:
 def track_supervisor_path(user: User) -> str | None:
     """The region whose patrols this user supervises: a station officer's village or a township centre's
     township. None for everyone else (county centre, departments, leaders, other roles)."""
-    if not user.is_authenticated or not user.is_active or user.unit_id is None:
+    if not user.is_authenticated or not user.is_active or user.unit is None:
         return None
     unit = user.unit
     if user.role == Role.STATION_OFFICER and unit.kind == UnitKind.STATION:

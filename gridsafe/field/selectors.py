@@ -4,6 +4,7 @@ Every one starts from a `*_visible_to` queryset or the worker's own grids."""
 import hashlib
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max, Prefetch, Q
@@ -111,7 +112,8 @@ def verification_tasks_for(user: User, now: datetime, *, grid_paths: list[str] |
             for a in case.attachments.all()
             if a.content_type.startswith("image/")
         ]
-        submit = case.submissions[0] if case.submissions else None
+        # `submissions` is the Prefetch(to_attr=…) above: an attribute the model does not declare.
+        submit = case.submissions[0] if case.submissions else None  # type: ignore[attr-defined]
         tasks.append(
             {
                 **case_brief(case, now, user),
@@ -160,7 +162,8 @@ def field_week_for_worker(user: User, now: datetime) -> dict:
     patrols = (
         Patrol.objects.filter(grid_id__in=grid_ids, status=PatrolStatus.ENDED, ended_at__gte=start, ended_at__lt=end)
         .values("grid_id")
-        .annotate(n=Count("id"), last=Max("ended_at"), clean=Count("id", filter=Q(nothing_found=True)))
+        # Rows of .values(), not Patrols: django-stubs still sees the annotation "clean" as Model.clean redefined.
+        .annotate(n=Count("id"), last=Max("ended_at"), clean=Count("id", filter=Q(nothing_found=True)))  # type: ignore[no-redef]
     )
     by_grid = {row["grid_id"]: row for row in patrols}
     active = Patrol.objects.filter(worker=user, status=PatrolStatus.ACTIVE).select_related("grid").first()
@@ -309,7 +312,7 @@ def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = 
         .order_by("-created_at")[:300]
     )
     categories = Category.objects.filter(is_active=True, domain__is_active=True).select_related("domain")
-    bundle = {
+    bundle: dict[str, Any] = {
         "grids": [
             {
                 "id": g.pk,
@@ -379,14 +382,14 @@ def patrol_coverage(user: User, now: datetime) -> dict:
         for path in jurisdiction_of(user).paths:
             query |= Q(path=path) | Q(path__startswith=path + ".")
         grids = Region.objects.filter(query, level=RegionLevel.GRID, is_active=True)
-    grids = list(grids.order_by("code").values("pk", "code", "name"))
+    grid_rows = list(grids.order_by("code").values("pk", "code", "name"))
     done = dict(
         Patrol.objects.ended_between(start, end)
-        .filter(grid_id__in=[g["pk"] for g in grids])
+        .filter(grid_id__in=[g["pk"] for g in grid_rows])
         .values_list("grid_id")
         .annotate(n=Count("id"))
     )
-    rows = [{"code": g["code"], "name": g["name"], "patrols": done.get(g["pk"], 0)} for g in grids]
+    rows = [{"code": g["code"], "name": g["name"], "patrols": done.get(g["pk"], 0)} for g in grid_rows]
     covered = sum(1 for r in rows if r["patrols"])
     return {
         "week_start": start,
@@ -438,7 +441,7 @@ def visit_out(visit: PlaceVisit) -> dict:
         "client_id": visit.client_id,
         "place_id": visit.place_id,
         "place_name": visit.place.name,
-        "patrol_client_id": visit.patrol.client_id if visit.patrol_id else None,
+        "patrol_client_id": visit.patrol.client_id if visit.patrol is not None else None,
         "template_id": visit.template_id,
         "template_version": visit.template_version,
         "result": visit.result,

@@ -16,7 +16,7 @@ from gridsafe.notifications.models import DeskCursor, Notification, Notification
 
 DESK_ROLES = (Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.DEPT_HANDLER, Role.DEPT_LEAD)
 
-KIND_OF_EVENT = {
+KIND_OF_EVENT: dict[str, str] = {
     EventKind.CASE_REPORTED: NotificationKind.NEW_TASK,
     EventKind.CASE_ESCALATED: NotificationKind.ESCALATED,
     EventKind.CASE_DISPATCHED: NotificationKind.NEW_TASK,
@@ -47,7 +47,7 @@ def _recipients(event: CaseEvent, desk: list[int]) -> list[tuple[int, str]]:
     if kind is None:
         return []
     people: list[tuple[int, str]] = [(uid, kind) for uid in desk]
-    personal: set[int] = set()
+    personal: set[int | None] = set()  # a case may have no handler yet: the Nones are dropped below
     if event.kind in (
         EventKind.CASE_REWORK,
         EventKind.CASE_REOPENED,
@@ -197,7 +197,7 @@ def inbox_catch_up(user: User) -> int:
         .first()
     )
     fresh = cursor is None or (cursor.unit_id, cursor.role) != (user.unit_id, user.role)
-    since = _desk_start(user, cursor) if fresh else cursor.event_id
+    since = cursor.event_id if cursor is not None and not fresh else _desk_start(user, cursor)
     order = sorted(DESK_ONLY)
     kinds = [value for kind in order for value in (kind, KIND_OF_EVENT[kind])]
     titles = [value for kind in order for value in (kind, f"【{EventKind(kind).label}】")]
@@ -220,7 +220,7 @@ def inbox_catch_up(user: User) -> int:
                 "role": user.role,
             },
         )
-    elif cursor.settled:
+    elif cursor is not None and cursor.settled:  # not fresh: there is a cursor
         # Settled when the cursor was read, before the INSERT above read the ids up to seen_id: all of them were
         # visible to it. The SET reads the row's old seen_id (SQL evaluates every right-hand side on the old row).
         DeskCursor.objects.filter(user=user, seen_id=cursor.seen_id).update(

@@ -33,7 +33,7 @@ class RentalClass(models.TextChoices):
     WATCH = "watch", _("Watch (关注类)")
 
 
-class PlaceQuerySet(models.QuerySet):
+class PlaceQuerySet(models.QuerySet["Place"]):
     def active(self):
         return self.filter(is_active=True)
 

@@ -4,29 +4,31 @@ The 辖区 is the one from `cases.permissions.jurisdiction_of`: a grid worker se
 station or centre its region's subtree; a department sees the places of its domains inside its region. Missing and
 out of jurisdiction both answer 404."""
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q
 
 from gridsafe.accounts.jurisdiction import DEPARTMENT_STAFF, REVIEWERS, jurisdiction_of
 from gridsafe.accounts.models import Role, User
 from gridsafe.core.errors import NotFound, NotPermitted
-from gridsafe.places.models import Place
+from gridsafe.places.models import Place, PlaceQuerySet
 
 EDITORS = frozenset({Role.GRID_WORKER}) | REVIEWERS
 CONTACT_READERS = frozenset({Role.GRID_WORKER, Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
 
 
-def _paths_q(paths) -> Q:
+def _paths_q(paths: Iterable[str]) -> Q:
     query = Q(pk__in=[])
     for path in paths:
         query |= Q(region_path=path) | Q(region_path__startswith=path + ".")
     return query
 
 
-def places_visible_to(user: User) -> QuerySet[Place]:
+def places_visible_to(user: User) -> PlaceQuerySet:
     """Active and inactive places in the user's 辖区, unevaluated. At most one query (a worker's grids) to build."""
     scope = jurisdiction_of(user)
     query = _paths_q(scope.paths)
-    if user.is_authenticated and user.role in DEPARTMENT_STAFF and user.unit_id is not None:
+    if user.is_authenticated and user.role in DEPARTMENT_STAFF and user.unit is not None:
         unit = user.unit
         query |= _paths_q([unit.region.path]) & Q(domain__in=unit.domains.all())
     return Place.objects.filter(query)

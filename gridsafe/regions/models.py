@@ -9,7 +9,7 @@ class RegionLevel(models.IntegerChoices):
     GRID = 4, _("Unit grid")
 
 
-class RegionQuerySet(models.QuerySet):
+class RegionQuerySet(models.QuerySet["Region"]):
     def subtree(self, path: str):
         """The node at `path` and every node below it: one indexed prefix scan, no recursion."""
         return self.filter(models.Q(path=path) | models.Q(path__startswith=path + "."))

@@ -3,6 +3,7 @@ pages can never show more than the API does. Query costs are stated per function
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -49,7 +50,7 @@ QUEUES = {
 }
 
 # Which queues a post sees on its home page, in order.
-ROLE_QUEUES = {
+ROLE_QUEUES: dict[str, tuple[str, ...]] = {
     Role.GRID_WORKER: ("handling", "verify", "overdue", "due_soon", "supervised"),
     Role.STATION_OFFICER: (
         "review",
@@ -126,7 +127,11 @@ def queue_q(key: str, user: User, now: datetime) -> Q:
     if key == "review":
         return Q(state=State.PENDING_REVIEW, holder_unit_id=unit) if user.role in REVIEWERS else Q(pk__in=[])
     if key == "dispatch":
-        is_centre = user.role in (Role.CENTRE_OPERATOR, Role.CENTRE_LEAD) and user.unit.kind == UnitKind.CENTRE
+        is_centre = (
+            user.role in (Role.CENTRE_OPERATOR, Role.CENTRE_LEAD)
+            and user.unit is not None
+            and user.unit.kind == UnitKind.CENTRE
+        )
         return Q(state=State.PENDING_REVIEW, level__gte=2, holder_unit_id=unit) if is_centre else Q(pk__in=[])
     if key == "sign":
         return Q(state=State.DISPATCHED, department_id=unit, holder_unit_id=unit) if unit else Q(pk__in=[])
@@ -278,7 +283,7 @@ def nearby_open_cases(user: User, case: Case, *, radius_m: float = NEARBY_METRES
         )
         .only("pk", "lon", "lat", "state", "description", "address", "created_at")[:50]
     )
-    found = []
+    found: list[dict[str, Any]] = []
     for other in rows:
         distance = haversine_m(case.lon, case.lat, other.lon, other.lat)
         if distance <= radius_m:

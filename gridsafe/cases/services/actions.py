@@ -4,6 +4,7 @@ action service (`ACTION_SERVICES`). 督办 / 催办 / 备注 / 改级 are in `su
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -64,9 +65,10 @@ def case_assign(
         raise NotPermitted("重大隐患不能在本级自行处置，请上报或派遣")
     handler = actor
     if handler_id is not None and handler_id != actor.pk:
-        handler = User.objects.filter(pk=handler_id, is_active=True).select_related("unit__region").first()
-        if handler is None or handler.unit is None or not jurisdiction_of(actor).covers_path(handler.unit.region.path):
+        named = User.objects.filter(pk=handler_id, is_active=True).select_related("unit__region").first()
+        if named is None or named.unit is None or not jurisdiction_of(actor).covers_path(named.unit.region.path):
             raise ValidationFailed("指定的处置人不存在或不在本辖区")
+        handler = named
     return _move(
         case=case,
         actor=actor,
@@ -145,7 +147,7 @@ def case_dispatch(
         if department_id is None:
             raise ValidationFailed("没有找到该类别的责任部门，请指定 department_id")
     department = Unit.objects.filter(pk=department_id, kind=UnitKind.DEPARTMENT, is_active=True).first()
-    if department is None or department.region_id != actor.unit.region_id:
+    if department is None or actor.unit is None or department.region_id != actor.unit.region_id:
         raise ValidationFailed("只能派遣给本级职能部门")
     return _move(
         case=case,
@@ -191,7 +193,7 @@ def case_return(
     if reason_code not in RETURN_REASONS:
         raise ValidationFailed(f"回退原因无效，可选：{', '.join(RETURN_REASONS)}")
     reason = _require(reason, "回退说明")
-    changes: dict = {"handler_id": None}
+    changes: dict[str, Any] = {"handler_id": None}
     if case.held_by_department:
         changes.update(holder_unit_id=case.dispatcher_unit_id, department_id=None, dispatcher_unit_id=None)
         if reason_code == "not_our_duty":
@@ -227,7 +229,7 @@ def case_submit(
     measures: str,
     attachment_ids: list[int],
     completed_at: datetime | None = None,
-    five_implementations: dict | None = None,
+    five_implementations: dict[str, Any] | None = None,
 ) -> Case:
     """提交整改 — evidence ("after" photos) required; 重大 also needs the 五落实 record. One event."""
     _prepare(Action.SUBMIT, actor, case)
@@ -235,7 +237,7 @@ def case_submit(
         raise ValidationFailed(f"整改方式无效，可选：{', '.join(SUBMIT_METHODS)}")
     measures = _require(measures, "整改措施")
     ids = _own_attachments(case, attachment_ids, required=True, what="整改后照片")
-    payload = {
+    payload: dict[str, Any] = {
         "method": method,
         "method_label": SUBMIT_METHODS[method],
         "measures": measures,
@@ -353,6 +355,7 @@ def case_approve_extension(
     """同意延期 — the new deadline replaces the old one for "on time"; the original is kept. One event."""
     _prepare(Action.APPROVE_EXTENSION, actor, case)
     new_due = case.extension_requested_due
+    assert new_due is not None  # a pending extension carries its requested date (case_request_extension sets both)
     return _move(
         case=case,
         actor=actor,
@@ -427,7 +430,7 @@ def case_resume(*, case: Case, actor: User, expected_version: int, request_id: u
     """挂账恢复 — the 处置 clock runs again with what was left when it stopped (time suspended is excluded)."""
     _prepare(Action.RESUME, actor, case)
     now = clock.now()
-    changes: dict = {"suspend_review_date": None, "remaining_on_suspend": None}
+    changes: dict[str, Any] = {"suspend_review_date": None, "remaining_on_suspend": None}
     if case.remaining_on_suspend is not None and case.limit_unit and case.limit_amount:
         # Yellow comes when 80 % of the whole limit is used: what remains now, less the last 20 %.
         cal = current_calendar()

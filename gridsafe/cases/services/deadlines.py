@@ -3,6 +3,7 @@ left step freezes. `_move` calls these whenever the state, level or clock change
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from gridsafe.cases.models import Case, Level
 from gridsafe.cases.transitions import State
@@ -15,13 +16,17 @@ SWEEP_NS = uuid.UUID("6f1d2b0e-3c55-4b7a-9a61-0c1f5e2d8a01")
 
 def _step_for(state: str, level: int) -> str:
     if state == State.PENDING_REVIEW:
-        return {Level.VILLAGE: Step.REVIEW_VILLAGE, Level.TOWNSHIP: Step.REVIEW_TOWNSHIP}.get(level, Step.REVIEW_COUNTY)
-    return {State.DISPATCHED: Step.SIGN, State.HANDLING: Step.HANDLE, State.PENDING_VERIFICATION: Step.VERIFY}.get(
-        state, ""
-    )
+        review_step: dict[int, str] = {Level.VILLAGE: Step.REVIEW_VILLAGE, Level.TOWNSHIP: Step.REVIEW_TOWNSHIP}
+        return review_step.get(level, Step.REVIEW_COUNTY)
+    timed_step: dict[str, str] = {
+        State.DISPATCHED: Step.SIGN,
+        State.HANDLING: Step.HANDLE,
+        State.PENDING_VERIFICATION: Step.VERIFY,
+    }
+    return timed_step.get(state, "")
 
 
-def _clock(*, category_id: int, urgent: bool, step: str, start: datetime) -> dict:
+def _clock(*, category_id: int, urgent: bool, step: str, start: datetime) -> dict[str, Any]:
     """The clock fields of a step that starts at `start`: limit, yellow (80 %) and due instants, first sweep."""
     stopped = dict(
         step=step,
@@ -50,7 +55,7 @@ def _clock(*, category_id: int, urgent: bool, step: str, start: datetime) -> dic
     }
 
 
-def _frozen_overdue(case: Case, now: datetime) -> list:
+def _frozen_overdue(case: Case, now: datetime) -> list[dict[str, Any]]:
     """Add `overdue at step X` to the frozen list when the step being left is past its deadline."""
     facts = list(case.overdue_steps or [])
     if case.due_at and now > case.due_at and case.step_started_at:

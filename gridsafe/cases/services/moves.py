@@ -3,7 +3,9 @@
 
 import functools
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError
 from django.db.models import F
@@ -28,6 +30,9 @@ from gridsafe.core.errors import (
 )
 from gridsafe.core.http import current_client_ip
 
+# An action service: keyword arguments only, the moved case back (`case_service` wraps it and keeps its signature).
+_Service = TypeVar("_Service", bound=Callable[..., Case])
+
 
 def _label(actor: User | None) -> str:
     return actor.label if actor is not None else "系统"
@@ -39,7 +44,7 @@ def _refetch(case: Case) -> Case:
     )
 
 
-def case_service(func):
+def case_service(func: _Service) -> _Service:
     """Repeats are answered with the case as it is: a PWA retry of an action that already landed is not an error,
     even when it lost the version race to its own first attempt. A repeat is the same actor, action and body, and
     the case still in the actor's 辖区 (`_replayed`); anything else with a used request id is refused.
@@ -50,7 +55,7 @@ def case_service(func):
     action = Action(func.__name__.removeprefix("case_"))  # case_verify_pass → verify_pass; a typo fails at import
 
     @functools.wraps(func)
-    def wrapper(*, case: Case, request_id: uuid.UUID, **kwargs) -> Case:
+    def wrapper(*, case: Case, request_id: uuid.UUID, **kwargs: Any) -> Case:
         actor = kwargs.get("actor")
         digest = request_digest(action, kwargs)
         repeat = functools.partial(
@@ -81,7 +86,8 @@ def case_service(func):
                 )
             raise
 
-    return wrapper
+    # functools.wraps keeps the service's own signature (keyword-only case, request_id, actor …) for its callers.
+    return cast(_Service, wrapper)
 
 
 def _audit_refused_action(
@@ -91,7 +97,7 @@ def _audit_refused_action(
     now (one query, only on this path). `audit_refusal` writes nothing for a 422 (bad input is no security event)."""
     if error.status not in REFUSAL_OUTCOMES:
         return
-    now = Case.objects.filter(pk=case_id).values("version", "state").first() or {}
+    now: Mapping[str, object] = Case.objects.filter(pk=case_id).values("version", "state").first() or {}
     audit_refusal(
         actor=actor,
         action=f"case.{action}",
@@ -113,10 +119,10 @@ def _move(
     action: str,
     expected_version: int,
     request_id: uuid.UUID,
-    changes: dict | None = None,
+    changes: dict[str, Any] | None = None,
     comment: str = "",
-    payload: dict | None = None,
-    attachment_ids: list[int] | tuple = (),
+    payload: dict[str, Any] | None = None,
+    attachment_ids: list[int] | tuple[int, ...] = (),
     restart_clock: bool = False,
     keep_clock: bool = False,
     kind: str | None = None,
