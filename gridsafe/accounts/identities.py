@@ -40,7 +40,11 @@ class Identity:
 
 
 identities: VersionedCache[dict[str, Identity]] = VersionedCache(
-    "identities", dict, check_seconds=IDENTITY_RECHECK_SECONDS
+    # A token's lookup carries its user's unit and grid paths: a region or unit edit reaches it too.
+    "identities",
+    dict,
+    check_seconds=IDENTITY_RECHECK_SECONDS,
+    follows=("grid_index", "unit_routing"),
 )
 
 

@@ -33,7 +33,7 @@ def _build() -> _Routing:
     return routing
 
 
-unit_routing = VersionedCache("unit_routing", _build)
+unit_routing = VersionedCache("unit_routing", _build, follows=("grid_index",))  # a unit's region path
 
 
 def tier_path(region_path: str, level: int) -> str:

@@ -23,6 +23,7 @@ from gridsafe.accounts.lockout import UNLOCK, CaptchaRequired, LoginRefused
 from gridsafe.accounts.models import ApiToken, Role, Unit, User
 from gridsafe.accounts.otp import otp_enrolment_due, otp_required, totp_verify
 from gridsafe.accounts.permissions import ADMIN_ROLES, can_manage_security, can_manage_users
+from gridsafe.accounts.routing import unit_routing
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import (
@@ -289,3 +290,34 @@ def user_unlock(*, actor: User, username: str, ip: str | None = None) -> None:
     if not can_manage_security(actor):
         raise NotPermitted("只有安全管理员可以解锁账号")
     audit_record(actor=actor, action=UNLOCK, target=username, ip=ip)
+
+
+# -- reference data: each write owns the invalidation of the caches built from its rows (core.cache) ----------------
+
+
+def unit_save(unit: Unit, *, domains=None) -> Unit:
+    """A unit and (given) its domains: case routing reads both, a member's token lookup carries the unit (the
+    identity cache follows unit_routing). The admin calls this."""
+    with transaction.atomic():
+        unit.save()
+        if domains is not None:
+            unit.domains.set(domains)
+        unit_routing.invalidate()
+    return unit
+
+
+def unit_delete(unit: Unit) -> None:
+    with transaction.atomic():
+        unit.delete()
+        unit_routing.invalidate()
+
+
+def user_save(user: User, *, grids=None) -> User:
+    """A user's fields and (given) their grids, which their token lookups carry. The admin calls this; a role
+    change goes through user_role_change."""
+    with transaction.atomic():
+        user.save()
+        if grids is not None:
+            user.grids.set(grids)
+        identities_changed()
+    return user

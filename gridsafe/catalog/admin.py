@@ -7,12 +7,18 @@ from django.db.models import Count
 
 from gridsafe.accounts.admin import AuditedAdmin, SystemAdminOnly
 from gridsafe.accounts.models import Unit, UnitKind
-from gridsafe.catalog.calendar import ADMIN_SOURCE, invalidate_calendar
-from gridsafe.catalog.categories import categories
-from gridsafe.catalog.limits import time_limits
+from gridsafe.catalog.calendar import ADMIN_SOURCE
 from gridsafe.catalog.models import CalendarYear, Category, Domain, TimeLimit, WorkCalendarDay
-
-TOMBSTONE_NOTE = "管理员删除：按常规"
+from gridsafe.catalog.services import (
+    calendar_day_delete,
+    calendar_day_save,
+    calendar_year_delete,
+    calendar_year_save,
+    category_save,
+    domain_save,
+    time_limit_delete,
+    time_limit_save,
+)
 
 
 @admin.register(Domain)
@@ -25,6 +31,9 @@ class DomainAdmin(SystemAdminOnly, AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # cases and categories keep their domain: switch it off instead
+
+    def save_object(self, request, obj, form):
+        domain_save(obj)
 
 
 class TimeLimitInline(admin.TabularInline):
@@ -63,9 +72,17 @@ class CategoryAdmin(SystemAdminOnly, AuditedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cases keep their category: switch it off instead
 
-    def after_save(self, request, obj, change):
-        time_limits.invalidate()
-        categories.invalidate()  # a switched-off category stops being accepted for new reports
+    def save_object(self, request, obj, form):
+        category_save(obj)
+
+    def save_formset(self, request, form, formset, change):
+        """The inline time limits, each through its service (as formset.save() would write them)."""
+        if formset.model is not TimeLimit:
+            return super().save_formset(request, form, formset, change)
+        for limit in formset.save(commit=False):
+            time_limit_save(limit)
+        for limit in formset.deleted_objects:
+            time_limit_delete(limit)
 
 
 @admin.register(TimeLimit)
@@ -82,11 +99,11 @@ class DefaultTimeLimitAdmin(SystemAdminOnly, AuditedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(category__isnull=True)
 
-    def after_save(self, request, obj, change):
-        time_limits.invalidate()
+    def save_object(self, request, obj, form):
+        time_limit_save(obj)
 
-    def after_delete(self, request):
-        time_limits.invalidate()
+    def delete_object(self, request, obj):
+        time_limit_delete(obj)
 
 
 # ---------------------------------------------------------------------------------------------- calendar
@@ -108,43 +125,13 @@ class WorkCalendarDayAdmin(SystemAdminOnly, AuditedAdmin):
     def weekday(self, obj):
         return "一二三四五六日"[obj.date.weekday()]
 
-    def save_model(self, request, obj, form, change):
+    def save_object(self, request, obj, form):
         obj.source = ADMIN_SOURCE  # the seed from chinese_calendar never overwrites an admin row
-        super().save_model(request, obj, form, change)
+        calendar_day_save(obj)
 
-    def after_save(self, request, obj, change):
-        invalidate_calendar()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        self._keep_deleted(request, [obj])
-
-    def delete_queryset(self, request, queryset):
-        rows = list(queryset)
-        super().delete_queryset(request, queryset)
-        self._keep_deleted(request, rows)
-
-    def _keep_deleted(self, request, rows):
-        """Deleting an exception means "this day is as usual" (Monday–Friday work, weekend rest). A bare deletion would
-        not last: the next seed from chinese_calendar re-creates the holiday. So the decision is kept as an admin row
-        saying "as usual", which the seed leaves alone. Deleting such an "as usual" row removes it for good (and
-        hands the day back to the seed)."""
-        kept = []
-        for row in rows:
-            if row.is_workday != (row.date.weekday() < 5):
-                WorkCalendarDay.objects.update_or_create(
-                    date=row.date,
-                    defaults={"is_workday": row.date.weekday() < 5, "note": TOMBSTONE_NOTE, "source": ADMIN_SOURCE},
-                )
-                kept.append(str(row.date))
-        if kept:
-            messages.info(
-                request, f"{'、'.join(kept)} 已恢复为常规安排（周一至周五上班），以后导入法定节假日不会覆盖。"
-            )
-        invalidate_calendar()
-
-    def after_delete(self, request):
-        invalidate_calendar()
+    def delete_object(self, request, obj):
+        if calendar_day_delete(obj):
+            messages.info(request, f"{obj.date} 已恢复为常规安排（周一至周五上班），以后导入法定节假日不会覆盖。")
 
 
 @admin.register(CalendarYear)
@@ -157,12 +144,9 @@ class CalendarYearAdmin(SystemAdminOnly, AuditedAdmin):
     fields = ("year", "published", "source")
     readonly_fields = ("source",)
 
-    def save_model(self, request, obj, form, change):
+    def save_object(self, request, obj, form):
         obj.source = ADMIN_SOURCE
-        super().save_model(request, obj, form, change)
+        calendar_year_save(obj)
 
-    def after_save(self, request, obj, change):
-        invalidate_calendar()
-
-    def after_delete(self, request):
-        invalidate_calendar()
+    def delete_object(self, request, obj):
+        calendar_year_delete(obj)

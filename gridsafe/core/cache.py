@@ -39,9 +39,17 @@ def bump_version(name: str) -> int:
 
 class VersionedCache(Generic[T]):
     def __init__(
-        self, name: str, build: Callable[[], T], check_seconds: float = 30.0, max_age: float = DEFAULT_MAX_AGE
+        self,
+        name: str,
+        build: Callable[[], T],
+        check_seconds: float = 30.0,
+        max_age: float = DEFAULT_MAX_AGE,
+        follows: tuple[str, ...] = (),
     ):
         self.name = name
+        # Names of caches whose rows this one's value is also built from: invalidating one of them invalidates this
+        # one too, so a lower layer's service (regions) need not know of the caches above it (accounts).
+        self.follows = follows
         self.build = build
         self.check_seconds = check_seconds
         self.max_age = max_age  # rebuilt after this many seconds even if the version row never moved
@@ -75,14 +83,9 @@ class VersionedCache(Generic[T]):
 
     def invalidate(self) -> None:
         """Call after changing the underlying rows (seeding, admin edits, tests), in the same transaction. Every
-        cache of this name in this process drops its copy now (the region tree shares the grid index's name)."""
-        bump_version(self.name)
-        for cache in _all:
-            if cache.name == self.name:
-                with cache._lock:
-                    cache._value = None
-                    cache._checked_at = 0.0
-                    cache.invalidated = True
+        cache of this name in this process drops its copy now (the region tree shares the grid index's name), and so
+        does every cache that follows it."""
+        _invalidate(self.name, set())
 
     def forget(self) -> None:
         """Drop this process's copy; the next get() rebuilds from the database."""
@@ -91,6 +94,19 @@ class VersionedCache(Generic[T]):
             self._version = None
             self._checked_at = 0.0
             self.invalidated = False
+
+
+def _invalidate(name: str, done: set[str]) -> None:
+    done.add(name)
+    bump_version(name)
+    for cache in _all:
+        if cache.name == name:
+            with cache._lock:
+                cache._value = None
+                cache._checked_at = 0.0
+                cache.invalidated = True
+    for follower in {cache.name for cache in _all if name in cache.follows} - done:
+        _invalidate(follower, done)
 
 
 def forget_invalidated() -> None:

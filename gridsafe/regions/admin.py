@@ -8,11 +8,10 @@ from django.contrib import admin
 from shapely.geometry import shape
 
 from gridsafe.accounts.admin import AuditedAdmin, SystemAdminOnly
-from gridsafe.accounts.identities import identities_changed
 from gridsafe.core.errors import ValidationFailed
 from gridsafe.regions.geometry import parse_geometry, to_geojson
-from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
+from gridsafe.regions.services import region_save
 
 CODE_LENGTH = {RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9, RegionLevel.VILLAGE: 12, RegionLevel.GRID: 15}
 
@@ -126,6 +125,5 @@ class RegionAdmin(SystemAdminOnly, AuditedAdmin):
                 obj.center_lon = obj.center_lat = None
         super().save_model(request, obj, form, change)
 
-    def after_save(self, request, obj, change):
-        grid_index.invalidate()  # point → grid lookups, and the map's cached polygons, see the edit
-        identities_changed()  # token lookups carry the unit's region and the worker's grid paths
+    def save_object(self, request, obj, form):
+        region_save(obj)  # point → grid lookups, the map's polygons, routing and token lookups see the edit

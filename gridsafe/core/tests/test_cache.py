@@ -86,3 +86,19 @@ def test_every_reference_cache_has_a_bounded_age():
     names = {c.name for c in cache._all}
     assert {"identities", "unit_routing", "calendar", "categories", "time_limits", "grid_index"} <= names
     assert all(0 < c.max_age <= 600 for c in cache._all if not c.name.startswith("test_"))
+
+
+@pytest.mark.django_db
+def test_invalidating_a_cache_invalidates_the_caches_that_follow_it():
+    """A lower layer's service (regions) invalidates its own cache; the caches above built from its rows follow."""
+    base = VersionedCache("test_base", _active_codes, check_seconds=3600)
+    above = VersionedCache("test_above", _active_codes, check_seconds=3600, follows=("test_base",))
+    top = VersionedCache("test_top", _active_codes, check_seconds=3600, follows=("test_above",))
+    above.get(), top.get()
+    versions = {name: read_version(name) for name in ("test_above", "test_top")}
+    Category.objects.filter(code="fire-escape-blocked").update(is_active=False)
+
+    base.invalidate()
+
+    assert "fire-escape-blocked" not in above.get() and "fire-escape-blocked" not in top.get()
+    assert all(read_version(name) != version for name, version in versions.items())  # other processes too
