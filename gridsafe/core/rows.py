@@ -87,7 +87,7 @@ def db_values(obj: Model, fields: Sequence, connection) -> list:
     return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
 
 
-def insert(obj: Model, using: str = "default") -> Model:
+def insert(obj: M, using: str = "default") -> M:
     """INSERT one new instance (its defaults already applied by the constructor) and set its primary key."""
     model = type(obj)
     connection = connections[using]
@@ -166,7 +166,7 @@ class Writes:
         self.using = using
         self._parts: list[tuple] = []  # ("insert", obj, fields, refs) | ("sql", key, build, params)
 
-    def insert(self, obj: Model, refs: dict[str, Model] | None = None) -> Model:
+    def insert(self, obj: M, refs: dict[str, Model] | None = None) -> M:
         """Queue an INSERT of `obj` (defaults applied by its constructor). `refs` maps a foreign key's name to an
         object queued earlier here, whose new primary key it takes. `obj`'s own key is set by `run()`."""
         refs = refs or {}
