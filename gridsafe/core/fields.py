@@ -91,6 +91,14 @@ def blind_index(value: str) -> str:
     return hmac.new(mac_key, value.strip().encode(), hashlib.sha256).hexdigest()
 
 
+def blind_index_all_keys(value: str) -> list[str]:
+    """`blind_index` under every configured key, the retired ones included (core.idempotency reads the places
+    fingerprints once written with it)."""
+    _, keys = _keys()
+    mac_keys = [_derive(key, b"gridsafe blind index") for key in keys.values()]
+    return [hmac.new(k, value.strip().encode(), hashlib.sha256).hexdigest() for k in mac_keys]
+
+
 class _EmptyOnlyExact(Exact):
     """`exact` on an encrypted column: only the empty value can match (a ciphertext is random every time, so
     `filter(phone="139…")` would silently find nothing). Anything else is an error that names the blind index."""

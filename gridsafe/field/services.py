@@ -1,16 +1,15 @@
 """Every write of the field app. One service per action, keyword-only, `<entity>_<verb>`. (Over 600 lines: patrols,
-visits and publicity share the offline resend rules below; to be split by record when those rules are one module.)
+visits, photos and publicity, one module until it is split by record.)
 
-Offline rules (domain.md §8): each record carries the client's UUID. An identical resend returns the same record
-(the API answers 200 instead of 201); the same UUID with other content is `IdempotencyConflict` (409). A unique
+Offline rules (domain.md §8): each record carries the client's UUID. An identical resend by the same worker returns
+the same record (the API answers 200 instead of 201); the same UUID with other content, or from anyone else, is
+`IdempotencyConflict` (409). One helper does this for every kind, `core.idempotency.create_once`; a unique
 constraint closes the concurrent-resend race: the loser re-reads and answers as a repeat.
 
 Hazards found on a visit are created through `cases.services.case_report` (a durable service of its own), after the
 visit has committed, with client ids derived from the visit: uuid5(visit client id, item code). A crash between the
 two steps is healed by the phone's resend, which completes the missing cases and never doubles them."""
 
-import hashlib
-import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -28,6 +27,7 @@ from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotFound, NotPermitted, ValidationFailed
+from gridsafe.core.idempotency import create_once, fingerprint_matches, request_fingerprint
 from gridsafe.core.input import check_moment
 from gridsafe.field.models import (
     ChecklistTemplate,
@@ -77,10 +77,6 @@ class WatermarkUnavailable(DomainError):
     title = "水印服务暂不可用"
 
 
-def _fingerprint(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
 def _device_time(value: datetime | None, now: datetime, what: str) -> datetime:
     if value is None:
         return now
@@ -115,40 +111,35 @@ def patrol_start(
     started_at: datetime | None = None,
 ) -> tuple[Patrol, bool]:
     """开始巡查 — one of the worker's grids. Returns (patrol, created). One open patrol per worker (DB constraint)."""
-    fingerprint = _fingerprint({"grid": grid_code, "started_at": started_at})
-    existing = Patrol.objects.filter(client_id=client_id).first()
-    if existing is not None:
-        return _patrol_repeat(existing, fingerprint, actor), False
-    if not can_start_patrol(actor):
-        raise NotPermitted("只有网格员可以开始巡查")
-    grid = actor.grids.filter(code=grid_code, level=RegionLevel.GRID).first()
-    if grid is None:
-        raise NotFound("网格不存在")  # not one of the worker's grids looks the same as no grid at all
-    now = clock.now()
-    try:
+
+    def create(fingerprint: str) -> Patrol:
+        if not can_start_patrol(actor):
+            raise NotPermitted("只有网格员可以开始巡查")
+        grid = actor.grids.filter(code=grid_code, level=RegionLevel.GRID).first()
+        if grid is None:
+            raise NotFound("网格不存在")  # not one of the worker's grids looks the same as no grid at all
+        now = clock.now()
+        started = _device_time(started_at, now, "开始时间")
         return _patrol_insert(
-            actor=actor,
+            actor=actor, client_id=client_id, fingerprint=fingerprint, grid=grid, started_at=started, now=now
+        )
+
+    try:
+        return create_once(
+            Patrol.objects.all(),
             client_id=client_id,
-            fingerprint=fingerprint,
-            grid=grid,
-            started_at=_device_time(started_at, now, "开始时间"),
-            now=now,
-        ), True
-    except IntegrityError:
-        existing = Patrol.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            return _patrol_repeat(existing, fingerprint, actor), False
+            actor_id=actor.pk,
+            payload={"grid": grid_code, "started_at": started_at},
+            create=create,
+            actor_field="worker_id",
+            conflict="该巡查 client_id 已用于另一次巡查",
+        )
+    except IntegrityError:  # not the client id: the one-open-patrol-per-worker constraint
         active = Patrol.objects.filter(worker=actor, status=PatrolStatus.ACTIVE).first()
         raise PatrolAlreadyActive(
             "您有一次巡查尚未结束，请先结束它",
             active_patrol=str(active.client_id) if active else None,
         ) from None
-
-
-def _patrol_repeat(existing: Patrol, fingerprint: str, actor: User) -> Patrol:
-    if existing.client_fingerprint != fingerprint or existing.worker_id != actor.pk:
-        raise IdempotencyConflict("该巡查 client_id 已用于另一次巡查")
-    return existing
 
 
 @transaction.atomic(durable=True)
@@ -241,10 +232,11 @@ def patrol_end(
 ) -> Patrol:
     """结束巡查 — "已巡查无隐患" (nothing_found) is recorded and counts toward weekly coverage like any other
     ended patrol. An identical resend is a repeat; ending it again differently is 409."""
-    fingerprint = _fingerprint({"ended_at": ended_at, "nothing_found": nothing_found, "note": note})
+    sent = {"ended_at": ended_at, "nothing_found": nothing_found, "note": note}
+    fingerprint = request_fingerprint(sent)
     ensure_can_write_patrol(actor, patrol)  # before the repeat: a supervisor's resend is no end of theirs
     if patrol.status == PatrolStatus.ENDED:
-        if patrol.end_fingerprint != fingerprint:
+        if not fingerprint_matches(patrol.end_fingerprint, sent):
             raise IdempotencyConflict("该巡查已结束，且结束内容不同")
         return patrol
     now = clock.now()
@@ -269,7 +261,7 @@ def _patrol_close(*, patrol_id, ended_at, nothing_found, note, fingerprint) -> P
         updated_at=clock.now(),
     )
     patrol = Patrol.objects.select_related("grid", "worker").get(pk=patrol_id)
-    if updated != 1 and patrol.end_fingerprint != fingerprint:
+    if updated != 1 and patrol.end_fingerprint != fingerprint:  # both written by this very code: no legacy form
         raise IdempotencyConflict("该巡查已结束，且结束内容不同")  # a concurrent end with other content won
     return patrol
 
@@ -339,31 +331,27 @@ def place_visit_record(
         "lat": lat,
         "accuracy_m": accuracy_m,
     }
-    fingerprint = _fingerprint(submitted)
-    visit = PlaceVisit.objects.filter(client_id=client_id).first()
-    created = False
-    if visit is None:
-        try:
-            visit = _visit_insert(
-                actor=actor,
-                client_id=client_id,
-                fingerprint=fingerprint,
-                place=place,
-                template_id=template_id,
-                answers=answers,
-                patrol_client_id=patrol_client_id,
-                visited_at=visited_at,
-                lon=lon,
-                lat=lat,
-                accuracy_m=accuracy_m,
-            )
-            created = True
-        except IntegrityError:
-            visit = PlaceVisit.objects.filter(client_id=client_id).first()
-            if visit is None:
-                raise
-    if not created and (visit.client_fingerprint != fingerprint or visit.worker_id != actor.pk):
-        raise IdempotencyConflict("该检查记录 client_id 已用于另一次检查")
+    visit, created = create_once(
+        PlaceVisit.objects.all(),
+        client_id=client_id,
+        actor_id=actor.pk,
+        payload=submitted,
+        create=lambda fingerprint: _visit_insert(
+            actor=actor,
+            client_id=client_id,
+            fingerprint=fingerprint,
+            place=place,
+            template_id=template_id,
+            answers=answers,
+            patrol_client_id=patrol_client_id,
+            visited_at=visited_at,
+            lon=lon,
+            lat=lat,
+            accuracy_m=accuracy_m,
+        ),
+        actor_field="worker_id",
+        conflict="该检查记录 client_id 已用于另一次检查",
+    )
     cases = _visit_cases(visit=visit, actor=actor)
     return PlaceVisit.objects.select_related("place", "template").get(pk=visit.pk), created, cases
 
@@ -665,50 +653,44 @@ def publicity_record(
         materials=materials,
         note=note,
     )
-    fingerprint = _fingerprint(submitted)
     # The 辖区 first, as for a new record: a resend after the worker left the grid is 404, not the old record.
     grid = Region.objects.filter(code=grid_code, level=RegionLevel.GRID).first()
     if grid is None or not covers_path(actor, grid.path):
         raise NotFound("网格不存在")
-    existing = PublicityActivity.objects.filter(client_id=client_id).first()
-    if existing is not None:
-        return _publicity_repeat(existing, fingerprint, actor), False
-    title = (title or "").strip()
-    if not title:
-        raise ValidationFailed("请填写宣传主题")
-    if head_count < 0 or materials < 0:
-        raise ValidationFailed("人数和资料份数不能为负数")
-    now = clock.now()
-    try:
-        with transaction.atomic(durable=True):
-            activity = PublicityActivity.objects.create(
-                client_id=client_id,
-                client_fingerprint=fingerprint,
-                worker=actor,
-                grid=grid,
-                grid_path=grid.path,
-                kind=kind[:20],
-                title=title[:100],
-                held_at=_device_time(held_at, now, "活动时间"),
-                address=address[:200],
-                head_count=head_count,
-                materials=materials,
-                note=note,
-                received_at=now,
-            )
-    except IntegrityError:
-        existing = PublicityActivity.objects.filter(client_id=client_id).first()
-        if existing is None:
-            raise IdempotencyConflict("该宣传记录 client_id 已用于另一条记录") from None
-        return _publicity_repeat(existing, fingerprint, actor), False
-    return activity, True
 
+    @transaction.atomic(durable=True)
+    def create(fingerprint: str) -> PublicityActivity:
+        clean_title = (title or "").strip()
+        if not clean_title:
+            raise ValidationFailed("请填写宣传主题")
+        if head_count < 0 or materials < 0:
+            raise ValidationFailed("人数和资料份数不能为负数")
+        now = clock.now()
+        return PublicityActivity.objects.create(
+            client_id=client_id,
+            client_fingerprint=fingerprint,
+            worker=actor,
+            grid=grid,
+            grid_path=grid.path,
+            kind=kind[:20],
+            title=clean_title[:100],
+            held_at=_device_time(held_at, now, "活动时间"),
+            address=address[:200],
+            head_count=head_count,
+            materials=materials,
+            note=note,
+            received_at=now,
+        )
 
-def _publicity_repeat(existing: PublicityActivity, fingerprint: str, actor: User) -> PublicityActivity:
-    """The same worker's identical resend; anyone else's use of the id, or other content, is 409."""
-    if existing.client_fingerprint != fingerprint or existing.worker_id != actor.pk:
-        raise IdempotencyConflict("该宣传记录 client_id 已用于另一条记录")
-    return existing
+    return create_once(
+        PublicityActivity.objects.all(),
+        client_id=client_id,
+        actor_id=actor.pk,
+        payload=submitted,
+        create=create,
+        actor_field="worker_id",
+        conflict="该宣传记录 client_id 已用于另一条记录",
+    )
 
 
 def publicity_photo_add(
@@ -727,58 +709,68 @@ def publicity_photo_add(
     if activity.worker_id != actor.pk:
         raise NotPermitted("只有记录人可以添加照片")
     info, upload = accept_upload(upload)  # `upload` is now what is stored: without EXIF GPS, device or author
-    existing = PublicityPhoto.objects.filter(client_id=client_id).first()
-    if existing is not None:
-        if existing.activity_id != activity.pk or existing.sha256 != info.sha256:
-            raise IdempotencyConflict("该照片 client_id 已用于另一个文件")
-        return existing, False
-    if info.kind != "image":
-        raise ValidationFailed("宣传照片须为图片")
-    flags = location_flags(grid_ids=[activity.grid_id], lon=lon, lat=lat, accuracy_m=accuracy_m)
-    lines = watermark_lines(
-        captured_at=captured_at,
-        lon=lon,
-        lat=lat,
-        accuracy_m=accuracy_m,
-        grid=activity.grid,
-        worker=actor,
-        place=None,
-        sha256=info.sha256,
-        flags=flags,
-        title=f"宣传：{activity.title}",
-    )
-    upload.seek(0)
-    try:
-        marked = render_watermark(upload, lines)
-    except WatermarkFontMissing as exc:
-        raise WatermarkUnavailable(str(exc)) from None
-    photo = PublicityPhoto(
-        activity=activity,
+
+    def create(_fingerprint: str) -> PublicityPhoto:
+        if info.kind != "image":
+            raise ValidationFailed("宣传照片须为图片")
+        flags = location_flags(grid_ids=[activity.grid_id], lon=lon, lat=lat, accuracy_m=accuracy_m)
+        lines = watermark_lines(
+            captured_at=captured_at,
+            lon=lon,
+            lat=lat,
+            accuracy_m=accuracy_m,
+            grid=activity.grid,
+            worker=actor,
+            place=None,
+            sha256=info.sha256,
+            flags=flags,
+            title=f"宣传：{activity.title}",
+        )
+        upload.seek(0)
+        try:
+            marked = render_watermark(upload, lines)
+        except WatermarkFontMissing as exc:
+            raise WatermarkUnavailable(str(exc)) from None
+        photo = PublicityPhoto(
+            activity=activity,
+            client_id=client_id,
+            content_type=info.content_type,
+            size=info.size,
+            sha256=info.sha256,
+            width=info.width,
+            height=info.height,
+            captured_at=captured_at,
+            lon=lon,
+            lat=lat,
+            accuracy_m=accuracy_m,
+            location_flags=flags,
+            created_at=clock.now(),
+        )
+        upload.seek(0)
+        photo.file.save(f"{client_id}{info.extension}", upload, save=False)
+        photo.watermarked.save(f"{client_id}.jpg", ContentFile(marked), save=False)
+        try:
+            with transaction.atomic():
+                photo.save()
+        except Exception:
+            for field in (photo.file, photo.watermarked):
+                if field and field.name:
+                    field.storage.delete(field.name)  # a concurrent resend that won keeps its own files
+            raise
+        return photo
+
+    return create_once(
+        PublicityPhoto.objects.select_related("activity"),
         client_id=client_id,
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
-        width=info.width,
-        height=info.height,
-        captured_at=captured_at,
-        lon=lon,
-        lat=lat,
-        accuracy_m=accuracy_m,
-        location_flags=flags,
-        created_at=clock.now(),
+        actor_id=actor.pk,
+        payload=_photo_sent(activity_id=activity.pk, sha256=info.sha256),
+        create=create,
+        actor_field="activity.worker_id",
+        stored=lambda row: request_fingerprint(_photo_sent(activity_id=row.activity_id, sha256=row.sha256)),
+        conflict="该照片 client_id 已用于另一个文件",
     )
-    upload.seek(0)
-    photo.file.save(f"{client_id}{info.extension}", upload, save=False)
-    photo.watermarked.save(f"{client_id}.jpg", ContentFile(marked), save=False)
-    try:
-        with transaction.atomic():
-            photo.save()
-    except Exception:
-        for field in (photo.file, photo.watermarked):
-            if field and field.name:
-                field.storage.delete(field.name)
-        existing = PublicityPhoto.objects.filter(client_id=client_id).first()
-        if existing is not None and existing.sha256 == info.sha256 and existing.activity_id == activity.pk:
-            return existing, False
-        raise
-    return photo, True
+
+
+def _photo_sent(*, activity_id: int, sha256: str) -> dict:
+    """What identifies a publicity photo: its record and its bytes (the row keeps both)."""
+    return {"activity": activity_id, "sha256": sha256}

@@ -4,9 +4,6 @@ Offline edits: a place carries a `version`. An edit names the version it was bas
 Older version → merged when none of its fields was changed on the server since (per `PlaceRevision`), otherwise
 refused as `PlaceEditConflict` (409) carrying both versions, so nothing a colleague entered is silently lost."""
 
-import hashlib
-import hmac
-import json
 import uuid
 from datetime import datetime
 
@@ -20,6 +17,7 @@ from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError, IdempotencyConflict, NotPermitted, ValidationFailed
 from gridsafe.core.fields import blind_index
 from gridsafe.core.http import current_client_ip
+from gridsafe.core.idempotency import create_once, fingerprint_matches, request_fingerprint
 from gridsafe.places.masking import is_masked
 from gridsafe.places.models import Place, PlaceKind, PlaceRevision, RentalClass, RiskLevel
 from gridsafe.places.permissions import EDITORS, can_reveal_contact, covers_path, ensure_can_edit_place
@@ -54,22 +52,6 @@ class PlaceEditConflict(DomainError):
     status = 409
     code = "edit_conflict"
     title = "监管对象已被他人修改"
-
-
-def _canonical(data: dict) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _fingerprint(data: dict) -> str:
-    """Keyed (HMAC, like the blind index): the payload may hold the contact phone, which is encrypted at rest, and a
-    plain SHA-256 of it could be brute-forced back to the number from the stored fingerprint."""
-    return blind_index(_canonical(data))
-
-
-def _same_payload(stored: str, data: dict) -> bool:
-    """Also accepts the plain SHA-256 stored before fingerprints were keyed, so an old offline resend still lands."""
-    legacy = hashlib.sha256(_canonical(data).encode()).hexdigest()
-    return hmac.compare_digest(stored, _fingerprint(data)) or hmac.compare_digest(stored, legacy)
 
 
 def _clean(changes: dict) -> dict:
@@ -173,23 +155,18 @@ def place_create(
         risk_level=risk_level,
         rental_class=rental_class,
     )
-    fingerprint = _fingerprint(submitted)
-    existing = Place.objects.filter(client_id=client_id).first()
-    if existing is not None:
-        return _same_or_conflict(existing, submitted, actor), False
-    try:
-        return _place_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, **submitted), True
-    except IntegrityError:
-        existing = Place.objects.filter(client_id=client_id).first()
-        if existing is None:
-            raise
-        return _same_or_conflict(existing, submitted, actor), False
-
-
-def _same_or_conflict(existing: Place, submitted: dict, actor: User) -> Place:
-    if not _same_payload(existing.client_fingerprint, submitted) or existing.created_by_id != actor.pk:
-        raise IdempotencyConflict("该 client_id 已用于另一个监管对象")
-    return Place.objects.select_related("domain", "region").get(pk=existing.pk)
+    place, created = create_once(
+        Place.objects.all(),
+        client_id=client_id,
+        actor_id=actor.pk,
+        payload=submitted,
+        create=lambda fingerprint: _place_insert(
+            actor=actor, client_id=client_id, fingerprint=fingerprint, **submitted
+        ),
+        actor_field="created_by_id",
+        conflict="该 client_id 已用于另一个监管对象",
+    )
+    return (place, True) if created else (Place.objects.select_related("domain", "region").get(pk=place.pk), False)
 
 
 @transaction.atomic(durable=True)
@@ -230,7 +207,7 @@ def place_update(
     An edit based on an older version is merged only if no field it changes was changed on the server since;
     otherwise `PlaceEditConflict` (409) with the server's current place and the client's attempted edit."""
     edit = {"place": place.pk, "base_version": base_version, "changes": changes}
-    fingerprint = _fingerprint(edit)
+    fingerprint = request_fingerprint(edit)
     revision = PlaceRevision.objects.filter(request_id=request_id).first()
     if revision is not None:
         return _repeat(revision, edit, place, actor)
@@ -253,7 +230,7 @@ def place_update(
 def _repeat(revision: PlaceRevision, edit: dict, place: Place, actor: User) -> tuple[Place, PlaceRevision]:
     """A resend of the same edit by the same person (the caller found the place in their 辖区 first). Another
     person's request id is no way to their edit: 409 like any reuse."""
-    same = _same_payload(revision.fingerprint, edit) and revision.place_id == place.pk
+    same = fingerprint_matches(revision.fingerprint, edit) and revision.place_id == place.pk
     if not same or revision.actor_id != actor.pk:
         raise IdempotencyConflict("该 request_id 已用于另一次修改")
     return Place.objects.select_related("domain", "region").get(pk=revision.place_id), revision

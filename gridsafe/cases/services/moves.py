@@ -59,7 +59,7 @@ def case_service(func: _Service) -> _Service:
         actor = kwargs.get("actor")
         digest = request_digest(action, kwargs)
         repeat = functools.partial(
-            _replayed, case_id=case.pk, request_id=request_id, actor=actor, action=action, digest=digest
+            _replayed, case_id=case.pk, request_id=request_id, actor=actor, action=action, fields=kwargs
         )
         try:
             try:

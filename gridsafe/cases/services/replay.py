@@ -1,12 +1,8 @@
 """Telling a retry from a new request: the digest of an action request, stored on its event, and the repeat check
 every case service runs first (`case_service`)."""
 
-import hashlib
-import json
 import uuid
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from gridsafe.accounts.models import User
 from gridsafe.cases.models import CaseEvent
@@ -18,6 +14,8 @@ from gridsafe.core.errors import (
     CaseNotFound,
     RequestIdReused,
 )
+from gridsafe.core.idempotency import canonical_value as _canonical
+from gridsafe.core.idempotency import fingerprint_matches, request_fingerprint
 
 # The digest of the request being served, set by `case_service` around one service call and stored by `_move` in
 # the event's payload: the event row is written deep inside each service, and threading one more argument through
@@ -31,30 +29,21 @@ _NOT_IN_DIGEST = frozenset({"actor", "now"})  # who sends is compared on its own
 _VERSION_FREE = frozenset({Action.COMMENT})
 
 
-def _canonical(value):
-    """A JSON-able form of one field that does not depend on how it was sent: instants in UTC, ids as text."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, date | uuid.UUID | Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return value
+def request_body(action: str, fields: dict) -> list:
+    """What identifies one action request: the action and every field the actor sent, the version seen included (a
+    true retry resends the identical body), except for a 备注 (`_VERSION_FREE`). Empty values are left out, so the
+    page (which names every field of its form) and the API (which names the schema's) send the same request alike;
+    the request id itself is the key."""
+    left_out = _NOT_IN_DIGEST | ({"expected_version"} if action in _VERSION_FREE else set())
+    return [action, {k: _canonical(v) for k, v in fields.items() if k not in left_out and v not in (None, "", [], {})}]
 
 
 def request_digest(action: str, fields: dict) -> str:
-    """SHA-256 of one action request: the action and every field the actor sent, the version seen included (a true
-    retry resends the identical body), except for a 备注 (`_VERSION_FREE`). Empty values are left out, so the page
-    (which names every field of its form) and the API (which names the schema's) digest the same request alike; the
-    request id itself is the key."""
-    left_out = _NOT_IN_DIGEST | ({"expected_version"} if action in _VERSION_FREE else set())
-    body = {k: _canonical(v) for k, v in fields.items() if k not in left_out and v not in (None, "", [], {})}
-    return hashlib.sha256(json.dumps([action, body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    """The fingerprint of one action request (`core.idempotency`, the one every create by client id uses)."""
+    return request_fingerprint(request_body(action, fields))
 
 
-def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action: str, digest: str) -> bool:
+def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action: str, fields: dict) -> bool:
     """Whether this request already landed on this case. A repeat must be the same request: the same actor, the same
     action and the same body; the same request id with anything else is `RequestIdReused` (409), never an answer
     (a request id is no capability: whoever learns one must not get the case back through it). A person's repeat
@@ -70,7 +59,7 @@ def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action
         event.actor_id == (actor.pk if actor is not None else None)
         and event.action == action
         # Events written before digests were kept have none: same actor and action is all they can be checked on.
-        and (actor is None or stored is None or stored == digest)
+        and (actor is None or stored is None or fingerprint_matches(stored, request_body(action, fields)))
     )
     if actor is not None and not cases_visible_to(actor).filter(pk=case_id).exists():
         raise CaseNotFound("未找到该隐患")  # the same answer for missing and not yours, before anything else

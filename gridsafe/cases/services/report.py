@@ -1,11 +1,7 @@
 """上报: a new case from a person's report (API, field app, page, a failed checklist item), its source rule and
 the one insert (`_case_insert`) the intake and the demo share."""
 
-import hashlib
-import json
 import uuid
-
-from django.db import IntegrityError
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.routing import tier_unit_id, unit_loaded
@@ -24,11 +20,11 @@ from gridsafe.catalog.models import Grade
 from gridsafe.core import clock, rows
 from gridsafe.core.audit import audit_refusal
 from gridsafe.core.errors import (
-    IdempotencyConflict,
     OutsideJurisdiction,
     ValidationFailed,
 )
 from gridsafe.core.http import current_client_ip
+from gridsafe.core.idempotency import create_once, find_repeat
 from gridsafe.places.models import Place
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
@@ -37,17 +33,9 @@ from gridsafe.regions.models import Region
 POOR_ACCURACY_M = 50
 
 
-def _fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def _case_by_client_id(client_id: uuid.UUID) -> Case | None:
-    """The case this client UUID already made, if any, with the fields the repeat check reads (`_refetch` loads
-    the rest). get() on the unique key: `.first()` would add an ORDER BY, costly to compile on this wide model."""
-    try:
-        return Case.objects.only("pk", "client_fingerprint", "reporter_id").get(client_id=client_id)
-    except Case.DoesNotExist:
-        return None
+# The repeat check reads only these (`_refetch` loads the rest).
+_CASES_BY_CLIENT_ID = Case.objects.only("pk", "client_fingerprint", "reporter_id")
+_CONFLICT = "该 client_id 已用于另一条不同内容的上报"
 
 
 def case_report(
@@ -85,26 +73,27 @@ def case_report(
         source=source,
         checklist_answers=checklist_answers,
     )
-    fingerprint = _fingerprint(submitted)
-    # Insert first, look for an earlier case only when that fails: a resend is rare, and the unique client_id
-    # is what makes it safe, so the common path pays no lookup.
+    once = dict(
+        client_id=client_id, actor_id=actor.pk, payload=submitted, actor_field="reporter_id", conflict=_CONFLICT
+    )
     try:
-        return (
-            _case_insert(actor=actor, client_id=client_id, fingerprint=fingerprint, channel=channel, **submitted),
-            True,
+        # Insert first, look for an earlier case only when that fails: a resend is rare, and the unique client_id
+        # is what makes it safe, so the common path pays no lookup.
+        case, created = create_once(
+            _CASES_BY_CLIENT_ID,
+            create=lambda fingerprint: _case_insert(
+                actor=actor, client_id=client_id, fingerprint=fingerprint, channel=channel, **submitted
+            ),
+            look_first=False,
+            **once,
         )
-    except IntegrityError:
-        # The client_id is taken: by this client's earlier send, or by a concurrent resend that won.
-        existing = _case_by_client_id(client_id)
-        if existing is None:
-            raise
-        return _same_or_conflict(existing, fingerprint, actor), False
+        return (case, True) if created else (_refetch(case), False)
     except ValidationFailed as error:
-        existing = _case_by_client_id(client_id)
+        existing = find_repeat(_CASES_BY_CLIENT_ID, **once)
         if existing is not None:
             # A resend of a case that landed, refused now for a reason it was not then (a category switched off,
             # a grid redrawn): the outbox must hear that it landed, not that it is bad.
-            return _same_or_conflict(existing, fingerprint, actor), False
+            return _refetch(existing), False
         if isinstance(error, OutsideJurisdiction):
             # A 422 to the client like any bad location, but a report into someone else's 辖区 is an attempt the
             # audit keeps (after the rollback). Other bad input is not a security event.
@@ -117,12 +106,6 @@ def case_report(
                 payload={"category": category_code, "lon": lon, "lat": lat, "crs": crs, "place_id": place_id},
             )
         raise
-
-
-def _same_or_conflict(existing: Case, fingerprint: str, actor: User) -> Case:
-    if existing.client_fingerprint != fingerprint or existing.reporter_id != actor.pk:
-        raise IdempotencyConflict("该 client_id 已用于另一条不同内容的上报")
-    return _refetch(existing)
 
 
 # 来源 (domain.md §1.1: patrol, hotline, video, department checks, leader instructions). The desk (stations,

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gridsafe.cases.models import Case
 from gridsafe.core import clock
+from gridsafe.core.idempotency import request_fingerprint
 from gridsafe.field.models import ChecklistTemplate, PlaceVisit
 from gridsafe.field.selectors import checklist_for_place
 from gridsafe.field.services import _visit_insert, place_visit_record, visit_case_client_id
@@ -108,9 +109,7 @@ def test_a_crash_between_visit_and_cases_is_healed_by_the_resend(people, field_w
         accuracy_m=body["accuracy_m"],
     )
     # The first attempt committed the visit and died before case_report ran.
-    from gridsafe.field.services import _fingerprint
-
-    fingerprint = _fingerprint(
+    fingerprint = request_fingerprint(
         {
             "place": place.pk,
             "template": body["template_id"],
