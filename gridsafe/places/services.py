@@ -6,6 +6,7 @@ refused as `PlaceEditConflict` (409) carrying both versions, so nothing a collea
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -140,7 +141,7 @@ def place_create(
     rental_class: str = "",
 ) -> tuple[Place, bool]:
     """新增监管对象 — idempotent on the client's UUID. Returns (place, created). The first visit is due at once."""
-    submitted = dict(
+    submitted: dict[str, Any] = dict(
         name=name,
         kind=kind,
         domain=domain_code,

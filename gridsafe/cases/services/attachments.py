@@ -84,7 +84,7 @@ def attachment_add(
     )
 
 
-def _sent(*, case_id: int, sha256: str) -> dict:
+def _sent(*, case_id: int, sha256: str) -> dict[str, object]:
     """What identifies an upload: the case and the bytes (the row keeps both, so no fingerprint column)."""
     return {"case": case_id, "sha256": sha256}
 

@@ -3,6 +3,7 @@ every case service runs first (`case_service`)."""
 
 import uuid
 from contextvars import ContextVar
+from typing import Any
 
 from gridsafe.accounts.models import User
 from gridsafe.cases.models import CaseEvent
@@ -14,8 +15,7 @@ from gridsafe.core.errors import (
     CaseNotFound,
     RequestIdReused,
 )
-from gridsafe.core.idempotency import canonical_value as _canonical
-from gridsafe.core.idempotency import fingerprint_matches, request_fingerprint
+from gridsafe.core.idempotency import canonical_value, fingerprint_matches, request_fingerprint
 
 # The digest of the request being served, set by `case_service` around one service call and stored by `_move` in
 # the event's payload: the event row is written deep inside each service, and threading one more argument through
@@ -27,9 +27,10 @@ _NOT_IN_DIGEST = frozenset({"actor", "now"})  # who sends is compared on its own
 # caseAction): its retry after a lost answer carries a newer version than the send that landed. Every decision
 # carries the version the user saw, and a retry of it the same one.
 _VERSION_FREE = frozenset({Action.COMMENT})
+_canonical = canonical_value  # one canonical form for every fingerprint (core.idempotency)
 
 
-def request_body(action: str, fields: dict) -> list:
+def request_body(action: str, fields: dict[str, Any]) -> list[Any]:
     """What identifies one action request: the action and every field the actor sent, the version seen included (a
     true retry resends the identical body), except for a 备注 (`_VERSION_FREE`). Empty values are left out, so the
     page (which names every field of its form) and the API (which names the schema's) send the same request alike;
@@ -38,12 +39,12 @@ def request_body(action: str, fields: dict) -> list:
     return [action, {k: _canonical(v) for k, v in fields.items() if k not in left_out and v not in (None, "", [], {})}]
 
 
-def request_digest(action: str, fields: dict) -> str:
+def request_digest(action: str, fields: dict[str, Any]) -> str:
     """The fingerprint of one action request (`core.idempotency`, the one every create by client id uses)."""
     return request_fingerprint(request_body(action, fields))
 
 
-def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action: str, fields: dict) -> bool:
+def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action: str, fields: dict[str, Any]) -> bool:
     """Whether this request already landed on this case. A repeat must be the same request: the same actor, the same
     action and the same body; the same request id with anything else is `RequestIdReused` (409), never an answer
     (a request id is no capability: whoever learns one must not get the case back through it). A person's repeat

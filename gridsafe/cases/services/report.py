@@ -73,9 +73,6 @@ def case_report(
         source=source,
         checklist_answers=checklist_answers,
     )
-    once = dict(
-        client_id=client_id, actor_id=actor.pk, payload=submitted, actor_field="reporter_id", conflict=_CONFLICT
-    )
     try:
         # Insert first, look for an earlier case only when that fails: a resend is rare, and the unique client_id
         # is what makes it safe, so the common path pays no lookup.
@@ -85,11 +82,22 @@ def case_report(
                 actor=actor, client_id=client_id, fingerprint=fingerprint, channel=channel, **submitted
             ),
             look_first=False,
-            **once,
+            client_id=client_id,
+            actor_id=actor.pk,
+            payload=submitted,
+            actor_field="reporter_id",
+            conflict=_CONFLICT,
         )
         return (case, True) if created else (_refetch(case), False)
     except ValidationFailed as error:
-        existing = find_repeat(_CASES_BY_CLIENT_ID, **once)
+        existing = find_repeat(
+            _CASES_BY_CLIENT_ID,
+            client_id=client_id,
+            actor_id=actor.pk,
+            payload=submitted,
+            actor_field="reporter_id",
+            conflict=_CONFLICT,
+        )
         if existing is not None:
             # A resend of a case that landed, refused now for a reason it was not then (a category switched off,
             # a grid redrawn): the outbox must hear that it landed, not that it is bad.

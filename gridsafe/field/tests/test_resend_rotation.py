@@ -5,6 +5,8 @@ because its fingerprint (`core.idempotency`) is keyed by a key that does not rot
 got a 409 after a rotation: its fingerprint was keyed by the field key. Other content under the same id stays 409,
 and two identical creates at once make one row (PostgreSQL, real threads)."""
 
+import hashlib
+import json
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +21,7 @@ from gridsafe.accounts.models import User
 from gridsafe.cases.models import Attachment, Case
 from gridsafe.cases.tests.test_concurrency import _race, committed  # noqa: F401 (a fixture)
 from gridsafe.core import clock, fields
-from gridsafe.core.idempotency import request_fingerprint
+from gridsafe.core.idempotency import fingerprint_matches, request_fingerprint
 from gridsafe.field.models import Patrol, PlaceVisit, PublicityActivity, PublicityPhoto
 from gridsafe.field.services import patrol_start, publicity_record
 from gridsafe.field.tests.conftest import jpeg
@@ -195,6 +197,20 @@ def test_the_fingerprint_does_not_depend_on_the_field_key_or_how_an_instant_was_
     shanghai = body["held_at"].astimezone(ZoneInfo("Asia/Shanghai"))
     assert request_fingerprint({**body, "held_at": shanghai}) == before
     assert request_fingerprint({**body, "phone": "13900001112"}) != before
+
+
+def test_fingerprints_stored_before_the_one_module_are_still_recognised():
+    """Reports, field records and case action digests held a plain SHA-256 of the body, places a blind index under
+    the field key: a phone's outbox from before the upgrade must still be answered as a repeat, not 409."""
+    body = ["comment", {"comment": "已电话联系店主", "expected_version": 3}]
+    old = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    assert fingerprint_matches(hashlib.sha256(old.encode()).hexdigest(), body)
+    assert fingerprint_matches(fields.blind_index(old), body)
+    assert fingerprint_matches(request_fingerprint(body), body)
+    other = ["comment", {"comment": "另一条备注", "expected_version": 3}]
+    assert not fingerprint_matches(hashlib.sha256(old.encode()).hexdigest(), other)
+    assert not fingerprint_matches(request_fingerprint(body), other)
+    assert not fingerprint_matches("", body)
 
 
 # ---------------------------------------------------------------- concurrent identical creates (PostgreSQL)

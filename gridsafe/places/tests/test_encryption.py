@@ -167,6 +167,19 @@ def test_a_resend_of_a_create_fingerprinted_before_the_key_still_lands(client, p
     assert worker.post("/api/v1/field/places", {**body, "name": "别的"}).status_code == 409
 
 
+def test_a_resend_of_a_create_fingerprinted_under_the_field_key_still_lands(client, people):
+    """Rows written before issue #17 hold a fingerprint keyed by the field key (the blind index of the payload): an
+    offline resend of them still lands while that key is configured (current or old)."""
+    worker = Api(client, people["nanxi_worker"])
+    grid = _grid(people)
+    body = _create_body(grid)
+    place_id = worker.post("/api/v1/field/places", body).json()["id"]
+    old = json.dumps(_submitted(body, grid, PHONE), sort_keys=True, ensure_ascii=False, default=str)
+    Place.objects.filter(pk=place_id).update(client_fingerprint=blind_index(old))
+    assert worker.post("/api/v1/field/places", body).status_code == 200
+    assert worker.post("/api/v1/field/places", {**body, "name": "别的"}).status_code == 409
+
+
 def test_an_edit_of_the_phone_from_the_field_app_is_sealed_and_reindexed(client, people):
     place = _service_place(people)
     worker = Api(client, people["nanxi_worker"])
