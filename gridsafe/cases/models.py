@@ -170,9 +170,15 @@ class Case(models.Model):
                 name="case_open_due",
                 condition=~models.Q(state__in=["closed", "suspended"]),
             ),
-            # Possible duplicates on the case page: open cases of one category inside a bounding box.
+            # Possible duplicates on the case page: open cases of one category inside a bounding box. The condition
+            # names the open states (as nearby_open_cases filters) rather than "not closed": with "not closed" the
+            # planner took this index as a free list of every open case for the 待办 counts (0.6 s at 10 M).
             models.Index(
-                fields=["category", "lat"], name="case_open_category_lat", condition=~models.Q(state="closed")
+                fields=["category", "lat"],
+                name="case_open_category_lat_in",
+                condition=models.Q(
+                    state__in=["pending_review", "dispatched", "handling", "suspended", "pending_verification"]
+                ),
             ),
             # The sweep scans only cases with something due: O(due), not O(open).
             models.Index(

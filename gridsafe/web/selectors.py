@@ -13,7 +13,7 @@ from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.cases.permissions import LEADS, REVIEWERS, cases_visible_to, jurisdiction_of
 from gridsafe.cases.selectors import CaseFilters, case_list_visible
-from gridsafe.cases.transitions import State
+from gridsafe.cases.transitions import OPEN_STATES, State
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
 from gridsafe.core.cache import VersionedCache
@@ -275,7 +275,7 @@ def nearby_open_cases(user: User, case: Case, *, radius_m: float = NEARBY_METRES
     rows = (
         cases_visible_to(user)
         .exclude(pk=case.pk)
-        .exclude(state=State.CLOSED)
+        .filter(state__in=OPEN_STATES)  # as the index case_open_category_lat_in is conditioned
         .filter(
             category_id=case.category_id,
             lat__range=(lat_min, lat_max),
