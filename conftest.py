@@ -17,15 +17,23 @@ def counted_queries(ctx) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries if '"core_cacheversion"' not in q["sql"]]
 
 
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The world is built once per test database (once per xdist worker) and snapshotted; a transactional test's
     teardown puts the snapshot back instead of flushing (see `WorldSnapshot`), so the next test finds the world."""
     from django.db import connections
     from django.test import TransactionTestCase
+    from django.test.utils import override_settings
 
     from gridsafe.demo.world import build_world
 
+    # Tests sign in and set passwords hundreds of times: MD5 instead of a million PBKDF2 rounds (0.3 s) each time,
+    # for the world's users too. PBKDF2 stays listed, so a hash made with the site's default still verifies.
+    fast_hashes = override_settings(PASSWORD_HASHERS=[FAST_HASHER, "django.contrib.auth.hashers.PBKDF2PasswordHasher"])
+    fast_hashes.enable()
     with django_db_blocker.unblock():
         build_world()
         snapshots = {alias: WorldSnapshot.take(connections[alias]) for alias in connections}
@@ -39,6 +47,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     TransactionTestCase._fixture_teardown = restore_the_world
     yield
     TransactionTestCase._fixture_teardown = flush
+    fast_hashes.disable()
 
 
 @pytest.fixture(autouse=True)
