@@ -368,7 +368,7 @@ def table(rows: list[dict], cases: int) -> str:
     return "\n".join(out)
 
 
-def explain_slowest(top: int = 2) -> None:
+def explain_slowest(top: int = 2, only: str = "") -> None:
     """For each page: its slowest queries of one request, with PostgreSQL's plan (EXPLAIN ANALYZE)."""
     from django.conf import settings
     from django.db import connection
@@ -383,6 +383,8 @@ def explain_slowest(top: int = 2) -> None:
     users = {u.username: u for u in User.objects.filter(username__in=["county", "nanxi_worker"])}
     with clock.frozen(datetime.fromisoformat(NOW.replace("+08", "+08:00")) + timedelta(hours=1)):
         for who, label, url in pages(users):
+            if only and only not in label:
+                continue
             client = Client()
             client.force_login(users[who])
             client.get(url)
