@@ -86,7 +86,7 @@ class User(BlindIndexedModel, AbstractUser):
         "regions.Region", blank=True, related_name="grid_workers", verbose_name=_("grids (grid workers)")
     )
 
-    # Token auth reads them in its one query with the user (accounts.services.user_for_token); else grid_paths().
+    # Token auth reads them once with its lookup and keeps them (accounts.services.user_for_token); else grid_paths().
     preloaded_grid_paths: tuple[str, ...] | None = None
 
     class Meta:
