@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import BinaryIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -21,7 +22,7 @@ def attachment_add(
     case: Case,
     actor: User,
     client_id: uuid.UUID,
-    upload,
+    upload: BinaryIO,
     role: str = "report",
     captured_at: datetime | None = None,
     lon: float | None = None,

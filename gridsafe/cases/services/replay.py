@@ -72,7 +72,7 @@ def _replayed(*, case_id: int, request_id: uuid.UUID, actor: User | None, action
     return True
 
 
-def _with_request_digest(payload: dict | None) -> dict:
+def _with_request_digest(payload: dict[str, Any] | None) -> dict[str, Any]:
     """The event's payload with the digest of the request that made it (`case_service`), for telling a retry from a
     reuse of its request id later. The sweep's own moves carry none."""
     digest = _REQUEST_DIGEST.get()

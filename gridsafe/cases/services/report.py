@@ -2,6 +2,7 @@
 the one insert (`_case_insert`) the intake and the demo share."""
 
 import uuid
+from typing import Any
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.routing import tier_unit_id, unit_loaded
@@ -53,13 +54,14 @@ def case_report(
     urgent: bool | None = None,
     address: str = "",
     source: str | None = None,
-    checklist_answers: dict | None = None,
+    checklist_answers: dict[str, Any] | None = None,
     channel: str = "report",
 ) -> tuple[Case, bool]:
     """上报 — create a hazard case, idempotent on the client's UUID. Returns (case, created).
     An identical resend returns the same case; the same id with other content is IdempotencyConflict (409).
     `source` is what the caller claims and `channel` how the report came in; `case_source` decides what is stored."""
-    submitted = dict(
+    # The request as sent: the payload of its fingerprint, and `_case_insert`'s own arguments.
+    submitted: dict[str, Any] = dict(
         category=category_code,
         description=description,
         lon=lon,
@@ -150,22 +152,22 @@ def case_source(*, actor: User, channel: str, requested: str | None) -> str:
 
 def _case_insert(
     *,
-    actor,
-    client_id,
-    fingerprint,
-    channel,
-    category,
-    description,
-    lon,
-    lat,
-    crs,
-    accuracy_m,
-    place_id,
-    severity,
-    urgent,
-    address,
-    source,
-    checklist_answers,
+    actor: User,
+    client_id: uuid.UUID,
+    fingerprint: str,
+    channel: str,
+    category: str,
+    description: str,
+    lon: float,
+    lat: float,
+    crs: str,
+    accuracy_m: float | None,
+    place_id: int | None,
+    severity: str | None,
+    urgent: bool | None,
+    address: str,
+    source: str | None,
+    checklist_answers: dict[str, Any] | None,
 ) -> Case:
     now = clock.now()
     source = case_source(actor=actor, channel=channel, requested=source)
