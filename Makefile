@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-js check lint openapi clean
+.PHONY: setup demo test test-js check lint typecheck openapi clean
 
 setup: $(VENV)/.installed
 
@@ -31,7 +31,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-check: lint
+# mypy over services, selectors, permissions and transitions ([tool.mypy] in pyproject.toml); cache in .mypy_cache.
+typecheck: setup
+	$(BIN)/mypy
+
+check: lint typecheck
 	$(BIN)/lint-imports
 	$(BIN)/gridsafe makemigrations --check --dry-run
 	$(BIN)/gridsafe check
