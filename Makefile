@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/gridsafe demo
 
 test: setup test-js
-	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # The field app's modules under node's own test runner (outbox, sync, router, GPS rules): no packages needed.
 test-js:

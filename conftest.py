@@ -141,8 +141,10 @@ def api_as(client, people):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests last: they run against a live server on a committed database, put back after each."""
-    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+    """Browser tests first: they are the longest (10-30 s each), so under pytest-xdist (`make test`: --dist
+    worksteal) the short tests fill in at the end instead of one worker waiting out the last browser test. Where they
+    run does not matter to the data: every transactional test's teardown puts the world back (`WorldSnapshot`)."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)
 
 
 class WorldSnapshot:
