@@ -11,7 +11,6 @@ from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.core.models import AuditEvent
 from gridsafe.notifications.models import Notification
 from gridsafe.web.selectors import queues_for
-from gridsafe.web.selectors import queues_for
 from gridsafe.web.tests.helpers import act, jpeg, new_case
 from gridsafe.web.views import STALE_MESSAGE
 
