@@ -12,9 +12,10 @@ to `cases_caseevent` (cases/0005): the timeline was writable on every SQLite ins
   `migrate`, saying so on stderr and in `REPAIRED`, which a test holds empty: a migration that drops them fails CI
   even though production repairs itself.
 
-The one-row table `append_only_guard` lets the test runner's flush through (SQLite live-server tests flush with
-DELETE; conftest.py `_set_guard`) and `audit_purge` delete past the retention. It only ever lifts DELETE; UPDATE is
-refused always. It is deliberately not a Django model, so a flush never empties it."""
+The one-row table `append_only_guard` lets `audit_purge` delete past the retention, and lets the test suite put the
+demo world back after a transactional test (conftest.py `WorldSnapshot.restore`: on PostgreSQL it empties the tables
+with DELETE, lifting the guard and lowering it again inside that one transaction; on SQLite it copies a saved
+database over the test one and needs no guard). It only ever lifts DELETE; UPDATE is refused always. It is deliberately not a Django model, so a flush never empties it."""
 
 import logging
 import sys

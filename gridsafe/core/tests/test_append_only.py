@@ -75,7 +75,7 @@ def test_raw_update_and_delete_fail_on_both_tables(flow):
 
 @pytest.mark.django_db
 def test_the_flush_guard_lifts_delete_only(flow):
-    """conftest `_set_guard(True)` before a live-server test's flush: DELETE passes, UPDATE never does."""
+    """The guard as `audit_purge` and conftest `WorldSnapshot.restore` lift it: DELETE passes, UPDATE never does."""
     ids = _rows(flow)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE append_only_guard SET lifted = %s WHERE id = 1", [True])
