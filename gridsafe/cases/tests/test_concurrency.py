@@ -5,21 +5,15 @@ SQLite serialises writers (one database lock; `transaction_mode=IMMEDIATE` takes
 cannot happen there and the file is skipped; CI runs the suite on PostgreSQL as well.
 
 Isolation. These tests must commit (each thread has its own connection and sees only committed rows), so they
-cannot use the rolled-back transaction of the `db` fixture. A `transaction=True` test would instead flush every
-table at teardown: that deletes the demo world the session built once in `django_db_setup` (every later test would
-find no regions, units or people), and on SQLite the append-only triggers refuse the flush. So the `committed`
-fixture below opens the test database without any wrapping transaction and, at teardown, deletes exactly the rows
-the test created: every table with an integer key is cut back to its high-water mark from before the test, in one
-transaction in which the append-only guard (`append_only_guard.lifted`) is raised and lowered again, so no other
-connection ever sees it lifted. It then checks that every table has the row count it had before, so a test that
-changed the world in some other way fails loudly instead of leaking into later tests."""
+cannot use the rolled-back transaction of the `db` fixture. They use conftest's `committed_world` (a transactional
+test database with the demo world committed); its teardown puts the world back from the session's `WorldSnapshot`
+instead of flushing, so whatever rows a race left behind are gone before the next test."""
 
 import threading
 import uuid
 
 import pytest
-from django.apps import apps
-from django.db import connection, connections, models, transaction
+from django.db import connection, connections
 
 from gridsafe.accounts.models import User
 from gridsafe.cases.models import Case, CaseEvent
@@ -32,40 +26,6 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL: SQLite serialises writers, so concurrent transactions cannot race (CI runs both)",
 )
-
-
-def _tables() -> list[type[models.Model]]:
-    return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
-
-
-def _integer_keyed(model) -> bool:
-    return isinstance(model._meta.pk, models.AutoField | models.BigAutoField | models.IntegerField)
-
-
-@pytest.fixture
-def committed(django_db_setup, django_db_blocker):
-    """The test database with autocommit and real commits; afterwards only the rows this test added are removed."""
-    with django_db_blocker.unblock():
-        from gridsafe.accounts.models import User
-        from gridsafe.demo.world import build_world
-
-        if not User.objects.filter(username="nanxi_worker").exists():
-            build_world()  # an earlier live-server test's flush removed the session's demo world
-        counts = {m: m._base_manager.count() for m in _tables()}
-        marks = {m: m._base_manager.aggregate(top=models.Max("pk"))["top"] or 0 for m in counts if _integer_keyed(m)}
-        try:
-            yield
-        finally:
-            connections.close_all()  # the threads' connections are closed by the threads; this is the main one
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("UPDATE append_only_guard SET lifted = %s WHERE id = 1", [True])
-                for model, mark in marks.items():
-                    table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk.column
-                    cursor.execute(f"DELETE FROM {table} WHERE {connection.ops.quote_name(pk)} > %s", [mark])
-                cursor.execute("UPDATE append_only_guard SET lifted = %s WHERE id = 1", [False])
-            changed = {m._meta.label: (n, m._base_manager.count()) for m, n in counts.items()}
-            changed = {label: c for label, c in changed.items() if c[0] != c[1]}
-            assert not changed, f"rows left behind or removed: {changed}"
 
 
 def _race(*calls):
@@ -117,7 +77,7 @@ def _act(username, case_id, action, version, request_id=None, **fields):
     return call
 
 
-def test_two_officers_acting_on_the_same_version_one_wins_the_other_is_stale(committed):
+def test_two_officers_acting_on_the_same_version_one_wins_the_other_is_stale(committed_world):
     case = _report()
     second_officer = User.objects.get(username=f"v{village_grid(NANXI).parent.code}")  # 南溪村's other 站长
 
@@ -146,7 +106,7 @@ def test_two_officers_acting_on_the_same_version_one_wins_the_other_is_stale(com
         )
 
 
-def test_two_escalations_of_the_same_version_move_the_case_one_tier_only(committed):
+def test_two_escalations_of_the_same_version_move_the_case_one_tier_only(committed_world):
     case = _report()
     second_officer = User.objects.get(username=f"v{village_grid(NANXI).parent.code}")
 
@@ -161,7 +121,7 @@ def test_two_escalations_of_the_same_version_move_the_case_one_tier_only(committ
     assert CaseEvent.objects.filter(case=case, kind="case.escalated").count() == 1
 
 
-def test_a_retry_racing_its_own_first_attempt_lands_once_and_both_get_the_case(committed):
+def test_a_retry_racing_its_own_first_attempt_lands_once_and_both_get_the_case(committed_world):
     case = _report()
     request_id = uuid.uuid4()
 
@@ -175,7 +135,7 @@ def test_a_retry_racing_its_own_first_attempt_lands_once_and_both_get_the_case(c
     assert CaseEvent.objects.filter(case=case, kind="case.escalated").count() == 1
 
 
-def test_two_identical_creates_at_once_make_one_case(committed):
+def test_two_identical_creates_at_once_make_one_case(committed_world):
     client_id = uuid.uuid4()
 
     def create(barrier):
