@@ -27,7 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Admin      http://127.0.0.1:{port}/admin/")
         self.stdout.write(f"  Logins (password for all: {DEMO_PASSWORD}):")
         for username, display, role, _unit in NAMED_USERS:
-            self.stdout.write(f"    {username:<15} {display:<8} {role}")
+            self.stdout.write(f"    {username:<15} {display:<8} {role.label}")  # 网格员, not grid_worker
         if no_serve:
             return
         env = {**os.environ, "GRIDSAFE_DATA": str(settings.DATA_DIR)}
