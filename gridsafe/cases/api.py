@@ -249,7 +249,8 @@ def _attachment_for(request, case_id: Id, attachment_id: Id) -> Attachment:
     url_name="attachment_file",
 )
 def attachment_file(request, case_id: Id, attachment_id: Id):
-    """The original file, as uploaded (its SHA-256 is in the attachment record)."""
+    """The original file as stored: identifying metadata stripped at intake, pixels untouched (its SHA-256 is in
+    the attachment record)."""
     att = _attachment_for(request, case_id, attachment_id)
     # A download, never rendered in our origin.
     response = audited_download(

@@ -71,7 +71,9 @@ class Case(models.Model):
     """One hazard (隐患) from report to closure. Its id never changes across escalations."""
 
     client_id = models.UUIDField(unique=True)
-    client_fingerprint = models.CharField(max_length=64)  # SHA-256 of the create payload: identical resend check
+    # core.idempotency.request_fingerprint of the create payload (HMAC keyed from SECRET_KEY): identical resend check.
+    # Rows from before it hold a plain SHA-256; fingerprint_matches still accepts those.
+    client_fingerprint = models.CharField(max_length=64)
     category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, related_name="cases")
     domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="cases")
     grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.GENERAL)
@@ -270,7 +272,8 @@ class AttachmentRole(models.TextChoices):
 
 
 class Attachment(models.Model):
-    """A photo, video or document. The SHA-256 is of the bytes as received; the original file is kept."""
+    """A photo, video or document. The original is kept with its identifying metadata (EXIF GPS, device, author)
+    stripped at intake (cases/uploads/metadata.py); `size` and `sha256` describe the stored file, not the upload."""
 
     client_id = models.UUIDField(unique=True)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")

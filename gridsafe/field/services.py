@@ -523,10 +523,11 @@ def field_photo_add(
     place_id: int | None = None,
     original_sha256: str = "",
 ) -> tuple[Attachment, FieldPhoto, bool]:
-    """现场照片 — store the photo on the case through `attachment_add` (type check, SHA-256 of what was received,
-    idempotent on client_id), then write the watermarked display copy: time, coordinates, grid code, worker and
-    place. The location comes from the phone at capture time, never from EXIF; points more than 50 m outside the
-    worker's grids or with accuracy worse than 50 m are flagged, not refused. Returns (attachment, photo, created)."""
+    """现场照片 — store the photo on the case through `attachment_add` (type check, metadata stripped, SHA-256 of the
+    stored file, idempotent on client_id), then write the watermarked display copy: time, coordinates, grid code,
+    worker and place. The location comes from the phone at capture time, never from EXIF; points more than 50 m
+    outside the worker's grids or with accuracy worse than 50 m are flagged, not refused. Returns (attachment,
+    photo, created)."""
     if capture_method not in ("camera", "gallery"):
         raise ValidationFailed("拍摄方式应为 camera 或 gallery")
     attachment, created = attachment_add(

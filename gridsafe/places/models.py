@@ -53,7 +53,9 @@ class Place(BlindIndexedModel):
     """A supervised place (监管对象). Contacts are personal data: masked wherever shown."""
 
     client_id = models.UUIDField(null=True, blank=True, unique=True)
-    client_fingerprint = models.CharField(max_length=64, blank=True)  # SHA-256 of the create payload
+    # core.idempotency.request_fingerprint of the create payload (an HMAC keyed from SECRET_KEY, not the field key):
+    # an identical resend is a repeat. Older rows hold older fingerprints; fingerprint_matches still accepts them.
+    client_fingerprint = models.CharField(max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=24, choices=PlaceKind.choices)
     domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="places")
