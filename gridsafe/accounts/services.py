@@ -3,12 +3,15 @@ lockouts). Every write is audited; login attempts are audited by the authenticat
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.http import HttpRequest
 
 from gridsafe.accounts.backends import request_via
 from gridsafe.accounts.identities import (
@@ -77,7 +80,7 @@ def tokens_revoke(user: User) -> int:
     return _tokens_revoke(user.pk)
 
 
-def token_issue(*, request, username: str, password: str, otp: str | None = None) -> tuple[str, ApiToken]:
+def token_issue(*, request: HttpRequest, username: str, password: str, otp: str | None = None) -> tuple[str, ApiToken]:
     """登录 — issue a bearer token. The backend audits the password check and applies the lockout; a second
     factor is checked for enrolled privileged users; an expired password gets no token (403 password_expired)."""
     try:
@@ -125,7 +128,7 @@ def token_issue(*, request, username: str, password: str, otp: str | None = None
 _REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path")  # not the boundary: no request needs it
 
 
-def _values(obj, fields: tuple[str, ...]) -> tuple:
+def _values(obj: Model, fields: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(getattr(obj, f) for f in fields)
 
 
@@ -196,7 +199,7 @@ def _token_lookup(key_hash: str, now: datetime, *, touch: bool = True) -> Identi
     return Identity(row, token.expires_at, token.last_used_at, identities.clock())
 
 
-def _user_from_row(row: tuple) -> User:
+def _user_from_row(row: tuple[Any, ...]) -> User:
     user_values, unit_values, region_values, grid_paths = row
     user = User.from_db("default", _USER_FIELDS, user_values)
     if unit_values is not None:
@@ -295,7 +298,8 @@ def user_unlock(*, actor: User, username: str, ip: str | None = None) -> None:
 # -- reference data: each write owns the invalidation of the caches built from its rows (core.cache) ----------------
 
 
-def unit_save(unit: Unit, *, domains=None) -> Unit:
+# `domains` are catalog.Domain rows; accounts sits below catalog in the import-linter layers, so it cannot name them.
+def unit_save(unit: Unit, *, domains: Iterable[Any] | None = None) -> Unit:
     """A unit and (given) its domains: case routing reads both, a member's token lookup carries the unit (the
     identity cache follows unit_routing). The admin calls this."""
     with transaction.atomic():
@@ -312,7 +316,7 @@ def unit_delete(unit: Unit) -> None:
         unit_routing.invalidate()
 
 
-def user_save(user: User, *, grids=None) -> User:
+def user_save(user: User, *, grids: Iterable[Region] | None = None) -> User:
     """A user's fields and (given) their grids, which their token lookups carry. The admin calls this; a role
     change goes through user_role_change."""
     with transaction.atomic():

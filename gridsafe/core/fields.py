@@ -15,6 +15,8 @@ import functools
 import hashlib
 import hmac
 import os
+from collections.abc import Iterable
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -172,7 +174,7 @@ class BlindIndexedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, update_fields=None, **kwargs):
+    def save(self, *args: Any, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
         if update_fields is not None:
             update_fields = set(update_fields)
             for field in self._meta.concrete_fields:

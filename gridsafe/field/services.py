@@ -11,7 +11,9 @@ visit has committed, with client ids derived from the visit: uuid5(visit client 
 two steps is healed by the phone's resend, which completes the missing cases and never doubles them."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -88,11 +90,11 @@ def _device_time(value: datetime | None, now: datetime, what: str) -> datetime:
         raise ValidationFailed(f"{what}：{exc}") from exc
 
 
-def location_flags(*, grid_ids: list[int], lon: float | None, lat: float | None, accuracy_m: float | None) -> list:
+def location_flags(*, grid_ids: list[int], lon: float | None, lat: float | None, accuracy_m: float | None) -> list[str]:
     """Flags, never blocks (domain.md §8): no fix, accuracy worse than 50 m, more than 50 m outside the grids."""
     if lon is None or lat is None:
         return ["no_location"]
-    flags = []
+    flags: list[str] = []
     if accuracy_m is not None and accuracy_m > POOR_ACCURACY_M:
         flags.append("poor_accuracy")
     if grid_ids and min(grid_distance_m(g, lon, lat) for g in grid_ids) > outside_grid_m():
@@ -143,7 +145,9 @@ def patrol_start(
 
 
 @transaction.atomic(durable=True)
-def _patrol_insert(*, actor, client_id, fingerprint, grid, started_at, now) -> Patrol:
+def _patrol_insert(
+    *, actor: User, client_id: uuid.UUID, fingerprint: str, grid: Region, started_at: datetime, now: datetime
+) -> Patrol:
     return Patrol.objects.create(
         client_id=client_id,
         client_fingerprint=fingerprint,
@@ -156,7 +160,7 @@ def _patrol_insert(*, actor, client_id, fingerprint, grid, started_at, now) -> P
     )
 
 
-def patrol_track_append(*, actor: User, patrol: Patrol, points: list[dict]) -> dict:
+def patrol_track_append(*, actor: User, patrol: Patrol, points: list[dict[str, Any]]) -> dict[str, int]:
     """记录轨迹 — append GPS fixes, idempotent by (patrol, seq): a resent point is skipped, a different point under
     a used seq is 409. Fixes outside the patrol's time window are dropped (GPS is kept only during a patrol).
     Returns counts. One INSERT for the new points and one UPDATE of the patrol's summary."""
@@ -169,12 +173,12 @@ def patrol_track_append(*, actor: User, patrol: Patrol, points: list[dict]) -> d
 
 
 @transaction.atomic(durable=True)
-def _track_append(*, patrol_id: int, points: list[dict]) -> dict:
+def _track_append(*, patrol_id: int, points: list[dict[str, Any]]) -> dict[str, int]:
     patrol = Patrol.objects.select_for_update().get(pk=patrol_id)
     now = clock.now()
     window_end = (patrol.ended_at or now) + timedelta(minutes=1)
     window_start = patrol.started_at - timedelta(minutes=1)
-    by_seq: dict[int, dict] = {}
+    by_seq: dict[int, dict[str, Any]] = {}
     for point in points:
         seq = int(point["seq"])
         if seq in by_seq and by_seq[seq] != point:
@@ -251,7 +255,7 @@ def patrol_end(
 
 
 @transaction.atomic(durable=True)
-def _patrol_close(*, patrol_id, ended_at, nothing_found, note, fingerprint) -> Patrol:
+def _patrol_close(*, patrol_id: int, ended_at: datetime, nothing_found: bool, note: str, fingerprint: str) -> Patrol:
     updated = Patrol.objects.filter(pk=patrol_id, status=PatrolStatus.ACTIVE).update(
         status=PatrolStatus.ENDED,
         ended_at=ended_at,
@@ -308,7 +312,7 @@ def place_visit_record(
     client_id: uuid.UUID,
     place: Place,
     template_id: int,
-    answers: list[dict],
+    answers: list[dict[str, Any]],
     patrol_client_id: uuid.UUID | None = None,
     visited_at: datetime | None = None,
     lon: float | None = None,
@@ -356,11 +360,11 @@ def place_visit_record(
     return PlaceVisit.objects.select_related("place", "template").get(pk=visit.pk), created, cases
 
 
-def _check_answers(template: ChecklistTemplate, place: Place, answers: list[dict]) -> list[dict]:
+def _check_answers(template: ChecklistTemplate, place: Place, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every applicable item answered exactly once; N/A only where allowed; a failure needs a photo where the item
     says so (the photos upload separately, so the client declares their ids). Returns the stored answer rows."""
     items = {item.code: item for item in template.items_for(place.kind)}
-    given: dict[str, dict] = {}
+    given: dict[str, dict[str, Any]] = {}
     for answer in answers:
         code = str(answer.get("code", ""))
         if code not in items:
@@ -399,7 +403,7 @@ def _check_answers(template: ChecklistTemplate, place: Place, answers: list[dict
     return rows
 
 
-def _score(rows: list[dict]) -> float | None:
+def _score(rows: list[dict[str, Any]]) -> float | None:
     counted = [r for r in rows if r["answer"] != "na"]  # N/A is excluded from scores
     total = sum(r["weight"] for r in counted)
     return round(100 * sum(r["weight"] for r in counted if r["answer"] == "pass") / total, 1) if total else None
@@ -408,17 +412,17 @@ def _score(rows: list[dict]) -> float | None:
 @transaction.atomic(durable=True)
 def _visit_insert(
     *,
-    actor,
-    client_id,
-    fingerprint,
-    place,
-    template_id,
-    answers,
-    patrol_client_id,
-    visited_at,
-    lon,
-    lat,
-    accuracy_m,
+    actor: User,
+    client_id: uuid.UUID,
+    fingerprint: str,
+    place: Place,
+    template_id: int,
+    answers: list[dict[str, Any]],
+    patrol_client_id: uuid.UUID | None,
+    visited_at: datetime | None,
+    lon: float | None,
+    lat: float | None,
+    accuracy_m: float | None,
 ) -> PlaceVisit:
     if not covers_path(actor, place.region_path):
         raise NotFound("未找到该监管对象")
@@ -512,7 +516,7 @@ def field_photo_add(
     actor: User,
     case: Case,
     client_id: uuid.UUID,
-    upload,
+    upload: BinaryIO,
     role: str = "report",
     captured_at: datetime | None = None,
     lon: float | None = None,
@@ -604,7 +608,18 @@ def flag_text(flag: str) -> str:
 
 
 def watermark_lines(
-    *, captured_at, lon, lat, accuracy_m, grid, worker, place, case_id=None, sha256="", flags=(), title=""
+    *,
+    captured_at: datetime | None,
+    lon: float | None,
+    lat: float | None,
+    accuracy_m: float | None,
+    grid: Region,
+    worker: User,
+    place: Place | None,
+    case_id: int | None = None,
+    sha256: str = "",
+    flags: Sequence[str] = (),
+    title: str = "",
 ) -> list[str]:
     when = timezone.localtime(captured_at).strftime("%Y-%m-%d %H:%M:%S") if captured_at else "拍摄时间未知"
     where = (
@@ -699,7 +714,7 @@ def publicity_photo_add(
     actor: User,
     activity: PublicityActivity,
     client_id: uuid.UUID,
-    upload,
+    upload: BinaryIO,
     captured_at: datetime | None = None,
     lon: float | None = None,
     lat: float | None = None,
@@ -772,6 +787,6 @@ def publicity_photo_add(
     )
 
 
-def _photo_sent(*, activity_id: int, sha256: str) -> dict:
+def _photo_sent(*, activity_id: int, sha256: str) -> dict[str, Any]:
     """What identifies a publicity photo: its record and its bytes (the row keeps both)."""
     return {"activity": activity_id, "sha256": sha256}

@@ -206,7 +206,7 @@ def inbox_catch_up(user: User) -> int:
             rows.statement(("inbox_catch_up",), _catch_up_sql),
             [user.pk, *kinds, *titles, user.unit_id, since, *order, user.pk],
         )
-        written = db.rowcount
+        written: int = db.rowcount  # DB-API cursors are untyped; rowcount is an int (-1 when unknown)
     # The newest id visible now, read by the same statement that stamps the database's time on it.
     newest = Coalesce(Subquery(CaseEvent.objects.order_by("-id").values("id")[:1]), Value(0))
     if fresh:

@@ -55,9 +55,9 @@ class PlaceEditConflict(DomainError):
     title = "监管对象已被他人修改"
 
 
-def _clean(changes: dict) -> dict:
+def _clean(changes: dict[str, Any]) -> dict[str, Any]:
     """Known fields only, trimmed and checked. A masked contact sent back unchanged is no change at all."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in EDITABLE:
             raise ValidationFailed(f"不能修改字段：{key}")
@@ -172,7 +172,7 @@ def place_create(
 
 @transaction.atomic(durable=True)
 def _place_insert(
-    *, actor: User, client_id: uuid.UUID, fingerprint: str, crs: str, grid: str | None, **fields
+    *, actor: User, client_id: uuid.UUID, fingerprint: str, crs: str, grid: str | None, **fields: Any
 ) -> Place:
     if actor.role not in EDITORS:
         raise NotPermitted("您无权新增监管对象")
@@ -201,7 +201,7 @@ def _place_insert(
 
 
 def place_update(
-    *, actor: User, place: Place, request_id: uuid.UUID, base_version: int, changes: dict
+    *, actor: User, place: Place, request_id: uuid.UUID, base_version: int, changes: dict[str, Any]
 ) -> tuple[Place, PlaceRevision]:
     """修改监管对象 — optimistic concurrency on `version`; idempotent on `request_id`. One PlaceRevision.
 
@@ -228,7 +228,7 @@ def place_update(
         return _repeat(revision, edit, place, actor)
 
 
-def _repeat(revision: PlaceRevision, edit: dict, place: Place, actor: User) -> tuple[Place, PlaceRevision]:
+def _repeat(revision: PlaceRevision, edit: dict[str, Any], place: Place, actor: User) -> tuple[Place, PlaceRevision]:
     """A resend of the same edit by the same person (the caller found the place in their 辖区 first). Another
     person's request id is no way to their edit: 409 like any reuse."""
     same = fingerprint_matches(revision.fingerprint, edit) and revision.place_id == place.pk
@@ -239,7 +239,7 @@ def _repeat(revision: PlaceRevision, edit: dict, place: Place, actor: User) -> t
 
 @transaction.atomic(durable=True)
 def _place_update(
-    *, actor: User, place_id: int, request_id: uuid.UUID, base_version: int, changes: dict, fingerprint: str
+    *, actor: User, place_id: int, request_id: uuid.UUID, base_version: int, changes: dict[str, Any], fingerprint: str
 ) -> tuple[Place, PlaceRevision]:
     # The row lock orders concurrent edits of one place; SQLite's IMMEDIATE transactions serialise them anyway.
     place = Place.objects.select_for_update().select_related("domain", "region").get(pk=place_id)
@@ -262,7 +262,7 @@ def _place_update(
             )
         merged = True
     now = clock.now()
-    row: dict = {}
+    row: dict[str, Any] = {}
     for key, value in diff.items():
         if key == "domain":
             row["domain_id"] = _domain(value).pk
@@ -304,13 +304,13 @@ def _place_update(
     return Place.objects.select_related("domain", "region").get(pk=place.pk), revision
 
 
-def _values(place: Place) -> dict:
+def _values(place: Place) -> dict[str, Any]:
     values = {key: getattr(place, key) for key in EDITABLE if key != "domain"}
     values["domain"] = place.domain.code
     return values
 
 
-def _comparable(key: str, value):
+def _comparable(key: str, value: Any) -> object:
     if key in ("lon", "lat"):
         return float(value)
     if key == "is_active":
@@ -340,7 +340,7 @@ def place_mark_inspected(*, place_id: int, completed_at: datetime) -> None:
     Place.objects.filter(pk=place_id).update(last_inspected_at=completed_at, **columns)
 
 
-def place_contact_reveal(*, actor: User, place: Place, ip: str | None = None) -> dict:
+def place_contact_reveal(*, actor: User, place: Place, ip: str | None = None) -> dict[str, str]:
     """查看完整联系方式 — full name and phone for an authorised role. Writes one AuditEvent (domain.md §10)."""
     if not can_reveal_contact(actor, place):
         audit_record(actor=actor, action="place.contact_revealed", target=f"place:{place.pk}", outcome="failure", ip=ip)
