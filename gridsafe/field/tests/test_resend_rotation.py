@@ -19,7 +19,7 @@ from django.test import override_settings
 
 from gridsafe.accounts.models import User
 from gridsafe.cases.models import Attachment, Case
-from gridsafe.cases.tests.test_concurrency import _race, committed  # noqa: F401 (a fixture)
+from gridsafe.cases.tests.test_concurrency import _race
 from gridsafe.core import clock, fields
 from gridsafe.core.idempotency import fingerprint_matches, request_fingerprint
 from gridsafe.field.models import Patrol, PlaceVisit, PublicityActivity, PublicityPhoto
@@ -231,7 +231,7 @@ def _concurrently(make):
 
 
 @on_postgresql
-def test_two_identical_place_creates_at_once_make_one_place(committed):  # noqa: F811
+def test_two_identical_place_creates_at_once_make_one_place(committed_world):
     client_id = uuid.uuid4()
 
     def make(worker):
@@ -257,7 +257,7 @@ def test_two_identical_place_creates_at_once_make_one_place(committed):  # noqa:
 
 
 @on_postgresql
-def test_two_identical_publicity_records_at_once_make_one(committed):  # noqa: F811
+def test_two_identical_publicity_records_at_once_make_one(committed_world):
     client_id = uuid.uuid4()
 
     def make(worker):
@@ -272,7 +272,7 @@ def test_two_identical_publicity_records_at_once_make_one(committed):  # noqa: F
 
 
 @on_postgresql
-def test_two_identical_patrol_starts_at_once_make_one_patrol(committed):  # noqa: F811
+def test_two_identical_patrol_starts_at_once_make_one_patrol(committed_world):
     client_id = uuid.uuid4()
     started = clock.now() - timedelta(minutes=5)
 
