@@ -1,6 +1,8 @@
+import uuid
+
 import pytest
 
-from gridsafe.cases.tests.helpers import Flow
+from gridsafe.cases.tests.helpers import Flow, grid_point
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +38,22 @@ def as_user(api_as):
         return made[username]
 
     return get
+
+
+@pytest.fixture
+def worker(as_user):
+    """南溪村's grid worker, speaking the API."""
+    return as_user("nanxi_worker")
+
+
+@pytest.fixture
+def report_body(worker):
+    """A valid report body in the worker's grid; a test breaks one thing in it."""
+    lon, lat = grid_point(worker.user)
+    return {
+        "client_id": str(uuid.uuid4()),
+        "category": "fire-ebike-indoor",
+        "description": "楼道内有电动车充电",
+        "lon": lon,
+        "lat": lat,
+    }

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gridsafe.cases.models import Attachment, Case, CaseEvent
-from gridsafe.cases.tests.helpers import grid_point, jpeg_upload
+from gridsafe.cases.tests.helpers import jpeg_upload
 
 PROBLEM = "application/problem+json"
 EDGE_MOMENTS = ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "1999-12-31T23:59:59Z"]
@@ -38,23 +38,6 @@ def raw_post(api, path, text: str):
 def _action(api, case, action, **fields):
     body = {"version": case.version, "request_id": str(uuid.uuid4()), **fields}
     return api.post(f"/api/v1/cases/{case.pk}/actions/{action}", body)
-
-
-@pytest.fixture
-def worker(as_user):
-    return as_user("nanxi_worker")
-
-
-@pytest.fixture
-def report_body(worker):
-    lon, lat = grid_point(worker.user)
-    return {
-        "client_id": str(uuid.uuid4()),
-        "category": "fire-ebike-indoor",
-        "description": "楼道内有电动车充电",
-        "lon": lon,
-        "lat": lat,
-    }
 
 
 def _reads_still_work(api, case):

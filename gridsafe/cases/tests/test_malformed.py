@@ -9,27 +9,8 @@ import pytest
 from django.utils import timezone
 
 from gridsafe.cases.models import Case, CaseEvent
-from gridsafe.cases.tests.helpers import grid_point
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def worker(as_user):
-    return as_user("nanxi_worker")
-
-
-@pytest.fixture
-def good(worker):
-    """A valid report body; each test breaks one thing in it."""
-    lon, lat = grid_point(worker.user)
-    return {
-        "client_id": str(uuid.uuid4()),
-        "category": "fire-ebike-indoor",
-        "description": "楼道内有电动车充电",
-        "lon": lon,
-        "lat": lat,
-    }
 
 
 def assert_422(response, *mentions):
@@ -74,8 +55,8 @@ def test_unparseable_or_non_object_bodies_are_422(worker, payload, content_type)
 
 
 @pytest.mark.parametrize("field", ["client_id", "category", "description", "lon", "lat"])
-def test_each_missing_required_field_is_named(worker, good, field):
-    body = {k: v for k, v in good.items() if k != field}
+def test_each_missing_required_field_is_named(worker, report_body, field):
+    body = {k: v for k, v in report_body.items() if k != field}
     assert_422(worker.post("/api/v1/cases", body), field)
 
 
@@ -90,7 +71,7 @@ def test_each_missing_required_field_is_named(worker, good, field):
         ("lat", -90.5),
         ("lon", [118.7]),
         ("accuracy_m", -5),
-        ("accuracy_m", "good"),
+        ("accuracy_m", "report_body"),
         ("urgent", "maybe"),
         ("severity", "critical"),
         ("source", "rumour"),
@@ -102,44 +83,44 @@ def test_each_missing_required_field_is_named(worker, good, field):
         ("crs", "EPSG:4326"),
     ],
 )
-def test_wrong_types_and_values_are_422_naming_the_field(worker, good, field, value):
-    assert_422(worker.post("/api/v1/cases", {**good, field: value}), field)
+def test_wrong_types_and_values_are_422_naming_the_field(worker, report_body, field, value):
+    assert_422(worker.post("/api/v1/cases", {**report_body, field: value}), field)
     assert not Case.objects.exists()
 
 
-def test_unknown_category_is_422_naming_it(worker, good):
-    assert_422(worker.post("/api/v1/cases", {**good, "category": "alien-invasion"}), "alien-invasion")
+def test_unknown_category_is_422_naming_it(worker, report_body):
+    assert_422(worker.post("/api/v1/cases", {**report_body, "category": "alien-invasion"}), "alien-invasion")
 
 
-def test_blank_description_is_422(worker, good):
-    assert_422(worker.post("/api/v1/cases", {**good, "description": " \n\t "}), "描述")
+def test_blank_description_is_422(worker, report_body):
+    assert_422(worker.post("/api/v1/cases", {**report_body, "description": " \n\t "}), "描述")
 
 
 @pytest.mark.parametrize("size", [4001, 200_000])
-def test_huge_description_is_422(worker, good, size):
-    assert_422(worker.post("/api/v1/cases", {**good, "description": "隐" * size}), "description")
+def test_huge_description_is_422(worker, report_body, size):
+    assert_422(worker.post("/api/v1/cases", {**report_body, "description": "隐" * size}), "description")
     assert not Case.objects.exists()
 
 
-def test_description_of_exactly_4000_characters_is_accepted(worker, good):
-    response = worker.post("/api/v1/cases", {**good, "description": "隐" * 4000})
+def test_description_of_exactly_4000_characters_is_accepted(worker, report_body):
+    response = worker.post("/api/v1/cases", {**report_body, "description": "隐" * 4000})
     assert response.status_code == 201, response.content
 
 
 @pytest.mark.parametrize("field", ["description", "address", "category"])
-def test_nul_characters_are_refused_not_stored(worker, good, field):
+def test_nul_characters_are_refused_not_stored(worker, report_body, field):
     """PostgreSQL cannot store U+0000 in text and SQLite would store it silently: refused on both."""
-    assert_422(worker.post("/api/v1/cases", {**good, field: "楼道\x00充电"}))
+    assert_422(worker.post("/api/v1/cases", {**report_body, field: "楼道\x00充电"}))
     assert not Case.objects.exists()
 
 
-def test_a_point_outside_the_county_is_422_outside_county(worker, good):
-    body = assert_422(worker.post("/api/v1/cases", {**good, "lon": 116.397, "lat": 39.909}))
+def test_a_point_outside_the_county_is_422_outside_county(worker, report_body):
+    body = assert_422(worker.post("/api/v1/cases", {**report_body, "lon": 116.397, "lat": 39.909}))
     assert body["code"] == "outside_county"
 
 
-def test_unknown_fields_are_ignored_not_fatal(worker, good):
-    response = worker.post("/api/v1/cases", {**good, "state": "closed", "version": 99, "grade": "major"})
+def test_unknown_fields_are_ignored_not_fatal(worker, report_body):
+    response = worker.post("/api/v1/cases", {**report_body, "state": "closed", "version": 99, "grade": "major"})
     assert response.status_code == 201, response.content
     assert (response.json()["state"], response.json()["version"], response.json()["grade"]) == (
         "pending_review",
