@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from gridsafe.cases.events import EventKind
-from gridsafe.cases.models import SUPERVISION_RANK, Case
+from gridsafe.cases.models import SUPERVISION_RANK, Case, Supervision
 from gridsafe.cases.services import SWEEP_NS, _frozen_overdue, _move, case_supervise
 from gridsafe.catalog.calendar import current_calendar
 from gridsafe.core import clock
@@ -72,23 +72,48 @@ def case_sweep_one(*, case: Case, now: datetime) -> Case | None:
     return None
 
 
-def _supervise(case: Case, level: str, stage: int, next_at: datetime | None, now: datetime) -> Case:
-    case = case_supervise(
-        case=case,
-        actor=None,
-        expected_version=case.version,
-        request_id=_request_id(case, stage * 10),
-        level=level,
-        instruction=f"系统自动督办（{ {'normal': '普通', 'yellow': '黄牌', 'red': '红牌'}[level] }）",
-        automatic=True,
-        now=now,
-    )
+def _card_reached(case: Case, now: datetime) -> tuple[str, int, datetime | None]:
+    """The one 督办 step a late case has reached at `now`: (card, alert stage after it, next sweep). A sweep that
+    runs late (the worker was down, a case 3× over its limit when first seen) goes straight to the step reached:
+    普通, 黄牌 and 红牌 are escalation steps, not a backlog to replay in one minute."""
+    at_three = _at_multiple(case, CARDS[3][0])
+    if now >= at_three:
+        return "red", 4, None
+    at_two = _at_multiple(case, CARDS[2][0])
+    if now >= at_two:
+        return "yellow", 3, at_three
+    return "normal", 2, at_two
+
+
+def _supervise(case: Case, now: datetime) -> tuple[Case, str]:
+    """Raise the card the case has reached, once. When an order at least as strong is already open on this step (a
+    leader's red card, or the card an earlier pass raised) only the stage moves: no second notice. Returns the case
+    and the card raised ("" for none)."""
+    level, stage, next_at = _card_reached(case, now)
+    open_orders = Supervision.objects.filter(case=case, replied_at__isnull=True)
+    if case.step_started_at is not None:
+        open_orders = open_orders.filter(issued_at__gte=case.step_started_at)
+    strongest = max((SUPERVISION_RANK[v] for v in open_orders.values_list("level", flat=True)), default=0)
+    if strongest < SUPERVISION_RANK[level]:
+        case = case_supervise(
+            case=case,
+            actor=None,
+            expected_version=case.version,
+            request_id=_request_id(case, stage * 10),
+            level=level,
+            instruction=f"系统自动督办（{ {'normal': '普通', 'yellow': '黄牌', 'red': '红牌'}[level] }）",
+            automatic=True,
+            now=now,
+        )
+    else:
+        level = ""
     Case.objects.filter(pk=case.pk, version=case.version).update(alert_stage=stage, next_sweep_at=next_at)
-    return Case.objects.get(pk=case.pk)
+    return Case.objects.get(pk=case.pk), level
 
 
 def sweep_due_cases(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
-    """One pass. Returns counts by outcome. Each case moves through every stage that is due, one claim each."""
+    """One pass. Returns counts by outcome. A case moves to the stage it has reached, one claim and at most one
+    督办 notice per step (see `_card_reached`)."""
     now = now or clock.now()
     limit = limit or settings.GRIDSAFE_SWEEP_BATCH
     counts = {"due_soon": 0, "overdue": 0, "cards": 0, "lost_race": 0}
@@ -104,19 +129,13 @@ def sweep_due_cases(*, now: datetime | None = None, limit: int | None = None) ->
                         break
                     case = moved
                     counts["due_soon" if case.alert_stage == 1 else "overdue"] += 1
-                    if case.alert_stage == 2:
-                        case = _supervise(case, "normal", 2, case.next_sweep_at, now)
-                elif stage in CARDS:
-                    level = CARDS[stage][1]
-                    if SUPERVISION_RANK[case.supervision] >= SUPERVISION_RANK[level]:
-                        next_at = None
-                    else:
-                        next_at = _at_multiple(case, CARDS[3][0]) if stage == 2 else None
-                    case = _supervise(case, level, stage + 1, next_at, now)
-                    counts["cards"] += 1
-                else:
+                    if case.alert_stage != 2:
+                        continue
+                elif stage not in CARDS:
                     Case.objects.filter(pk=case.pk, version=case.version).update(next_sweep_at=None)
                     break
+                case, card = _supervise(case, now)
+                counts["cards"] += card in ("yellow", "red")
         except StaleVersion:
             counts["lost_race"] += 1  # a person or another sweeper moved it first
     return counts

@@ -142,14 +142,18 @@ def test_twice_the_limit_is_a_yellow_card_and_three_times_a_red_card(flow, sweep
     assert sweep("2025-03-10 09:00") == NOTHING
 
 
-def test_one_late_sweep_raises_every_stage_once_and_a_second_run_changes_nothing(flow, sweep):
+def test_one_late_sweep_raises_only_the_step_reached_and_a_second_run_changes_nothing(flow, sweep, people):
+    """A sweep that first sees the case at 3× its limit raises the red card alone: 普通, 黄牌 and 红牌 are steps,
+    not three notices in the same minute (issue 14)."""
     case = _reported(flow)
 
     first = sweep("2025-03-05 09:00")
 
-    assert first == {**NOTHING, "overdue": 1, "cards": 2}
-    kinds = ["case.reported", "case.overdue", "case.supervised", "case.supervised", "case.supervised"]
+    assert first == {**NOTHING, "overdue": 1, "cards": 1}
+    kinds = ["case.reported", "case.overdue", "case.supervised"]
     assert _kinds(case) == kinds
+    assert list(Supervision.objects.filter(case=case).values_list("level", flat=True)) == ["red"]
+    assert Notification.objects.filter(case=case, user=people["nanxi"], kind="supervised").count() == 1
     version = Case.objects.get(pk=case.pk).version
     notifications = Notification.objects.filter(case=case).count()
 
@@ -158,7 +162,27 @@ def test_one_late_sweep_raises_every_stage_once_and_a_second_run_changes_nothing
     assert _kinds(case) == kinds
     assert Case.objects.get(pk=case.pk).version == version
     assert Notification.objects.filter(case=case).count() == notifications
-    assert Supervision.objects.filter(case=case).count() == 3
+    assert Supervision.objects.filter(case=case).count() == 1
+
+
+def test_a_sweep_between_two_and_three_times_raises_the_yellow_card_alone(flow, sweep):
+    case = _reported(flow)
+    assert sweep("2025-03-04 11:00") == {**NOTHING, "overdue": 1, "cards": 1}  # 2× at Tue 10:00, 3× at 16:30
+    assert list(Supervision.objects.filter(case=case).values_list("level", flat=True)) == ["yellow"]
+    assert sweep("2025-03-04 16:30") == {**NOTHING, "cards": 1}
+    assert list(Supervision.objects.filter(case=case).values_list("level", flat=True)) == ["yellow", "red"]
+
+
+def test_an_open_order_as_strong_is_not_repeated_by_the_sweep(flow, sweep, as_user):
+    """A leader's red card on the step: the sweep's normal, yellow and red find it open and raise no notice."""
+    case = _reported(flow)
+    with clock.frozen(at("2025-03-03 10:00")):
+        response = as_user("leader").act(case.pk, "supervise", case.version, level="red", instruction="立即处置")
+    assert response.status_code == 200, response.content
+    assert sweep("2025-03-03 15:31") == {**NOTHING, "overdue": 1}
+    assert sweep("2025-03-04 16:30") == NOTHING
+    assert list(Supervision.objects.filter(case=case).values_list("level", "automatic")) == [("red", False)]
+    assert Case.objects.get(pk=case.pk).next_sweep_at is None
 
 
 def test_a_case_not_yet_due_is_untouched(flow, sweep):
