@@ -111,6 +111,7 @@ def patrol_coverage(region: Region, period: Period) -> dict | None:
         for path, ended in (
             Patrol.objects.in_subtree(region.path)
             .ended_between(period.start_at(), period.end_before())
+            .counted()  # only patrols meeting the county's patrol rule (field.PatrolRule)
             .values_list("grid_path", "ended_at")
             .iterator()
         ):

@@ -130,6 +130,10 @@ def patrol_out(patrol: Patrol) -> dict:
         "distance_m": patrol.distance_m,
         "flagged_points": patrol.flagged_points,
         "track_purged": patrol.track_purged_at is not None,
+        "counts_for_coverage": patrol.counts_for_coverage,
+        "coverage_reason": patrol.coverage_reason,
+        "in_grid_minutes": patrol.in_grid_minutes,
+        "in_grid_distance_m": patrol.in_grid_distance_m,
         "visits": _annotated(patrol, "visit_count", lambda: patrol.visits.count()),
         "hazards": _annotated(patrol, "hazard_count", lambda: patrol.visits.filter(result="hazards").count()),
     }
@@ -193,7 +197,8 @@ def view_track(request, patrol_id: UUID):
 
 @router.post("/patrols/{patrol_id}/end", response={200: s.PatrolOut, **ERRORS}, operation_id="patrol_end")
 def end_patrol(request, patrol_id: UUID, body: s.PatrolEndIn):
-    """结束巡查. "已巡查无隐患" (nothing_found) counts toward this week's coverage."""
+    """结束巡查. The answer says whether the patrol meets the county's patrol rule (`counts_for_coverage`, with
+    the reason); only then does it count toward coverage, "已巡查无隐患" (nothing_found) included."""
     patrol = get_patrol_for_user(request.user, patrol_id)
     patrol = patrol_end(
         actor=request.user, patrol=patrol, ended_at=body.ended_at, nothing_found=body.nothing_found, note=body.note

@@ -19,6 +19,55 @@ class PatrolQuerySet(models.QuerySet["Patrol"]):
     def ended_between(self, start, end):
         return self.filter(status=PatrolStatus.ENDED, ended_at__gte=start, ended_at__lt=end)
 
+    def counted(self):
+        """Patrols that count toward coverage (已巡查): ended and meeting the county's PatrolRule when they ended."""
+        return self.filter(status=PatrolStatus.ENDED, counts_for_coverage=True)
+
+
+class PatrolRule(models.Model):
+    """巡查有效规则 — what the county asks of a patrol before it counts as 已巡查 (coverage): minutes and metres
+    walked inside the grid. One row, edited in the admin; without one the defaults below apply. The rule is applied
+    when a patrol ends and its result is stored on the patrol (`Patrol.counts_for_coverage`), so a later change of
+    the rule does not rewrite past weeks."""
+
+    DEFAULT_MIN_MINUTES = 20
+    DEFAULT_MIN_DISTANCE_M = 500
+
+    min_minutes = models.PositiveIntegerField(
+        _("minimum minutes inside the grid"),
+        default=DEFAULT_MIN_MINUTES,
+        help_text=_("A patrol with less time inside its grid does not count toward coverage."),
+    )
+    min_distance_m = models.PositiveIntegerField(
+        _("minimum metres walked inside the grid"),
+        default=DEFAULT_MIN_DISTANCE_M,
+        help_text=_("Metres of GPS track inside the grid (fixes better than 50 m)."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("patrol rule")
+        verbose_name_plural = _("patrol rule")
+
+    def __str__(self) -> str:
+        return f"网格内 ≥{self.min_minutes} 分钟且 ≥{self.min_distance_m} 米"
+
+    @classmethod
+    def current(cls) -> "PatrolRule":
+        """The county's rule (one query); the defaults when the admin has not saved one."""
+        return cls.objects.order_by("pk").first() or cls()
+
+    def judge(self, *, minutes: float, metres: float) -> tuple[bool, str]:
+        """Whether a patrol with `minutes` and `metres` inside its grid counts, and why (stored, shown to users)."""
+        short = []
+        if minutes < self.min_minutes:
+            short.append(f"网格内巡查 {minutes:.0f} 分钟，不足 {self.min_minutes} 分钟")
+        if metres < self.min_distance_m:
+            short.append(f"网格内里程 {metres:.0f} 米，不足 {self.min_distance_m} 米")
+        if short:
+            return False, "不计入覆盖：" + "；".join(short)
+        return True, f"计入覆盖：网格内 {minutes:.0f} 分钟、{metres:.0f} 米"
+
 
 class Patrol(models.Model):
     """One walk of one grid by one worker (巡查). The track is sensitive personal data (行踪轨迹): visible to the
@@ -38,6 +87,12 @@ class Patrol(models.Model):
     point_count = models.PositiveIntegerField(default=0)
     distance_m = models.FloatField(default=0)
     flagged_points = models.PositiveIntegerField(default=0)  # outside the grid (> 50 m) or poor accuracy
+    # The county's PatrolRule applied when the patrol ended (and again if late track points arrive): coverage and
+    # every page that shows it count only these. The reason says which figure fell short, in the user's words.
+    counts_for_coverage = models.BooleanField(_("counts toward coverage"), default=False)
+    coverage_reason = models.CharField(_("coverage decision"), max_length=200, blank=True)
+    in_grid_minutes = models.FloatField(_("minutes inside the grid"), default=0)
+    in_grid_distance_m = models.FloatField(_("metres inside the grid"), default=0)
     track_purged_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -68,8 +68,9 @@ class WeekGridOut(Schema):
     code: str
     name: str
     village: str
-    patrolled: bool
-    patrols: int
+    patrolled: bool = Field(description="At least one patrol this week that meets the county's patrol rule")
+    patrols: int = Field(description="Patrols this week that count toward coverage")
+    short_patrols: int = Field(default=0, description="Patrols this week that ended short of the patrol rule")
     nothing_found: bool
     last_patrol_at: datetime | None
 
@@ -158,6 +159,8 @@ class SyncSettingsOut(Schema):
     track_retention_days: int
     poor_accuracy_m: int
     outside_grid_m: int
+    patrol_min_minutes: int = Field(default=20, description="The county's patrol rule: minutes inside the grid")
+    patrol_min_distance_m: int = Field(default=500, description="The county's patrol rule: metres inside the grid")
     nearby_radius_m: int
 
 
@@ -244,6 +247,10 @@ class PatrolOut(Schema):
     track_purged: bool
     visits: int
     hazards: int
+    counts_for_coverage: bool = Field(description="Meets the county's patrol rule (已巡查); false while active")
+    coverage_reason: str = Field(description="Why it counts or not, e.g. 网格内巡查 3 分钟，不足 20 分钟")
+    in_grid_minutes: float
+    in_grid_distance_m: float
 
 
 class PatrolPage(Schema):

@@ -17,7 +17,7 @@ from gridsafe.cases.permissions import can_verify_case, cases_visible_to, jurisd
 from gridsafe.cases.transitions import State
 from gridsafe.catalog.models import Category, Domain
 from gridsafe.core.errors import NotFound
-from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol, PatrolStatus, PlaceVisit
+from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol, PatrolRule, PatrolStatus, PlaceVisit
 from gridsafe.field.permissions import patrols_visible_to
 from gridsafe.field.services import outside_grid_m, track_retention_days
 from gridsafe.places.models import Place, PlaceKind, RiskLevel
@@ -163,9 +163,16 @@ def field_week_for_worker(user: User, now: datetime) -> dict:
         Patrol.objects.filter(grid_id__in=grid_ids, status=PatrolStatus.ENDED, ended_at__gte=start, ended_at__lt=end)
         .values("grid_id")
         # Rows of .values(), not Patrols: django-stubs still sees the annotation "clean" as Model.clean redefined.
-        .annotate(n=Count("id"), last=Max("ended_at"), clean=Count("id", filter=Q(nothing_found=True)))  # type: ignore[no-redef]
+        .annotate(  # type: ignore[no-redef]
+            n=Count("id", filter=Q(counts_for_coverage=True)),
+            short=Count("id", filter=Q(counts_for_coverage=False)),
+            last=Max("ended_at", filter=Q(counts_for_coverage=True)),
+            clean=Count("id", filter=Q(nothing_found=True, counts_for_coverage=True)),
+        )
     )
-    by_grid = {row["grid_id"]: row for row in patrols}
+    # Only patrols that meet the county's rule count (PatrolRule); the short ones are shown as such.
+    shorts = {row["grid_id"]: row["short"] for row in patrols}
+    by_grid = {row["grid_id"]: row for row in patrols if row["n"]}
     active = Patrol.objects.filter(worker=user, status=PatrolStatus.ACTIVE).select_related("grid").first()
     places = (
         Place.objects.active()
@@ -191,6 +198,7 @@ def field_week_for_worker(user: User, now: datetime) -> dict:
                 "village": g.parent.name if g.parent else "",
                 "patrolled": g.pk in by_grid,
                 "patrols": by_grid.get(g.pk, {}).get("n", 0),
+                "short_patrols": shorts.get(g.pk, 0),
                 "nothing_found": g.pk in by_grid and by_grid[g.pk]["clean"] == by_grid[g.pk]["n"],
                 "last_patrol_at": by_grid.get(g.pk, {}).get("last"),
             }
@@ -312,6 +320,7 @@ def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = 
         .order_by("-created_at")[:300]
     )
     categories = Category.objects.filter(is_active=True, domain__is_active=True).select_related("domain")
+    rule = PatrolRule.current()
     bundle: dict[str, Any] = {
         "grids": [
             {
@@ -347,6 +356,8 @@ def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = 
             "poor_accuracy_m": POOR_ACCURACY_M,
             "outside_grid_m": outside_grid_m(),
             "nearby_radius_m": 200,
+            "patrol_min_minutes": rule.min_minutes,
+            "patrol_min_distance_m": rule.min_distance_m,
         },
         "labels": field_labels(),
         "worker": {"id": user.pk, "name": user.display_name or user.username, "role": user.role},
@@ -373,7 +384,7 @@ def patrol_list_visible(user: User, *, grid: str | None = None, since: datetime 
 
 def patrol_coverage(user: User, now: datetime) -> dict:
     """Weekly coverage of the grids this user supervises or works: a grid is covered when a patrol of it ended
-    this week, "已巡查无隐患" included."""
+    this week meeting the county's patrol rule (`Patrol.counts_for_coverage`), "已巡查无隐患" included."""
     start, end = week_bounds(now)
     if user.role == Role.GRID_WORKER:
         grids = user.grids.filter(level=RegionLevel.GRID)
@@ -385,6 +396,7 @@ def patrol_coverage(user: User, now: datetime) -> dict:
     grid_rows = list(grids.order_by("code").values("pk", "code", "name"))
     done = dict(
         Patrol.objects.ended_between(start, end)
+        .counted()
         .filter(grid_id__in=[g["pk"] for g in grid_rows])
         .values_list("grid_id")
         .annotate(n=Count("id"))

@@ -35,6 +35,7 @@ from gridsafe.field.models import (
     ChecklistTemplate,
     FieldPhoto,
     Patrol,
+    PatrolRule,
     PatrolStatus,
     PlaceVisit,
     PublicityActivity,
@@ -221,7 +222,44 @@ def _track_append(*, patrol_id: int, points: list[dict[str, Any]]) -> dict[str, 
             distance_m=_track_length(patrol_id),
             updated_at=now,
         )
+        if patrol.status == PatrolStatus.ENDED:  # points of an ended patrol that arrived late (a retried batch)
+            _coverage_judge(patrol_id)
     return {"accepted": len(new), "duplicates": duplicates, "outside_patrol": outside_window}
+
+
+# Two fixes further apart than this are not joined: the phone lost the track (asleep, no signal), and what the worker
+# did in between is unknown, so it is not counted as time in the grid.
+MAX_TRACK_GAP = timedelta(minutes=10)
+
+
+def _in_grid_walk(patrol_id: int) -> tuple[float, float]:
+    """Minutes and metres inside the patrol's grid: over consecutive trusted fixes (accuracy ≤ 50 m) that are both
+    inside the grid (not flagged outside_own_grid) and at most MAX_TRACK_GAP apart. One query."""
+    rows = (
+        TrackPoint.objects.filter(patrol_id=patrol_id)
+        .order_by("seq")
+        .values_list("lon", "lat", "accuracy_m", "recorded_at", "flags")
+    )
+    good = [row for row in rows if row[2] is None or row[2] <= POOR_ACCURACY_M]
+    seconds = metres = 0.0
+    for a, b in zip(good, good[1:], strict=False):
+        if LocationFlag.OUTSIDE_OWN_GRID in a[4] or LocationFlag.OUTSIDE_OWN_GRID in b[4]:
+            continue
+        gap = b[3] - a[3]
+        if timedelta(0) <= gap <= MAX_TRACK_GAP:
+            seconds += gap.total_seconds()
+            metres += haversine_m(a[0], a[1], b[0], b[1])
+    return round(seconds / 60, 1), round(metres, 1)
+
+
+def _coverage_judge(patrol_id: int) -> None:
+    """Apply the county's PatrolRule to an ended patrol and store the result (巡查是否计入覆盖). Runs inside the
+    caller's transaction: the end of the patrol, or late track points of an ended one."""
+    minutes, metres = _in_grid_walk(patrol_id)
+    counts, reason = PatrolRule.current().judge(minutes=minutes, metres=metres)
+    Patrol.objects.filter(pk=patrol_id).update(
+        counts_for_coverage=counts, coverage_reason=reason, in_grid_minutes=minutes, in_grid_distance_m=metres
+    )
 
 
 def _track_length(patrol_id: int) -> float:
@@ -234,8 +272,9 @@ def _track_length(patrol_id: int) -> float:
 def patrol_end(
     *, actor: User, patrol: Patrol, ended_at: datetime | None = None, nothing_found: bool = False, note: str = ""
 ) -> Patrol:
-    """结束巡查 — "已巡查无隐患" (nothing_found) is recorded and counts toward weekly coverage like any other
-    ended patrol. An identical resend is a repeat; ending it again differently is 409."""
+    """结束巡查 — "已巡查无隐患" (nothing_found) is recorded like any other ended patrol. The county's PatrolRule is
+    applied here (minutes and metres inside the grid): only a patrol that meets it counts toward coverage
+    (`counts_for_coverage`, with the reason). An identical resend is a repeat; ending it again differently is 409."""
     sent = {"ended_at": ended_at, "nothing_found": nothing_found, "note": note}
     fingerprint = request_fingerprint(sent)
     ensure_can_write_patrol(actor, patrol)  # before the repeat: a supervisor's resend is no end of theirs
@@ -264,6 +303,8 @@ def _patrol_close(*, patrol_id: int, ended_at: datetime, nothing_found: bool, no
         end_fingerprint=fingerprint,
         updated_at=clock.now(),
     )
+    if updated == 1:
+        _coverage_judge(patrol_id)
     patrol = Patrol.objects.select_related("grid", "worker").get(pk=patrol_id)
     if updated != 1 and patrol.end_fingerprint != fingerprint:  # both written by this very code: no legacy form
         raise IdempotencyConflict("该巡查已结束，且结束内容不同")  # a concurrent end with other content won

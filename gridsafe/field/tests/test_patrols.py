@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from gridsafe.core import clock
 from gridsafe.core.models import AuditEvent
-from gridsafe.field.models import Patrol, TrackPoint
+from gridsafe.field.models import Patrol, PatrolRule, TrackPoint
 from gridsafe.field.services import patrol_tracks_purge
 
 
@@ -67,13 +67,92 @@ def test_patrol_start_track_end_and_coverage(api_as, people, field_world):
     assert worker.post(f"{url}/end", {"nothing_found": True, "note": "已巡查无隐患"}).status_code == 200
     assert worker.post(f"{url}/end", {"nothing_found": False}).status_code == 409
 
+    # Five minutes and a few metres: short of the county's rule (20 minutes, 500 m inside the grid), not 已巡查.
+    assert ended.json()["counts_for_coverage"] is False
+    assert "不足 20 分钟" in ended.json()["coverage_reason"] and "不足 500 米" in ended.json()["coverage_reason"]
+    coverage = worker.get("/api/v1/field/coverage").json()
+    assert (coverage["grids"], coverage["covered"]) == (2, 0)
+    week = worker.get("/api/v1/field/week").json()
+    assert [(g["patrolled"], g["short_patrols"]) for g in week["grids"]] == [(False, 1), (False, 0)]
+
+    walked = _walk(worker, grid, minutes=28)
+    assert walked["counts_for_coverage"] is True, walked["coverage_reason"]
+    assert walked["in_grid_minutes"] >= 20 and walked["in_grid_distance_m"] >= 500
     coverage = worker.get("/api/v1/field/coverage").json()
     assert (coverage["grids"], coverage["covered"]) == (2, 1)
     week = worker.get("/api/v1/field/week").json()
     assert [g["patrolled"] for g in week["grids"]] == [True, False]
-    assert week["grids"][0]["nothing_found"] is True
+    assert week["grids"][0]["nothing_found"] is True and week["grids"][0]["patrols"] == 1
     station = api_as("nanxi").get("/api/v1/field/coverage").json()
     assert station["covered"] == 1 and station["grids"] >= 2
+
+
+def _walk(worker, grid, *, minutes, outside=False, note="已巡查无隐患"):
+    """A patrol of `minutes`, walking back and forth ~200 m (outside=True: 5 km east of the grid), ended now."""
+    start = clock.now() - timedelta(minutes=minutes)
+    started, _ = _start(worker, grid, started_at=start.isoformat())
+    url = f"/api/v1/field/patrols/{started.json()['client_id']}"
+    n = 12
+    points = [
+        {
+            "seq": i,
+            "lon": grid.center_lon + (0.05 if outside else 0) + (0.002 if i % 2 else 0),
+            "lat": grid.center_lat,
+            "accuracy_m": 8,
+            "recorded_at": (start + timedelta(minutes=minutes * i / n)).isoformat(),
+        }
+        for i in range(n)
+    ]
+    assert worker.post(f"{url}/track", {"points": points}).json()["accepted"] == n
+    ended = worker.post(f"{url}/end", {"nothing_found": True, "note": note})
+    assert ended.status_code == 200, ended.content
+    return ended.json()
+
+
+def test_a_patrol_counts_only_when_it_meets_the_countys_rule(api_as, field_world):
+    """3 seconds and one point is not 已巡查; a long walk outside the grid is not either; the county's rule is
+    data (PatrolRule, edited in the admin) and the result is stored on the patrol when it ends."""
+    worker = api_as("nanxi_worker")
+    grid = field_world["grids"][0]
+    started, _ = _start(worker, grid, started_at=(clock.now() - timedelta(seconds=3)).isoformat())
+    url = f"/api/v1/field/patrols/{started.json()['client_id']}"
+    worker.post(f"{url}/track", {"points": _points(grid, n=1, start=clock.now() - timedelta(seconds=2))})
+    blink = worker.post(f"{url}/end", {"nothing_found": True}).json()
+    assert blink["counts_for_coverage"] is False and blink["in_grid_distance_m"] == 0
+
+    away = _walk(worker, grid, minutes=40, outside=True)
+    assert away["counts_for_coverage"] is False and away["in_grid_distance_m"] == 0
+    assert "网格内里程 0 米" in away["coverage_reason"]
+    assert worker.get("/api/v1/field/coverage").json()["covered"] == 0
+
+    PatrolRule.objects.create(min_minutes=5, min_distance_m=100)  # a county that asks less
+    short = _walk(worker, grid, minutes=8)
+    assert short["counts_for_coverage"] is True and short["coverage_reason"].startswith("计入覆盖")
+    assert Patrol.objects.get(pk=blink["id"]).counts_for_coverage is False  # the rule does not rewrite the past
+    assert worker.get("/api/v1/field/coverage").json()["covered"] == 1
+    bundle = worker.get("/api/v1/field/sync").json()
+    assert (bundle["settings"]["patrol_min_minutes"], bundle["settings"]["patrol_min_distance_m"]) == (5, 100)
+
+
+def test_late_track_points_of_an_ended_patrol_are_judged_again(api_as, field_world):
+    worker = api_as("nanxi_worker")
+    grid = field_world["grids"][0]
+    start = clock.now() - timedelta(minutes=30)
+    started, _ = _start(worker, grid, started_at=start.isoformat())
+    url = f"/api/v1/field/patrols/{started.json()['client_id']}"
+    assert worker.post(f"{url}/end", {"nothing_found": True}).json()["counts_for_coverage"] is False
+    points = [
+        {
+            "seq": i,
+            "lon": grid.center_lon + (0.002 if i % 2 else 0),
+            "lat": grid.center_lat,
+            "accuracy_m": 8,
+            "recorded_at": (start + timedelta(minutes=2.5 * i)).isoformat(),
+        }
+        for i in range(12)
+    ]
+    worker.post(f"{url}/track", {"points": points})  # the batch refused earlier, retried after the end
+    assert worker.get(url).json()["counts_for_coverage"] is True
 
 
 def test_only_the_worker_starts_patrols_in_their_own_grids(api_as, field_world):

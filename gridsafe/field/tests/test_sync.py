@@ -31,6 +31,8 @@ def test_sync_bundle_holds_my_grids_and_answers_304_when_unchanged(api_as, field
         "poor_accuracy_m": 50,
         "outside_grid_m": 50,
         "nearby_radius_m": 200,
+        "patrol_min_minutes": 20,  # the county's patrol rule (PatrolRule), shown on the phone's 巡查 screen
+        "patrol_min_distance_m": 500,
     }
     etag = response["ETag"]
     assert etag == f'W/"{bundle["version"]}"'
