@@ -26,7 +26,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -184,6 +184,25 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def after_delete(self, request) -> None:
         pass
+
+
+class ServiceCheckedForm(forms.ModelForm):
+    """An admin form whose rules are its service's: `service_check(instance)` (raising DomainError with a Chinese
+    detail) runs on the instance as the form would save it, and its refusal is shown on the form, so nothing is
+    written. When it names a clash, its message replaces Django's generic one about the same unique constraint."""
+
+    service_check = None  # set by the subclass: a function of the instance
+
+    def _post_clean(self):
+        super()._post_clean()
+        check = type(self).service_check
+        if check is None or any(name != NON_FIELD_ERRORS for name in self.errors):
+            return
+        try:
+            check(self.instance)
+        except DomainError as exc:
+            self._errors.pop(NON_FIELD_ERRORS, None)
+            self.add_error(None, exc.detail)
 
 
 class SystemAdminOnly:

@@ -38,8 +38,8 @@ class Domain(models.Model):
     name = models.CharField(_("name"), max_length=40)
     name_en = models.CharField(_("English name"), max_length=60, blank=True)
     pilot = models.BooleanField(_("pilot domain"), default=False)
-    sort = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    sort = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("domain")
@@ -69,8 +69,8 @@ class Category(models.Model):
     )
     keywords = models.CharField(_("search keywords"), max_length=200, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
-    sort = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
+    sort = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("hazard category")
@@ -79,6 +79,16 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DepartmentRouting(Category):
+    """The category → department routing table (派遣路由): the same rows as Category, shown in the admin as one
+    table of each category's county department (a township dispatches by the domains of its own units)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("category routing")
+        verbose_name_plural = _("category → department routing")
 
 
 class TimeLimit(models.Model):

@@ -15,6 +15,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridsafe.accounts.models import UnitKind
+from gridsafe.regions.models import RegionLevel
+
+# The region levels a cadence rule or a report quota applies to (county, township, village).
+RULE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+
+
+def level_name(level: int) -> str:
+    """A rule's level by the catalogue's name (县, 乡镇(街道), 村(居))."""
+    return str(RegionLevel(level).label) if level in RegionLevel.values else str(level)
+
 
 class Scope(models.TextChoices):
     REGION = "r", _("Region node (区划)")
@@ -259,7 +270,7 @@ class CadenceRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["region_level", "kind"], name="cadence_once_per_level")]
 
     def __str__(self) -> str:
-        return f"L{self.region_level} {self.title} {self.times}/{self.cadence}"
+        return f"{self.title}（{level_name(self.region_level)}，{self.get_cadence_display()} {self.times} 次）"
 
 
 class LeaderActivity(models.Model):
@@ -324,7 +335,8 @@ class ReportQuota(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit_kind", "region_level"], name="reportquota_unique")]
 
     def __str__(self) -> str:
-        return f"{self.unit_kind}@L{self.region_level} ≥{self.minimum}/月"
+        kind = UnitKind(self.unit_kind).label if self.unit_kind in UnitKind.values else self.unit_kind
+        return f"{level_name(self.region_level)}{kind}：每月至少 {self.minimum} 篇"
 
 
 class InfoReport(models.Model):
