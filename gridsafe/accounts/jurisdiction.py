@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from gridsafe.accounts.models import Role, User
+from gridsafe.regions.cities import subtree_paths
 
 REVIEWERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
 LEADS = frozenset({Role.STATION_OFFICER, Role.CENTRE_LEAD})  # 站长 / 值班长: approve void, extension, suspension
@@ -42,14 +43,14 @@ def jurisdiction_of(user: User) -> Jurisdiction:
         return cached
     if not user.is_authenticated or not user.is_active:
         result = Jurisdiction(paths=())
-    elif user.role == Role.GRID_WORKER:
+    elif user.role in (Role.GRID_WORKER, Role.PATROL_MEMBER):  # a patrol member: the grids their team covers
         result = Jurisdiction(paths=user.grid_paths(), reporter_id=user.pk)
     elif user.role in SEPARATED_ADMINS:
         result = Jurisdiction(paths=())  # 三员分立: system, security and audit administrators see no cases
     elif user.role in DEPARTMENT_STAFF:
         result = Jurisdiction(paths=(), department_id=user.unit_id)
     elif user.unit_id is not None:
-        result = Jurisdiction(paths=(user.unit.region.path,))
+        result = Jurisdiction(paths=subtree_paths(user.unit.region.path))  # a city unit: its counties too
     elif user.role == Role.ADMIN or user.is_superuser:
         result = Jurisdiction(paths=(settings.GRIDSAFE_COUNTY_CODE,))
     else:

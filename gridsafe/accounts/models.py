@@ -24,6 +24,10 @@ class Unit(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="units")
     domains = models.ManyToManyField("catalog.Domain", blank=True, related_name="units", verbose_name=_("domains"))
     is_active = models.BooleanField(default=True)
+    # A patrol team's (kind TEAM) coverage: the grids it patrols; its members are bound to them (accounts.importer).
+    coverage = models.ManyToManyField(
+        "regions.Region", blank=True, related_name="covering_units", verbose_name=_("grids covered")
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -51,6 +55,8 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("System administrator (系统管理员)")
     SECURITY_ADMIN = "security_admin", _("Security administrator (安全管理员)")
     AUDIT_ADMIN = "audit_admin", _("Audit administrator (审计管理员)")
+    # A member of a township's 网格巡逻队 (Unit kind TEAM): patrols the grids the team covers (Unit.coverage).
+    PATROL_MEMBER = "patrol_member", _("Patrol team member (巡逻队员)")
 
 
 ROLE_POSTS = {
@@ -65,6 +71,7 @@ ROLE_POSTS = {
     Role.SYSTEM_ADMIN: "系统管理员",
     Role.SECURITY_ADMIN: "安全管理员",
     Role.AUDIT_ADMIN: "审计管理员",
+    Role.PATROL_MEMBER: "巡逻队员",
 }
 
 
@@ -108,6 +115,28 @@ class User(BlindIndexedModel, AbstractUser):
         post = ROLE_POSTS.get(self.role, "")
         where = self.unit.name if self.unit_id else ""
         return f"{self.display_name or self.username} · {where}{post}"
+
+
+class GridPost(models.TextChoices):
+    MAIN = "main", _("Main grid worker (主网格员)")
+    DEPUTY = "deputy", _("Deputy grid worker (副网格员)")
+
+
+class GridDuty(models.Model):
+    """Who answers for a grid: at most one main (主网格员) and one deputy (副网格员). A worker may hold several
+    grids (User.grids, which their jurisdiction follows); this says in which post. Written by accounts.importer."""
+
+    grid = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="duties", verbose_name=_("grid"))
+    post = models.CharField(_("post"), max_length=8, choices=GridPost.choices)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grid_duties", verbose_name=_("user"))
+
+    class Meta:
+        verbose_name = _("grid post")
+        verbose_name_plural = _("grid posts")
+        constraints = [models.UniqueConstraint(fields=["grid", "post"], name="gridduty_one_per_post")]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.post}"
 
 
 class ApiToken(models.Model):

@@ -11,6 +11,7 @@ Core imports no app: the importers themselves live in their apps (regions.import
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -125,6 +126,32 @@ class ImportReport:
 
 
 CHANGE_LABELS = {"created": "新增", "updated": "修改", "deactivated": "停用"}
+
+
+def audit_import(
+    kind: str, source: Path | bytes, report: ImportReport, rows: list, *, actor: Any = None, ip: str | None = None
+) -> None:
+    """The audit row of one real run (`import.<kind>`), in its transaction: the file (name and SHA-256), the
+    counts, and each row created, updated (with the fields that changed) or deactivated — never a value, so
+    personal data stays out of the log."""
+    from gridsafe.core.audit import audit_record
+
+    data = source.read_bytes() if isinstance(source, Path) else source
+    audit_record(
+        actor=actor,
+        action=f"import.{kind}",
+        target=f"import:{kind}",
+        ip=ip,
+        payload={
+            "file": source.name if isinstance(source, Path) else "",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "deactivated": report.deactivated,
+            "rows": rows[:5000],
+        },
+    )
 
 
 class ImportRejected(DomainError):
