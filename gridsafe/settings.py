@@ -319,9 +319,13 @@ GRIDSAFE_TILE_SUBDOMAINS = env_str("GRIDSAFE_TILE_SUBDOMAINS", "")
 GRIDSAFE_TILE_LABELS_URL = env_str("GRIDSAFE_TILE_LABELS_URL", "")  # an annotation layer such as 天地图 cva_w
 GRIDSAFE_TILE_MAX_ZOOM = env_int("GRIDSAFE_TILE_MAX_ZOOM", 18)
 GRIDSAFE_MAP_CASE_LIMIT = env_int("GRIDSAFE_MAP_CASE_LIMIT", 2000)  # case points on /map/ (newest first)
-# Dashboards: 通报 drafted from this day of the month; 信息报送 reminders on these days; 金华 excludes 挂账 from 应处置数.
+# Dashboards: the worker generates the 通报 on this working day of the month (1: the first, by the working calendar);
+# 信息材料 催报 these many days before the month's end, 检查/例会 reminders these many days before the week or month
+# ends; 文号 prefix of bulletins (仙网格〔2026〕12号); 金华 excludes 挂账 from 应处置数.
 GRIDSAFE_BULLETIN_DAY = env_int("GRIDSAFE_BULLETIN_DAY", 1)
-GRIDSAFE_REPORT_REMIND_DAYS = tuple(int(d) for d in env_list("GRIDSAFE_REPORT_REMIND_DAYS", ["20", "27"]))
+GRIDSAFE_REPORT_REMIND_DAYS_BEFORE = tuple(int(d) for d in env_list("GRIDSAFE_REPORT_REMIND_DAYS_BEFORE", ["10", "3"]))
+GRIDSAFE_CADENCE_REMIND_DAYS_BEFORE = env_int("GRIDSAFE_CADENCE_REMIND_DAYS_BEFORE", 2)
+GRIDSAFE_DOC_PREFIX = env_str("GRIDSAFE_DOC_PREFIX", "仙网格")
 GRIDSAFE_KPI_EXCLUDE_SUSPENDED = env_bool("GRIDSAFE_KPI_EXCLUDE_SUSPENDED", False)
 GRIDSAFE_SCREEN_CAMERAS = env_int("GRIDSAFE_SCREEN_CAMERAS", 14533)  # cameras connected, shown on the big screen
 GRIDSAFE_SCREEN_POLL_SECONDS = env_int("GRIDSAFE_SCREEN_POLL_SECONDS", 30)

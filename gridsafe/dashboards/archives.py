@@ -24,7 +24,9 @@ from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import NotFound
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import departments_visible_at, visible_department, visible_region
-from gridsafe.dashboards.bulletins import _para, _set_cjk, _table
+from gridsafe.dashboards.documents import para as _para
+from gridsafe.dashboards.documents import set_fonts as _set_cjk
+from gridsafe.dashboards.documents import table as _table
 from gridsafe.dashboards.models import ActivityKind, Bulletin, InfoReport, LeaderActivity
 from gridsafe.dashboards.periods import Period
 from gridsafe.regions.models import Region, RegionLevel

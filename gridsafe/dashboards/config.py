@@ -24,6 +24,7 @@ DEFAULT_WEIGHTS = [
     ("grid_worker", "missed_report_rate", 20, None, False),
     ("grid_worker", "confirm_on_time", 20, None, False),
     ("grid_worker", "check_on_time", 20, None, False),
+    ("grid_worker", "patrol_coverage", 20, None, False),  # migration 0008 (issue 14)
 ]
 DEFAULT_CADENCE = [
     (1, "inspection", "month", 1, "县级网格领导带队检查"),

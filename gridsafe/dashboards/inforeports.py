@@ -147,16 +147,25 @@ def report_for_user(user: User, report_id: int) -> InfoReport:
     return report
 
 
+def remind_stage(day: date) -> int:
+    """How many 催报 rounds of the month have fallen due by `day`: one per entry of
+    `GRIDSAFE_REPORT_REMIND_DAYS_BEFORE` (default 10 and 3 days before the month's last day)."""
+    last = next_month(day.replace(day=1)) - timedelta(days=1)
+    return sum(1 for before in settings.GRIDSAFE_REPORT_REMIND_DAYS_BEFORE if last - timedelta(days=before) <= day)
+
+
 def info_reports_remind_due(now: datetime | None = None) -> int:
-    """The periodic reminder (催报): on the days in `GRIDSAFE_REPORT_REMIND_DAYS` (default the 20th and the 27th),
-    each unit still short for the month gets one in-app notification per stage, to its desk staff. Returns the
-    number of units reminded. Safe to run twice: one ReminderLog row per (unit, month, stage)."""
+    """The reminder round due by `now` (0 before the first): see `info_reports_remind`."""
     now = now or clock.now()
+    stage = remind_stage(timezone.localtime(now).date())
+    return info_reports_remind(now, stage=stage) if stage else 0
+
+
+def info_reports_remind(now: datetime, *, stage: int) -> int:
+    """催报 round `stage` of the month of `now`: each unit still short for the month gets one in-app notification,
+    to its desk staff. Returns the number of units reminded. Safe to run twice: one ReminderLog row per (unit, month,
+    stage). Run by the oversight calendar (dashboards.schedule) before the month's end."""
     day = timezone.localtime(now).date()
-    stages = [d for d in settings.GRIDSAFE_REPORT_REMIND_DAYS if d <= day.day]
-    if not stages:
-        return 0
-    stage = len(stages)
     month = month_period(day)
     status = report_status(Region.objects.filter(code=settings.GRIDSAFE_COUNTY_CODE).first(), month)
     reminded = 0
@@ -173,7 +182,8 @@ def info_reports_remind_due(now: datetime | None = None) -> int:
                             user_id=uid,
                             kind=NotificationKind.SYSTEM,
                             title=f"【信息材料催报】{month.label}已报送 {row['count']} 篇，至少需 {row['minimum']} 篇",
-                            body="请于月底前向县网格化中心报送信息材料（经验做法、典型案例等）。",
+                            body=f"请于{month.end:%m月%d日}前向县网格化中心报送信息材料（经验做法、典型案例等）。",
+                            created_at=now,
                         )
                         for uid in users
                     ]

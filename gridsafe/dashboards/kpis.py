@@ -133,6 +133,14 @@ KPIS: dict[str, Kpi] = {
             higher_is_better=False,
         ),
         Kpi(
+            "patrol_coverage",
+            "巡查覆盖率",
+            lambda c, x: (c.get("patrol_weeks_done", 0), c.get("patrol_weeks_due", 0)),
+            "",
+            "",
+            note="按规则计入的巡查格·周/应巡查格·周（网格员本人所负责的网格）",
+        ),
+        Kpi(
             "dispatch_accuracy",
             "准确派遣率",
             lambda c, x: (c.get("f_dispatches", 0) - c.get("f_misdispatches", 0), c.get("f_dispatches", 0)),
@@ -233,3 +241,35 @@ def grade(score: float | None) -> str:
 
 
 GRADE_LABELS = {letter: label for _b, letter, label in GRADES}
+
+# A unit whose KPI is 0 % with cases behind it cannot be graded above the given letter, whatever its other KPIs
+# (issue 14: a department that closed nothing on time is not 优秀). The score itself keeps the formula of §5.
+GRADE_CAPS: dict[tuple[str, str], str] = {("department", "closure_on_time"): "B"}
+_ORDER = [letter for _b, letter, _l in GRADES]
+
+
+def grade_capped(profile: str, result: dict, values: Mapping[str, dict]) -> dict:
+    """`result` of `composite` with its grade lowered to a cap that applies, and `grade_capped` set to the reason
+    (the KPI's label) or ""."""
+    result["grade_capped"] = ""
+    for (cap_profile, code), cap in GRADE_CAPS.items():
+        kpi = values.get(code) or {}
+        if cap_profile != profile or kpi.get("value") != 0 or not kpi.get("den") or not result.get("grade"):
+            continue
+        if _ORDER.index(result["grade"]) < _ORDER.index(cap):
+            result["grade"] = cap
+            result["grade_capped"] = f"{KPIS[code].label}为0，等级不高于{cap}"
+    return result
+
+
+def has_activity(profile: str, counts: Mapping[str, int]) -> bool:
+    """Whether a unit did anything in the period that a score could rate: a grid worker reported or patrolled, a
+    department had cases to handle or handled, dispatched or checked any. Without activity the score is "—", not the
+    100 that rates of nothing would give."""
+    if profile == "grid_worker":
+        return counts.get("reported", 0) > 0 or counts.get("patrols", 0) > 0
+    if profile == "department":
+        return valid(counts) > 0 or any(
+            counts.get(k, 0) for k in ("handled", "f_handled", "f_resolved", "f_dispatches", "overdue_unhandled")
+        )
+    return True

@@ -227,17 +227,109 @@ class Bulletin(models.Model):
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )  # None: the scheduled job
+    # 文号 (仙网格〔2026〕12号): numbered per region and year of issue when first generated; regenerating keeps it.
+    doc_year = models.PositiveSmallIntegerField(_("document year"), null=True, blank=True)
+    doc_number = models.PositiveIntegerField(_("document number"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bulletin")
         verbose_name_plural = _("bulletins")
         ordering = ["-period_start", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "region", "period_start"], name="bulletin_once_per_period")
+            models.UniqueConstraint(fields=["kind", "region", "period_start"], name="bulletin_once_per_period"),
+            models.UniqueConstraint(
+                fields=["region", "doc_year", "doc_number"],
+                condition=models.Q(doc_number__isnull=False),
+                name="bulletin_doc_number_once",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def doc_no(self) -> str:
+        """The 文号 as printed, e.g. 仙网格〔2026〕12号 ("" for a bulletin made before numbering)."""
+        if not self.doc_number:
+            return ""
+        return f"{settings.GRIDSAFE_DOC_PREFIX}〔{self.doc_year}〕{self.doc_number}号"
+
+
+# ---------------------------------------------------------------- 督导日历 (the worker's schedule)
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ScheduleRun(models.Model):
+    """One run of the oversight calendar: a job (月度通报, 季度督导, 信息材料催报, 检查例会提醒) for one period.
+    The unique key is the claim: a second tick or a second worker finds the row and does nothing; a failed run is
+    retried after a pause, a run whose worker died is taken over once it is stale (dashboards.schedule)."""
+
+    job = models.CharField(_("job"), max_length=40)
+    period = models.CharField(_("period"), max_length=60)
+    status = models.CharField(_("status"), max_length=8, choices=RunStatus.choices)
+    due_at = models.DateTimeField(_("due at"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("oversight schedule run")
+        verbose_name_plural = _("oversight schedule runs")
+        ordering = ["-due_at", "job"]
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="schedulerun_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} {self.status}"
+
+
+# ---------------------------------------------------------------- 季度督导 (supervision visits)
+
+
+class OversightVisit(models.Model):
+    """季度督导 — one supervision visit (督导检查) of the county's 督导组 to a township, village or department: who
+    went, where, what they found, what must be rectified by when, and the hazard cases that follow it up."""
+
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region visited")
+    )
+    region_path = models.CharField(max_length=64)
+    unit = models.ForeignKey(
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit visited"),
+    )
+    visited_on = models.DateField(_("date of the visit"))
+    leader_name = models.CharField(_("team leader"), max_length=60)
+    team = models.TextField(_("team members"), blank=True)
+    places = models.TextField(_("places visited"), blank=True)
+    findings = models.TextField(_("findings"))
+    requirements = models.TextField(_("rectification required"), blank=True)
+    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
+    cases = models.ManyToManyField("cases.Case", blank=True, related_name="+", verbose_name=_("follow-up cases"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("supervision visit")
+        verbose_name_plural = _("supervision visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            models.Index(fields=["region_path"], name="oversightvisit_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["visited_on"], name="oversightvisit_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} 督导 {self.region_id}"
 
 
 # ---------------------------------------------------------------- 领导带队检查 / 例会

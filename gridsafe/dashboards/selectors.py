@@ -22,7 +22,7 @@ from gridsafe.core.cache import VersionedCache
 from gridsafe.core.errors import ValidationFailed
 from gridsafe.dashboards import config
 from gridsafe.dashboards.access import departments_visible_at, workers_in
-from gridsafe.dashboards.kpis import GRADE_LABELS, KPIS, composite, kpi_values, valid
+from gridsafe.dashboards.kpis import GRADE_LABELS, KPIS, composite, grade_capped, has_activity, kpi_values, valid
 from gridsafe.dashboards.models import (
     CELL_COUNTERS,
     FLOW_COUNTERS,
@@ -33,6 +33,7 @@ from gridsafe.dashboards.models import (
     StatGauge,
     WatchedCase,
 )
+from gridsafe.dashboards.patrols import worker_patrol_weeks
 from gridsafe.dashboards.periods import Period, month_period, today
 from gridsafe.regions.models import Region, RegionLevel
 
@@ -336,15 +337,12 @@ def department_rows(units: list[Unit], period: Period, *, domain_code: str | Non
             counts, gauge, scope=Scope.UNIT, node=unit.pk, period=period, domain_code=domain_code,
             exclude_suspended=excl,
         )  # fmt: skip
-        rows.append(
-            {
-                "id": unit.pk,
-                "code": unit.code,
-                "name": unit.name,
-                **figures,
-                **_scored(figures, counts, weights, grids=1, months=period.months, exclude_suspended=excl),
-            }
-        )
+        scored = _scored(figures, counts, weights, grids=1, months=period.months, exclude_suspended=excl)
+        if not has_activity("department", counts):
+            scored.update(score=None, grade="", grade_label="")
+        grade_capped("department", scored, figures["kpis"])
+        scored["grade_label"] = GRADE_LABELS.get(scored["grade"], "")
+        rows.append({"id": unit.pk, "code": unit.code, "name": unit.name, **figures, **scored})
     return rank(rows)
 
 
@@ -385,16 +383,21 @@ def worker_rows(workers: list[User], period: Period) -> list[dict]:
     keys = [w.pk for w in workers]
     own = cell_sums(Scope.WORKER, keys, period)
     grid_codes: dict[int, list[int]] = defaultdict(list)
+    grid_ids: dict[int, list[int]] = {w.pk: [] for w in workers}
     through = User.grids.through
-    for user_id, code in through.objects.filter(user_id__in=keys).values_list("user_id", "region__code"):
+    for user_id, grid_id, code in through.objects.filter(user_id__in=keys).values_list(
+        "user_id", "region_id", "region__code"
+    ):
         grid_codes[user_id].append(int(code))
+        grid_ids[user_id].append(grid_id)
     all_grids = sorted({c for codes in grid_codes.values() for c in codes})
     grids = cell_sums(Scope.REGION, all_grids, period)
+    patrols = worker_patrol_weeks(grid_ids, period)
     weights = config.weights_for("grid_worker")
     excl = config.exclude_suspended()
     rows = []
     for worker in workers:
-        mine = _total(own.get(worker.pk, {}))
+        mine = {**_total(own.get(worker.pk, {})), **patrols.get(worker.pk, {})}
         area: Counter = Counter()
         for grid_code in grid_codes.get(worker.pk, []):
             area.update(_total(grids.get(grid_code, {})))  # a worker's grids: their 漏报, 核实 and 核查
@@ -403,12 +406,15 @@ def worker_rows(workers: list[User], period: Period) -> list[dict]:
         for code in ("missed_report_rate", "confirm_on_time", "check_on_time"):
             values[code] = area_values[code]
         score = composite(mine, weights, values=values, exclude_suspended=excl)
+        if not has_activity("grid_worker", mine):  # no report, no patrol: "—", not the 100 of its grids' rates
+            score = {**score, "score": None, "grade": ""}
         rows.append(
             {
                 "id": worker.pk,
                 "code": worker.username,
                 "name": worker.display_name or worker.username,
                 "reported": mine.get("reported", 0),
+                "patrols": mine.get("patrols", 0),
                 "kpis": values,
                 "drill": drill_base(scope=Scope.WORKER, node=worker.pk, period=period),
                 **score,

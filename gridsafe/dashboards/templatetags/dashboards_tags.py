@@ -33,6 +33,11 @@ def score(value) -> str:
 
 
 @register.filter
+def capped_any(rows) -> bool:
+    return any(r.get("grade_capped") for r in rows or ())
+
+
+@register.filter
 def get(mapping, key):
     return (mapping or {}).get(key)
 

@@ -12,7 +12,7 @@ from gridsafe.cases.sweep import sweep_due_cases
 from gridsafe.cases.tests.helpers import at
 from gridsafe.core import clock
 from gridsafe.dashboards import charts
-from gridsafe.dashboards.bulletins import bulletin_generate, bulletins_generate_due
+from gridsafe.dashboards.bulletins import bulletin_generate
 from gridsafe.dashboards.models import Bulletin
 from gridsafe.dashboards.periods import parse_period
 
@@ -59,9 +59,11 @@ def test_monthly_bulletin_docx_and_xlsx_hold_the_rankings(march):
 
     doc, tables = _docx_tables(bulletin)
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert doc.paragraphs[0].text == bulletin.title
+    assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == [bulletin.title]
     assert "共上报安全生产隐患 4 件，应处置 3 件，已处置 2 件，处置率 66.67%" in text
-    assert "作废 1 件" in text and "本期红牌督办 2 件" in text
+    overview = dict(next(t for t in tables if t[0] == ["指标", "数值"])[1:])
+    assert overview["作废 / 并单 / 移交"] == "1 / 0 / 0 件" and overview["处置率"] == "66.67%"
+    assert "（一）红牌督办 2 件" in text
     townships = next(t for t in tables if t[0][:2] == ["排名", "单位"])
     assert townships[1][:2] == ["1", "榜头镇"] and townships[1][-1] == "A"
     assert townships[2][:2] == ["2", "鲤城街道"] and townships[2][4] == "0.00%"
@@ -87,20 +89,9 @@ def test_quarterly_report_and_regeneration_replaces_files(march, django_capture_
     assert again.docx.storage.exists(again.docx.name)
     assert old_name != again.docx.name and not again.docx.storage.exists(old_name)  # removed after commit
     doc, _tables = _docx_tables(again)
-    assert "季度督导报告（2026年第一季度）" in doc.paragraphs[0].text
+    assert "季度督导报告（2026年第一季度）" in next(p.text for p in doc.paragraphs if p.style.name == "Title")
+    assert again.doc_no == first.doc_no == "仙网格〔2026〕1号"  # regenerating keeps the 文号
     assert len(doc.inline_shapes) >= 3  # modules, monthly trend, ranking
-
-
-def test_schedule_generates_each_period_once(march):
-    assert bulletins_generate_due(at("2026-04-01 00:05")) and Bulletin.objects.count() == 2
-    assert {(b.kind, b.period_start.isoformat()) for b in Bulletin.objects.all()} == {
-        ("monthly", "2026-03-01"),
-        ("quarterly", "2026-01-01"),
-    }
-    assert bulletins_generate_due(at("2026-04-01 00:35")) == []
-    assert all(b.generated_by is None for b in Bulletin.objects.all())
-    made = bulletins_generate_due(at("2026-05-03 09:00"))
-    assert [b.kind for b in made] == ["monthly"]  # April; the quarter's report waits for July
 
 
 def test_kind_and_period_must_match():
@@ -136,3 +127,33 @@ def test_period_helpers_for_the_schedule():
     period = parse_period("2026-Q1")
     assert period.previous().key == "2025-Q4" and parse_period("2026-01").previous().key == "2025-12"
     assert (period.end - period.start) == timedelta(days=89)
+
+
+def test_the_bulletin_looks_like_a_county_document(march):
+    with clock.frozen(at("2026-04-01 08:00")):
+        first = bulletin_generate(kind="monthly", period=parse_period("2026-02"))
+        bulletin = bulletin_generate(kind="monthly", period=parse_period("2026-03"))
+    assert (first.doc_no, bulletin.doc_no) == ("仙网格〔2026〕1号", "仙网格〔2026〕2号")
+    doc, tables = _docx_tables(bulletin)
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "仙游县安全生产网格化管理领导小组办公室"  # 红头
+    assert texts[1] == "仙网格〔2026〕2号"
+    assert texts[-2:] == ["仙游县安全生产网格化管理领导小组办公室", "2026年4月1日"]  # 发文机关署名 and date
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:3] == ["一、总体情况", "二、乡镇（街道）排名", "三、职能部门排名"]
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][0] == "（一）红牌督办 2 件"
+    assert ["指标", "数值"] in [t[0] for t in tables]  # the figures in a table, not one run-on paragraph
+    footer = doc.sections[0].footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer and 'w:fldCharType="begin"' in footer
+    assert abs(doc.sections[0].page_width.cm - 21.0) < 0.01
+
+    with bulletin.xlsx.open("rb") as fh:
+        wb = load_workbook(io.BytesIO(fh.read()))
+    ranking = wb["乡镇排名"]
+    header = [c.value for c in ranking[1]]
+    rate = ranking.cell(row=2, column=header.index("处置率") + 1)
+    assert rate.value == 1.0 and rate.number_format == "0.00%"  # 榜头镇 100 %, stored as a fraction
+    assert ranking.cell(row=3, column=header.index("处置率") + 1).value == 0  # 鲤城街道 0 %
+    overview = {row[0]: row[1] for row in wb["总体情况"].iter_rows(values_only=True) if row and row[0]}
+    assert overview["文号"] == "仙网格〔2026〕2号" and abs(overview["处置率"] - 2 / 3) < 1e-4
+    assert bulletin.summary["doc"]["doc_no"] == "仙网格〔2026〕2号"  # the page shows the document as issued

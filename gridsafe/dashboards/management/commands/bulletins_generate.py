@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand
 
-from gridsafe.dashboards.bulletins import bulletin_generate, bulletins_generate_due
+from gridsafe.dashboards.bulletins import bulletin_generate
 from gridsafe.dashboards.periods import parse_period
+from gridsafe.dashboards.schedule import JOB_LABELS, oversight_tick
 
 
 class Command(BaseCommand):
-    help = "Generate a 月度通报/季度督导 (--kind monthly|quarterly --period 2026-10|2026-Q3), or whatever is due."
+    help = (
+        "Generate a 月度通报/季度督导 (--kind monthly|quarterly --period 2026-10|2026-Q3), or run what the oversight"
+        " calendar has due (the worker does this by itself on every tick)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", choices=["monthly", "quarterly"])
@@ -14,7 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, kind, period, **options):
         if kind:
             bulletin = bulletin_generate(kind=kind, period=parse_period(period))
-            self.stdout.write(f"{bulletin.title}: {bulletin.docx.name}, {bulletin.xlsx.name}")
+            self.stdout.write(f"{bulletin.doc_no} {bulletin.title}: {bulletin.docx.name}, {bulletin.xlsx.name}")
             return
-        made = bulletins_generate_due()
-        self.stdout.write(f"generated {len(made)}: " + ", ".join(b.title for b in made))
+        runs = oversight_tick()
+        self.stdout.write(
+            f"ran {len(runs)}: " + ", ".join(f"{JOB_LABELS.get(r.job, r.job)} {r.period} {r.status}" for r in runs)
+        )

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from gridsafe.accounts.services import tokens_purge_expired
 from gridsafe.cases.sweep import sweep_due_cases
 from gridsafe.core.media_sweep import orphan_files_sweep
+from gridsafe.dashboards.schedule import JOB_LABELS, oversight_tick
 from gridsafe.notifications.alarms import calendar_alarm_raise
 from gridsafe.ops.integrity import audit_checkpoint_write
 
@@ -18,8 +19,8 @@ log = logging.getLogger("gridsafe.worker")
 
 class Command(BaseCommand):
     help = (
-        "Background work: the deadline sweep every --interval seconds, plus the task worker when tasks are queued"
-        " (restarted if it exits)."
+        "Background work: the deadline sweep and the oversight calendar (bulletins, 督导 reports, reminders) every"
+        " --interval seconds, plus the task worker when tasks are queued (restarted if it exits)."
     )
 
     def add_arguments(self, parser):
@@ -48,6 +49,20 @@ class Command(BaseCommand):
         self.stderr.write(f"WARNING: task worker exited with code {tasks.returncode}; restarted")
         return self.task_worker_start()
 
+    def oversight(self) -> None:
+        """The oversight calendar (督导日历): bulletins, 督导 reports and reminders that have fallen due, each once
+        however many workers tick. A failing job is recorded on its ScheduleRun and retried; nothing here may stop
+        the deadline sweep."""
+        try:
+            runs = oversight_tick()
+        except Exception as exc:  # the database went away mid-tick, say: the next tick tries again
+            log.exception("oversight tick failed")
+            self.stderr.write(f"WARNING: oversight calendar tick failed: {exc}")
+            return
+        for run in runs:
+            line = f"oversight: {JOB_LABELS.get(run.job, run.job)} {run.period} {run.status}"
+            (self.stdout if run.status == "done" else self.stderr).write(line)
+
     def handle(self, *args, interval, once, **options):
         tasks = None if once else self.task_worker_start()
         self.stopping = False
@@ -75,6 +90,7 @@ class Command(BaseCommand):
                 counts = sweep_due_cases()
                 if any(counts.values()):
                     self.stdout.write(f"sweep: {counts}")
+                self.oversight()
                 if once:
                     break
                 time.sleep(interval)
