@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridsafe.dashboards import display, views
+from gridsafe.dashboards import display, supervision_views, views
 
 app_name = "dashboards"
 urlpatterns = [
@@ -22,4 +22,12 @@ urlpatterns = [
     path("reports/", views.report_list, name="reports"),
     path("reports/new/", views.report_new, name="report_new"),
     path("reports/<int:report_id>/file/", views.report_file, name="report_file"),
+    path("supervision/coverage/", supervision_views.coverage, name="sv_coverage"),
+    path("supervision/patrols/", supervision_views.patrol_list, name="sv_patrols"),
+    path("supervision/patrols/now/", supervision_views.patrols_now, name="sv_now"),
+    path("supervision/patrols/now.json", supervision_views.patrols_now_json, name="sv_now_json"),
+    path("supervision/patrols/<uuid:client_id>/", supervision_views.patrol_detail, name="sv_patrol"),
+    path("supervision/places/", supervision_views.place_list, name="sv_places"),
+    path("supervision/places/<int:place_id>/", supervision_views.place_detail, name="sv_place"),
+    path("supervision/publicity/", supervision_views.publicity, name="sv_publicity"),
 ]

@@ -255,6 +255,16 @@ class FieldPhoto(models.Model):
     created_at = models.DateTimeField()
 
 
+class PublicityKind(models.TextChoices):
+    """The forms of publicity the field app offers (field/js/forms.js lists the same values)."""
+
+    DOOR_TO_DOOR = "door_to_door", _("Door to door (入户宣传)")
+    CAMPAIGN_WEEK = "campaign_week", _("Safety week (安全生产宣传周)")
+    TRAINING = "training", _("Training (培训)")
+    MEETING = "meeting", _("Meeting (会议)")
+    OTHER = "other", _("Other (其他)")
+
+
 class PublicityActivity(models.Model):
     """宣传: a publicity activity of a grid worker (安全生产宣传周, 入户宣传, 培训)."""
 
