@@ -7,6 +7,7 @@ field services, which are durable transactions of their own."""
 import random
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
 from shapely.geometry import Point, shape
@@ -16,9 +17,11 @@ from gridsafe.catalog.models import Category, Domain
 from gridsafe.core import clock
 from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol
 from gridsafe.field.services import patrol_end, patrol_start, patrol_track_append, place_visit_record
-from gridsafe.places.models import Place, PlaceKind, RentalClass, RiskLevel
+from gridsafe.places.models import Place, PlaceKind, RiskLevel
 from gridsafe.places.schedule import schedule_for
-from gridsafe.regions.models import Region, RegionLevel
+
+# The demo county's place list, in the demo app's data folder with its other files (a path, not an import).
+PLACES_FILE = Path(__file__).resolve().parent.parent / "demo" / "data" / "places.xlsx"
 
 NS = uuid.UUID("2b7e4d7c-8f0a-4c55-9d1e-6a3f0b9c1e42")
 BANGTOU_PATH = "350322.101"
@@ -198,75 +201,29 @@ def _phone(rng: random.Random) -> str:
 
 
 def _seed_places(seed: int) -> int:
+    """The county's list of supervised places (demo/data/places.xlsx, made by demo.make_data: every grid of 榜头镇,
+    the first grid of every other township, every domain in 王芳's grids) through the places import a county uses;
+    then when each was last inspected, so 本周 has something to show. Returns how many places the import created."""
+    from gridsafe.places.importer import import_places  # field sits above places: a plain import is allowed
+
+    report = import_places(PLACES_FILE, dry_run=False)
+    if not report.ok:
+        raise RuntimeError("demo data places.xlsx: " + "; ".join(str(p) for p in report.problems[:10]))
+    if not report.created:
+        return 0
     rng = random.Random(seed)
     now = clock.now()
-    domains = {d.code: d for d in Domain.objects.all()}
-    worker = User.objects.filter(username="nanxi_worker").first()
-    showcase = set(worker.grids.values_list("pk", flat=True)) if worker else set()
-    grids = list(
-        Region.objects.filter(level=RegionLevel.GRID, is_active=True)
-        .filter(path__startswith=BANGTOU_PATH + ".")
-        .select_related("parent")
-        .order_by("path")
+    fresh = list(
+        Place.objects.filter(last_inspected_at__isnull=True, version=1).select_related("domain").order_by("pk")
     )
-    elsewhere = (
-        Region.objects.filter(level=RegionLevel.GRID, is_active=True)
-        .exclude(path__startswith=BANGTOU_PATH + ".")
-        .select_related("parent")
-        .order_by("path")
-    )
-    seen_townships: set[str] = set()
-    for grid in elsewhere:
-        township = grid.path.rsplit(".", 2)[0]
-        if township not in seen_townships:  # the first grid of every other township, 城内社区's included
-            seen_townships.add(township)
-            grids.append(grid)
-    licheng = User.objects.filter(username="licheng_worker").first()
-    if licheng:
-        grids += [g for g in licheng.grids.select_related("parent") if g not in grids]
-    existing = set(Place.objects.filter(client_id__isnull=False).values_list("client_id", flat=True))
-    new: list[Place] = []
-    for grid in grids:
-        village = grid.parent.name.removesuffix("村").removesuffix("社区") if grid.parent else grid.name
-        kinds = PLACE_KINDS if grid.pk in showcase else rng.sample(PLACE_KINDS, rng.randint(2, 4))
-        for n, (kind, pattern, domain_code, weights) in enumerate(kinds, start=1):
-            client_id = uuid.uuid5(NS, f"place:{grid.code}:{n}")
-            risk = rng.choices(RISKS, weights=weights)[0]
-            lon, lat = _point_in(grid.geometry, rng, (grid.center_lon, grid.center_lat))
-            surname = rng.choice(SURNAMES)
-            if client_id in existing or domain_code not in domains:
-                continue
-            place = Place(
-                client_id=client_id,
-                name=pattern.format(village=village, n=n, surname=surname),
-                kind=kind,
-                domain=domains[domain_code],
-                region=grid,
-                region_path=grid.path,
-                address=f"{grid.parent.name if grid.parent else ''}{rng.randint(1, 120)}号",
-                lon=lon,
-                lat=lat,
-                contact_name=surname + rng.choice(GIVEN),
-                contact_phone=_phone(rng),
-                licence_no=f"闽莆{rng.randint(10000, 99999)}"
-                if kind in (PlaceKind.LPG_POINT, PlaceKind.FIREWORKS_SELLER)
-                else "",
-                risk_level=risk,
-                rental_class=rng.choice([RentalClass.STRICT, RentalClass.WATCH])
-                if kind == PlaceKind.RENTAL_HOUSING
-                else "",
-            )
-            # About a quarter was never inspected or is overdue, so 本周 has something to show.
-            inspected = (
-                None if rng.random() < 0.1 else now - timedelta(days=rng.randint(1, 45), hours=rng.randint(0, 9))
-            )
-            place.last_inspected_at = inspected
-            for key, value in schedule_for(place, inspected, now).items():
-                setattr(place, key, value)
-            new.append(place)
-    # bulk_create runs each field's pre_save: contact_phone is sealed and its blind index filled (bulk_update would not).
-    Place.objects.bulk_create(new, batch_size=500)
-    return len(new)
+    for place in fresh:
+        # About a quarter was never inspected or is overdue.
+        inspected = None if rng.random() < 0.1 else now - timedelta(days=rng.randint(1, 45), hours=rng.randint(0, 9))
+        place.last_inspected_at = inspected
+        for key, value in schedule_for(place, inspected, now).items():
+            setattr(place, key, value)
+    Place.objects.bulk_update(fresh, ["last_inspected_at", "inspection_interval_days", "next_due_at"], batch_size=500)
+    return report.created
 
 
 def _seed_patrols(seed: int) -> int:
