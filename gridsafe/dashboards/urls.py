@@ -7,6 +7,7 @@ urlpatterns = [
     path("screen/", views.screen, name="screen"),
     path("screen/display/<str:secret>/", display.display_enter, name="screen_display"),
     path("dashboards/", views.dashboard_home, name="home"),
+    path("dashboards/cockpit/", views.cockpit, name="cockpit"),
     path("dashboards/r/<str:code>/", views.region_dashboard, name="region"),
     path("dashboards/d/<int:unit_id>/", views.department_dashboard, name="department"),
     path("dashboards/drill/", views.drill, name="drill"),

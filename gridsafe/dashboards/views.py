@@ -33,6 +33,7 @@ from gridsafe.dashboards.access import (
 from gridsafe.dashboards.archives import archive_build, archive_target, archive_units
 from gridsafe.dashboards.bulletins import bulletin_for_user, bulletins_visible_to, may_generate
 from gridsafe.dashboards.bulletins import bulletin_generate as generate
+from gridsafe.dashboards.cockpit import cockpit_for
 from gridsafe.dashboards.display import display_region
 from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
 from gridsafe.dashboards.inforeports import (
@@ -128,6 +129,23 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     if request.user.unit_id and request.user.unit.kind == "department":
         return redirect("dashboards:department", unit_id=request.user.unit_id)
     raise NotFound("没有可查看的统计")
+
+
+@require_GET
+@page
+def cockpit(request: HttpRequest) -> HttpResponse:
+    """驾驶舱 — a leader's landing page for their own node (the county): key figures, red list, 督办, where the
+    overdue cases are, rankings in brief; this month unless ?period= says otherwise (dashboards/cockpit.py)."""
+    region = visible_region(request.user, request.GET.get("node"))
+    period = _period_from(request)
+    context = {
+        "nav": "cockpit",
+        "region": region,
+        "period": period,
+        "is_county": region.level == 1,
+        **cockpit_for(request.user, region, period, clock.now()),
+    }
+    return render(request, "dashboards/cockpit.html", context)
 
 
 @require_GET

@@ -9,12 +9,14 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+
+from gridsafe.accounts.models import Role
 
 # The field app's ES modules (no build step). Those the first screen needs (field/app.js imports them) are preloaded
 # by the shell page all at once (modulepreload: a slow link pays one round trip, not one per import level; largest
@@ -50,10 +52,17 @@ def shell_urls() -> list[str]:
     return [reverse("field:shell"), reverse("field:manifest"), *(static(name) for name in SHELL_STATIC)]
 
 
+# Who works in the field app: grid workers, and station officers (复查 and their village's grids). Anyone else (a
+# leader, a department, a centre) would find an empty worker app: they are sent to their own home page instead.
+FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.STATION_OFFICER})
+
+
 @require_GET
 @login_required
 @ensure_csrf_cookie
 def shell(request):
+    if request.user.role not in FIELD_ROLES:
+        return redirect("web:home")
     response = render(
         request,
         "field/shell.html",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from gridsafe.accounts.forms import LoginForm
-from gridsafe.accounts.models import Unit, UnitKind, User
+from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.accounts.routing import default_department_id
 from gridsafe.cases.models import Attachment, AttachmentRole, Case, Level, Light, SupervisionLevel
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
@@ -123,11 +123,17 @@ class LogoutView(auth_views.LogoutView):
 
 # ---------------------------------------------------------------- 首页 / 待办
 
+# Roles whose home is not the to-do list: a leader works from the cockpit, not from an overdue queue.
+HOME_ELSEWHERE = {Role.LEADER: "dashboards:cockpit"}
+
 
 @login_required_page
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """待办 — queues with counts (one aggregate query) and the cases that run out first (one query)."""
+    """待办 — queues with counts (one aggregate query) and the cases that run out first (one query). A leader
+    lands on the cockpit instead (key figures, red list, 督办: dashboards:cockpit)."""
+    if request.user.role in HOME_ELSEWHERE and not is_htmx(request):
+        return redirect(HOME_ELSEWHERE[request.user.role])
     now = clock.now()
     context = {
         "nav": "home",
