@@ -72,7 +72,8 @@ def ensure_can_write_patrol(user: User, patrol: Patrol) -> None:
 
 
 def can_start_patrol(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.role == Role.GRID_WORKER
+    # A patrol team member (巡逻队员) walks the grids their team covers, which are their jurisdiction.
+    return user.is_authenticated and user.is_active and user.role in (Role.GRID_WORKER, Role.PATROL_MEMBER)
 
 
 def visits_visible_to(user: User) -> QuerySet[PlaceVisit]:
