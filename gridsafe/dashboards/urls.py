@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridsafe.dashboards import display, supervision_views, views
+from gridsafe.dashboards import display, oversight_views, supervision_views, views
 
 app_name = "dashboards"
 urlpatterns = [
@@ -15,7 +15,13 @@ urlpatterns = [
     path("dashboards/archives/download/", views.archive_download, name="archive_download"),
     path("bulletins/", views.bulletin_list, name="bulletins"),
     path("bulletins/generate/", views.bulletin_generate, name="bulletin_generate"),
+    path("bulletins/<int:bulletin_id>/", oversight_views.bulletin_detail, name="bulletin_detail"),
     path("bulletins/<int:bulletin_id>/<str:fmt>/", views.bulletin_download, name="bulletin_download"),
+    path("oversight/visits/", oversight_views.visit_list, name="visits"),
+    path("oversight/visits/new/", oversight_views.visit_new, name="visit_new"),
+    path("oversight/visits/<int:visit_id>/", oversight_views.visit_detail, name="visit_detail"),
+    path("oversight/appraisal/", oversight_views.appraisal_index, name="appraisal"),
+    path("oversight/appraisal/<int:unit_id>/", oversight_views.appraisal_unit_sheet, name="appraisal_sheet"),
     path("inspections/", views.inspection_list, name="inspections"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<int:activity_id>/", views.inspection_detail, name="inspection_detail"),

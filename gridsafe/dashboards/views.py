@@ -57,6 +57,7 @@ from gridsafe.dashboards.inspections import (
 )
 from gridsafe.dashboards.models import Scope
 from gridsafe.dashboards.periods import parse_period, quarter_period, today
+from gridsafe.dashboards.schedule import next_runs
 from gridsafe.regions.models import Region
 
 
@@ -309,6 +310,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
             "nav": "bulletins",
             "page_obj": page_obj,
             "may_generate": may_generate(request.user),
+            "next": next_runs(),  # what the oversight calendar will do, and any run that is late or failed
             "month_choices": sel.latest_period_choices(12)[1:],
             "quarter_choices": [quarter_period(today()).previous(), quarter_period(today()).previous().previous()],
         },
