@@ -174,6 +174,7 @@
       if (index >= pts.length - 1) { stop(); return; }
       var gap = (times[index + 1] - times[index]) / Number(speed.value);
       show(index + 1);
+      if (index >= pts.length - 1) { stop(); return; }  // the end point: stopped, the button says 播放 again
       // At least 40 ms a step, at most 1.5 s, whatever the recording gap, so long pauses do not stall the replay.
       timer = setTimeout(step, Math.max(40, Math.min(1500, gap)));
     }

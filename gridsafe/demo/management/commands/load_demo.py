@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand
 from gridsafe.cases.models import Case
 from gridsafe.demo.history import generate_history
 from gridsafe.demo.world import build_world
+from gridsafe.field.demo import seed_field_demo
+from gridsafe.field.demo_history import seed_field_history
 
 
 class Command(BaseCommand):
@@ -21,3 +23,8 @@ class Command(BaseCommand):
             else:
                 made = generate_history(cases=cases, seed=seed, progress=self.stdout.write)
                 self.stdout.write(f"生成隐患 {made} 条")
+        field = {**seed_field_demo(seed=seed), **seed_field_history(seed=seed)}
+        self.stdout.write(
+            f"检查表 {field['checklists']} 张、监管对象 {field['places']} 处、巡查 {field['patrols'] + field['patrol_history']} 次、"
+            f"宣传活动 {field['publicity']} 次"
+        )
