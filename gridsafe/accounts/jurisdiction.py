@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from gridsafe.accounts.models import Role, User
+from gridsafe.regions.cities import subtree_paths
 
 REVIEWERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
 LEADS = frozenset({Role.STATION_OFFICER, Role.CENTRE_LEAD})  # 站长 / 值班长: approve void, extension, suspension
@@ -49,7 +50,7 @@ def jurisdiction_of(user: User) -> Jurisdiction:
     elif user.role in DEPARTMENT_STAFF:
         result = Jurisdiction(paths=(), department_id=user.unit_id)
     elif user.unit_id is not None:
-        result = Jurisdiction(paths=(user.unit.region.path,))
+        result = Jurisdiction(paths=subtree_paths(user.unit.region.path))  # a city unit: its counties too
     elif user.role == Role.ADMIN or user.is_superuser:
         result = Jurisdiction(paths=(settings.GRIDSAFE_COUNTY_CODE,))
     else:

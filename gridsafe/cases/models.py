@@ -9,6 +9,7 @@ from gridsafe.cases.events import EventKind
 from gridsafe.cases.transitions import OPEN_STATES, Closure, State
 from gridsafe.catalog.models import Grade
 from gridsafe.core.models import AppendOnlyModel
+from gridsafe.regions.cities import subtree_q
 
 
 class Level(models.IntegerChoices):
@@ -50,7 +51,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.exclude(state=State.CLOSED)
 
     def in_subtree(self, path: str):
-        return self.filter(models.Q(region_path=path) | models.Q(region_path__startswith=path + "."))
+        return self.filter(subtree_q("region_path", path))  # a city's subtree is its counties' (regions.cities)
 
     def light(self, light: str, now: datetime):
         """Traffic light from the stored deadlines: derived, never stored, so it cannot go stale."""

@@ -6,11 +6,10 @@ whoever covers their grids. Everything else is 404, the same answer as "does not
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound
+from gridsafe.regions.cities import subtree_q
 from gridsafe.regions.models import Region
 
 
@@ -69,7 +68,7 @@ def visible_worker(user: User, worker_id: int) -> User:
 
 def workers_in(region: Region):
     """Grid workers with a grid in the node's subtree."""
-    grids = Q(grids__path=region.path) | Q(grids__path__startswith=region.path + ".")
+    grids = subtree_q("grids__path", region.path)  # a city: its counties' workers
     return User.objects.filter(grids, role=Role.GRID_WORKER, is_active=True).distinct().order_by("username")
 
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.core.rows import Writes, qn, statement
 from gridsafe.dashboards.models import CELL_COUNTERS, GAUGES, Grain, Scope, StatCell, StatGauge, WatchedCase
+from gridsafe.regions.cities import city_of
 from gridsafe.regions.models import Region
 
 log = logging.getLogger("gridsafe.rollups")
@@ -211,7 +212,8 @@ def region_node_ids(path: str) -> list[int]:
     if not all(p.isdigit() for p in parts):
         log.warning("region path %r is not numeric; not counted by region", path)
         return []
-    return [int("".join(parts[: i + 1])) for i in range(len(parts))]
+    city = city_of(parts[0])  # a county under a city (regions.cities): its cases count at the city too
+    return ([int(city)] if city else []) + [int("".join(parts[: i + 1])) for i in range(len(parts))]
 
 
 def region_key(code: str) -> int:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
-
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import Case
 from gridsafe.cases.transitions import state_text
@@ -18,6 +16,7 @@ from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.models import Scope, WatchedCase
 from gridsafe.dashboards.periods import Period, month_period, today
 from gridsafe.dashboards.rollups import OPEN
+from gridsafe.regions.cities import subtree_q
 from gridsafe.regions.models import Region
 
 LIVE_POINTS = 600
@@ -49,7 +48,7 @@ def screen_feed(region: Region, *, visible) -> dict:
     latest = list(visible.select_related("category", "region", "holder_unit").order_by("-created_at", "-id")[:LATEST])
     watched = {
         w.case_id: w
-        for w in WatchedCase.objects.filter(Q(region_path=region.path) | Q(region_path__startswith=region.path + "."))
+        for w in WatchedCase.objects.filter(subtree_q("region_path", region.path))
         .select_related("case__category")
         .order_by("due_at")[:400]
     }
@@ -76,7 +75,7 @@ def screen_feed(region: Region, *, visible) -> dict:
             "cameras": config.camera_count(),
             "grids": report["grids"],
             "workers": User.objects.filter(role=Role.GRID_WORKER, is_active=True)
-            .filter(Q(grids__path=region.path) | Q(grids__path__startswith=region.path + "."))
+            .filter(subtree_q("grids__path", region.path))
             .distinct()
             .count(),
         },

@@ -35,6 +35,7 @@ from gridsafe.dashboards.models import (
 )
 from gridsafe.dashboards.patrols import worker_patrol_weeks
 from gridsafe.dashboards.periods import Period, month_period, today
+from gridsafe.regions.cities import city_counties, subtree_q
 from gridsafe.regions.models import Region, RegionLevel
 
 # A region's level, and the level of its children (ranked under it), by the catalogue's names.
@@ -217,11 +218,15 @@ def _build_grid_counts() -> dict[str, int]:
         parts = path.split(".")
         for i in range(1, len(parts) + 1):
             counts[".".join(parts[:i])] += 1
+    for city, counties in city_counties.get().items():  # a city's grids are its counties'
+        counts[city] = sum(counts[county] for county in counties)
     return dict(counts)
 
 
 # Grids under every path (for 立案数 per grid per month). Paths are stable; rechecked every 5 minutes.
-grid_counts = VersionedCache("dashboards_grid_counts", _build_grid_counts, check_seconds=300)
+grid_counts = VersionedCache(
+    "dashboards_grid_counts", _build_grid_counts, check_seconds=300, follows=("grid_index",)
+)  # an import of the region tree (a new city, new grids) reaches it at once
 
 
 def _grid_counts(region: Region) -> dict[str, int]:
@@ -482,7 +487,7 @@ def watched_cases(*, path: str | None = None, department: int | None = None, kin
     """Open cases that are overdue now (`overdue`) or under 督办 (`supervised`, red cards first)."""
     qs = WatchedCase.objects.select_related("case__category", "case__region", "case__holder_unit")
     if path is not None:
-        qs = qs.filter(Q(region_path=path) | Q(region_path__startswith=path + "."))
+        qs = qs.filter(subtree_q("region_path", path))  # a city: its counties' cases
     if department is not None:
         qs = qs.filter(department=department)
     if kind == "overdue":

@@ -16,18 +16,24 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="load only, do not start the server")
         parser.add_argument("--cases", type=int, default=1500)
+        parser.add_argument("--with-city", action="store_true", help="also 莆田市 and a second county, 荔城区")
 
-    def handle(self, *args, port, no_serve, cases, **options):
+    def handle(self, *args, port, no_serve, cases, with_city=False, **options):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
-        call_command("load_demo", cases=cases)
+        call_command("load_demo", cases=cases, with_city=with_city)
         self.stdout.write(self.style.SUCCESS(f"\n仙游县 demo ready · data in {settings.DATA_DIR}"))
         self.stdout.write(f"  API docs   http://127.0.0.1:{port}/api/v1/docs")
         self.stdout.write(f"  Admin      http://127.0.0.1:{port}/admin/")
         self.stdout.write(f"  Logins (password for all: {DEMO_PASSWORD}):")
         for username, display, role, _unit in NAMED_USERS:
             self.stdout.write(f"    {username:<15} {display:<8} {role.label}")  # 网格员, not grid_worker
+        if with_city:
+            from gridsafe.demo.city import CITY_USERS
+
+            for username, display, role, _unit in CITY_USERS:
+                self.stdout.write(f"    {username:<15} {display:<8} {role.label}")
         if no_serve:
             return
         env = {**os.environ, "GRIDSAFE_DATA": str(settings.DATA_DIR)}

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from gridsafe.cases.models import Case
+from gridsafe.dashboards.demo import seed_oversight_demo
 from gridsafe.demo.history import generate_history
 from gridsafe.demo.world import build_world
 from gridsafe.field.demo import seed_field_demo
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=1500, help="synthetic cases to generate (0: none)")
         parser.add_argument("--seed", type=int, default=350322)
+        parser.add_argument("--with-city", action="store_true", help="also 莆田市 and a second county, 荔城区")
 
     def handle(self, *args, cases, seed, **options):
         build_world()
@@ -28,3 +30,15 @@ class Command(BaseCommand):
             f"检查表 {field['checklists']} 张、监管对象 {field['places']} 处、巡查 {field['patrols'] + field['patrol_history']} 次、"
             f"宣传活动 {field['publicity']} 次"
         )
+        oversight = seed_oversight_demo(seed=seed, progress=self.stdout.write)  # after the cases and patrols
+        self.stdout.write(
+            f"领导检查/例会 {oversight['activities']} 次、信息材料 {oversight['reports']} 篇、督导 {oversight['visits']} 次、"
+            f"往期通报 {oversight['bulletins']} 期"
+        )
+        if options.get("with_city"):
+            from gridsafe.dashboards.rollups import rollups_rebuild
+            from gridsafe.demo.city import build_city
+
+            build_city()
+            rollups_rebuild()  # the county's cases now count at the city too
+            self.stdout.write("莆田市与荔城区已就绪：市网格化中心的人员可看到两个县区")

@@ -1,0 +1,111 @@
+"""莆田市 above 仙游县 and 荔城区: the city's grid centre sees both counties' cases, statistics, rankings and big screen;
+each county's own people see theirs only, and the other county's case, grid and statistics are 404 (API and pages)."""
+
+import pytest
+from django.test import TestCase
+
+from gridsafe.cases.models import Case
+from gridsafe.cases.tests.helpers import grid_point, report
+from gridsafe.regions.models import Region, RegionLevel
+
+PROBLEM = "application/problem+json"
+XIANYOU, LICHENGQU, PUTIAN = "350322", "350304", "350300"
+
+
+@pytest.fixture
+def city(db, api_as, people):
+    from gridsafe.demo.city import build_city
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        users = build_city(reports=6)
+    people.update(users)  # api_as("putian") …
+    worker = api_as("nanxi_worker")
+    response = report(worker, point=grid_point(worker.user))
+    assert response.status_code == 201, response.content
+    theirs = Case.objects.filter(region_path__startswith=LICHENGQU + ".").order_by("pk")
+    assert theirs.count() == 6
+    return {
+        "users": users,
+        "xianyou_case": Case.objects.get(pk=response.json()["id"]),
+        "lichengqu_case": theirs.first(),
+        "lichengqu_grid": Region.objects.filter(level=RegionLevel.GRID, path__startswith=LICHENGQU + ".").first(),
+    }
+
+
+def _ok(response):
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _hidden(response):
+    assert response.status_code == 404, response.content
+
+
+def test_the_city_user_sees_both_counties_cases(city, api_as):
+    putian = api_as("putian")
+    listed = {c["id"] for c in _ok(putian.get("/api/v1/cases", limit=200))["items"]}
+    assert {city["xianyou_case"].pk, city["lichengqu_case"].pk} <= listed
+    for case in (city["xianyou_case"], city["lichengqu_case"]):
+        assert putian.get(f"/api/v1/cases/{case.pk}").status_code == 200
+    assert _ok(putian.get(f"/api/v1/regions/{city['lichengqu_grid'].code}"))["name"]
+    children = {r["code"] for r in _ok(putian.get(f"/api/v1/regions/{PUTIAN}/children"))}
+    assert children == {XIANYOU, LICHENGQU}
+
+
+def test_a_county_user_gets_404_on_the_other_county(city, api_as):
+    county, lichengqu = api_as("county"), api_as("lichengqu")
+    _hidden(county.get(f"/api/v1/cases/{city['lichengqu_case'].pk}"))
+    _hidden(lichengqu.get(f"/api/v1/cases/{city['xianyou_case'].pk}"))
+    assert city["lichengqu_case"].pk not in {c["id"] for c in _ok(county.get("/api/v1/cases", limit=200))["items"]}
+    _hidden(county.get(f"/api/v1/regions/{city['lichengqu_grid'].code}"))
+    _hidden(county.get(f"/api/v1/regions/{PUTIAN}"))
+    for node in (LICHENGQU, PUTIAN):
+        _hidden(county.get("/api/v1/stats/kpis", node=node))
+        _hidden(county.get("/api/v1/stats/screen", node=node))
+    _hidden(lichengqu.get("/api/v1/stats/kpis", node=XIANYOU))
+    assert _ok(lichengqu.get("/api/v1/stats/kpis"))["code"] == LICHENGQU  # their own district by default
+
+
+def test_a_county_user_gets_404_on_the_other_countys_pages(city, client, people):
+    client.force_login(people["county"])
+    assert client.get(f"/cases/{city['xianyou_case'].pk}/").status_code == 200
+    assert client.get(f"/cases/{city['lichengqu_case'].pk}/").status_code == 404
+    assert client.get(f"/dashboards/r/{LICHENGQU}/").status_code == 404
+    assert client.get(f"/dashboards/r/{PUTIAN}/").status_code == 404
+    assert client.get("/screen/", {"node": LICHENGQU}).status_code == 404
+
+
+def test_the_city_statistics_roll_up_both_counties(city, api_as):
+    putian = api_as("putian")
+    report_ = _ok(putian.get("/api/v1/stats/kpis", node=PUTIAN, period="all"))
+    xianyou = _ok(putian.get("/api/v1/stats/kpis", node=XIANYOU, period="all"))
+    district = _ok(putian.get("/api/v1/stats/kpis", node=LICHENGQU, period="all"))
+    assert (xianyou["counts"]["reported"], district["counts"]["reported"]) == (1, 6)
+    assert report_["counts"]["reported"] == 7
+    ranking = {row["code"]: row for row in report_["children"]}
+    assert set(ranking) == {XIANYOU, LICHENGQU}
+    assert ranking[LICHENGQU]["counts"]["reported"] == 6
+    assert _ok(putian.get("/api/v1/stats/kpis"))["code"] == PUTIAN  # the city's dashboard opens on the city
+    screen = _ok(putian.get("/api/v1/stats/screen", node=PUTIAN))
+    grids = Region.objects.filter(level=RegionLevel.GRID, path__startswith=LICHENGQU + ".").count()
+    assert screen["counters"]["year_reported"] == 7 and screen["counters"]["grids"] == 711 + grids
+    assert screen["counters"]["workers"] >= 711 + grids - 3  # every grid has its worker (3 demo grids share two)
+
+
+def test_the_city_pages_open_for_the_city_user(city, client, people):
+    client.force_login(city["users"]["putian"])
+    for url in (f"/dashboards/r/{PUTIAN}/", f"/dashboards/r/{LICHENGQU}/", f"/cases/{city['xianyou_case'].pk}/"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/screen/", {"node": PUTIAN}).status_code == 200
+    page = client.get("/cases/").content.decode()
+    assert f"/cases/{city['lichengqu_case'].pk}/" in page and f"/cases/{city['xianyou_case'].pk}/" in page
+
+
+def test_a_county_only_deployment_is_unchanged(db, api_as):
+    """Without a city the county is the top: no city key in its rollups, its users' 辖区 is the county's path."""
+    from gridsafe.accounts.jurisdiction import jurisdiction_of
+    from gridsafe.dashboards.rollups import region_node_ids
+
+    assert region_node_ids("350322.101.205.001") == [350322, 350322101, 350322101205, 350322101205001]
+    assert jurisdiction_of(api_as("county").user).paths == (XIANYOU,)
+    assert Region.objects.get(code=XIANYOU).parent is None
