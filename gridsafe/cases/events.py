@@ -28,6 +28,11 @@ class EventKind(models.TextChoices):
     CASE_COMMENTED = "case.commented", "备注"
     CASE_REGRADED = "case.regraded", "定级"
     ATTACHMENT_ADDED = "case.attachment_added", "添加附件"
+    CASE_INFO_REQUESTED = "case.info_requested", "退回核实/补充"
+    CASE_INFO_SUPPLIED = "case.info_supplied", "核实补充"
+    PART_STARTED = "case.part_started", "协办签收"
+    PART_REPORTED = "case.part_reported", "协办反馈"
+    CASE_CORRECTED = "case.corrected", "更正"
     CASE_DUE_SOON = "case.due_soon", "临期预警"
     CASE_OVERDUE = "case.overdue", "超期"
 
@@ -55,4 +60,9 @@ ACTION_EVENT: dict[str, EventKind] = {
     "urge": EventKind.CASE_URGED,
     "comment": EventKind.CASE_COMMENTED,
     "regrade": EventKind.CASE_REGRADED,
+    "request_info": EventKind.CASE_INFO_REQUESTED,
+    "supply_info": EventKind.CASE_INFO_SUPPLIED,
+    "assist_start": EventKind.PART_STARTED,
+    "assist_report": EventKind.PART_REPORTED,
+    "correct": EventKind.CASE_CORRECTED,
 }

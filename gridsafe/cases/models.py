@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from gridsafe.cases.events import EventKind
 from gridsafe.cases.transitions import OPEN_STATES, Closure, State
 from gridsafe.catalog.models import Grade
+from gridsafe.core.fields import EncryptedCharField
 from gridsafe.core.models import AppendOnlyModel
 from gridsafe.regions.cities import subtree_q
 
@@ -94,6 +95,10 @@ class Case(models.Model):
     grid_version = models.PositiveIntegerField(default=1)
     place = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # The person who called or came in, for a case the desk registered (热线, 来访 …): personal data, sealed at rest
+    # (core.fields) and masked on every page (core.masking). Written once, by the insert.
+    caller_name = EncryptedCharField(_("caller's name"), max_length=50, blank=True)
+    caller_phone = EncryptedCharField(_("caller's phone"), max_length=20, blank=True)
     checklist_answers = models.JSONField(null=True, blank=True)
 
     state = models.CharField(max_length=24, choices=State.choices, default=State.PENDING_REVIEW)
@@ -130,6 +135,14 @@ class Case(models.Model):
     remaining_on_suspend = models.FloatField(null=True, blank=True)  # in limit_unit
     suspend_review_date = models.DateField(null=True, blank=True)
     overdue_steps = models.JSONField(default=list, blank=True)  # frozen facts, never recomputed
+    # 退回核实/补充: the grid worker a desk asked to re-check or add to the case, since when. While set the clock of
+    # the step is paused (due_at None; what was left is in remaining_on_suspend) and shown as paused.
+    with_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    with_worker_since = models.DateTimeField(null=True, blank=True)
+    # The 处置 deadline a dispatch set (派遣时限); None: the category's time limit from 签收.
+    handle_due_at = models.DateTimeField(null=True, blank=True)
 
     extension_pending = models.BooleanField(default=False)
     extension_requested_due = models.DateTimeField(null=True, blank=True)
@@ -299,6 +312,48 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class PartState(models.TextChoices):
+    DISPATCHED = "dispatched", _("Awaiting signature (待签收)")
+    HANDLING = "handling", _("Handling (处置中)")
+    REPORTED = "reported", _("Part reported (已反馈)")
+    WITHDRAWN = "withdrawn", _("Withdrawn (已撤回)")
+
+
+class CasePart(models.Model):
+    """协办 — a co-handling department's part of a dispatched case: it signs, handles and reports its part; the lead
+    department (Case.department) submits the case once every active part is reported. Written only by the case
+    services, in the transaction of the case event that moves it; a new dispatch or a 回退 withdraws the parts."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parts")
+    department = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="case_parts")
+    state = models.CharField(max_length=12, choices=PartState.choices, default=PartState.DISPATCHED)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.TextField(_("part report"), blank=True)
+    dispatched_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("co-handling part (协办)")
+        verbose_name_plural = _("co-handling parts (协办)")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "department"],
+                condition=~models.Q(state="withdrawn"),
+                name="casepart_one_active_per_department",
+            )
+        ]
+        # A department's 协办 cases (cases_visible_to, its 待办): read by department.
+        indexes = [models.Index(fields=["department", "state"], name="casepart_department_state")]
+
+    @property
+    def is_active(self) -> bool:
+        return self.state != PartState.WITHDRAWN
 
 
 class Supervision(models.Model):

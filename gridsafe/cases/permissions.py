@@ -6,6 +6,7 @@ see their grids and their own reports. Missing and out of jurisdiction both answ
 import uuid
 
 from django.conf import settings
+from django.db.models import Q
 
 # Re-exported, hence "X as X" (mypy's no_implicit_reexport): the case rules are written in these terms, and
 # dashboards.display builds a Jurisdiction.
@@ -15,16 +16,20 @@ from gridsafe.accounts.jurisdiction import REVIEWERS as REVIEWERS
 from gridsafe.accounts.jurisdiction import Jurisdiction as Jurisdiction
 from gridsafe.accounts.jurisdiction import jurisdiction_of as jurisdiction_of
 from gridsafe.accounts.models import Role, UnitKind, User
-from gridsafe.cases.models import Case, CaseQuerySet, Level
-from gridsafe.cases.transitions import TRANSITIONS, Action, Closure, State
+from gridsafe.cases.models import Case, CasePart, CaseQuerySet, Level, PartState
+from gridsafe.cases.transitions import TRANSITIONS, WHILE_WITH_WORKER, Action, Closure, State
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_refusal
 from gridsafe.core.errors import CaseNotFound, NotPermitted
 
 
 def cases_visible_to(user: User) -> CaseQuerySet:
-    """Cases in the user's 辖区, as an unevaluated queryset: every list, dashboard and export starts here."""
-    return Case.objects.filter(jurisdiction_of(user).q())
+    """Cases in the user's 辖区, as an unevaluated queryset: every list, dashboard and export starts here. A
+    department also sees the cases it co-handles (协办, one indexed subquery on its parts), and only those."""
+    scope = jurisdiction_of(user).q()
+    if scope_department := jurisdiction_of(user).department_id:
+        scope |= Q(pk__in=CasePart.objects.filter(department_id=scope_department).values("case_id"))
+    return Case.objects.filter(scope)
 
 
 def get_case_for_user(user: User, case_id: int, *, for_update: bool = False) -> Case:
@@ -181,6 +186,36 @@ def can_comment_case(user: User, case: Case) -> bool:
     return True  # anyone who can see the case (visibility is checked before this)
 
 
+def can_request_info_case(user: User, case: Case) -> bool:
+    """退回核实/补充: the desk holding the case (not a department), once at a time."""
+    return case.with_worker_id is None and can_assign_case(user, case)
+
+
+def can_supply_info_case(user: User, case: Case) -> bool:
+    """核实补充: only the grid worker the desk asked."""
+    return case.with_worker_id is not None and user.pk == case.with_worker_id
+
+
+def _own_part(user: User, case: Case, states: tuple[str, ...]) -> bool:
+    """The user's department has a part of this case in one of `states` (one query, only for department staff)."""
+    if user.role not in DEPARTMENT_STAFF or user.unit_id is None or user.unit_id == case.department_id:
+        return False
+    return CasePart.objects.filter(case_id=case.pk, department_id=user.unit_id, state__in=states).exists()
+
+
+def can_assist_start_case(user: User, case: Case) -> bool:
+    return _own_part(user, case, (PartState.DISPATCHED,))
+
+
+def can_assist_report_case(user: User, case: Case) -> bool:
+    return _own_part(user, case, (PartState.DISPATCHED, PartState.HANDLING))
+
+
+def can_correct_case(user: User, case: Case) -> bool:
+    """更正: the desk holding the case (category and location are the desk's to fix before a department has it)."""
+    return can_assign_case(user, case)
+
+
 ACTION_CHECKS = {
     Action.ASSIGN: can_assign_case,
     Action.ESCALATE: can_escalate_case,
@@ -204,6 +239,11 @@ ACTION_CHECKS = {
     Action.URGE: can_supervise_case,
     Action.COMMENT: can_comment_case,
     Action.REGRADE: can_regrade_case,
+    Action.REQUEST_INFO: can_request_info_case,
+    Action.SUPPLY_INFO: can_supply_info_case,
+    Action.ASSIST_START: can_assist_start_case,
+    Action.ASSIST_REPORT: can_assist_report_case,
+    Action.CORRECT: can_correct_case,
 }
 
 
@@ -215,5 +255,9 @@ def ensure_can(action: str, user: User, case: Case) -> None:
 def allowed_actions(user: User, case: Case) -> list[str]:
     """The actions this user may take now: the table allows the move and the check passes."""
     return [
-        action.value for (state, action) in TRANSITIONS if state == case.state and ACTION_CHECKS[action](user, case)
+        action.value
+        for (state, action) in TRANSITIONS
+        if state == case.state
+        and (case.with_worker_id is None or action in WHILE_WITH_WORKER)
+        and ACTION_CHECKS[action](user, case)
     ]

@@ -156,8 +156,12 @@ class CaseEscalateIn(ActionIn):
 
 
 class CaseDispatchIn(ActionIn):
-    department_id: int | None = None
+    department_id: int | None = Field(default=None, description="The lead department (主办); default by category")
     comment: str = ""
+    co_department_ids: list[int] = Field(default=[], max_length=5, description="Co-handling departments (协办)")
+    due_at: FutureMoment | None = Field(
+        default=None, description="The 处置 deadline (派遣时限); default: the category's time limit from 签收"
+    )
 
 
 class CaseStartIn(ActionIn):
@@ -254,6 +258,33 @@ class CaseRegradeIn(ActionIn):
     basis: str = Field(description="判定依据: the standard, clause and item the grade rests on", max_length=500)
 
 
+class CaseRequestInfoIn(ActionIn):
+    reason: str = Field(max_length=2000, description="What to re-check or add (退回核实/补充)")
+    worker_id: int | None = Field(default=None, description="Default: the reporting grid worker, else the grid's")
+
+
+class CaseSupplyInfoIn(ActionIn):
+    answer: str = Field(max_length=2000)
+    attachment_ids: list[int] = Field(default=[], max_length=50)
+
+
+class CaseAssistStartIn(ActionIn):
+    comment: str = ""
+
+
+class CaseAssistReportIn(ActionIn):
+    report: str = Field(max_length=2000, description="What the co-handling department did (协办反馈)")
+    attachment_ids: list[int] = Field(default=[], max_length=50)
+
+
+class CaseCorrectIn(ActionIn):
+    reason: str = Field(max_length=500, description="Why the category or location is corrected (更正理由)")
+    category: str | None = Field(default=None, max_length=64)
+    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS-84")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    address: str | None = Field(default=None, max_length=200)
+
+
 ACTION_SCHEMAS = {
     "assign": CaseAssignIn,
     "escalate": CaseEscalateIn,
@@ -277,4 +308,9 @@ ACTION_SCHEMAS = {
     "urge": CaseUrgeIn,
     "comment": CaseCommentIn,
     "regrade": CaseRegradeIn,
+    "request_info": CaseRequestInfoIn,
+    "supply_info": CaseSupplyInfoIn,
+    "assist_start": CaseAssistStartIn,
+    "assist_report": CaseAssistReportIn,
+    "correct": CaseCorrectIn,
 }

@@ -47,6 +47,11 @@ class Action(models.TextChoices):
     URGE = "urge", _("Urge (催办)")
     COMMENT = "comment", _("Comment (备注)")
     REGRADE = "regrade", _("Set grade (定级)")
+    REQUEST_INFO = "request_info", _("Back to the worker (退回核实/补充)")
+    SUPPLY_INFO = "supply_info", _("Worker's answer (核实补充)")
+    ASSIST_START = "assist_start", _("Co-handler signs (协办签收)")
+    ASSIST_REPORT = "assist_report", _("Co-handler reports its part (协办反馈)")
+    CORRECT = "correct", _("Correct category or location (更正)")
 
 
 S, A = State, Action
@@ -81,7 +86,25 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.CLOSED, A.REOPEN): S.HANDLING,  # only closure resolved, within the reopen period
     **{(state, action): state for state in OPEN_STATES for action in _FLAG_ACTIONS_EVERYWHERE_OPEN},
     (S.CLOSED, A.COMMENT): S.CLOSED,
+    # 退回核实/补充: a flag on the case held at a desk; its clock pauses until the worker answers (核实补充).
+    (S.PENDING_REVIEW, A.REQUEST_INFO): S.PENDING_REVIEW,
+    (S.HANDLING, A.REQUEST_INFO): S.HANDLING,
+    (S.PENDING_REVIEW, A.SUPPLY_INFO): S.PENDING_REVIEW,
+    (S.HANDLING, A.SUPPLY_INFO): S.HANDLING,
+    # 协办: a co-handling department signs and reports its part while the lead holds the case.
+    (S.DISPATCHED, A.ASSIST_START): S.DISPATCHED,
+    (S.HANDLING, A.ASSIST_START): S.HANDLING,
+    (S.DISPATCHED, A.ASSIST_REPORT): S.DISPATCHED,
+    (S.HANDLING, A.ASSIST_REPORT): S.HANDLING,
+    # 更正: category or location corrected by the desk holding the case; it re-routes and the clock is recomputed.
+    (S.PENDING_REVIEW, A.CORRECT): S.PENDING_REVIEW,
+    (S.HANDLING, A.CORRECT): S.HANDLING,
 }
+
+# While a case is with the grid worker (退回核实/补充) it waits for the answer: only these may happen meanwhile.
+WHILE_WITH_WORKER = frozenset(
+    {A.SUPPLY_INFO, A.COMMENT, A.SUPERVISE, A.REPLY_SUPERVISION, A.URGE, A.REGRADE, A.CORRECT, A.VOID}
+)
 
 CLOSURE_OF: dict[Action, Closure] = {
     A.VERIFY_PASS: Closure.RESOLVED,
@@ -99,6 +122,12 @@ def next_state(state: str, action: str) -> State:
         raise InvalidTransition(
             f"不能在“{State(state).label}”状态下执行“{Action(action).label if action in Action.values else action}”"
         ) from None
+
+
+def ensure_not_waiting(case_with_worker: bool, action: str) -> None:
+    """409 for a move while the case waits for the grid worker's answer (退回核实/补充)."""
+    if case_with_worker and action not in WHILE_WITH_WORKER:
+        raise InvalidTransition(f"该隐患正等待网格员核实补充，暂不能“{Action(action).label}”")
 
 
 def state_text(state: str, closure: str = "") -> str:

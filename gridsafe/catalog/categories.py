@@ -44,3 +44,12 @@ def active_category(code: str) -> Category | None:
     category = Category.from_db("default", _CATEGORY_FIELDS, category_row)
     category.domain = Domain.from_db("default", _DOMAIN_FIELDS, domain_row)
     return category
+
+
+def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The active categories as form choices grouped by domain name, from the cache above (no query when warm)."""
+    name, domain_name = _CATEGORY_FIELDS.index("name"), _DOMAIN_FIELDS.index("name")
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for code, (category_row, domain_row) in sorted(categories.get().items()):
+        grouped.setdefault(domain_row[domain_name], []).append((code, category_row[name]))
+    return list(grouped.items())

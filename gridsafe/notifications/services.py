@@ -36,6 +36,10 @@ KIND_OF_EVENT: dict[str, str] = {
     EventKind.CASE_MERGED: NotificationKind.CLOSED,
     EventKind.CASE_TRANSFERRED: NotificationKind.CLOSED,
     EventKind.CASE_REGRADED: NotificationKind.REGRADED,
+    EventKind.CASE_INFO_REQUESTED: NotificationKind.RETURNED,  # 退回核实: a task for the worker asked
+    EventKind.CASE_INFO_SUPPLIED: NotificationKind.NEW_TASK,  # the answer: back on the desk
+    EventKind.PART_REPORTED: NotificationKind.NEW_TASK,  # a 协办 part in: the lead department's desk
+    EventKind.CASE_CORRECTED: NotificationKind.REGRADED,  # category or location corrected: the reporter hears
 }
 
 
@@ -66,6 +70,18 @@ def _recipients(event: CaseEvent, desk: list[int]) -> list[tuple[int, str]]:
         EventKind.CASE_REGRADED,  # the worker who proposed 重大 hears whether it was confirmed
     ):
         personal.add(case.reporter_id)  # reviewer feedback reaches the collector (onadata #1614)
+    if event.kind == EventKind.CASE_INFO_REQUESTED:
+        personal.add(event.payload.get("worker_id"))
+    if event.kind == EventKind.CASE_CORRECTED:
+        personal |= {case.reporter_id, event.payload.get("worker_id")}
+    if event.kind == EventKind.CASE_DISPATCHED and event.payload.get("co_department_ids"):
+        # 协办: the co-handling departments' desks hear of their part (the lead's desk hears as the holder).
+        people += [
+            (uid, kind)
+            for uid in User.objects.filter(
+                unit_id__in=event.payload["co_department_ids"], role__in=DESK_ROLES, is_active=True
+            ).values_list("pk", flat=True)
+        ]
     if event.kind == EventKind.CASE_SUBMITTED:
         # 核查 tasks: the reviewing desk and the grid's workers (never the handler).
         personal |= set(User.objects.filter(grids=case.region_id, is_active=True).values_list("pk", flat=True))
@@ -142,8 +158,10 @@ DESK_SETTLE = timedelta(minutes=15)
 
 
 def needs_task(event_kind: str) -> bool:
-    """Whether a case event needs the after-commit notification task: not when only the desk hears of it."""
-    return event_kind in KIND_OF_EVENT and event_kind not in DESK_ONLY
+    """Whether a case event needs the after-commit notification task: not when only the desk hears of it. A
+    dispatch always does: its 协办 departments hear of it too (the task skips nothing the desk look writes: the
+    notification's unique key makes the second write nothing)."""
+    return event_kind in KIND_OF_EVENT and (event_kind not in DESK_ONLY or event_kind == EventKind.CASE_DISPATCHED)
 
 
 def _catch_up_sql() -> str:
@@ -229,19 +247,24 @@ def inbox_catch_up(user: User) -> int:
     return written
 
 
-def notification_send_for_event(*, event_id: int) -> int:
+def notification_send_for_event(*, event_id: int, desk_only_too: bool = True) -> int:
     """Writes one Notification per recipient, in one statement (a duplicate is skipped: the task may run twice).
-    Returns how many it tried to write."""
+    Returns how many it tried to write. The task passes `desk_only_too=False`: for a DESK_ONLY event it writes only
+    to the people beyond the holder's desk (a dispatch's 协办 departments), since the desk hears when it looks."""
     found = _event_with_case(event_id)
     if found is None:
         return 0
     event, category_name, desk = found
     case = event.case
+    recipients = _recipients(event, desk)
+    if event.kind in DESK_ONLY and not desk_only_too:
+        # The holder's desk hears of this when it looks (`inbox_catch_up`); the task writes only the others (协办).
+        recipients = [(uid, kind) for uid, kind in recipients if uid not in desk]
     title = f"【{event.get_kind_display()}】{category_name} #{case.pk}"
     body = (event.comment or case.description)[:500]
     return rows.insert_values(
         Notification,
         ("user", "kind", "case", "event", "title", "body", "created_at"),
-        [(uid, kind, case.pk, event.pk, title, body, event.created_at) for uid, kind in _recipients(event, desk)],
+        [(uid, kind, case.pk, event.pk, title, body, event.created_at) for uid, kind in recipients],
         ignore_conflicts=True,
     )

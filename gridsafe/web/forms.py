@@ -11,6 +11,7 @@ from gridsafe.cases.models import Light, Source
 from gridsafe.cases.selectors import CaseFilters
 from gridsafe.cases.services import RETURN_REASONS, SUBMIT_METHODS, VOID_REASONS
 from gridsafe.cases.transitions import Action, Closure, State
+from gridsafe.catalog.categories import category_choices
 from gridsafe.catalog.models import Category, Domain, Grade
 from gridsafe.core.input import InputForm
 from gridsafe.web.selectors import QUEUES
@@ -166,15 +167,29 @@ class EscalateForm(ActionForm):
 
 
 class DispatchForm(ActionForm):
-    department_id = forms.TypedChoiceField(label="派遣至", required=False, coerce=int, empty_value=None)
+    department_id = forms.TypedChoiceField(label="主办部门", required=False, coerce=int, empty_value=None)
+    co_department_ids = forms.TypedMultipleChoiceField(
+        label="协办部门", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    due_at = forms.DateTimeField(
+        label="处置期限",
+        required=False,
+        help_text="默认按类别处置时限，自签收起算",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
     comment = _text("派遣意见", required=False)
-    fields_for_service = ("department_id", "comment")
+    fields_for_service = ("department_id", "co_department_ids", "due_at", "comment")
+    future_fields = ("due_at",)  # a deadline asked for
 
-    def __init__(self, *args, departments=(), default_department=None, **kwargs):
+    def __init__(self, *args, departments=(), default_department=None, default_due=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department_id"].choices = [("", "按类别默认部门")] + [(d.pk, d.name) for d in departments]
+        self.fields["co_department_ids"].choices = [(d.pk, d.name) for d in departments]
         if default_department and not self.is_bound:
             self.initial["department_id"] = default_department
+        if default_due and not self.is_bound:
+            self.initial["due_at"] = timezone.localtime(default_due).strftime("%Y-%m-%dT%H:%M")
 
 
 class StartForm(ActionForm):
@@ -326,6 +341,59 @@ class CommentForm(ActionForm):
     fields_for_service = ("comment",)
 
 
+class RequestInfoForm(ActionForm):
+    reason = _text("退回核实/补充说明", initial="请到现场核实并补充照片")
+    worker_id = forms.TypedChoiceField(label="退回给", required=False, coerce=int, empty_value=None)
+    fields_for_service = ("reason", "worker_id")
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker_id"].choices = [("", "上报人（或本网格网格员）")] + [(u.pk, u.label) for u in workers]
+
+
+class SupplyInfoForm(ActionForm):
+    answer = _text("核实补充内容", rows=3)
+    photos = PhotosField(label="现场照片", required=False)
+    files_field = "photos"
+    files_role = "before"
+    fields_for_service = ("answer",)
+
+
+class AssistStartForm(ActionForm):
+    comment = _text("签收意见", required=False)
+    fields_for_service = ("comment",)
+
+
+class AssistReportForm(ActionForm):
+    report = _text("协办反馈（本单位处置情况）", rows=3)
+    photos = PhotosField(label="处置照片", required=False)
+    files_field = "photos"
+    files_role = "after"
+    fields_for_service = ("report",)
+
+
+class CorrectForm(ActionForm):
+    reason = _text("更正理由")
+    category = forms.ChoiceField(label="隐患类别", required=False)
+    lon = forms.FloatField(label="经度", required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(label="纬度", required=False, min_value=-90, max_value=90)
+    address = forms.CharField(label="地址", required=False, max_length=200)
+    fields_for_service = ("reason", "category", "lon", "lat", "address")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "不更改"), *category_choices()]
+        if self.case is not None and not self.is_bound:
+            self.initial.update(lon=self.case.lon, lat=self.case.lat, address=self.case.address)
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs["category"] = kwargs.get("category") or None
+        if kwargs.get("address") == "" and self.case is not None and not self.case.address:
+            kwargs["address"] = None
+        return kwargs
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.ASSIGN: AssignForm,
     Action.ESCALATE: EscalateForm,
@@ -349,4 +417,54 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.URGE: UrgeForm,
     Action.COMMENT: CommentForm,
     Action.REGRADE: RegradeForm,
+    Action.REQUEST_INFO: RequestInfoForm,
+    Action.SUPPLY_INFO: SupplyInfoForm,
+    Action.ASSIST_START: AssistStartForm,
+    Action.ASSIST_REPORT: AssistReportForm,
+    Action.CORRECT: CorrectForm,
 }
+
+
+# ---------------------------------------------------------------- 隐患登记 (the desk)
+
+# The channels a desk registers by, in the words of the desk; each is the case's `source` (cases.Source).
+REGISTER_CHANNELS = [
+    (Source.HOTLINE.value, "12345 热线"),
+    (Source.VIDEO.value, "视频巡查"),
+    (Source.LEADER.value, "领导交办"),
+    (Source.DEPARTMENT.value, "部门移送"),
+]
+
+
+class CaseRegisterForm(InputForm):
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    source = forms.ChoiceField(label="来源渠道", choices=REGISTER_CHANNELS, widget=forms.RadioSelect)
+    caller_name = forms.CharField(label="反映人姓名", required=False, max_length=50)
+    caller_phone = forms.RegexField(
+        label="联系电话",
+        required=False,
+        max_length=20,
+        regex=r"^[0-9+\- ]{5,20}$",
+        error_messages={"invalid": "请输入有效的电话号码"},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    category = forms.ChoiceField(label="隐患类别")
+    description = _text("隐患描述", rows=4, max_length=4000)
+    address = forms.CharField(label="地址", required=False, max_length=200)
+    lon = forms.FloatField(label="经度", min_value=-180, max_value=180, widget=forms.HiddenInput)
+    lat = forms.FloatField(label="纬度", min_value=-90, max_value=90, widget=forms.HiddenInput)
+    start_level = forms.TypedChoiceField(label="起始层级", coerce=int)
+    urgent = forms.BooleanField(label="紧急", required=False)
+    photos = PhotosField(label="现场照片", required=False)
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "请选择"), *category_choices()]
+        self.fields["start_level"].choices = list(levels)
+        self.fields["lon"].error_messages["required"] = "请在地图上点选位置或搜索地点"
+        self.fields["lat"].error_messages["required"] = "请在地图上点选位置或搜索地点"
+        if not self.is_bound:
+            self.initial.setdefault("client_id", uuid.uuid4())
+            self.initial.setdefault("source", Source.HOTLINE.value)
+            if levels:
+                self.initial.setdefault("start_level", levels[-1][0])

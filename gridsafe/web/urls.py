@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridsafe.web import views
+from gridsafe.web import desk_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/export.xlsx", views.case_export_xlsx, name="case_export_xlsx"),
     path("cases/export.csv", views.case_export_csv, name="case_export_csv"),
+    path("cases/new/", desk_views.case_register, name="case_register"),
+    path("cases/new/nearby/", desk_views.case_register_nearby, name="case_register_nearby"),
+    path("cases/new/search/", desk_views.case_register_search, name="case_register_search"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/actions/<slug:action>/", views.case_action, name="case_action"),
     path("notifications/", views.notifications, name="notifications"),

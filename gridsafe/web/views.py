@@ -22,17 +22,20 @@ from django.views.decorators.http import require_GET, require_POST
 from gridsafe.accounts.forms import LoginForm
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.accounts.routing import default_department_id
-from gridsafe.cases.models import Attachment, AttachmentRole, Case, Level, Light, SupervisionLevel
+from gridsafe.cases.models import Attachment, AttachmentRole, Case, Level, Light, PartState, SupervisionLevel
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import case_timeline
 from gridsafe.cases.services import ACTION_SERVICES, attachment_add
 from gridsafe.cases.transitions import Action, State, state_text
 from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calendar
+from gridsafe.catalog.limits import limit_for
+from gridsafe.catalog.models import Step
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import CaseNotFound, DomainError, RateLimited, StaleVersion
 from gridsafe.core.http import client_ip
 from gridsafe.core.input import clean_xml_text
+from gridsafe.core.masking import mask_name, mask_phone
 from gridsafe.core.ratelimit import ratelimit_request
 from gridsafe.notifications.models import Notification
 from gridsafe.notifications.services import inbox_catch_up
@@ -57,7 +60,10 @@ STALE_MESSAGE = "该隐患已被他人更新，请刷新后再操作"
 
 # The order in which a case page offers actions: the next step of the loop first, flags and closures last.
 ACTION_ORDER = [
+    Action.SUPPLY_INFO,
     Action.START,
+    Action.ASSIST_START,
+    Action.ASSIST_REPORT,
     Action.SUBMIT,
     Action.VERIFY_PASS,
     Action.DISPATCH,
@@ -78,9 +84,21 @@ ACTION_ORDER = [
     Action.VOID,
     Action.REOPEN,
     Action.REGRADE,
+    Action.REQUEST_INFO,
+    Action.CORRECT,
     Action.COMMENT,
 ]
-PRIMARY_ACTIONS = {Action.START, Action.SUBMIT, Action.VERIFY_PASS, Action.DISPATCH, Action.ESCALATE, Action.ASSIGN}
+PRIMARY_ACTIONS = {
+    Action.START,
+    Action.SUBMIT,
+    Action.VERIFY_PASS,
+    Action.DISPATCH,
+    Action.ESCALATE,
+    Action.ASSIGN,
+    Action.SUPPLY_INFO,
+    Action.ASSIST_START,
+    Action.ASSIST_REPORT,
+}
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -449,7 +467,12 @@ def _form_extras(user: User, case: Case, action: str) -> dict:
             domain_id=case.domain_id,
             category_department_id=case.category.department_id,
         )
-        return {"departments": departments, "default_department": default}
+        limit = limit_for(category_id=case.category_id, urgent=case.urgent or case.is_major, step=Step.HANDLE)
+        default_due = current_calendar().deadlines(clock.now(), *limit)[1] if limit else None
+        return {"departments": departments, "default_department": default, "default_due": default_due}
+    if action == Action.REQUEST_INFO:
+        workers = User.objects.filter(role=Role.GRID_WORKER, is_active=True, grids=case.region_id).order_by("pk")
+        return {"workers": list(workers)}
     return {}
 
 
@@ -479,7 +502,10 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
         }
         for e in events
     ]
-    people = _people({case.handler_id, case.reporter_id, case.last_handler_id})
+    people = _people({case.handler_id, case.reporter_id, case.last_handler_id, case.with_worker_id})
+    parts = (
+        list(case.parts.exclude(state=PartState.WITHDRAWN).select_related("department")) if case.department_id else []
+    )
     before = [a for a in attachments if a.role in (AttachmentRole.REPORT, AttachmentRole.BEFORE)]
     after = [a for a in attachments if a.role in (AttachmentRole.AFTER, AttachmentRole.VERIFICATION)]
     place = None
@@ -501,6 +527,11 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
         "supervision_text": _label(SupervisionLevel, case.supervision),
         "flags": [_label(LocationFlag, f) for f in case.location_flags or []],
         "handler": people.get(case.handler_id),
+        "with_worker": people.get(case.with_worker_id) if case.with_worker_id else None,
+        "clock_step": _label(Step, case.step) if case.step else "",
+        "parts": parts,
+        "caller_name": mask_name(case.caller_name),
+        "caller_phone": mask_phone(case.caller_phone),
         "reporter": people.get(case.reporter_id),
         "before": before,
         "after": after,
@@ -545,6 +576,22 @@ def _event_detail(event) -> str:
         parts.append(f"移交 {p['external_body']}（{p.get('external_ref', '')}）")
     if p.get("master_id"):
         parts.append(f"并入 #{p['master_id']}")
+    if p.get("co_departments"):
+        parts.append(f"协办：{'、'.join(p['co_departments'])}")
+    if p.get("handle_due_at"):
+        parts.append(f"处置期限 {timezone.localtime(datetime.fromisoformat(str(p['handle_due_at']))):%Y-%m-%d %H:%M}")
+    if p.get("part_department"):
+        parts.append(f"协办单位：{p['part_department']}")
+    if p.get("worker") and event.kind == "case.info_requested":
+        parts.append(f"退回给 {p['worker']}")
+    if p.get("paused_minutes") is not None:
+        parts.append(f"计时暂停 {p['paused_minutes']} 分钟")
+    if event.kind == "case.corrected":
+        before, after = p.get("from") or {}, p.get("to") or {}
+        if after.get("category_name"):
+            parts.append(f"类别更正为 {after['category_name']}")
+        if after.get("grid"):
+            parts.append(f"位置更正：{before.get('grid', '')} → {after['grid']}")
     return "；".join(parts)
 
 

@@ -33,6 +33,14 @@ from gridsafe.cases.services.actions import (
 )
 from gridsafe.cases.services.attachments import attachment_add
 from gridsafe.cases.services.deadlines import SWEEP_NS, _clock, _frozen_overdue, _step_for
+from gridsafe.cases.services.desk import (
+    case_assist_report,
+    case_assist_start,
+    case_correct,
+    case_request_info,
+    case_supply_info,
+    parts_outstanding,
+)
 from gridsafe.cases.services.moves import _move, case_service
 from gridsafe.cases.services.replay import REQUEST_DIGEST_KEY, _canonical, request_digest
 from gridsafe.cases.services.report import (
@@ -73,6 +81,9 @@ __all__ = [
     "attachment_add",
     "case_approve_extension",
     "case_assign",
+    "case_assist_report",
+    "case_assist_start",
+    "case_correct",
     "case_comment",
     "case_dispatch",
     "case_escalate",
@@ -82,6 +93,7 @@ __all__ = [
     "case_reopen",
     "case_reply_supervision",
     "case_report",
+    "case_request_info",
     "case_request_extension",
     "case_resume",
     "case_return",
@@ -90,6 +102,7 @@ __all__ = [
     "case_start",
     "case_submit",
     "case_supervise",
+    "case_supply_info",
     "case_suspend",
     "case_transfer",
     "case_urge",
@@ -97,5 +110,6 @@ __all__ = [
     "case_verify_pass",
     "case_void",
     "level_unit_id",
+    "parts_outstanding",
     "request_digest",
 ]

@@ -11,10 +11,18 @@ from django.db import transaction
 
 from gridsafe.accounts.models import Unit, UnitKind, User
 from gridsafe.accounts.routing import command_unit_id, default_department_id, tier_path, tier_unit_id
-from gridsafe.cases.models import Case, Level
+from gridsafe.cases.models import Case, CasePart, Level, PartState
 from gridsafe.cases.permissions import (
     get_case_for_user,
     jurisdiction_of,
+)
+from gridsafe.cases.services.desk import (
+    case_assist_report,
+    case_assist_start,
+    case_correct,
+    case_request_info,
+    case_supply_info,
+    parts_outstanding,
 )
 from gridsafe.cases.services.moves import _move, _own_attachments, _prepare, _require, case_service
 from gridsafe.cases.services.supervision import (
@@ -29,6 +37,7 @@ from gridsafe.catalog.calendar import current_calendar
 from gridsafe.core import clock
 from gridsafe.core.errors import (
     CaseNotFound,
+    InvalidTransition,
     NotPermitted,
     ValidationFailed,
 )
@@ -124,6 +133,9 @@ def case_escalate(
     )
 
 
+MAX_CO_HANDLERS = 5
+
+
 @case_service
 @transaction.atomic(durable=True)
 def case_dispatch(
@@ -134,8 +146,12 @@ def case_dispatch(
     request_id: uuid.UUID,
     department_id: int | None = None,
     comment: str = "",
+    co_department_ids: list[int] | None = None,
+    due_at: datetime | None = None,
 ) -> Case:
-    """派遣 — send to a department (routing table by category and tier); starts the 签收 clock. One event."""
+    """派遣 — send to a lead department (主办; routing table by category and tier) and optional co-handling
+    departments (协办), with a 处置 deadline (default: the category's limit from 签收); starts the 签收 clock. A new
+    dispatch withdraws the parts of an earlier one. One event, one CasePart per co-handler."""
     _prepare(Action.DISPATCH, actor, case)
     if department_id is None:
         department_id = default_department_id(
@@ -149,6 +165,21 @@ def case_dispatch(
     department = Unit.objects.filter(pk=department_id, kind=UnitKind.DEPARTMENT, is_active=True).first()
     if department is None or actor.unit is None or department.region_id != actor.unit.region_id:
         raise ValidationFailed("只能派遣给本级职能部门")
+    co_ids = [i for i in dict.fromkeys(co_department_ids or []) if i != department.pk]
+    if len(co_ids) > MAX_CO_HANDLERS:
+        raise ValidationFailed(f"协办单位最多 {MAX_CO_HANDLERS} 个")
+    co_units = list(
+        Unit.objects.filter(pk__in=co_ids, kind=UnitKind.DEPARTMENT, is_active=True, region_id=actor.unit.region_id)
+    )
+    if len(co_units) != len(co_ids):
+        raise ValidationFailed("协办单位只能是本级职能部门")
+    now = clock.now()
+    if due_at is not None and due_at <= now:
+        raise ValidationFailed("处置期限须晚于现在")
+    CasePart.objects.filter(case=case).exclude(state=PartState.WITHDRAWN).update(state=PartState.WITHDRAWN)
+    CasePart.objects.bulk_create(
+        [CasePart(case=case, department=unit, dispatched_at=now) for unit in sorted(co_units, key=lambda u: u.pk)]
+    )
     return _move(
         case=case,
         actor=actor,
@@ -156,13 +187,21 @@ def case_dispatch(
         expected_version=expected_version,
         request_id=request_id,
         comment=comment,
+        now=now,
         changes={
             "department_id": department.pk,
             "dispatcher_unit_id": actor.unit_id,
             "holder_unit_id": department.pk,
             "handler_id": None,
+            "handle_due_at": due_at,
         },
-        payload={"department_id": department.pk, "department": department.name},
+        payload={
+            "department_id": department.pk,
+            "department": department.name,
+            "co_department_ids": [u.pk for u in co_units],
+            "co_departments": [u.name for u in co_units],
+            "handle_due_at": due_at,
+        },
     )
 
 
@@ -195,7 +234,10 @@ def case_return(
     reason = _require(reason, "回退说明")
     changes: dict[str, Any] = {"handler_id": None}
     if case.held_by_department:
-        changes.update(holder_unit_id=case.dispatcher_unit_id, department_id=None, dispatcher_unit_id=None)
+        changes.update(
+            holder_unit_id=case.dispatcher_unit_id, department_id=None, dispatcher_unit_id=None, handle_due_at=None
+        )
+        CasePart.objects.filter(case=case).exclude(state=PartState.WITHDRAWN).update(state=PartState.WITHDRAWN)
         if reason_code == "not_our_duty":
             changes["misdispatch_count"] = case.misdispatch_count + 1
     elif case.state == State.PENDING_REVIEW:
@@ -233,6 +275,9 @@ def case_submit(
 ) -> Case:
     """提交整改 — evidence ("after" photos) required; 重大 also needs the 五落实 record. One event."""
     _prepare(Action.SUBMIT, actor, case)
+    waiting = parts_outstanding(case)
+    if waiting:
+        raise InvalidTransition(f"协办单位尚未反馈：{'、'.join(waiting)}。全部协办单位反馈后方可提交整改")
     if method not in SUBMIT_METHODS:
         raise ValidationFailed(f"整改方式无效，可选：{', '.join(SUBMIT_METHODS)}")
     measures = _require(measures, "整改措施")
@@ -578,4 +623,9 @@ ACTION_SERVICES = {
     Action.URGE: case_urge,
     Action.COMMENT: case_comment,
     Action.REGRADE: case_regrade,
+    Action.REQUEST_INFO: case_request_info,
+    Action.SUPPLY_INFO: case_supply_info,
+    Action.ASSIST_START: case_assist_start,
+    Action.ASSIST_REPORT: case_assist_report,
+    Action.CORRECT: case_correct,
 }

@@ -3,6 +3,7 @@ left step freezes. `_move` calls these whenever the state, level or clock change
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from gridsafe.cases.models import Case, Level
@@ -70,3 +71,41 @@ def _frozen_overdue(case: Case, now: datetime) -> list[dict[str, Any]]:
                 }
             )
     return facts
+
+
+def _clock_paused(case: Case, now: datetime) -> dict[str, Any]:
+    """The clock fields that stop the running step's clock at `now` (挂账, 退回核实): what was left of the limit is
+    kept in remaining_on_suspend (0 when already overdue) and the deadlines are cleared, so no light, queue or sweep
+    counts the time the case waits. The overdue fact of the step, if any, is frozen first."""
+    remaining = None
+    if case.due_at is not None and case.limit_unit:
+        remaining = (
+            max(0.0, current_calendar().elapsed(now, case.due_at, case.limit_unit)) if now < case.due_at else 0.0
+        )
+    return {
+        "remaining_on_suspend": remaining,
+        "overdue_steps": _frozen_overdue(case, now),
+        "yellow_at": None,
+        "due_at": None,
+        "next_sweep_at": None,
+    }
+
+
+def _clock_resumed(case: Case, now: datetime) -> dict[str, Any]:
+    """The clock fields that run the paused step again from `now` with what was left when it stopped: yellow comes
+    when 80 % of the whole limit is used (what remains, less the last 20 %)."""
+    changes: dict[str, Any] = {"remaining_on_suspend": None}
+    if case.remaining_on_suspend is not None and case.limit_unit and case.limit_amount:
+        cal = current_calendar()
+        remaining = case.remaining_on_suspend
+        due = cal.add(now, Decimal(str(remaining)), case.limit_unit)
+        yellow = cal.add(now, Decimal(str(max(0.0, remaining - float(case.limit_amount) * 0.2))), case.limit_unit)
+        changes.update(due_at=due, yellow_at=yellow, next_sweep_at=yellow, alert_stage=0)
+    return changes
+
+
+def _clock_until(start: datetime, due: datetime) -> dict[str, Any]:
+    """A step whose deadline a person set (a dispatch's 处置时限) rather than the category's limit: yellow at 80 % of
+    the time from start to due, in calendar time."""
+    yellow = start + (due - start) * 0.8
+    return {"due_at": due, "original_due_at": due, "yellow_at": yellow, "next_sweep_at": yellow}

@@ -18,9 +18,10 @@ from gridsafe.cases.models import Attachment, Case, CaseEvent
 from gridsafe.cases.permissions import (
     ensure_can,
 )
-from gridsafe.cases.services.deadlines import _clock, _frozen_overdue, _step_for
+from gridsafe.cases.services.deadlines import _clock, _clock_until, _frozen_overdue, _step_for
 from gridsafe.cases.services.replay import _REQUEST_DIGEST, _replayed, _with_request_digest, request_digest
-from gridsafe.cases.transitions import CLOSURE_OF, Action, State, next_state
+from gridsafe.cases.transitions import CLOSURE_OF, Action, State, ensure_not_waiting, next_state
+from gridsafe.catalog.models import Step
 from gridsafe.core import clock
 from gridsafe.core.audit import REFUSAL_OUTCOMES, audit_refusal
 from gridsafe.core.errors import (
@@ -148,6 +149,9 @@ def _move(
                 start=now,
             )
         )
+        handle_due = changes.get("handle_due_at", case.handle_due_at)
+        if changes.get("step") == Step.HANDLE and handle_due is not None and handle_due > now:
+            changes.update(_clock_until(now, handle_due))  # the deadline the dispatch set (派遣时限)
     if to_state != State.HANDLING and case.extension_pending:
         # An extension is asked for the 处置 deadline; once the case leaves 处置 (escalated, dispatched, returned,
         # suspended, submitted, closed) there is nothing left to approve.
@@ -203,6 +207,7 @@ def _prepare(action: str, actor: User | None, case: Case) -> None:
     if actor is not None:
         ensure_can(action, actor, case)
     next_state(case.state, action)
+    ensure_not_waiting(case.with_worker_id is not None, action)
 
 
 def _own_attachments(case: Case, attachment_ids: list[int], *, required: bool, what: str) -> list[int]:

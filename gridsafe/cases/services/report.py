@@ -1,6 +1,7 @@
 """上报: a new case from a person's report (API, field app, page, a failed checklist item), its source rule and
 the one insert (`_case_insert`) the intake and the demo share."""
 
+import re
 import uuid
 from typing import Any
 
@@ -56,10 +57,15 @@ def case_report(
     source: str | None = None,
     checklist_answers: dict[str, Any] | None = None,
     channel: str = "report",
+    start_level: int | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
 ) -> tuple[Case, bool]:
     """上报 — create a hazard case, idempotent on the client's UUID. Returns (case, created).
     An identical resend returns the same case; the same id with other content is IdempotencyConflict (409).
-    `source` is what the caller claims and `channel` how the report came in; `case_source` decides what is stored."""
+    `source` is what the caller claims and `channel` how the report came in; `case_source` decides what is stored.
+    The desk (登记, `channel="desk"`) also names the level the case starts at (`start_level`, within its reach) and
+    the caller's name and phone (sealed at rest)."""
     # The request as sent: the payload of its fingerprint, and `_case_insert`'s own arguments.
     submitted: dict[str, Any] = dict(
         category=category_code,
@@ -75,6 +81,9 @@ def case_report(
         source=source,
         checklist_answers=checklist_answers,
     )
+    if channel == "desk":
+        # Part of the fingerprint only for the desk, so the field app's resends keep matching their stored rows.
+        submitted.update(start_level=start_level, caller_name=caller_name, caller_phone=caller_phone)
     try:
         # Insert first, look for an earlier case only when that fails: a resend is rare, and the unique client_id
         # is what makes it safe, so the common path pays no lookup.
@@ -123,7 +132,16 @@ def case_report(
 # channel is who they are and how they report, so nobody files as someone they are not.
 DESK_SOURCES = frozenset({Source.HOTLINE, Source.VIDEO, Source.DEPARTMENT, Source.LEADER})
 DESK_ROLES = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.ADMIN, Role.LEADER})
-CHANNELS = ("report", "visit")  # an own report (API, field app, page); a failed item of a checklist visit
+# an own report (API, field app, page); a failed item of a checklist visit; the desk's 登记 of what reached it
+CHANNELS = ("report", "visit", "desk")
+
+
+def desk_reach(actor: User) -> int:
+    """The highest level a desk may start a case at: its own tier (station 1, township centre 2, county 3); a
+    leader or administrator, the county."""
+    if actor.role in (Role.LEADER, Role.ADMIN) or actor.unit is None:
+        return Level.COUNTY
+    return {1: Level.COUNTY, 2: Level.TOWNSHIP}.get(actor.unit.region.level, Level.VILLAGE)
 
 
 def case_source(*, actor: User, channel: str, requested: str | None) -> str:
@@ -135,6 +153,8 @@ def case_source(*, actor: User, channel: str, requested: str | None) -> str:
         raise ValueError(f"unknown report channel: {channel}")
     if channel == "visit":
         decided = Source.PATROL
+    elif channel == "desk" and actor.role not in DESK_ROLES:
+        raise ValidationFailed("只有网格站、网格化中心和领导可以登记来电来访等隐患")
     elif actor.role in DESK_ROLES:
         default = Source.LEADER if actor.role == Role.LEADER else Source.DEPARTMENT
         if requested is None or requested in DESK_SOURCES:
@@ -168,6 +188,9 @@ def _case_insert(
     address: str,
     source: str | None,
     checklist_answers: dict[str, Any] | None,
+    start_level: int | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
 ) -> Case:
     now = clock.now()
     source = case_source(actor=actor, channel=channel, requested=source)
@@ -206,10 +229,19 @@ def _case_insert(
     grade = Grade.MAJOR if major_proposed and actor.role != Role.GRID_WORKER else cat.default_grade
     is_urgent = bool(urgent) or cat.urgent
     level = Level.TOWNSHIP if (major_proposed or is_urgent) else Level.VILLAGE
+    if start_level is not None:
+        # The desk names where the case starts: within its reach (its own tier and below), never below the tier
+        # a 重大 or urgent case goes to.
+        if start_level not in (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY) or start_level > desk_reach(actor):
+            raise ValidationFailed("起始层级超出本单位范围")
+        level = Level(max(level, start_level))
+    caller_name, caller_phone = caller_name.strip()[:50], caller_phone.strip()[:20]
+    if caller_phone and not re.fullmatch(r"[0-9+\- ]{5,20}", caller_phone):
+        raise ValidationFailed("联系电话格式不正确")
     holder_id = tier_unit_id(grid.path, level)
     if holder_id is None:
         raise ValidationFailed("该网格没有对应的网格站/网格化中心，请联系管理员")
-    cc = [".".join(grid.path.split(".")[:3])] if level == Level.TOWNSHIP else []
+    cc = [".".join(grid.path.split(".")[:3])] if level == Level.TOWNSHIP and start_level is None else []
     # The case, its event and the rollups are written together: on PostgreSQL one statement, its own transaction
     # (core.rows.Writes). Literal INSERTs: the ORM's compile of this 60-column row cost more than the rest.
     writes = rows.Writes()
@@ -236,6 +268,8 @@ def _case_insert(
             grid_version=grid.geometry_version,
             place=place,
             reporter=actor,
+            caller_name=caller_name,
+            caller_phone=caller_phone,
             checklist_answers=checklist_answers,
             state=State.PENDING_REVIEW,
             level=level,

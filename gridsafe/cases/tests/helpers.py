@@ -44,6 +44,11 @@ VALID_FIELDS: dict[str, dict] = {
     "urge": {"comment": "请尽快处置"},
     "comment": {"comment": "补充说明"},
     "regrade": {"grade": "major", "basis": "GB 35181-2025 第5.1条"},
+    "request_info": {"reason": "请补充现场照片"},
+    "supply_info": {"answer": "已到现场核实"},
+    "assist_start": {},
+    "assist_report": {"report": "已关闭燃气阀门"},
+    "correct": {"reason": "类别选错", "category": "fire-escape-blocked"},
 }
 
 
@@ -160,6 +165,14 @@ class Flow:
 
     def handling_l2(self, **kw) -> Case:
         return self.act(self.pending_review_l2(**kw), "assign", "bangtou")
+
+    def dispatched_joint(self, **kw) -> Case:
+        """At the county, dispatched to 县消防救援大队 (主办) with 县燃气 (协办)."""
+        gas = self.people["gas"].unit_id
+        return self.act(self.pending_review_l3(**kw), "dispatch", "county", co_department_ids=[gas])
+
+    def handling_joint(self, **kw) -> Case:
+        return self.act(self.dispatched_joint(**kw), "start", "fire")
 
     def handling_dept(self, **kw) -> Case:
         return self.act(self.dispatched(**kw), "start", "fire")

@@ -39,6 +39,8 @@ VARIANTS = {
     "pr_l2": lambda f: f.pending_review_l2(),
     "dispatched": lambda f: f.dispatched(),
     "handling_dept": lambda f: f.handling_dept(),
+    "dispatched_joint": lambda f: f.dispatched_joint(),
+    "handling_joint": lambda f: f.handling_joint(),
     "handling_l1": lambda f: f.handling_l1(),
     "handling_l2": lambda f: f.handling_l2(),
     "suspended": lambda f: f.suspended(),
@@ -79,6 +81,11 @@ def _supervised(flow, case, by):
 def _extension_requested(flow, case):
     due = get_case_for_user(flow.user("fire"), case.pk).due_at
     return flow.act(case, "request_extension", "fire", requested_due=due + timedelta(days=2), reason="需采购充电柜")
+
+
+def _with_worker(flow, case):
+    by = "nanxi" if case.level == 1 else "bangtou"
+    return flow.act(case, "request_info", by, reason="请到现场核实")
 
 
 def _master(flow, case):
@@ -155,6 +162,16 @@ LEGAL = {
     (PV, "regrade"): ("pv_dept", None, "fire", {"grade": "major", "basis": "GB 35181-2025 第5.1条"}, PV),
     (CL, "reopen"): ("closed_resolved", None, "county_lead", {"reason": "回访未整改"}, HA),
     (CL, "comment"): ("closed_resolved", None, "nanxi_worker", {"comment": "已复查"}, CL),
+    (PR, "request_info"): ("pr_l1", None, "nanxi", {"reason": "请补充现场照片"}, PR),
+    (HA, "request_info"): ("handling_l1", None, "nanxi", {"reason": "请核实整改范围"}, HA),
+    (PR, "supply_info"): ("pr_l1", _with_worker, "nanxi_worker", {"answer": "已到现场核实"}, PR),
+    (HA, "supply_info"): ("handling_l1", _with_worker, "nanxi_worker", {"answer": "已核实"}, HA),
+    (DI, "assist_start"): ("dispatched_joint", None, "gas", {}, DI),
+    (HA, "assist_start"): ("handling_joint", None, "gas", {}, HA),
+    (DI, "assist_report"): ("dispatched_joint", None, "gas", {"report": "已关闭燃气阀门"}, DI),
+    (HA, "assist_report"): ("handling_joint", None, "gas", {"report": "已关闭燃气阀门"}, HA),
+    (PR, "correct"): ("pr_l1", None, "nanxi", {"reason": "类别选错", "category": "fire-escape-blocked"}, PR),
+    (HA, "correct"): ("handling_l1", None, "nanxi", {"reason": "类别选错", "category": "fire-escape-blocked"}, HA),
 }
 
 # Pairs outside the table where the permission check itself already says no to everyone, so the answer is 403.
@@ -180,6 +197,11 @@ NOBODY_MAY = {
     (CL, "approve_extension"): "closing ends a pending extension",
     (CL, "reject_extension"): "closing ends a pending extension",
     (CL, "reply_supervision"): "closing ends the 督办 reply deadline",
+    (DI, "request_info"): "a case held by a department is returned to the desk, not sent back to the worker",
+    (DI, "correct"): "a case held by a department is returned to the desk to be corrected",
+    **{(s, "supply_info"): "only the worker a desk asked answers, and only while asked" for s in (DI, SU, PV, CL)},
+    **{(s, "assist_start"): "only a department with a 协办 part signs it" for s in (PR, SU, PV, CL)},
+    **{(s, "assist_report"): "only a department with a 协办 part reports it" for s in (PR, SU, PV, CL)},
 }
 
 ALL_PAIRS = [(state, action) for state in State.values for action in Action.values]
@@ -188,7 +210,7 @@ ILLEGAL = [pair for pair in ALL_PAIRS if pair not in LEGAL]
 
 def test_the_legal_pairs_here_are_exactly_the_table():
     assert set(LEGAL) == {(s.value, a.value) for s, a in TRANSITIONS}
-    assert len(ALL_PAIRS) == 6 * 22
+    assert len(ALL_PAIRS) == 6 * 27
     assert set(NOBODY_MAY) <= set(ILLEGAL)
 
 
