@@ -113,6 +113,9 @@ MENU: tuple[Entry, ...] = (
     Entry("oversight", "领导带队检查", "dashboards:inspections", SUPERVISORS, has_region, nav="inspections"),
     Entry("oversight", "信息材料", "dashboards:reports", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="reports"),
     Entry("oversight", "工作档案", "dashboards:archives", SUPERVISORS | DEPARTMENT, nav="archives"),
+    Entry("oversight", "季度督导", "dashboards:visits", SUPERVISORS | DEPARTMENT, nav="visits"),
+    Entry("oversight", "责任制考评", "dashboards:appraisal", CENTRE | DEPARTMENT | LEADER | ADMIN,
+          rule("gridsafe.dashboards.appraisal", "may_see_appraisal"), nav="appraisal"),  # fmt: skip
     Entry("system", "检查表配置", "checklists:list", None, rule("gridsafe.field.checklists.permissions",
                                                                  "can_configure_checklists"), nav="checklists"),
     Entry("system", "数据导入", "imports:index", None, is_staff, nav="imports"),

@@ -158,3 +158,16 @@ def test_appraisal_list_and_sheet_by_jurisdiction(login, people):
     header_row = next(i for i, row in enumerate(ws.iter_rows(values_only=True), 1) if row[0] == "周期")
     assert ws.cell(row=header_row + 1, column=4).number_format == "0.00%"
     assert AuditEvent.objects.filter(action="appraisal.export", target=f"appraisal:{centre.pk}").exists()
+
+
+def test_the_menu_leads_to_the_oversight_pages_of_those_who_use_them(people):
+    from gridsafe.dashboards.menu import menu_for
+
+    def links(username):
+        return {link["url"] for group in menu_for(people[username]) for link in group["links"]}
+
+    assert {"/oversight/visits/", "/oversight/appraisal/"} <= links("county")
+    assert {"/oversight/visits/", "/oversight/appraisal/"} <= links("leader")
+    assert {"/oversight/visits/", "/oversight/appraisal/"} <= links("fire_lead")  # its own 考评表
+    assert "/oversight/visits/" in links("nanxi") and "/oversight/appraisal/" not in links("nanxi")
+    assert not {"/oversight/visits/", "/oversight/appraisal/"} & links("nanxi_worker")
