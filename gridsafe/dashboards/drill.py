@@ -79,11 +79,32 @@ def _terms(metric: str) -> list[tuple[str, str]]:
     return terms
 
 
+FLOW_LABELS = {
+    "f_handled": "本期提交整改",
+    "f_handle_seconds": "本期提交整改",
+    "f_resolved": "本期核查通过",
+    "f_closed_other": "本期作废、并单或移交",
+    "f_reworks": "本期返工",
+    "f_escalations": "本期上报",
+    "f_dispatches": "本期派遣",
+    "f_misdispatches": "本期错派退回",
+    "f_extensions": "本期批准延期",
+    "f_reopens": "本期重新打开",
+    "f_overdue": "本期超期",
+    "f_supervisions": "本期督办",
+    "f_red_cards": "本期红牌督办",
+}
+
+
 def metric_label(metric: str) -> str:
+    """The figure's name as the page shows it, in Chinese: never the metric's code (`resolved`, `now:overdue`)."""
     if metric.startswith("now:"):
-        return f"当前{GAUGE_LABELS.get(metric[4:], metric[4:])}"
+        gauge = metric[4:]
+        if gauge not in GAUGE_LABELS:
+            raise ValidationFailed("无效的指标")
+        return f"当前{GAUGE_LABELS[gauge]}"
     if metric in FLOW_COUNTERS:
-        return {"f_handled": "本期提交整改", "f_resolved": "本期核查通过"}.get(metric, metric)
+        return FLOW_LABELS[metric]
     parts = []
     for sign, name in _terms(metric):
         label = METRIC_LABELS.get(name, name)

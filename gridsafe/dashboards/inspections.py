@@ -316,7 +316,9 @@ class ActivityForm(InputForm):
     held_at = forms.DateTimeField(label="时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     leader_name = forms.CharField(label="带队领导/主持人", max_length=60)
     grids = forms.MultipleChoiceField(
-        label="检查的网格", required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+        label="检查的网格（按乡镇分组，可输入村名筛选；按住 Ctrl 多选）",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12, "data-filter": "输入村名或网格名筛选"}),
     )
     attendees = forms.CharField(label="参加人员", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     minutes = forms.CharField(
@@ -334,8 +336,7 @@ class ActivityForm(InputForm):
         regions = Region.objects.filter(q, is_active=True, level__lte=RegionLevel.VILLAGE).order_by("path")
         indent = {1: "", 2: "\u3000", 3: "\u3000\u3000"}
         self.fields["region"].choices = [(r.code, f"{indent.get(r.level, '')}{r.name}") for r in regions]
-        grids = Region.objects.filter(q, is_active=True, level=RegionLevel.GRID).order_by("path")[:2000]
-        self.fields["grids"].choices = [(g.code, g.name) for g in grids]
+        self.fields["grids"].choices = grid_choices(q)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -356,9 +357,44 @@ class ActivityForm(InputForm):
         }
 
 
+def grid_choices(scope: Q) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The active grids in `scope` as choices grouped by township, each named "村 · 网格": a county holds 700 grids,
+    a flat list of names alone is unusable. Two queries (the grids with their village, the townships' names)."""
+    grids = list(
+        Region.objects.filter(scope, is_active=True, level=RegionLevel.GRID)
+        .order_by("path")
+        .values_list("code", "name", "path", "parent__name")
+    )
+    townships = {p.rsplit(".", 2)[0] for _c, _n, p, _v in grids if p.count(".") >= 3}
+    names = dict(Region.objects.filter(path__in=townships).values_list("path", "name"))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, path, village in grids:
+        township = names.get(path.rsplit(".", 2)[0], "")
+        groups.setdefault(township, []).append((code, f"{village} · {name}" if village else name))
+    return list(groups.items())
+
+
+class GridSearchInput(forms.TextInput):
+    """A grid typed or picked from a typeahead list (<datalist>): "村 · 网格" labels, the grid code as the value."""
+
+    template_name = "dashboards/widgets/grid_search.html"
+
+    def __init__(self, attrs=None):
+        super().__init__({"placeholder": "输入村名或网格名", "autocomplete": "off", **(attrs or {})})
+        self.options: list[tuple[str, str]] = []
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["list"] = f"{context['widget']['attrs'].get('id', name)}-options"
+        context["widget"]["options"] = self.options
+        return context
+
+
 class FindingForm(InputForm):
     category = forms.ModelChoiceField(label="隐患类别", queryset=Category.objects.none())
-    grid = forms.ModelChoiceField(label="网格", queryset=Region.objects.none(), to_field_name="code")
+    grid = forms.ModelChoiceField(
+        label="网格", queryset=Region.objects.none(), to_field_name="code", widget=GridSearchInput()
+    )
     description = forms.CharField(label="隐患描述", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, activity: LeaderActivity, **kwargs):
@@ -367,3 +403,9 @@ class FindingForm(InputForm):
         self.fields["grid"].queryset = Region.objects.filter(
             _subtree(activity.region_path, "path"), level=RegionLevel.GRID
         ).order_by("path")
+        # The typeahead offers every grid of the unit's area, named "乡镇 · 村 · 网格".
+        self.fields["grid"].widget.options = [
+            (code, f"{township} · {label}")
+            for township, options in grid_choices(_subtree(activity.region_path, "path"))
+            for code, label in options
+        ]

@@ -263,6 +263,7 @@ def drill(request: HttpRequest) -> HttpResponse:
         "page_obj": page_obj,
         "query": params.urlencode(),
         "domain": domain,
+        "domain_name": Domain.objects.filter(code=domain).values_list("name", flat=True).first() if domain else "",
         "back": request.headers.get("Referer", ""),
     }
     return render(request, "dashboards/drill.html", context)
@@ -355,10 +356,23 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     start, end = default_window(_date(request.GET.get("start")), _date(request.GET.get("end")))
     report = compliance(region, start, end)
     activities = Paginator(activities_visible_to(request.user, region), 30).get_page(request.GET.get("page"))
+    missed = Paginator(report["missed"], 50).get_page(request.GET.get("mpage"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("mpage", None)
     return render(
         request,
         "dashboards/inspections.html",
-        {"nav": "inspections", "region": region, "report": report, "page_obj": activities, "start": start, "end": end},
+        {
+            "nav": "inspections",
+            "region": region,
+            "report": report,
+            "page_obj": activities,
+            "missed_page": missed,
+            "query": params.urlencode(),
+            "start": start,
+            "end": end,
+        },
     )
 
 

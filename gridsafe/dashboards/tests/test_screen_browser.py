@@ -41,6 +41,10 @@ def test_big_screen(committed_world, screen_server, browser_page, settings):
     assert page.text_content("#c-cameras") == "14,533"
     assert page.text_content("#c-grids") == "711"
     assert len(page.query_selector_all("#sc-latest li")) == 12
+    # Today's reports by their time; older ones with their date (issue 14: "12:05" alone was yesterday's or not).
+    stamps = [li.text_content() for li in page.query_selector_all("#sc-latest li .t")]
+    assert all(re.fullmatch(r"(\d{2}-\d{2} )?\d{2}:\d{2}", t) for t in stamps), stamps
+    assert any(re.fullmatch(r"\d{2}-\d{2} \d{2}:\d{2}", t) for t in stamps), stamps  # the seed spans 25 days
     assert int(page.text_content("#c-open").replace(",", "")) > 0
 
     # It polls again on its own, updating in place: the page does not grow.

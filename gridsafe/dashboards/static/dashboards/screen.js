@@ -194,6 +194,15 @@
 
   // ------------------------------------------------------------ the rest of the picture
 
+  // Today's reports by their time only; older ones with their date (and the year, from another year).
+  function when(at) {
+    var now = new Date();
+    var time = two(at.getHours()) + ":" + two(at.getMinutes());
+    if (at.toDateString() === now.toDateString()) { return time; }
+    var day = two(at.getMonth() + 1) + "-" + two(at.getDate());
+    return (at.getFullYear() === now.getFullYear() ? day : at.getFullYear() + "-" + day) + " " + time;
+  }
+
   function drawLatest(rows) {
     var list = document.getElementById("sc-latest");
     if (!list) { return; }
@@ -207,7 +216,7 @@
       }
       var at = new Date(r.time);
       li.className = "light-" + r.light;
-      li.children[0].textContent = two(at.getHours()) + ":" + two(at.getMinutes());
+      li.children[0].textContent = when(at);
       li.children[1].textContent = r.region + " · " + r.category;
       li.children[2].textContent = r.state;
     });
