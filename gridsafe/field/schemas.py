@@ -61,6 +61,7 @@ class ReviewerMessageOut(Schema):
     created_at: datetime
     case: CaseBriefOut
     case_open: bool
+    waiting: bool = Field(default=False, description="退回核实/补充 that still waits for this worker's answer")
 
 
 class WeekGridOut(Schema):

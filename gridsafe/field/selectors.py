@@ -33,8 +33,11 @@ REVIEWER_MESSAGE_KINDS = (
     EventKind.CASE_TRANSFERRED,
     EventKind.CASE_REWORK,
     EventKind.CASE_VERIFIED,
+    EventKind.CASE_INFO_REQUESTED,
+    EventKind.CASE_CORRECTED,
 )
-RETURNED_KINDS = (EventKind.CASE_RETURNED, EventKind.CASE_VOIDED)
+# 退回: what comes back to the worker to act on; 退回核实/补充 is a task until they answer (核实补充).
+RETURNED_KINDS = (EventKind.CASE_RETURNED, EventKind.CASE_VOIDED, EventKind.CASE_INFO_REQUESTED)
 MESSAGE_DAYS = 30
 
 
@@ -131,7 +134,10 @@ def reviewer_messages_for(user: User, now: datetime, *, kinds=REVIEWER_MESSAGE_K
     """What reviewers said about this user's reports in the last 30 days, newest first."""
     events = (
         CaseEvent.objects.filter(
-            case__reporter=user, kind__in=kinds, created_at__gte=now - timedelta(days=MESSAGE_DAYS)
+            # A desk may send a case from another source (热线) back to a worker of its grid: theirs to answer too.
+            Q(case__reporter=user) | Q(kind=EventKind.CASE_INFO_REQUESTED, payload__worker_id=user.pk),
+            kind__in=kinds,
+            created_at__gte=now - timedelta(days=MESSAGE_DAYS),
         )
         .exclude(actor=user)
         .select_related("case__category", "case__region")
@@ -148,6 +154,8 @@ def reviewer_messages_for(user: User, now: datetime, *, kinds=REVIEWER_MESSAGE_K
             "created_at": e.created_at,
             "case": case_brief(e.case, now, user),
             "case_open": e.case.is_open,
+            # 退回核实 still waiting for this worker's answer (a task), not yet answered
+            "waiting": e.kind == EventKind.CASE_INFO_REQUESTED and e.case.with_worker_id == user.pk,
         }
         for e in events
     ]

@@ -200,6 +200,19 @@ test("a comment retries once on a stale version; a decision on stale data is ref
   assert.equal(calls.filter((c) => c.method === "POST" && c.json.request_id === "d1").length, 1);
 });
 
+test("a 核实补充 sends its photos to the case, then the answer with their ids as the case's supply_info", async () => {
+  const { outbox, calls } = setup({ answer: (m, path) => (m === "GET" ? { data: { version: 5 } }
+    : path === "/field/photos" ? { data: { id: 77 } } : { data: {} }) });
+  await outbox.add({ id: "s1", kind: "supply_info", title: "核实补充 #8", media: [{ cid: "p1", blob: "x", role: "before" }],
+    body: { case_id: 8, answer: "已到现场核实" } });
+  await outbox.run();
+  assert.deepEqual(await outbox.jobs(), []);
+  const upload = calls.find((c) => c.path === "/field/photos");
+  assert.deepEqual([upload.form.get("case_id"), upload.form.get("role")], [8, "before"]);
+  const post = calls.find((c) => c.path === "/cases/8/actions/supply_info");
+  assert.deepEqual(post.json, { version: 5, request_id: "s1", attachment_ids: [77], answer: "已到现场核实" });
+});
+
 test("another account's record is never sent under this session", async () => {
   const { outbox, calls, db } = setup();
   await db.put("jobs", { ...place("c9"), created: 1, status: "pending", owner: 8, media: [] });

@@ -319,11 +319,23 @@ async function screenVerify() {
 function screenReturned() {
   const list = (state.bundle && state.bundle.returned) || [];
   if (!list.length) { mount(h("p", { class: "muted center" }, "没有被退回或作废的上报。")); return; }
+  const asked = new Set();  // 退回核实: one answer form per case, on its newest request
   mount(...list.map((m) => {
     const text = h("textarea", { placeholder: "补充或更正的内容" });
     const photos = [];
     const err = h("div", { class: "err" });
-    const actions = m.case_open
+    const answer = m.waiting && !asked.has(m.case.id) && asked.add(m.case.id);
+    const actions = m.kind === "case.info_requested"
+      ? (answer ? h("div", {}, h("label", {}, "核实补充（到现场核实后填写，可附照片）"), text, photoPicker(photos), err,
+        h("button", { class: "btn primary block", type: "button", dataset: { supply: m.case.id }, on: { click: async () => {
+          if (!text.value.trim()) { err.textContent = "请填写核实补充内容"; return; }
+          await Outbox.add({ id: uuid(), kind: "supply_info", title: `核实补充 #${m.case.id}`,
+            media: photos.map((p) => ({ ...p, role: "before" })),
+            body: { case_id: m.case.id, answer: text.value.trim() } });
+          toast("核实补充已保存，将提交给审核人员");
+        } } }, "提交核实补充"))
+        : h("p", { class: "muted" }, "已补充"))
+      : m.case_open
       ? h("div", {}, h("label", {}, "更正说明（作为备注提交，审核人员会看到）"), text, photoPicker(photos), err,
         h("button", { class: "btn primary block", type: "button", on: { click: async () => {
           if (!text.value.trim()) { err.textContent = "请填写更正内容"; return; }

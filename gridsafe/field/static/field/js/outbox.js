@@ -197,6 +197,11 @@ export function createOutbox({ db, request, state, noteUser, toast = () => {}, o
           await this.caseAction(job, b.case_id, "comment", { comment: b.comment });
           return;
         }
+        case "supply_info": {  // 核实补充: the answer to a desk's 退回核实, with its photos
+          await this.sendMedia(job, () => ({ path: "/field/photos", fields: { case_id: b.case_id } }));
+          await this.caseAction(job, b.case_id, "supply_info", { answer: b.answer });
+          return;
+        }
         case "verify": {
           await this.sendMedia(job, () => ({ path: "/field/photos", fields: { case_id: b.case_id } }));
           const fields = b.action === "verify_pass"
