@@ -21,8 +21,8 @@ from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound, ValidationFailed
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
-from gridsafe.dashboards.bulletins import county_region, patrol_coverage
-from gridsafe.dashboards.documents import PERCENT, fmt
+from gridsafe.dashboards.bulletins import county_region, kpi_row, patrol_coverage
+from gridsafe.dashboards.documents import PERCENT, RANK_COLUMNS, RATE_KEYS, fmt
 from gridsafe.dashboards.inforeports import responsible_units
 from gridsafe.dashboards.inspections import compliance
 from gridsafe.dashboards.models import InfoReport, OversightVisit
@@ -71,20 +71,7 @@ def _kpi_row(unit: Unit, period: Period) -> dict:
         row = sel.department_rows([unit], period)[0]
     else:
         row = sel.region_report(unit.region, period, children=False)
-    kpis = row["kpis"]
-    return {
-        "label": period.label,
-        "valid": row["counts"]["valid"],
-        "handled": row["counts"]["handled"],
-        "handling_rate": kpis["handling_rate"]["value"],
-        "handling_on_time": kpis["handling_on_time"]["value"],
-        "closure_rate": kpis["closure_rate"]["value"],
-        "closure_on_time": kpis["closure_on_time"]["value"],
-        "rework_rate": kpis["rework_rate"]["value"],
-        "score": row["score"],
-        "grade": row["grade"],
-        "grade_capped": row.get("grade_capped", ""),
-    }
+    return {**kpi_row(row), "label": period.label}
 
 
 def _until(period: Period) -> date:
@@ -214,19 +201,7 @@ def appraisal_sheet(unit: Unit, minimum: int, year: str | int | None = None) -> 
     }
 
 
-KPI_COLUMNS = [
-    ("周期", "label"),
-    ("应处置", "valid"),
-    ("处置", "handled"),
-    ("处置率", "handling_rate"),
-    ("按期处置率", "handling_on_time"),
-    ("结案率", "closure_rate"),
-    ("按期结案率", "closure_on_time"),
-    ("返工率", "rework_rate"),
-    ("综合得分", "score"),
-    ("等级", "grade"),
-]
-RATES = {"handling_rate", "handling_on_time", "closure_rate", "closure_on_time", "rework_rate"}
+KPI_COLUMNS = [("周期", "label"), *(c for c in RANK_COLUMNS if c[1] not in ("rank", "name", "overdue"))]
 
 
 def sheet_xlsx(sheet: dict) -> bytes:
@@ -245,9 +220,9 @@ def sheet_xlsx(sheet: dict) -> bytes:
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in sheet["kpis"]:
-        ws.append([(row[k] / 100 if k in RATES and row[k] is not None else row[k]) for _h, k in KPI_COLUMNS])
+        ws.append([(row[k] / 100 if k in RATE_KEYS and row[k] is not None else row[k]) for _h, k in KPI_COLUMNS])
         for i, (_h, key) in enumerate(KPI_COLUMNS, start=1):
-            if key in RATES:
+            if key in RATE_KEYS:
                 ws.cell(row=ws.max_row, column=i).number_format = PERCENT
             elif key == "score":
                 ws.cell(row=ws.max_row, column=i).number_format = "0.0"

@@ -46,7 +46,8 @@ def county_region() -> Region:
     return Region.objects.get(code=settings.GRIDSAFE_COUNTY_CODE)
 
 
-def _rank_row(row: dict) -> dict:
+def kpi_row(row: dict) -> dict:
+    """A region report, ranking row or department row as the flat figures of a ranking table (bulletins, 考评)."""
     kpis = row["kpis"]
     return {
         "rank": row.get("rank"),
@@ -159,7 +160,7 @@ def bulletin_compile(*, kind: str, period: Period, region: Region, doc_no: str =
         "region": region.name,
         "period": {"key": period.key, "label": period.label, "start": period.start, "end": period.end},
         "generated_at": timezone.localtime(clock.now()),
-        "totals": _rank_row(report),
+        "totals": kpi_row(report),
         "counts": dict(report["counts"]),
         "count_labels": dict(sel.LABELS["counts"]),
         "domains": [
@@ -172,8 +173,8 @@ def bulletin_compile(*, kind: str, period: Period, region: Region, doc_no: str =
             }
             for d in report["domains"]
         ],
-        "townships": [_rank_row(r) for r in report["children"]],
-        "departments": [_rank_row(r) for r in departments],
+        "townships": [kpi_row(r) for r in report["children"]],
+        "departments": [kpi_row(r) for r in departments],
         "red_cards": [
             _case_line(s.case, extra=f"{timezone.localtime(s.issued_at):%m-%d} 红牌：{s.instruction or '系统自动督办'}")
             for s in red_cards
