@@ -8,9 +8,10 @@ from django.contrib import admin
 from shapely.geometry import shape
 
 from gridsafe.accounts.admin import AuditedAdmin, SystemAdminOnly
+from gridsafe.core import clock
 from gridsafe.core.errors import ValidationFailed
 from gridsafe.regions.geometry import parse_geometry, to_geojson
-from gridsafe.regions.models import Region, RegionLevel
+from gridsafe.regions.models import Region, RegionGeometryVersion, RegionLevel
 from gridsafe.regions.services import region_save
 
 CODE_LENGTH = {RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9, RegionLevel.VILLAGE: 12, RegionLevel.GRID: 15}
@@ -56,9 +57,24 @@ class RegionForm(forms.ModelForm):
         return data
 
 
+class GeometryVersionInline(admin.TabularInline):
+    """The boundaries a region has had (gridsafe import regions opens a new one when a boundary changes): read only."""
+
+    model = RegionGeometryVersion
+    fields = ("version", "valid_from", "valid_to")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-version",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(SystemAdminOnly, AuditedAdmin):
     form = RegionForm
+    inlines = (GeometryVersionInline,)
     list_display = ("name", "code", "level", "parent", "urban_class", "grid_kind", "geometry_version", "is_active")
     list_filter = ("level", "is_active", "official", "urban_class", "grid_kind")
     search_fields = ("code", "name")
@@ -124,6 +140,14 @@ class RegionAdmin(SystemAdminOnly, AuditedAdmin):
             else:
                 obj.center_lon = obj.center_lat = None
         super().save_model(request, obj, form, change)
+        if "geometry" in form.changed_data and obj.geometry:  # the old boundary stays on record with its dates
+            now = clock.now()
+            RegionGeometryVersion.objects.filter(region=obj, valid_to__isnull=True).update(valid_to=now)
+            RegionGeometryVersion.objects.update_or_create(
+                region=obj,
+                version=obj.geometry_version,
+                defaults={"geometry": obj.geometry, "valid_from": now, "valid_to": None},
+            )
 
     def save_object(self, request, obj, form):
         region_save(obj)  # point → grid lookups, the map's polygons, routing and token lookups see the edit

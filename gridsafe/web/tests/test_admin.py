@@ -317,6 +317,9 @@ def test_region_geometry_edit_is_checked_and_versioned(as_admin):
     grid.refresh_from_db()
     assert grid.geometry_version == version + 1
     assert grid.geometry["type"] == "Polygon" and len(grid.geometry["coordinates"][0]) == 5
+    old, new = grid.geometry_versions.order_by("version")  # the old boundary kept, closed when the new one began
+    assert (old.version, new.version, new.geometry, new.valid_to) == (version, version + 1, grid.geometry, None)
+    assert old.valid_to == new.valid_from
     assert _index_token() != index_version  # grid_index.invalidate() was called
     audit = _audits("admin.change", f"regions.region:{grid.pk} ").first()
     assert set(audit.payload["fields"]) == {"geometry"}
