@@ -10,7 +10,7 @@ with the page size."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -22,6 +22,7 @@ from gridsafe.cases.permissions import cases_visible_to, jurisdiction_of
 from gridsafe.cases.transitions import state_text
 from gridsafe.core.errors import NotFound
 from gridsafe.core.masking import mask_name, mask_phone
+from gridsafe.dashboards.patrols import counted_patrols
 from gridsafe.field.models import Patrol, PatrolStatus, PlaceVisit, TrackPoint
 from gridsafe.field.permissions import (
     patrols_visible_to,
@@ -49,14 +50,8 @@ def month_start(now: datetime) -> datetime:
 # ---------------------------------------------------------------- the patrol rule
 
 
-def counting_patrols() -> QuerySet[Patrol]:
-    """Patrols that count toward coverage (已巡查): ended ones that meet the county's patrol rule (issue 14,
-    minimum time and distance inside the grid, judged when the patrol ends). The one place these pages read it."""
-    return Patrol.objects.counted()
-
-
 def patrol_counts(patrol: Patrol) -> bool:
-    """The same rule for one row, for the pages that show a patrol."""
+    """Whether a patrol counts toward coverage (the rule `counted_patrols` reads), for the pages that show one."""
     return patrol.status == PatrolStatus.ENDED and patrol.counts_for_coverage
 
 
@@ -108,7 +103,7 @@ def grid_patrol_stats(path: str, win: Window) -> dict[int, dict]:
     """Per grid of the subtree: counting patrols this week, this month and the last one's end. One query."""
     since = min(win.week_start, win.month_start)
     rows = (
-        counting_patrols()
+        counted_patrols()
         .filter(_subtree("grid_path", path), ended_at__gte=since, ended_at__lt=win.week_end)
         .values("grid_id")
         .annotate(
@@ -254,7 +249,10 @@ def patrol_visits(patrol: Patrol) -> list[PlaceVisit]:
     return list(patrol.visits.select_related("place").order_by("visited_at"))
 
 
-def on_patrol_now(user: User) -> list[dict]:
+NOW_WINDOW = timedelta(hours=12)  # a patrol still open after this is a lost end (phone gone), not someone walking
+
+
+def on_patrol_now(user: User, now: datetime) -> list[dict]:
     """Workers on patrol now under a supervisor: the running patrols and each one's last GPS fix. An ended
     patrol is not in the filter, so no position of it is ever returned (privacy: 行踪 only while walking). One
     query (the last fix as correlated subqueries on the (patrol, seq) unique index)."""
@@ -263,6 +261,7 @@ def on_patrol_now(user: User) -> list[dict]:
     patrols = (
         patrols_visible_to(user)
         .filter(_subtree("grid_path", path), status=PatrolStatus.ACTIVE, ended_at__isnull=True)
+        .filter(started_at__gte=now - NOW_WINDOW)  # open longer: a lost end, not a walk now
         .select_related("grid__parent", "worker")
         .defer("grid__geometry", "grid__parent__geometry")
         .annotate(

@@ -227,7 +227,7 @@ def patrol_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
 @page
 def patrols_now(request: HttpRequest) -> HttpResponse:
     """在巡人员 — who is on patrol now and where their last fix was. The map refreshes itself from now.json."""
-    rows = sv.on_patrol_now(request.user)
+    rows = sv.on_patrol_now(request.user, clock.now())
     return render(
         request,
         "dashboards/sv_now.html",
@@ -238,7 +238,8 @@ def patrols_now(request: HttpRequest) -> HttpResponse:
 @require_GET
 @page
 def patrols_now_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"patrols": sv.on_patrol_now(request.user), "at": clock.now()}, encoder=DjangoJSONEncoder)
+    now = clock.now()
+    return JsonResponse({"patrols": sv.on_patrol_now(request.user, now), "at": now}, encoder=DjangoJSONEncoder)
 
 
 # ---------------------------------------------------------------- places

@@ -136,6 +136,8 @@ def test_coverage_this_week_and_month_matches_the_walks(client, people, village_
 
 def test_on_patrol_now_shows_only_running_patrols(client, people, village_grids):
     (grid, worker), (grid2, worker2) = village_grids[2], village_grids[3]
+    lost_grid, wang = village_grids[0]
+    walk(wang, lost_grid, start=NOW - timedelta(days=2), minutes=20, end=False)  # never ended: a lost end
     with clock.frozen(NOW):
         running = walk(worker, grid, start=NOW - timedelta(minutes=30), minutes=25, end=False)
         walk(worker2, grid2, start=NOW - timedelta(hours=2), minutes=60)  # ended an hour ago
