@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from gridsafe.accounts.identities import identities_changed
 from gridsafe.accounts.models import ROLE_POSTS, GridDuty, GridPost, Role, Unit, UnitKind, User
@@ -369,10 +369,7 @@ class _People:
             _tick(progress, done, total)
         # bulk_create runs each field's pre_save: the phone is sealed and its blind index filled.
         User.objects.bulk_create([u for u, _g in new], batch_size=500)
-        through = User.grids.through
-        through.objects.bulk_create(
-            [through(user_id=u.pk, region_id=g.pk) for u, grids in new for g in grids], batch_size=500
-        )
+        _grid_links([(u.pk, g.pk) for u, grids in new for g in grids])
         identities_changed()
         touched_grids: set[int] = set()
         for user, grids, post in saved:
@@ -404,6 +401,18 @@ class _People:
             _tick(progress, done, total)
         if missing:
             identities_changed()
+
+
+def _grid_links(pairs: list[tuple[int, int]]) -> None:
+    """New accounts' grids, (user id, grid id): one executemany, not a model instance per row — a county's patrol
+    members hold every grid their team covers (18 teams × 25 members × ~40 grids ≈ 18 000 rows), and building
+    that many through-model instances was most of a first teams import."""
+    if not pairs:
+        return
+    table = User.grids.through._meta.db_table
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {qn(table)} ({qn('user_id')}, {qn('region_id')}) VALUES (%s, %s)", pairs)
 
 
 _FIELD_NAMES = {
