@@ -20,6 +20,7 @@ urlpatterns = [
     # it or the audio.
     path("captcha/image/<str:key>/", captcha_image, name="captcha-image"),
     path("m/", include("gridsafe.field.urls")),
+    path("config/checklists/", include("gridsafe.field.checklists.urls")),
     path("", include("gridsafe.dashboards.urls")),
     path("map/", include("gridsafe.web.map_urls")),
     path("", include("gridsafe.web.urls")),

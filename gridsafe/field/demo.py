@@ -9,13 +9,18 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import transaction
 from shapely.geometry import Point, shape
 
 from gridsafe.accounts.models import User
-from gridsafe.catalog.models import Category, Domain
+from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
-from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol
+from gridsafe.field.checklists.services import (
+    ItemSpec,
+    checklist_draft_create,
+    checklist_items_save,
+    checklist_publish,
+)
+from gridsafe.field.models import ChecklistTemplate, Patrol, PlaceVisit
 from gridsafe.field.services import patrol_end, patrol_start, patrol_track_append, place_visit_record
 from gridsafe.places.models import Place, PlaceKind, RiskLevel
 from gridsafe.places.schedule import schedule_for
@@ -137,47 +142,92 @@ RISKS = [RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE]
 
 
 def seed_field_demo(*, seed: int = 350322) -> dict[str, int]:
-    """Checklists, places and 王芳's patrols. Returns how many of each were created."""
+    """Checklists (with their published history), places, past visits and 王芳's patrols. Returns how many of
+    each were created."""
     made = {"checklists": _seed_checklists(), "places": _seed_places(seed)}
+    made["visits"] = _seed_visits(seed)
     made["patrols"] = _seed_patrols(seed)
     return made
 
 
-@transaction.atomic
+# Earlier versions, as the county wrote them before the current ones in CHECKLISTS: (domain, kind, days before
+# today it was published, the codes it had, {code: weight changed}, change note of the version after it).
+# 人员密集场所 went through three versions, 出租房 through two; the rest have one. Past visits answer the version
+# that was current on their day (_seed_visits).
+HISTORY = [
+    ("fire", PlaceKind.CROWDED_PLACE, 330, ("F01", "F02", "F04"), {"F01": 2}, "增加电动自行车停放充电检查项"),
+    ("fire", PlaceKind.CROWDED_PLACE, 200, ("F01", "F02", "F03", "F04"), {}, "增加防盗窗逃生口检查项，调整权重"),
+    ("rental", PlaceKind.RENTAL_HOUSING, 260, ("R01", "R02", "R03", "R04", "R05"), {}, "增加液化气钢瓶存放检查项"),
+]
+CURRENT_PUBLISHED_DAYS_AGO = 90  # the current versions of the checklists with a history
+FIRST_PUBLISHED_DAYS_AGO = 365  # every other checklist: published when the county went live
+
+
+def _specs(items, codes=None, weights=None) -> list[ItemSpec]:
+    weights = weights or {}
+    return [
+        ItemSpec(
+            code=code,
+            question=question,
+            category_code=category,
+            severity=severity,
+            legal_basis=basis,
+            photo_required_on_fail=photo,
+            na_allowed=na,
+            weight=weights.get(code, weight),
+        )
+        for code, question, category, severity, basis, photo, na, weight in items
+        if codes is None or code in codes
+    ]
+
+
+def _checklist_publisher() -> User | None:
+    """The county centre's 值班长 writes the checklists in the demo (the system administrator if there is none)."""
+    users = User.objects.filter(username__in=["county_lead", "admin"], is_active=True)
+    by_name = {u.username: u for u in users}
+    return by_name.get("county_lead") or by_name.get("admin")
+
+
 def _seed_checklists() -> int:
+    """Every checklist of CHECKLISTS published through the editor's services (draft with items → publish), as the
+    county centre would write them, at back-dated instants; the ones in HISTORY first go through their earlier
+    versions. Skips a checklist that exists already. Returns the number of versions created."""
+    actor = _checklist_publisher()
+    if actor is None:
+        return 0
     now = clock.now()
     domains = {d.code: d for d in Domain.objects.all()}
-    categories = {c.code: c for c in Category.objects.all()}
+    existing = set(ChecklistTemplate.objects.values_list("domain__code", "place_kind"))
     made = 0
     for domain_code, kind, title, items in CHECKLISTS:
-        if domain_code not in domains:
+        if domain_code not in domains or (domain_code, kind) in existing:
             continue
-        template, created = ChecklistTemplate.objects.get_or_create(
-            domain=domains[domain_code],
-            place_kind=kind,
-            version=1,
-            defaults={"title": title, "active": True, "source": CHECKLIST_SOURCE, "created_at": now},
-        )
-        if not created:
-            continue
-        made += 1
-        ChecklistItem.objects.bulk_create(
-            [
-                ChecklistItem(
-                    template=template,
-                    code=code,
-                    question=question,
-                    category=categories[category],
-                    severity=severity,
-                    legal_basis=basis,
-                    photo_required_on_fail=photo,
-                    na_allowed=na,
-                    weight=weight,
-                    sort=i,
-                )
-                for i, (code, question, category, severity, basis, photo, na, weight) in enumerate(items)
-            ]
-        )
+        earlier = [h for h in HISTORY if h[0] == domain_code and h[1] == kind]
+        template = None
+        steps = [(days, _specs(items, codes, weights), note) for _d, _k, days, codes, weights, note in earlier]
+        current_days = CURRENT_PUBLISHED_DAYS_AGO if earlier else FIRST_PUBLISHED_DAYS_AGO
+        steps.append((current_days, _specs(items), ""))
+        notes = [""] + [note for _days, _specs_, note in steps[:-1]]
+        for (days, specs, _note), note in zip(steps, notes, strict=True):
+            at = (now - timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
+            with clock.frozen(at):
+                if template is None:
+                    template = checklist_draft_create(
+                        actor=actor,
+                        domain=domains[domain_code],
+                        place_kind=kind,
+                        title=title,
+                        source=CHECKLIST_SOURCE,
+                        items=specs,
+                    )
+                else:
+                    template = checklist_draft_create(actor=actor, from_version=template, note=note)
+                    template = checklist_items_save(
+                        actor=actor, template=template, items=specs, expected_revision=template.revision
+                    )
+            with clock.frozen(at + timedelta(hours=2)):
+                template = checklist_publish(actor=actor, template=template, expected_revision=template.revision)
+            made += 1
     return made
 
 
@@ -224,6 +274,75 @@ def _seed_places(seed: int) -> int:
             setattr(place, key, value)
     Place.objects.bulk_update(fresh, ["last_inspected_at", "inspection_interval_days", "next_due_at"], batch_size=500)
     return report.created
+
+
+VISIT_DAYS_AGO = (300, 150, 45)  # past visits per place: against the version current on each day
+VISITED_ELSEWHERE = 40  # places outside 王芳's grids that get past visits too (the first by id)
+
+
+def _seed_visits(seed: int) -> int:
+    """Past checklist visits (检查打卡) by each place's grid worker, through `place_visit_record`, at back-dated
+    instants: every place in 王芳's grids and the first few elsewhere, each visited 300, 150 and 45 days ago
+    against the checklist version that was current that day, so the 人员密集场所 and 出租房 places show answers to
+    two or three versions. All passed (some items N/A where allowed): the demo's open hazards come from its
+    history, not from here. Idempotent: visit client ids are derived from the place and the day."""
+    rng = random.Random(seed + 2)
+    now = clock.now()
+    worker = User.objects.filter(username="nanxi_worker").first()
+    showcase = list(worker.grids.values_list("pk", flat=True)) if worker else []
+    places = list(Place.objects.filter(region_id__in=showcase, is_active=True).select_related("region"))
+    places += list(
+        Place.objects.filter(is_active=True)
+        .exclude(region_id__in=showcase)
+        .select_related("region")
+        .order_by("id")[:VISITED_ELSEWHERE]
+    )
+    versions: dict[tuple[int, str], list[ChecklistTemplate]] = {}
+    for template in ChecklistTemplate.objects.answerable().order_by("version").prefetch_related("items"):
+        versions.setdefault((template.domain_id, template.place_kind), []).append(template)
+    workers = {}
+    made = 0
+    for days in VISIT_DAYS_AGO:
+        for place in places:
+            if place.region_id not in workers:
+                workers[place.region_id] = (
+                    User.objects.filter(grids=place.region_id, role="grid_worker", is_active=True)
+                    .order_by("id")
+                    .first()
+                )
+            visitor = workers[place.region_id]
+            at = (now - timedelta(days=days, hours=rng.randint(0, 6))).replace(hour=9 + rng.randint(0, 7), minute=15)
+            template = _version_on(versions, place, at)
+            client_id = uuid.uuid5(NS, f"visit:{place.client_id or place.pk}:{days}")
+            if visitor is None or template is None or PlaceVisit.objects.filter(client_id=client_id).exists():
+                continue
+            answers = [
+                {"code": item.code, "answer": "na" if item.na_allowed and rng.random() < 0.3 else "pass"}
+                for item in template.items_for(place.kind)
+            ]
+            with clock.frozen(at + timedelta(minutes=20)):
+                place_visit_record(
+                    actor=visitor,
+                    client_id=client_id,
+                    place=place,
+                    template_id=template.pk,
+                    answers=answers,
+                    visited_at=at,
+                    lon=place.lon,
+                    lat=place.lat,
+                    accuracy_m=float(rng.choice([6, 9, 14])),
+                )
+            made += 1
+    return made
+
+
+def _version_on(versions: dict, place: Place, at) -> ChecklistTemplate | None:
+    """The version a phone had on `at`: the place kind's own checklist, else the domain's general one."""
+    for kind in (place.kind, ""):
+        published = [t for t in versions.get((place.domain_id, kind), []) if t.published_at and t.published_at <= at]
+        if published:
+            return published[-1]
+    return None
 
 
 def _seed_patrols(seed: int) -> int:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridsafe.places.models import PlaceKind
+
 
 class PatrolStatus(models.TextChoices):
     ACTIVE = "active", _("On patrol (巡查中)")
@@ -146,22 +148,68 @@ class Severity(models.TextChoices):
     POSSIBLY_MAJOR = "possibly_major", _("Possibly major (可能重大)")
 
 
+class ChecklistStatus(models.TextChoices):
+    """A checklist version's life: written as a draft, published (then frozen: the database refuses any change of
+    its content or items), and retired when the county withdraws it. Visits only ever answer published versions."""
+
+    DRAFT = "draft", _("Draft (草稿)")
+    PUBLISHED = "published", _("Published (已发布)")
+    RETIRED = "retired", _("Retired (已停用)")
+
+
 class ChecklistTemplateQuerySet(models.QuerySet["ChecklistTemplate"]):
     def active(self):
+        """The newest published version per domain and place kind: what the field app hands out."""
         return self.filter(active=True)
+
+    def answerable(self):
+        """Versions a visit may be recorded against: published (current or superseded: a phone that was offline
+        answers the version it cached) or retired after the visit was made offline. Never a draft."""
+        return self.exclude(status=ChecklistStatus.DRAFT)
 
 
 class ChecklistTemplate(models.Model):
     """检查表: one per domain and place kind (blank kind: any kind in the domain), versioned. Answers are bound to
-    the version they were given against; a changed list is a new version, never an edit of an answered one."""
+    the version they were given against; a changed list is a new version, never an edit of an answered one.
 
-    domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="checklists")
-    place_kind = models.CharField(max_length=24, blank=True)
-    version = models.PositiveIntegerField()
-    title = models.CharField(max_length=100)
-    active = models.BooleanField(default=True)
-    source = models.CharField(max_length=200, blank=True)  # e.g. 县安监局《隐患排查表》(2017)
-    created_at = models.DateTimeField()
+    Written only by the services in `field.checklists.services` (draft → publish → retire). A published version
+    is immutable: besides the services' checks, database triggers (`field.checklists.guard`) refuse an UPDATE of
+    its content and any INSERT, UPDATE or DELETE of its items. `active` marks the newest published version."""
+
+    domain = models.ForeignKey(
+        "catalog.Domain", on_delete=models.PROTECT, related_name="checklists", verbose_name=_("domain")
+    )
+    place_kind = models.CharField(
+        _("place kind"), max_length=24, blank=True, choices=PlaceKind.choices, help_text=_("Blank: any kind")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=100)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChecklistStatus.choices, default=ChecklistStatus.DRAFT
+    )
+    active = models.BooleanField(_("current version"), default=False)
+    source = models.CharField(_("source"), max_length=200, blank=True)  # e.g. 县安监局《隐患排查表》(2017)
+    note = models.CharField(_("change note"), max_length=300, blank=True)
+    revision = models.PositiveIntegerField(_("draft revision"), default=1)  # conditional UPDATE: stale edit → 409
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     objects = ChecklistTemplateQuerySet.as_manager()
 
@@ -174,10 +222,21 @@ class ChecklistTemplate(models.Model):
             models.UniqueConstraint(
                 fields=["domain", "place_kind"], condition=models.Q(active=True), name="checklist_one_active"
             ),
+            # One draft at a time per checklist: a second "edit" opens the same draft instead of a rival one.
+            models.UniqueConstraint(
+                fields=["domain", "place_kind"], condition=models.Q(status="draft"), name="checklist_one_draft"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(active=False) | models.Q(status="published"), name="checklist_active_is_published"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ChecklistStatus.DRAFT
 
     def items_for(self, place_kind: str) -> list["ChecklistItem"]:
         """Items that apply to a place of this kind (an empty applicability list means every kind)."""
@@ -185,24 +244,38 @@ class ChecklistTemplate(models.Model):
 
 
 class ChecklistItem(models.Model):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="items")
-    code = models.CharField(max_length=30)
-    question = models.CharField(max_length=200)
-    applies_to = models.JSONField(default=list, blank=True)  # place kinds; empty: all
-    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.GENERAL)
-    legal_basis = models.CharField(max_length=200, blank=True)  # standard + clause
-    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, related_name="+")  # for a failure
-    photo_required_on_fail = models.BooleanField(default=True)
-    na_allowed = models.BooleanField(default=False)
-    weight = models.PositiveSmallIntegerField(default=1)
-    sort = models.PositiveSmallIntegerField(default=0)
+    """One question of a checklist version. Frozen with its version once published (database triggers)."""
+
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="items", verbose_name=_("checklist")
+    )
+    code = models.CharField(_("item code"), max_length=30)
+    question = models.CharField(_("question"), max_length=200)
+    applies_to = models.JSONField(_("applies to (place kinds)"), default=list, blank=True)  # empty: all
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices, default=Severity.GENERAL)
+    legal_basis = models.CharField(_("legal basis (standard and clause)"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.PROTECT, related_name="+", verbose_name=_("hazard category")
+    )  # for a failure
+    photo_required_on_fail = models.BooleanField(_("photo required when it fails"), default=True)
+    na_allowed = models.BooleanField(_("N/A allowed"), default=False)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
         ordering = ["template", "sort", "id"]
         constraints = [models.UniqueConstraint(fields=["template", "code"], name="checklistitem_code_once")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.question}"
+
+    @property
+    def applies_to_labels(self) -> list[str]:
+        """The place kinds it applies to, by their names (empty: every kind)."""
+        labels = dict(PlaceKind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.applies_to or []]
 
 
 class VisitResult(models.TextChoices):

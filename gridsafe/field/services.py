@@ -470,7 +470,8 @@ def _visit_insert(
     if not place.is_active:
         raise ValidationFailed("该监管对象已停用")
     template = (
-        ChecklistTemplate.objects.filter(pk=template_id, domain_id=place.domain_id, place_kind__in=[place.kind, ""])
+        ChecklistTemplate.objects.answerable()  # never a draft: the version answered is frozen, so the visit is exact
+        .filter(pk=template_id, domain_id=place.domain_id, place_kind__in=[place.kind, ""])
         .prefetch_related("items__category")
         .first()
     )

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gridsafe.cases.models import Case
 from gridsafe.core import clock
 from gridsafe.core.idempotency import request_fingerprint
-from gridsafe.field.models import ChecklistTemplate, PlaceVisit
+from gridsafe.field.checklists.services import checklist_draft_create, checklist_publish
+from gridsafe.field.models import PlaceVisit
 from gridsafe.field.selectors import checklist_for_place
 from gridsafe.field.services import _visit_insert, place_visit_record, visit_case_client_id
 from gridsafe.field.tests.conftest import jpeg
@@ -148,19 +149,14 @@ def test_answers_are_checked_against_the_checklist(api_as, field_world):
     assert refused.status_code == 422 and "须拍照" in refused.json()["detail"]
 
 
-def test_answers_stay_bound_to_the_version_they_were_given_against(api_as, field_world):
+def test_answers_stay_bound_to_the_version_they_were_given_against(api_as, people, field_world):
     worker = api_as("nanxi_worker")
     place = field_world["lpg"]
     old = checklist_for_place(place)
     body = visit_body(place)  # the phone cached version 1
-    ChecklistTemplate.objects.filter(pk=old.pk).update(active=False)
-    new = ChecklistTemplate.objects.create(
-        domain=old.domain, place_kind=old.place_kind, version=2, title=old.title, created_at=clock.now()
-    )
-    for item in old.items.all():
-        item.pk = None
-        item.template = new
-        item.save()
+    lead = people["county_lead"]  # revises the checklist through the editor's services: version 2
+    new = checklist_draft_create(actor=lead, from_version=old)
+    checklist_publish(actor=lead, template=new, expected_revision=new.revision)
     response = worker.post("/api/v1/field/visits", body)
     assert response.status_code == 201, response.content
     assert response.json()["template_version"] == 1
