@@ -357,7 +357,10 @@ def next_runs(now: datetime | None = None) -> dict:
             failed.append({"label": due.label, "at": due.at, "error": run.error.splitlines()[0] if run.error else ""})
         elif now - due.at > timedelta(minutes=10):
             late.append({"label": due.label, "at": due.at})
+    published = current_calendar().published_years
     return {
+        # a year without the State Council's schedule falls back to Monday–Friday: say so rather than promise a date
+        "unpublished": sorted({d.year for d in (monthly_at, quarterly_at) if d.year not in published}),
         "monthly": {"at": monthly_at, "label": month_period(month_first - timedelta(days=1)).label},
         "quarterly": {"at": quarterly_at, "label": quarter_period(quarter_first).previous().label},
         "late": late,

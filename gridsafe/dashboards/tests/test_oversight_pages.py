@@ -126,6 +126,7 @@ def test_the_bulletin_page_shows_the_document_and_the_schedule(login, people, se
     with clock.frozen(at("2026-12-06 10:00")):
         html = _page(login("county").get("/bulletins/"))
         assert "下一期：2026年12月月度通报 2027年1月" in html and "自动生成" in html
+        assert "2027年的节假日安排尚未录入工作日历" in html
         assert f"/bulletins/{bulletin.pk}/" in html and bulletin.doc_no in html
     html = _page(login("bangtou").get(f"/bulletins/{bulletin.pk}/"))
     assert bulletin.doc_no in html and "一、总体情况" in html and "<th>指标</th>" in html and "榜头镇" in html
