@@ -26,7 +26,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.models import Group
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -110,6 +110,129 @@ def formset_changes(formsets) -> list[dict]:
         if entry["added"] or entry["changed"] or entry["deleted"]:
             result.append(entry)
     return result
+
+
+# ---------------------------------------------------------------------------------------------- readable payloads
+# An audit row's or a case event's payload, as people read it: keys by their Chinese names, models and fields by
+# their verbose names, choice values by their labels, machine-only keys (digests) left out. A key not named here is
+# shown as it is (the admin walk test, ops/tests/test_admin_chinese.py, then names the page).
+
+PAYLOAD_KEYS = {
+    "model": "数据",
+    "ids": "记录编号",
+    "count": "条数",
+    "query": "查询条件",
+    "fields": "修改",
+    "inlines": "关联记录",
+    "object": "对象",
+    "added": "新增",
+    "changed": "修改",
+    "deleted": "删除",
+    "reason": "原因",
+    "reason_label": "原因",
+    "username": "用户名",
+    "role": "角色",
+    "department": "部门",
+    "department_id": "部门编号",
+    "command_unit_id": "专项整治指挥部编号",
+    "holder_unit_id": "办理单位编号",
+    "handler_id": "办理人编号",
+    "attachment_ids": "附件编号",
+    "lon": "经度",
+    "lat": "纬度",
+    "due_at": "办理期限",
+    "level": "层级",
+    "target_level": "目标层级",
+    "grade": "隐患等级",
+    "category": "隐患类别",
+    "comment": "意见",
+    "method": "整改方式",
+    "measures": "整改措施",
+    "review_date": "复核日期",
+    "requested_due": "申请期限",
+    "external_body": "移交机关",
+    "external_ref": "移交文号",
+    "master_id": "主案编号",
+    "from": "原值",
+    "to": "新值",
+    "old": "原值",
+    "new": "新值",
+    "name": "名称",
+    "region": "区划",
+    "days": "天数",
+    "delivery": "交付方式",
+    "created": "新增",
+    "updated": "更新",
+    "file": "文件",
+    "rows": "行数",
+}
+HIDDEN_KEYS = frozenset({"request_digest", "sha256", "fingerprint"})
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model is not None else PAYLOAD_KEYS.get(name, name)
+    except FieldDoesNotExist:  # a field the model no longer has
+        return PAYLOAD_KEYS.get(name, name)
+
+
+def _choice_label(model, name: str, value):
+    try:
+        field = model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        field = None
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    return choices.get(value, value)
+
+
+def _readable_value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, list):
+        return "、".join(_readable_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "，".join(
+            f"{PAYLOAD_KEYS.get(k, k)} {_readable_value(v)}" for k, v in value.items() if k not in HIDDEN_KEYS
+        )
+    return str(value)
+
+
+def readable_payload(payload) -> str:
+    """A payload dict as "名称：值；…" (see PAYLOAD_KEYS)."""
+    from django.apps import apps
+
+    if not isinstance(payload, dict) or not payload:
+        return "—"
+    model = None
+    label = payload.get("model")
+    if isinstance(label, str) and "." in label:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            model = None
+    parts = []
+    for key, value in payload.items():
+        if key in HIDDEN_KEYS:
+            continue
+        if key == "model" and model is not None:
+            parts.append(f"数据：{model._meta.verbose_name}")
+        elif key == "fields" and isinstance(value, dict):
+            changes = []
+            for name, change in value.items():
+                if isinstance(change, dict) and "old" in change:
+                    old = _choice_label(model, name, change.get("old"))
+                    new = _choice_label(model, name, change.get("new"))
+                    changes.append(f"{_field_label(model, name)} {_readable_value(old)} → {_readable_value(new)}")
+                else:
+                    changes.append(f"{_field_label(model, name)} 已修改")
+            parts.append(f"修改：{'；'.join(changes) or '—'}")
+        else:
+            parts.append(f"{PAYLOAD_KEYS.get(key, key)}：{_readable_value(value)}")
+    return "；".join(parts)
 
 
 def audit_target(obj) -> str:
@@ -412,7 +535,8 @@ class UserAdmin(AuditedReads, AuditedAdmin, DjangoUserAdmin):
         (None, {"fields": ("username", "password_state")}),
         ("个人信息", {"fields": ("display_name", "phone_masked", "email")}),
         ("岗位与辖区", {"fields": ("role", "unit", "grids")}),
-        ("状态与授权", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        # Roles decide access: Django's groups and permissions are not offered (their grants would bypass 三员分立).
+        ("状态与授权", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("时间", {"fields": ("last_login", "date_joined", "password_changed_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "display_name", "unit")}),)

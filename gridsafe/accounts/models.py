@@ -21,9 +21,11 @@ class Unit(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=12, choices=UnitKind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="units", verbose_name=_("region")
+    )
     domains = models.ManyToManyField("catalog.Domain", blank=True, related_name="units", verbose_name=_("domains"))
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
     # A patrol team's (kind TEAM) coverage: the grids it patrols; its members are bound to them (accounts.importer).
     coverage = models.ManyToManyField(
         "regions.Region", blank=True, related_name="covering_units", verbose_name=_("grids covered")
@@ -80,7 +82,9 @@ class User(BlindIndexedModel, AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=40, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("unit")
+    )
     # Personal data: encrypted at rest, masked on display (core.masking), revealed only through an audited service.
     phone = EncryptedCharField(_("phone"), max_length=20, blank=True, lookup_field="phone_hash")
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)

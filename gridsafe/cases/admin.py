@@ -6,14 +6,12 @@ them, for anyone. Where a person stood is personal data (行踪轨迹): a photo'
 event's payload are shown rounded to about a kilometre, a report's raw GPS fix and an event's client address not
 at all."""
 
-import json
-
 from django.contrib import admin
-from django.core.serializers.json import DjangoJSONEncoder
 
-from gridsafe.accounts.admin import BusinessDataAdmin, ReadOnlyInline
+from gridsafe.accounts.admin import BusinessDataAdmin, ReadOnlyInline, readable_payload
 from gridsafe.cases.models import Attachment, Case, CaseEvent, Supervision
 from gridsafe.cases.transitions import state_text
+from gridsafe.core.masking import mask_name, mask_phone
 
 ATTACHMENT_FIELDS = (
     "case",
@@ -85,7 +83,21 @@ class CaseAdmin(BusinessDataAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     inlines = (CaseEventInline, AttachmentInline)
-    exclude = ("client_fingerprint", "checklist_answers", "raw_lon", "raw_lat", "gps_accuracy_m")
+    # The caller's name and phone (a desk-registered case) are personal data: shown masked, never in full.
+    exclude = (
+        "client_fingerprint",
+        "checklist_answers",
+        "raw_lon",
+        "raw_lat",
+        "gps_accuracy_m",
+        "caller_name",
+        "caller_phone",
+    )
+    readonly_fields = ("caller_masked",)
+
+    @admin.display(description="来电/来访人（脱敏）")
+    def caller_masked(self, obj):
+        return " ".join(part for part in (mask_name(obj.caller_name), mask_phone(obj.caller_phone)) if part) or "—"
 
     @admin.display(description="状态", ordering="state")
     def state_label(self, obj):
@@ -105,7 +117,7 @@ class CaseEventAdmin(EventStates, BusinessDataAdmin, admin.ModelAdmin):
 
     @admin.display(description="附加数据（位置约 1 公里）")
     def payload_masked(self, obj):
-        return json.dumps(rounded_payload(obj.payload), ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+        return readable_payload(rounded_payload(obj.payload))
 
 
 @admin.register(Attachment)
@@ -113,7 +125,7 @@ class AttachmentAdmin(BusinessDataAdmin, admin.ModelAdmin):
     """Files are not linked: media is never served as public files, only through the API's jurisdiction check."""
 
     list_display = ("id", "case", "role", "original_name", "content_type", "size", "created_at")
-    list_filter = ("role", "content_type")
+    list_filter = ("role",)
     search_fields = ("=case__id", "sha256", "original_name")
     list_select_related = ("case",)
     ordering = ("-created_at", "-id")

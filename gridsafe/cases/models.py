@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridsafe.cases.events import EventKind
 from gridsafe.cases.transitions import OPEN_STATES, Closure, State
-from gridsafe.catalog.models import Grade
+from gridsafe.catalog.models import Grade, LimitUnit, Step
 from gridsafe.core.fields import EncryptedCharField
 from gridsafe.core.models import AppendOnlyModel
 from gridsafe.regions.cities import subtree_q
@@ -72,95 +72,150 @@ class CaseQuerySet(models.QuerySet["Case"]):
 class Case(models.Model):
     """One hazard (隐患) from report to closure. Its id never changes across escalations."""
 
-    client_id = models.UUIDField(unique=True)
+    client_id = models.UUIDField(_("client ID"), unique=True)
     # core.idempotency.request_fingerprint of the create payload (HMAC keyed from SECRET_KEY): identical resend check.
     # Rows from before it hold a plain SHA-256; fingerprint_matches still accepts those.
     client_fingerprint = models.CharField(max_length=64)
-    category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT, related_name="cases")
-    domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="cases")
-    grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.GENERAL)
-    urgent = models.BooleanField(default=False)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.GRID_WORKER)
-    description = models.TextField()
-    address = models.CharField(max_length=200, blank=True)
-    lon = models.FloatField()  # WGS-84 / CGCS2000
-    lat = models.FloatField()
-    raw_lon = models.FloatField()
-    raw_lat = models.FloatField()
-    source_crs = models.CharField(max_length=8, default="wgs84")
-    gps_accuracy_m = models.FloatField(null=True, blank=True)
-    location_flags = models.JSONField(default=list, blank=True)  # e.g. ["outside_grid", "poor_accuracy"]
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases")  # the grid
-    region_path = models.CharField(max_length=64)
-    grid_version = models.PositiveIntegerField(default=1)
-    place = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.PROTECT, related_name="cases", verbose_name=_("hazard category")
+    )
+    domain = models.ForeignKey(
+        "catalog.Domain", on_delete=models.PROTECT, related_name="cases", verbose_name=_("domain")
+    )
+    grade = models.CharField(_("hazard grade"), max_length=10, choices=Grade.choices, default=Grade.GENERAL)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.GRID_WORKER)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lon = models.FloatField(_("longitude"))  # WGS-84 / CGCS2000
+    lat = models.FloatField(_("latitude"))
+    raw_lon = models.FloatField(_("reported longitude"))
+    raw_lat = models.FloatField(_("reported latitude"))
+    source_crs = models.CharField(_("coordinate system"), max_length=8, default="wgs84")
+    gps_accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    location_flags = models.JSONField(
+        _("location flags"), default=list, blank=True
+    )  # e.g. ["outside_grid", "poor_accuracy"]
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="cases", verbose_name=_("grid")
+    )  # the grid
+    region_path = models.CharField(_("region path"), max_length=64)
+    grid_version = models.PositiveIntegerField(_("grid boundary version"), default=1)
+    place = models.ForeignKey(
+        "places.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("supervised place"),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("reporter")
+    )
     # The person who called or came in, for a case the desk registered (热线, 来访 …): personal data, sealed at rest
     # (core.fields) and masked on every page (core.masking). Written once, by the insert.
     caller_name = EncryptedCharField(_("caller's name"), max_length=50, blank=True)
     caller_phone = EncryptedCharField(_("caller's phone"), max_length=20, blank=True)
     checklist_answers = models.JSONField(null=True, blank=True)
 
-    state = models.CharField(max_length=24, choices=State.choices, default=State.PENDING_REVIEW)
-    closure = models.CharField(max_length=12, choices=Closure.choices, blank=True)
-    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.VILLAGE)
-    holder_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="held_cases")
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.PENDING_REVIEW)
+    closure = models.CharField(_("closure"), max_length=12, choices=Closure.choices, blank=True)
+    level = models.PositiveSmallIntegerField(_("handling level"), choices=Level.choices, default=Level.VILLAGE)
+    holder_unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, related_name="held_cases", verbose_name=_("holding unit")
+    )
     handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handler"),
     )
     department = models.ForeignKey(
-        "accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatched_cases"
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatched_cases",
+        verbose_name=_("responsible department"),
     )
     dispatcher_unit = models.ForeignKey(
-        "accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("dispatching unit"),
     )
     last_handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("last handler"),
     )
-    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
-    external_body = models.CharField(max_length=100, blank=True)
-    external_ref = models.CharField(max_length=60, blank=True)
-    cc_paths = models.JSONField(default=list, blank=True)  # skipped levels that were CC'd on a skip-level report
+    master = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    external_body = models.CharField(_("external body"), max_length=100, blank=True)
+    external_ref = models.CharField(_("external reference"), max_length=60, blank=True)
+    cc_paths = models.JSONField(
+        _("copied levels"), default=list, blank=True
+    )  # skipped levels that were CC'd on a skip-level report
 
     # The clock of the current step. Deadlines are columns, not timers: the sweep reads next_sweep_at.
-    step = models.CharField(max_length=20, blank=True)
-    step_started_at = models.DateTimeField(null=True, blank=True)
-    limit_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    limit_unit = models.CharField(max_length=12, blank=True)
-    yellow_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    original_due_at = models.DateTimeField(null=True, blank=True)  # before any approved extension
-    next_sweep_at = models.DateTimeField(null=True, blank=True)
-    alert_stage = models.PositiveSmallIntegerField(default=0)  # 0 none, 1 yellow 催办, 2 red, 3 2× limit, 4 3×
-    remaining_on_suspend = models.FloatField(null=True, blank=True)  # in limit_unit
-    suspend_review_date = models.DateField(null=True, blank=True)
-    overdue_steps = models.JSONField(default=list, blank=True)  # frozen facts, never recomputed
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices, blank=True)
+    step_started_at = models.DateTimeField(_("step started at"), null=True, blank=True)
+    limit_amount = models.DecimalField(_("time limit"), max_digits=8, decimal_places=2, null=True, blank=True)
+    limit_unit = models.CharField(_("time limit unit"), max_length=12, choices=LimitUnit.choices, blank=True)
+    yellow_at = models.DateTimeField(_("yellow light at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    original_due_at = models.DateTimeField(_("original due at"), null=True, blank=True)  # before any approved extension
+    next_sweep_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    alert_stage = models.PositiveSmallIntegerField(
+        _("alert stage"), default=0
+    )  # 0 none, 1 yellow 催办, 2 red, 3 2× limit, 4 3×
+    remaining_on_suspend = models.FloatField(_("time left when suspended"), null=True, blank=True)  # in limit_unit
+    suspend_review_date = models.DateField(_("suspension review date"), null=True, blank=True)
+    overdue_steps = models.JSONField(_("overdue steps"), default=list, blank=True)  # frozen facts, never recomputed
     # 退回核实/补充: the grid worker a desk asked to re-check or add to the case, since when. While set the clock of
     # the step is paused (due_at None; what was left is in remaining_on_suspend) and shown as paused.
     with_worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("returned to worker"),
     )
-    with_worker_since = models.DateTimeField(null=True, blank=True)
+    with_worker_since = models.DateTimeField(_("returned to worker at"), null=True, blank=True)
     # The 处置 deadline a dispatch set (派遣时限); None: the category's time limit from 签收.
-    handle_due_at = models.DateTimeField(null=True, blank=True)
+    handle_due_at = models.DateTimeField(_("handling deadline set at dispatch"), null=True, blank=True)
 
-    extension_pending = models.BooleanField(default=False)
-    extension_requested_due = models.DateTimeField(null=True, blank=True)
-    extension_count = models.PositiveSmallIntegerField(default=0)
-    supervision = models.CharField(max_length=8, choices=SupervisionLevel.choices, blank=True)
-    supervision_reply_due = models.DateTimeField(null=True, blank=True)
-    rework_count = models.PositiveSmallIntegerField(default=0)
-    reopen_count = models.PositiveSmallIntegerField(default=0)
-    misdispatch_count = models.PositiveSmallIntegerField(default=0)
+    extension_pending = models.BooleanField(_("extension pending"), default=False)
+    extension_requested_due = models.DateTimeField(_("extension requested until"), null=True, blank=True)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    supervision = models.CharField(_("supervision"), max_length=8, choices=SupervisionLevel.choices, blank=True)
+    supervision_reply_due = models.DateTimeField(_("supervision reply due"), null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
+    misdispatch_count = models.PositiveSmallIntegerField(_("misdispatches"), default=0)
 
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The head of the timeline's hash chain (cases/chain.py): the last event's seq and hash, moved by the same
     # version-conditional UPDATE that appends the event, so an event deleted from the end is noticed.
-    event_seq = models.PositiveIntegerField(default=0)
-    event_head = models.CharField(max_length=64, blank=True)
+    event_seq = models.PositiveIntegerField(_("event count"), default=0)
+    event_head = models.CharField(_("latest event hash"), max_length=64, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -230,19 +285,24 @@ class Case(models.Model):
 class CaseEvent(AppendOnlyModel):
     """One line of a case's timeline. Append-only: the model and database triggers refuse change."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    request_id = models.UUIDField()
-    kind = models.CharField(max_length=40, choices=EventKind.choices)
-    action = models.CharField(max_length=24, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("hazard case"))
+    request_id = models.UUIDField(_("request ID"))
+    kind = models.CharField(_("kind"), max_length=40, choices=EventKind.choices)
+    action = models.CharField(_("action"), max_length=24, blank=True)
     # DO_NOTHING without a DB constraint: SET_NULL would UPDATE this row, which the trigger rejects.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=100)
+    actor_label = models.CharField(_("actor name"), max_length=100)
     from_state = models.CharField(max_length=24, blank=True)
     to_state = models.CharField(max_length=24, blank=True)
-    from_level = models.PositiveSmallIntegerField(null=True)
-    to_level = models.PositiveSmallIntegerField(null=True)
+    from_level = models.PositiveSmallIntegerField(_("from level"), null=True)
+    to_level = models.PositiveSmallIntegerField(_("to level"), null=True)
     holder_unit = models.ForeignKey(
         "accounts.Unit",
         null=True,
@@ -250,21 +310,24 @@ class CaseEvent(AppendOnlyModel):
         db_constraint=False,
         db_index=False,  # caseevent_desk leads with it
         related_name="+",
+        verbose_name=_("holding unit"),
     )
-    comment = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    due_at = models.DateTimeField(null=True)  # the deadline in force after this event
-    created_at = models.DateTimeField()
+    comment = models.TextField(_("comment"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, encoder=DjangoJSONEncoder)
+    due_at = models.DateTimeField(_("due at"), null=True)  # the deadline in force after this event
+    created_at = models.DateTimeField(_("created at"))
     # Where the action came from (等保: who, when, from where); None for the sweep, a worker or the shell. Personal
     # data: the timeline shown to users (page and API) leaves it out.
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # The case's hash chain (cases/chain.py): position within the case, the previous event's hash ("" for the
     # first) and this event's HMAC over its content and prev_hash. Deleting, editing or inserting is detectable.
-    seq = models.PositiveIntegerField(default=0)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+    seq = models.PositiveIntegerField(_("chain position"), default=0)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "request_id"], name="caseevent_request_once"),
@@ -275,6 +338,9 @@ class CaseEvent(AppendOnlyModel):
             # A desk's events above its inbox's id cursor (notifications.services.inbox_catch_up).
             models.Index(fields=["holder_unit", "id"], name="caseevent_desk"),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.get_kind_display()}"
 
 
 class AttachmentRole(models.TextChoices):
@@ -289,29 +355,42 @@ class Attachment(models.Model):
     """A photo, video or document. The original is kept with its identifying metadata (EXIF GPS, device, author)
     stripped at intake (cases/uploads/metadata.py); `size` and `sha256` describe the stored file, not the upload."""
 
-    client_id = models.UUIDField(unique=True)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    client_id = models.UUIDField(_("client ID"), unique=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("hazard case"))
     event = models.ForeignKey(
-        CaseEvent, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        CaseEvent,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("case event"),
     )
-    role = models.CharField(max_length=12, choices=AttachmentRole.choices, default=AttachmentRole.REPORT)
-    file = models.FileField(upload_to="cases/%Y/%m/")
-    thumbnail = models.FileField(upload_to="thumbs/%Y/%m/", blank=True)
-    original_name = models.CharField(max_length=200, blank=True)
-    content_type = models.CharField(max_length=80)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
-    captured_at = models.DateTimeField(null=True, blank=True)
+    role = models.CharField(_("purpose"), max_length=12, choices=AttachmentRole.choices, default=AttachmentRole.REPORT)
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    thumbnail = models.FileField(_("thumbnail"), upload_to="thumbs/%Y/%m/", blank=True)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("file type"), max_length=80)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    captured_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     capture_lon = models.FloatField(null=True, blank=True)
     capture_lat = models.FloatField(null=True, blank=True)
     capture_accuracy_m = models.FloatField(null=True, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.get_role_display()} {self.original_name}".rstrip()
 
 
 class PartState(models.TextChoices):
@@ -359,18 +438,31 @@ class CasePart(models.Model):
 class Supervision(models.Model):
     """A 督办 order on a case, with its reply. Automatic ones come from the sweep (actor None)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supervisions")
-    level = models.CharField(max_length=8, choices=SupervisionLevel.choices)
-    automatic = models.BooleanField(default=False)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    issued_unit = models.ForeignKey("accounts.Unit", null=True, on_delete=models.PROTECT, related_name="+")
-    target_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
-    instruction = models.TextField(blank=True)
-    issued_at = models.DateTimeField()
-    reply_due = models.DateTimeField()
-    reply = models.TextField(blank=True)
-    replied_at = models.DateTimeField(null=True, blank=True)
-    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="supervisions", verbose_name=_("hazard case"))
+    level = models.CharField(_("supervision level"), max_length=8, choices=SupervisionLevel.choices)
+    automatic = models.BooleanField(_("automatic"), default=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_unit = models.ForeignKey(
+        "accounts.Unit", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("issuing unit")
+    )
+    target_unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("target unit")
+    )
+    instruction = models.TextField(_("instruction"), blank=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    reply_due = models.DateTimeField(_("reply due"))
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("replied by")
+    )
 
     class Meta:
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
         ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id} {self.get_level_display()}"

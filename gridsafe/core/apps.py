@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "gridsafe.core"
     label = "core"
-    verbose_name = "GridSafe core"
+    verbose_name = _("Security audit")
 
     def ready(self) -> None:
         # Here, not at the top: an AppConfig module is imported before the app registry is ready (models).

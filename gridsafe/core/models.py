@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridsafe.core.errors import AppendOnlyError
 
@@ -28,20 +29,25 @@ class AuditEvent(AppendOnlyModel):
     personal data. Written only by `core.audit.audit_record`, which chains each row to the one before it."""
 
     # Position in the hash chain; null only for rows written before the chain existed (migration 0002).
-    seq = models.BigIntegerField(null=True, unique=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    seq = models.BigIntegerField(_("chain position"), null=True, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=100, blank=True)
-    action = models.CharField(max_length=60)
-    target = models.CharField(max_length=200, blank=True)
-    outcome = models.CharField(max_length=20, default="success")
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    key_id = models.CharField(max_length=8, blank=True)  # which audit key signed `hash` (rotation)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(_("actor name"), max_length=100, blank=True)
+    action = models.CharField(_("action"), max_length=60)
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, default="success")
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    payload = models.JSONField(_("details"), default=dict, encoder=DjangoJSONEncoder)
+    key_id = models.CharField(_("signing key"), max_length=8, blank=True)  # which audit key signed `hash` (rotation)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = "审计记录"
@@ -51,6 +57,9 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["action", "target", "created_at"], name="audit_action_target"),
             models.Index(fields=["action", "ip", "created_at"], name="audit_action_ip"),
         ]
+
+    def __str__(self) -> str:
+        return f"审计记录 {self.seq or self.pk}（{self.actor_label or '系统'}）"
 
 
 class CacheVersion(models.Model):

@@ -22,13 +22,20 @@ from gridsafe.core.errors import DomainError
 from gridsafe.core.http import client_ip
 from gridsafe.dashboards.display import DEFAULT_DAYS, MAX_DAYS, display_issue, display_revoke
 from gridsafe.dashboards.kpis import KPIS
-from gridsafe.dashboards.models import RULE_LEVELS, CadenceRule, DisplaySession, KpiWeight, ReportQuota, level_name
-from gridsafe.dashboards.services import (
+from gridsafe.dashboards.models import (
     BANDED_TERMS,
+    RULE_LEVELS,
+    CadenceRule,
+    DisplaySession,
+    KpiWeight,
+    ReportQuota,
+    kpi_label,
+    level_name,
+)
+from gridsafe.dashboards.services import (
     cadence_rule_check,
     cadence_rule_delete,
     cadence_rule_save,
-    kpi_label,
     kpi_weight_check,
     kpi_weight_delete,
     kpi_weights_check,

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
     name = "gridsafe.dashboards"
     label = "dashboards"
+    verbose_name = _("Oversight and assessment")
 
     def ready(self) -> None:
         # Here, not at the top: an AppConfig module is imported before the app registry is ready (models).

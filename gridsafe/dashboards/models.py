@@ -11,12 +11,25 @@ Rollups are two tables written only by `dashboards.rollups` inside the case serv
 Keys are plain integers, not foreign keys (a region is keyed by its code, 350322101): no NULLs keep `ON CONFLICT` upserts simple and the tables
 free of cascades; `rollups_check` finds any drift and `rollups_rebuild` recomputes both tables."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridsafe.accounts.models import UnitKind
+from gridsafe.dashboards.kpis import KPIS
 from gridsafe.regions.models import RegionLevel
+
+# Terms of a composite score that are not a ratio KPI (kpis.KPIS) but a banded count.
+BANDED_TERMS = {"filing_count": "立案数分值"}
+
+
+def kpi_label(code: str) -> str:
+    """A composite term's Chinese name (the code itself only for a term this version does not know)."""
+    kpi = KPIS.get(code)
+    return kpi.label if kpi is not None else BANDED_TERMS.get(code, code)
+
 
 # The region levels a cadence rule or a report quota applies to (county, township, village).
 RULE_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
@@ -201,7 +214,7 @@ class KpiWeight(models.Model):
         constraints = [models.UniqueConstraint(fields=["profile", "kpi"], name="kpiweight_unique")]
 
     def __str__(self) -> str:
-        return f"{self.get_profile_display()} {self.kpi} {self.weight}%"
+        return f"{self.get_profile_display()} {kpi_label(self.kpi)} {Decimal(str(self.weight or 0)).normalize():f}%"
 
 
 # ---------------------------------------------------------------- 通报 / 督导

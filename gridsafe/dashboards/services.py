@@ -13,19 +13,20 @@ from django.db import transaction
 from gridsafe.accounts.models import UnitKind
 from gridsafe.core.errors import ValidationFailed
 from gridsafe.dashboards.kpis import KPIS
-from gridsafe.dashboards.models import RULE_LEVELS, CadenceRule, KpiWeight, Profile, ReportQuota, level_name
+from gridsafe.dashboards.models import (
+    BANDED_TERMS,
+    RULE_LEVELS,
+    CadenceRule,
+    KpiWeight,
+    Profile,
+    ReportQuota,
+    kpi_label,
+    level_name,
+)
 
 WEIGHT_TOTAL = Decimal(100)
-# Terms of a composite score that are not a ratio KPI (kpis.KPIS) but a banded count.
-BANDED_TERMS = {"filing_count": "立案数分值"}
 MAX_TIMES = 31  # activities per period a rule may ask for
 MAX_QUOTA = 50  # reports a month a quota may ask for
-
-
-def kpi_label(code: str) -> str:
-    """A composite term's Chinese name (the code itself only for a term this version does not know)."""
-    kpi = KPIS.get(code)
-    return kpi.label if kpi is not None else BANDED_TERMS.get(code, code)
 
 
 def bands_problem(bands: Any) -> str | None:

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FieldConfig(AppConfig):
     name = "gridsafe.field"
     label = "field"
+    verbose_name = _("Field work")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -58,12 +58,16 @@ class Place(BlindIndexedModel):
     client_fingerprint = models.CharField(max_length=64, blank=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=24, choices=PlaceKind.choices)
-    domain = models.ForeignKey("catalog.Domain", on_delete=models.PROTECT, related_name="places")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="places")
+    domain = models.ForeignKey(
+        "catalog.Domain", on_delete=models.PROTECT, related_name="places", verbose_name=_("domain")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="places", verbose_name=_("region")
+    )
     region_path = models.CharField(max_length=64, db_index=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    lon = models.FloatField()
-    lat = models.FloatField()
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
     contact_name = models.CharField(_("responsible person"), max_length=40, blank=True)
     # Personal data: encrypted at rest (core.fields), masked on display, in full only through the audited reveal.
     # The blind index stays declared after the phone: the phone's pre_save fills it before its column is read.
@@ -73,16 +77,16 @@ class Place(BlindIndexedModel):
     licence_no = models.CharField(_("licence number"), max_length=60, blank=True)
     risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.YELLOW)
     rental_class = models.CharField(_("rental class"), max_length=8, choices=RentalClass.choices, blank=True)
-    inspection_interval_days = models.PositiveSmallIntegerField(default=30)
-    last_inspected_at = models.DateTimeField(null=True, blank=True)
-    next_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    version = models.PositiveIntegerField(default=1)
+    inspection_interval_days = models.PositiveSmallIntegerField(_("inspection interval (days)"), default=30)
+    last_inspected_at = models.DateTimeField(_("last inspected at"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next inspection due"), null=True, blank=True, db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     objects = PlaceQuerySet.as_manager()
 

@@ -10,6 +10,15 @@ class RegionLevel(models.IntegerChoices):
     GRID = 4, _("Unit grid")
 
 
+class GridKind(models.TextChoices):
+    """A unit grid's kind: the standard territorial grid, or a 专属网格 (market, park, enterprise; domain.md §2)."""
+
+    STANDARD = "standard", _("Standard grid (标准网格)")
+    MARKET = "market", _("Market grid (专属网格·市场)")
+    PARK = "park", _("Park grid (专属网格·园区)")
+    ENTERPRISE = "enterprise", _("Enterprise grid (专属网格·企业)")
+
+
 class RegionQuerySet(models.QuerySet["Region"]):
     def subtree(self, path: str):
         """The node at `path` and every node below it: one indexed prefix scan, no recursion."""
@@ -30,17 +39,26 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=15, unique=True)
     name = models.CharField(_("name"), max_length=60)
     level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    path = models.CharField(max_length=64, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent region"),
+    )
+    path = models.CharField(_("materialised path"), max_length=64, unique=True)
     # 城乡分类代码 (111 主城区 … 220 村庄); decides 城区/集镇/农村 time limits.
     urban_class = models.CharField(_("urban-rural class"), max_length=3, blank=True)
     geometry = models.JSONField(_("boundary (GeoJSON, WGS-84)"), null=True, blank=True)
-    center_lon = models.FloatField(null=True, blank=True)
-    center_lat = models.FloatField(null=True, blank=True)
-    grid_kind = models.CharField(max_length=20, blank=True)  # standard / 专属网格 (market, park, enterprise)
-    geometry_version = models.PositiveIntegerField(default=1)
-    official = models.BooleanField(default=True)  # False for internal codes (管委会 9xx)
-    is_active = models.BooleanField(default=True)
+    center_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
+    center_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
+    grid_kind = models.CharField(
+        _("grid kind"), max_length=20, choices=GridKind.choices, blank=True
+    )  # standard / 专属网格 (market, park, enterprise)
+    geometry_version = models.PositiveIntegerField(_("boundary version"), default=1)
+    official = models.BooleanField(_("official code"), default=True)  # False for internal codes (管委会 9xx)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     objects = RegionQuerySet.as_manager()
 
