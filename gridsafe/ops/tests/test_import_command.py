@@ -50,3 +50,14 @@ def test_problems_are_listed_and_marked_up_and_nothing_is_written(tmp_path):
     assert "「人员」第 2 行「手机号」列" in out.getvalue()
     assert load_workbook(marked)["导入问题"]["C2"].value == "手机号"
     assert not User.objects.filter(username="imp_a").exists()
+
+
+@pytest.mark.django_db
+def test_regions_kind_runs_the_region_import(tmp_path):
+    from gridsafe.demo.world import REGIONS_FILE
+
+    out = io.StringIO()
+    call_command("import", "regions", str(REGIONS_FILE), "--dry-run", stdout=out, stderr=io.StringIO())
+    assert "区划" in out.getvalue() and "新增 0，修改 0" in out.getvalue()
+    with pytest.raises(CommandError, match="不支持 --deactivate-missing"):
+        call_command("import", "regions", str(REGIONS_FILE), "--deactivate-missing", stdout=io.StringIO())
