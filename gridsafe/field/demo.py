@@ -277,12 +277,12 @@ def _seed_places(seed: int) -> int:
 
 
 VISIT_DAYS_AGO = (300, 150, 45)  # past visits per place: against the version current on each day
-VISITED_ELSEWHERE = 40  # places outside 王芳's grids that get past visits too (the first by id)
+VISITED_ELSEWHERE = 5  # places of each kind outside 王芳's grids that get past visits too (the first by id)
 
 
 def _seed_visits(seed: int) -> int:
     """Past checklist visits (检查打卡) by each place's grid worker, through `place_visit_record`, at back-dated
-    instants: every place in 王芳's grids and the first few elsewhere, each visited 300, 150 and 45 days ago
+    instants: every place in 王芳's grids and the first few of each kind elsewhere, each visited 300, 150 and 45 days ago
     against the checklist version that was current that day, so the 人员密集场所 and 出租房 places show answers to
     two or three versions. All passed (some items N/A where allowed): the demo's open hazards come from its
     history, not from here. Idempotent: visit client ids are derived from the place and the day."""
@@ -291,12 +291,9 @@ def _seed_visits(seed: int) -> int:
     worker = User.objects.filter(username="nanxi_worker").first()
     showcase = list(worker.grids.values_list("pk", flat=True)) if worker else []
     places = list(Place.objects.filter(region_id__in=showcase, is_active=True).select_related("region"))
-    places += list(
-        Place.objects.filter(is_active=True)
-        .exclude(region_id__in=showcase)
-        .select_related("region")
-        .order_by("id")[:VISITED_ELSEWHERE]
-    )
+    elsewhere = Place.objects.filter(is_active=True).exclude(region_id__in=showcase).order_by("id")
+    for kind in PlaceKind.values:  # a few of every kind, so every checklist has visits to show
+        places += list(elsewhere.filter(kind=kind).select_related("region")[:VISITED_ELSEWHERE])
     versions: dict[tuple[int, str], list[ChecklistTemplate]] = {}
     for template in ChecklistTemplate.objects.answerable().order_by("version").prefetch_related("items"):
         versions.setdefault((template.domain_id, template.place_kind), []).append(template)
