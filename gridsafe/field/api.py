@@ -6,6 +6,7 @@ Thin ninja routers: parse, call one service or selector, shape the answer. Creat
 import gzip
 import json
 from datetime import timedelta
+from typing import Literal
 from uuid import UUID
 
 from django.db.models import Count
@@ -30,6 +31,7 @@ from gridsafe.field.permissions import (
     get_visit_for_user,
     publicity_visible_to,
 )
+from gridsafe.field.reports import report_detail_for_reporter, report_list_for_reporter
 from gridsafe.field.selectors import (
     case_list_nearby,
     checklist_for_place,
@@ -109,6 +111,31 @@ def sync(request, query: Query[SyncQuery]):
         not_modified["Cache-Control"] = "private, no-cache"
         return not_modified
     return compact_json(request, s.SyncBundleOut, bundle, etag=etag)
+
+
+# ---------------------------------------------------------------- 我的上报
+
+
+class MyReportsQuery(InputSchema):
+    status: Literal["all", "open", "closed"] = "all"
+    limit: BigInt = 20
+    offset: BigInt = 0
+
+
+@router.get("/reports", response={200: s.MyReportPage, **ERRORS}, operation_id="report_list_for_reporter")
+def my_reports(request, query: Query[MyReportsQuery]):
+    """我的上报 — every hazard I reported, open and closed, newest first, each with its status and latest step."""
+    limit, offset = page_window(query.limit, query.offset, max_limit=100)
+    return report_list_for_reporter(request.user, status=query.status, now=clock.now(), limit=limit, offset=offset)
+
+
+@router.get(
+    "/reports/{case_id}", response={200: s.MyReportDetailOut, **ERRORS}, operation_id="report_detail_for_reporter"
+)
+def my_report(request, case_id: Id):
+    """One of my reports with its whole timeline (comments, 督办, returns, handling), photos and closing result.
+    Another worker's report is 404, the same as a missing one."""
+    return report_detail_for_reporter(request.user, case_id, now=clock.now())
 
 
 # ---------------------------------------------------------------- 巡查

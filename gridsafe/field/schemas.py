@@ -197,6 +197,61 @@ class SyncBundleOut(Schema):
     worker: SyncWorkerOut
 
 
+# ---- 我的上报: the reports I made, open and closed
+
+
+class ReportLineOut(Schema):
+    kind: str = Field(description="The event's registered kind, e.g. case.supervised")
+    kind_label: str
+    actor_label: str
+    comment: str
+    detail: str = Field(description="Reason, rectification method, 督办 level … as labels")
+    state_text: str = Field(description="The state it moved the case to (closed names how), or empty")
+    created_at: datetime
+
+
+class MyReportOut(Schema):
+    id: int
+    category_name: str
+    description: str
+    address: str
+    state: str
+    status_text: str = Field(description="已结案·已整改销号, 处置中 …: closed never means fixed")
+    is_open: bool
+    closure: str
+    light: str
+    supervision: str
+    supervision_label: str
+    created_at: datetime
+    closed_at: datetime | None
+    last_event: ReportLineOut | None
+
+
+class MyReportPage(Schema):
+    items: list[MyReportOut]
+    total: int
+    open_count: int
+    closed_count: int
+
+
+class ReportResultOut(Schema):
+    status_text: str
+    fixed: bool = Field(description="Only a verified rectification (已整改销号) is fixed")
+    method_label: str
+    measures: str
+    closing_comment: str
+    closed_by: str
+    closed_at: datetime | None
+
+
+class MyReportDetailOut(MyReportOut):
+    holder: str
+    due_at: datetime | None
+    photos: list[PhotoRefOut]
+    result: ReportResultOut | None
+    timeline: list[ReportLineOut]
+
+
 # ---- patrols
 
 

@@ -23,7 +23,7 @@ from gridsafe.accounts.models import Role
 # first); forms.js (the other screens) is loaded after the first screen. The service worker precaches them all, or
 # the app would not start offline. test_pwa checks both lists against the files and their imports.
 FIELD_MODULES = tuple(f"field/js/{name}.js" for name in ("screens", "outbox", "storage", "sync", "gps", "router"))
-FIELD_LATER_MODULES = ("field/js/forms.js",)
+FIELD_LATER_MODULES = ("field/js/forms.js", "field/js/reports.js")  # reports.js: imported by forms.js only
 SHELL_STATIC = (
     "field/app.css",
     "field/app.js",

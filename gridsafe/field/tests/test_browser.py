@@ -98,6 +98,9 @@ def test_patrol_checklist_offline_quick_report_then_sync(committed_world, pwa_se
     page.wait_for_selector("#patrol-end")
     wait_synced(page)
     assert not page.is_checked("#nothing-found")  # a hazard was found: not "已巡查无隐患"
+    assert "计入覆盖需网格内 ≥20 分钟且 ≥500 米" in page.text_content("#patrol-progress")
+    warned = []  # a walk of a minute falls short of the county's rule: the worker is told before ending it
+    page.once("dialog", lambda dialog: (warned.append(dialog.message), dialog.accept()))
     page.click("#patrol-end")
     page.wait_for_url(re.compile(r"#week$"))  # the end is in the outbox
     wait_synced(page)

@@ -123,6 +123,12 @@ def _check(op, api_as, n):
         _same_404(out, "POST", lambda w: f"/api/v1/field/patrols/{patrol(w)}/end", lambda w: {})
     elif op == "patrol_coverage":
         assert out.get("/api/v1/field/coverage").json()["grids"] == 1
+    elif op == "report_list_for_reporter":
+        assert out.get("/api/v1/field/reports").json()["total"] == 0
+    elif op == "report_detail_for_reporter":
+        case = pick(n["case"]["id"], MISSING_ID)
+        _same_404(out, "GET", lambda w: f"/api/v1/field/reports/{case(w)}")
+        _same_404(api_as("nanxi"), "GET", lambda w: f"/api/v1/field/reports/{case(w)}")  # sees it, did not report it
     elif op == "checklist_for_place":
         _same_404(out, "GET", lambda w: f"/api/v1/field/places/{place(w)}/checklist")
     elif op == "place_visit_record":
@@ -211,6 +217,8 @@ REGISTRY = [
     "patrol_track_view",
     "patrol_end",
     "patrol_coverage",
+    "report_list_for_reporter",
+    "report_detail_for_reporter",
     "checklist_for_place",
     "place_visit_record",
     "place_visit_detail",

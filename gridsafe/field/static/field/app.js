@@ -28,9 +28,9 @@
 import { createDB, adoptLegacy, createNoteUser, signOut as signOutAccount, knownUser, DATA_CACHE_PREFIX } from "./js/storage.js";
 import { createRequest, csrfFrom, createSync, myGrids as gridsOf, placesOf, placeById as findPlace, checklistFor as findChecklist }
   from "./js/sync.js";
-import { createOutbox, uuid } from "./js/outbox.js";
-import { locate, toFix, addTrackPoint, trackBatchFull, poorAccuracyM } from "./js/gps.js";
-import { routeOf, titleOf, screenFor, createDraws } from "./js/router.js";
+import { createOutbox, jobLabel, uuid } from "./js/outbox.js";
+import { locate, toFix, addTrackPoint, trackBatchFull, poorAccuracyM, patrolRule, patrolProgress } from "./js/gps.js";
+import { routeOf, titleOf, screenFor, createDraws, redrawAfterUpload } from "./js/router.js";
 import { SCREENS, loadForms, h, toast, banner, mount, showBadge, setNet } from "./js/screens.js";
 
 export const CFG = document.body.dataset;
@@ -86,11 +86,15 @@ export const sync = createSync({ state, db: DB, request, cachedJSON, noteUser, t
   onBundle: (version) => { document.body.dataset.bundle = version; } });
 export const loadBundle = (options) => sync.loadBundle(options);
 
+export const categoryList = () => (state.bundle && state.bundle.categories) || [];
+
 export const Outbox = createOutbox({ db: DB, request, state, noteUser, toast, onBadge: showBadge,
+  label: (job) => jobLabel(job, categoryList()),
   onDrained: async () => {
     await loadBundle({ poll: true });
-    // Only read-only screens redraw by themselves: a form being filled in is never wiped.
-    if (["week", "outbox"].includes(route())) rerender();
+    // Only read-only screens redraw by themselves (and one that was only waiting for the upload, such as 复查's
+    // "等待上传"): a form being filled in is never wiped.
+    if (redrawAfterUpload(route(), document.querySelector("#app [data-waiting]"))) rerender();
   } });
 
 export const myGrids = () => gridsOf(state.bundle);
@@ -132,6 +136,8 @@ async function onPosition(pos) {
   else await savePatrol();
   const el = document.getElementById("patrol-points");
   if (el) el.textContent = `已记录轨迹点 ${p.seq} 个`;
+  const progress = document.getElementById("patrol-progress");
+  if (progress) progress.textContent = patrolProgress(p, Date.now(), patrolRule(state.bundle)).text;
 }
 
 async function flushTrack() {

@@ -3,13 +3,14 @@
    records into the outbox, through ../app.js. */
 
 import { h, toast, mount, fixText, fmt, localDateTime, maskPhone, KINDS, KIND_DOMAIN, stateLabel, placeLine } from "./screens.js";
-import { VISIT_FIX_MS, recentFix, nearbyCases } from "./gps.js";
+import { VISIT_FIX_MS, recentFix, nearbyCases, patrolRule, patrolProgress } from "./gps.js";
 import { mergeNearby, pendingVerifications } from "./sync.js";
 import { argOf } from "./router.js";
-import { overwriteWithMine, retryJob, uuid } from "./outbox.js";
+import { overwriteWithMine, retryJob, jobLabel, canRetry, uuid } from "./outbox.js";
+import { REPORT_FILTERS, reportsPath, reportTag, timelineRows, lastStep } from "./reports.js";
 import {
   state, DB, request, Outbox, ownedUrl, myGrids, places, placeById, checklistFor, poorLimit, fix, savePatrol,
-  patrolStart, patrolEnd, rerender, stillCurrent, signOut, CFG,
+  patrolStart, patrolEnd, rerender, stillCurrent, signOut, CFG, categoryList, cachedJSON,
 } from "../app.js";
 
 const PHOTO_MAX_SIDE = 1600;
@@ -88,6 +89,7 @@ function screenPatrol() {
       h("div", { class: "card" },
         h("h3", {}, "开始本周网格巡查"),
         h("label", { for: "patrol-grid" }, "巡查网格"), select,
+        h("p", { class: "muted", id: "patrol-rule" }, `本县规定：在网格内巡查满 ${patrolRule(state.bundle).minutes} 分钟、行走 ${patrolRule(state.bundle).metres} 米以上，才计入本周巡查覆盖。`),
         h("p", { class: "muted" }, `巡查期间会记录您的位置轨迹，用于统计巡查覆盖。轨迹属于个人敏感信息，仅您本人、村网格站站长和镇网格化中心可以查看，保存 ${days} 天后自动删除。巡查结束后不再记录位置。`),
         h("button", { class: "btn primary block", id: "patrol-start", type: "button", disabled: !grids.length,
           on: { click: async () => { await patrolStart(select.value); rerender(); } } }, "开始巡查")),
@@ -103,7 +105,8 @@ function screenPatrol() {
   mount(
     h("div", { class: "card ok" }, h("h3", {}, `巡查中：${grid ? grid.name : p.grid_code}`),
       h("div", { class: "muted" }, `开始于 ${fmt(p.started_at)} · 已检查 ${p.visits} 处 · 发现隐患 ${p.hazards} 处`),
-      h("div", { class: "muted", id: "patrol-points" }, `已记录轨迹点 ${p.seq} 个`)),
+      h("div", { class: "muted", id: "patrol-points" }, `已记录轨迹点 ${p.seq} 个`),
+      h("div", { class: "muted", id: "patrol-progress" }, patrolProgress(p, Date.now(), patrolRule(state.bundle)).text)),
     h("h2", {}, "监管对象打卡检查"),
     list.length ? h("div", { class: "card" }, h("ul", { class: "list" }, list.map((pl) => placeLine(pl, pl.id
       ? h("a", { class: "btn small primary", href: `#patrol/${pl.id}`, dataset: { place: pl.id } }, "检查")
@@ -114,6 +117,9 @@ function screenPatrol() {
     h("div", { class: "card" },
       h("label", { class: "row", for: "nothing-found" }, nothing, " 已巡查无隐患"), note,
       h("button", { class: "btn primary block", id: "patrol-end", type: "button", on: { click: async () => {
+        const rule = patrolRule(state.bundle);
+        const progress = patrolProgress(p, Date.now(), rule);
+        if (progress.short && !window.confirm(`本次巡查约 ${Math.floor(progress.minutes)} 分钟、${Math.round(progress.metres)} 米，不足本县规定（网格内 ≥${rule.minutes} 分钟且 ≥${rule.metres} 米），结束后不计入本周巡查覆盖。仍要结束吗？`)) return;
         await patrolEnd(nothing.checked, note.value.trim());
         toast("巡查已结束，记录将自动上传");
         location.hash = "#week";
@@ -283,7 +289,14 @@ async function screenVerify() {
   const current = stillCurrent();
   const { pending, tasks } = pendingVerifications(state.bundle, await Outbox.jobs());
   if (!current()) return;
-  if (!tasks.length) { mount(h("p", { class: "muted center" }, pending.size ? "复查结果已保存，等待上传。" : "没有待复查的隐患。")); return; }
+  if (!tasks.length) {
+    // Waiting for the upload: the screen is redrawn when the outbox has emptied (app.js), so it never goes on
+    // saying "等待上传" after the upload.
+    mount(pending.size ? h("p", { class: "muted center", id: "verify-waiting", dataset: { waiting: "1" } },
+      `复查结果已保存，等待上传（${pending.size} 条）。`, h("a", { href: "#outbox" }, "查看待上传"))
+      : h("p", { class: "muted center" }, "没有待复查的隐患。"));
+    return;
+  }
   mount(...tasks.map((t) => {
     const photos = [];
     const comment = h("textarea", { placeholder: "核查意见（不通过时必填原因）" });
@@ -482,7 +495,7 @@ async function screenOutbox() {
   mount(h("p", { class: "muted" }, "记录和它的全部照片被服务器确认后，才会从本机删除。"), ...jobs.map((job) => {
     const done = job.media.filter((m) => m.done).length;
     const problem = job.problem || {};
-    const retry = h("button", { class: "btn small", type: "button", on: { click: async () => {
+    const retry = h("button", { class: "btn small", type: "button", dataset: { retry: job.id }, on: { click: async () => {
       retryJob(job); await DB.put("jobs", job); Outbox.kick(); rerender(); } } }, "重试");
     const discard = h("button", { class: "btn small danger", type: "button", on: { click: async () => {
       if (!window.confirm("放弃这条记录？放弃后无法恢复。")) return;
@@ -498,10 +511,10 @@ async function screenOutbox() {
           await DB.put("jobs", job); Outbox.kick(); rerender(); } } }, "用我的修改覆盖"));
     }
     return h("div", { class: "card " + (job.status === "refused" ? "bad" : "") },
-      h("div", { class: "row" }, h("b", { class: "grow" }, job.title), h("span", { class: "muted" }, fmt(new Date(job.created).toISOString()))),
+      h("div", { class: "row" }, h("b", { class: "grow" }, jobLabel(job, categoryList())), h("span", { class: "muted" }, fmt(new Date(job.created).toISOString()))),
       h("div", { class: "muted" }, `${job.result ? "记录已确认" : "记录未上传"} · 照片 ${done}/${job.media.length}`),
       job.error ? h("div", { class: "err" }, (job.status === "refused" ? "被拒绝：" : "未能上传：") + job.error) : null,
-      conflict, h("div", { class: "row" }, job.status === "refused" ? retry : null, discard));
+      conflict, h("div", { class: "row" }, canRetry(job) ? retry : null, discard));
   }));
 }
 
@@ -517,6 +530,9 @@ async function screenAccount() {
   out.addEventListener("click", () => signOutFrom(out));
   mount(
     h("div", { class: "card" }, h("b", {}, name || "网格员"), h("div", { class: "muted" }, "本机只保存本账号的数据；退出后其他人登录看不到。")),
+    h("a", { class: "btn block", href: "#mine", id: "account-mine" }, "我的上报"),
+    // The accounts app's own page: its password rules (AUTH_PASSWORD_VALIDATORS), history and audit, nothing copied.
+    h("a", { class: "btn block", href: "/account/password/", id: "account-password" }, "修改密码"),
     jobs.length ? h("div", { class: "card bad", id: "signout-warning", role: "alert" },
       h("b", {}, `还有 ${jobs.length} 条未上传的记录`),
       h("div", {}, "退出后这些记录仍保留在本机（其他账号看不到），您下次用本账号登录后会继续上传。如需现在上传，请联网后稍候再退出。"),
@@ -536,5 +552,76 @@ async function signOutFrom(button) {
 }
 
 
+// 我的上报 ---------------------------------------------------------------------------------------------
+
+let mineFilter = "all";
+
+async function screenMine() {
+  const sub = argOf(location.hash);
+  if (sub) return screenReport(Number(sub));
+  const current = stillCurrent();
+  const list = h("div", { id: "mine-list" }, h("p", { class: "muted center" }, "正在加载…"));
+  const seg = h("div", { class: "seg", id: "mine-filter" }, REPORT_FILTERS.map(([key, text]) => h("button", {
+    type: "button", "aria-pressed": String(key === mineFilter), dataset: { filter: key },
+    on: { click: () => { mineFilter = key; rerender(); } } }, text)));
+  mount(seg, list);
+  let items = [];
+  const more = async (offset) => {
+    const path = reportsPath(mineFilter, offset);
+    let data = null;
+    try { data = (await request("GET", path)).data; } catch (e) { data = await cachedJSON(path); }
+    if (!current()) return;
+    if (!data) { list.replaceChildren(h("p", { class: "muted center" }, "离线：联网后查看我的上报。")); return; }
+    items = items.concat(data.items);
+    const counts = h("p", { class: "muted" }, `共 ${data.open_count + data.closed_count} 条 · 未结案 ${data.open_count} · 已结案 ${data.closed_count}`);
+    const rows = items.map((r) => {
+      const tag = reportTag(r);
+      return h("li", {}, h("a", { class: "row report-line", href: `#mine/${r.id}`, dataset: { report: r.id } },
+        h("div", { class: "grow" }, h("b", {}, r.category_name), " ", h("span", { class: "muted" }, `#${r.id} · ${fmt(r.created_at)}`),
+          h("div", {}, r.description), h("div", { class: "muted" }, lastStep(r))),
+        r.supervision_label ? h("span", { class: "tag red" }, r.supervision_label) : null,
+        h("span", { class: `tag ${tag.cls}` }, tag.text)));
+    });
+    list.replaceChildren(counts, items.length ? h("div", { class: "card" }, h("ul", { class: "list" }, rows))
+      : h("p", { class: "muted center" }, "没有这样的上报。"),
+      items.length < data.total ? h("button", { class: "btn block", type: "button", on: { click: () => more(items.length) } }, "加载更多") : null);
+  };
+  await more(0);
+}
+
+async function screenReport(id) {
+  const current = stillCurrent();
+  const path = `/field/reports/${id}`;
+  let r = null;
+  try { r = (await request("GET", path)).data; } catch (e) {
+    r = await cachedJSON(path);
+    if (!r && !current()) return;
+    if (!r) { mount(h("p", { class: "err" }, e.message || "无法加载该上报。"), h("a", { class: "btn block", href: "#mine" }, "返回我的上报")); return; }
+  }
+  if (!current()) return;
+  const tag = reportTag(r);
+  const pics = r.photos.map((p) => h("img", { src: ownedUrl(p.thumbnail_url || p.url), alt: p.role === "after" ? "整改后" : "照片" }));
+  mount(
+    h("div", { class: "card" },
+      h("div", { class: "row" }, h("b", { class: "grow" }, `${r.category_name} #${r.id}`), h("span", { class: `tag ${tag.cls}` }, tag.text)),
+      h("div", {}, r.description), h("div", { class: "muted" }, `上报于 ${fmt(r.created_at)}${r.address ? " · " + r.address : ""}`),
+      r.is_open ? h("div", { class: "muted" }, `当前由 ${r.holder || "—"} 办理${r.due_at ? " · 期限 " + fmt(r.due_at) : ""}`) : null,
+      r.supervision_label ? h("div", {}, h("span", { class: "tag red" }, r.supervision_label)) : null,
+      pics.length ? h("div", { class: "thumbs" }, pics) : null),
+    r.result ? h("div", { class: "card " + (r.result.fixed ? "ok" : "warn"), id: "report-result" },
+      h("b", {}, `办理结果：${r.result.status_text}`),
+      r.result.measures ? h("div", {}, `整改措施${r.result.method_label ? "（" + r.result.method_label + "）" : ""}：${r.result.measures}`) : null,
+      r.result.closing_comment ? h("div", {}, `结案意见：${r.result.closing_comment}`) : null,
+      h("div", { class: "muted" }, `${r.result.closed_by} · ${fmt(r.result.closed_at)}`)) : null,
+    h("h2", {}, "办理经过"),
+    h("div", { class: "card" }, h("ol", { class: "list timeline", id: "report-timeline" }, timelineRows(r.timeline).map((line) =>
+      h("li", { class: line.standout ? "standout" : null },
+        h("div", { class: "row" }, h("b", { class: "grow" }, line.title), h("span", { class: "muted" }, fmt(line.when))),
+        line.text ? h("div", {}, line.text) : null,
+        h("div", { class: "muted" }, `${line.who}${line.state ? " → " + line.state : ""}`))))),
+    h("a", { class: "btn block", href: "#mine" }, "返回我的上报"));
+}
+
+
 export const FORMS = { patrol: screenPatrol, snap: () => screenSnap(), verify: screenVerify, returned: screenReturned,
-  places: screenPlaces, publicity: screenPublicity, outbox: screenOutbox, account: screenAccount };
+  places: screenPlaces, publicity: screenPublicity, outbox: screenOutbox, account: screenAccount, mine: screenMine };

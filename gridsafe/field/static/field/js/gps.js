@@ -59,6 +59,7 @@ export function keepTrackPoint(last, f) {
 export function addTrackPoint(patrol, f) {
   /* Records the fix in the patrol's buffer when it is kept; returns whether it was. */
   if (!keepTrackPoint(patrol.last, f)) return false;
+  if (patrol.last && !isPoorAccuracy(f)) patrol.metres = (patrol.metres || 0) + metres(patrol.last.lon, patrol.last.lat, f.lon, f.lat);
   patrol.seq += 1;
   patrol.buffer.push({ seq: patrol.seq, lon: f.lon, lat: f.lat, accuracy_m: f.accuracy_m, recorded_at: new Date(f.t).toISOString() });
   patrol.last = { lon: f.lon, lat: f.lat, t: f.t };
@@ -80,4 +81,22 @@ export function fixSummary(f, limit = POOR_ACCURACY_M) {
   if (!f) return { bad: true, text: "未获取到定位：请打开手机定位并允许本应用使用位置" };
   const bad = isPoorAccuracy(f, limit);
   return { bad, text: `定位 ${f.lat.toFixed(5)}, ${f.lon.toFixed(5)} · 精度 ±${f.accuracy_m} 米${bad ? "（精度较差，将标记）" : ""}` };
+}
+
+export const PATROL_RULE = { minutes: 20, metres: 500 };  // the server's default (field.PatrolRule) before a bundle
+
+export function patrolRule(bundle) {
+  const st = bundle && bundle.settings;
+  return st && typeof st.patrol_min_minutes === "number"
+    ? { minutes: st.patrol_min_minutes, metres: st.patrol_min_distance_m } : PATROL_RULE;
+}
+
+export function patrolProgress(patrol, now, rule = PATROL_RULE) {
+  /* The phone's estimate of the county's rule for the patrol so far (the server decides, inside the grid only):
+     minutes since the start, metres walked, and whether it would fall short if ended now. */
+  const minutes = Math.max(0, (now - Date.parse(patrol.started_at)) / 60000);
+  const walked = patrol.metres || 0;
+  const short = minutes < rule.minutes || walked < rule.metres;
+  const text = `已巡查 ${Math.floor(minutes)} 分钟 · 约 ${Math.round(walked)} 米（计入覆盖需网格内 ≥${rule.minutes} 分钟且 ≥${rule.metres} 米）`;
+  return { minutes, metres: walked, short, text };
 }

@@ -41,6 +41,26 @@ export function badgeInfo(jobs) {
   };
 }
 
+const short = (text, n = 24) => { const t = (text || "").replace(/\s+/g, " ").trim(); return t.length > n ? t.slice(0, n) + "…" : t; };
+
+export function jobLabel(job, categories = []) {
+  /* What the outbox calls a record: a report by its category and description (a worker may have several waiting),
+     a note or a 复查 by the case it is for; other records by the title they were saved with. */
+  const b = job.body || {};
+  if (job.kind === "case_report") {
+    const cat = categories.find((c) => c.code === b.category);
+    return `随手拍：${cat ? cat.name : b.category || "隐患"} · ${short(b.description)}`;
+  }
+  if (job.kind === "case_add") return `补充隐患 #${b.case_id}：${short((b.comment || "").replace(/^【[^】]*】/, ""))}`;
+  if (job.kind === "verify") return `复查 #${b.case_id}：${b.action === "verify_pass" ? "核查通过" : "核查不通过"}`;
+  return job.title || job.kind;
+}
+
+export function canRetry(job) {
+  // 重试 is offered for any record that did not go: refused (after the worker fixed it) or stopped by the network.
+  return job.status === "refused" || !!job.error;
+}
+
 export function retryJob(job) {
   // 重试 of a refused record: the worker fixed what the server refused (or wants to try again).
   job.status = "pending"; job.error = "";
@@ -56,7 +76,7 @@ export function overwriteWithMine(job, problem, newId) {
 }
 
 export function createOutbox({ db, request, state, noteUser, toast = () => {}, onBadge = () => {}, onDrained = async () => {},
-  FormData = globalThis.FormData, setTimeout = globalThis.setTimeout, clearTimeout = globalThis.clearTimeout }) {
+  label = (job) => job.title, FormData = globalThis.FormData, setTimeout = globalThis.setTimeout, clearTimeout = globalThis.clearTimeout }) {
   return {
     running: false,
     retryTimer: null,
@@ -118,7 +138,7 @@ export function createOutbox({ db, request, state, noteUser, toast = () => {}, o
               job.error = e.message;
               job.problem = e.body;
               await db.put("jobs", job);
-              toast(`“${job.title}”被拒绝：${e.message}`);
+              toast(`“${label(job)}”被拒绝：${e.message}`);
             } else {
               job.error = e.message;
               await db.put("jobs", job);

@@ -3,7 +3,13 @@
 
 export const DEFAULT_ROUTE = "week";
 export const TITLES = { week: "本周", patrol: "巡查", snap: "随手拍", verify: "复查", returned: "退回", places: "监管对象",
-  publicity: "宣传", outbox: "待上传", account: "我的" };
+  publicity: "宣传", outbox: "待上传", account: "我的", mine: "我的上报" };
+
+// Screens that only show what the server or the outbox holds: redrawn when the outbox has emptied (a form being
+// filled in never is). A screen that is only waiting for an upload says so with data-waiting on its message.
+export const REDRAWN_AFTER_UPLOAD = ["week", "outbox", "mine"];
+
+export function redrawAfterUpload(name, waiting) { return REDRAWN_AFTER_UPLOAD.includes(name) || !!waiting; }
 
 export function routeOf(hash) { return (hash || "#week").slice(1).split("/")[0] || DEFAULT_ROUTE; }
 

@@ -139,14 +139,15 @@ async function screenWeek() {
       h("div", { class: "card" }, h("ul", { class: "list" }, w.grids.map((g) => h("li", {}, h("div", { class: "row" },
         h("div", { class: "grow" }, h("b", {}, g.name), h("div", { class: "muted" }, `${g.village} · ${g.code}`)),
         g.patrolled ? h("span", { class: "tag green" }, g.nothing_found ? "已巡查无隐患" : `已巡查 ${g.patrols} 次`)
-          : h("span", { class: "tag red" }, "本周未巡查")))))),
+          : h("span", { class: "tag red" }, g.short_patrols ? `巡查未达标 ${g.short_patrols} 次` : "本周未巡查")))))),
       w.active_patrol ? h("a", { class: "btn primary block", href: "#patrol" }, "继续当前巡查") :
         undone.length ? h("a", { class: "btn primary block", href: "#patrol" }, "开始巡查") : null,
       h("h2", {}, `超期与本周到期的监管对象（${w.places_overdue.length + w.places_due.length}）`),
       w.places_overdue.length + w.places_due.length
         ? h("div", { class: "card" }, h("ul", { class: "list" }, [...w.places_overdue, ...w.places_due].slice(0, 15).map((p) => placeLine(p))))
         : h("p", { class: "muted" }, "本周没有到期的监管对象。"),
-      h("h2", {}, `我上报的未结隐患（${w.my_open_count}）`),
+      h("div", { class: "row" }, h("h2", { class: "grow" }, `我上报的未结隐患（${w.my_open_count}）`),
+        h("a", { class: "btn small", href: "#mine", id: "week-mine" }, "全部我的上报")),
       w.my_open_reports.length ? h("div", { class: "card" }, h("ul", { class: "list" }, w.my_open_reports.map(caseLine)))
         : h("p", { class: "muted" }, "没有未结的上报。"),
       h("h2", {}, `审核意见（${w.messages.length}）`),
@@ -185,4 +186,4 @@ const later = (name) => () => {
 
 export const SCREENS = { week: screenWeek, patrol: later("patrol"), snap: later("snap"), verify: later("verify"),
   returned: later("returned"), places: later("places"), publicity: later("publicity"), outbox: later("outbox"),
-  account: later("account") };
+  account: later("account"), mine: later("mine") };
