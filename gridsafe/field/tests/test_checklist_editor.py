@@ -305,3 +305,60 @@ def test_bad_xlsx_rows_are_reported_by_row_and_column(as_user, draft):
         f"/config/checklists/{draft.pk}/import/", {"file": upload2, "action": "check", "revision": draft.revision}
     ).content.decode()
     assert "<td>第 4 行</td><td>编号</td>" in html and "<td>第 4 行</td><td>判定依据（标准及条款）</td>" in html
+
+
+def test_new_checklist_from_an_xlsx_file_and_a_bad_file_writes_nothing(as_user):
+    client = as_user("county_lead")
+    wb = load_workbook(io.BytesIO(client.get("/config/checklists/template.xlsx").content))
+    ws = wb["检查项"]
+    ws.append(
+        [
+            "N01",
+            "气瓶直立存放",
+            "液化气钢瓶未检验或超期（lpg-no-inspection）",
+            "一般",
+            "",
+            "液化气点、其他",
+            "是",
+            "否",
+            2,
+        ]
+    )
+    out = io.BytesIO()
+    wb.save(out)
+    good = io.BytesIO(out.getvalue())
+    good.name = "new.xlsx"
+    domain = Domain.objects.get(code="lpg").pk
+    response = client.post(
+        "/config/checklists/new/", {"domain": domain, "place_kind": "other", "title": "导入的检查表", "file": good}
+    )
+    assert response.status_code == 302
+    template = ChecklistTemplate.objects.get(title="导入的检查表")
+    item = template.items.get()
+    assert (item.code, item.weight, item.applies_to) == ("N01", 2, ["lpg_point", "other"])
+
+    bad = io.BytesIO(b"not a workbook")
+    bad.name = "bad.xlsx"
+    response = client.post(
+        "/config/checklists/new/", {"domain": domain, "place_kind": "", "title": "坏文件", "file": bad}
+    )
+    assert response.status_code == 200 and "无法读取该文件" in response.content.decode()
+    assert not ChecklistTemplate.objects.filter(title="坏文件").exists()
+
+
+def test_draft_header_is_edited_and_a_stale_form_is_refused(as_user, draft):
+    client = as_user("county_lead")
+    form = {"title": "改名后的检查表", "source": "县应急局", "note": "首版", "revision": draft.revision}
+    assert client.post(f"/config/checklists/{draft.pk}/header/", form).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.source, draft.note) == ("改名后的检查表", "县应急局", "首版")
+    stale = client.post(f"/config/checklists/{draft.pk}/header/", {**form, "title": "又改", "revision": 1})
+    assert stale.status_code == 409 and "刷新" in stale.content.decode()
+
+
+def test_the_list_reads_in_a_fixed_number_of_queries(as_user, django_assert_max_num_queries):
+    _seed_checklists()
+    client = as_user("county_lead")
+    client.get("/config/checklists/")  # warm the session and the reference caches
+    with django_assert_max_num_queries(12):
+        assert client.get("/config/checklists/").status_code == 200
