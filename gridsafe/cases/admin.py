@@ -7,11 +7,16 @@ event's payload are shown rounded to about a kilometre, a report's raw GPS fix a
 at all."""
 
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from gridsafe.accounts.admin import BusinessDataAdmin, ReadOnlyInline, readable_payload
 from gridsafe.cases.models import Attachment, Case, CaseEvent, Supervision
 from gridsafe.cases.transitions import state_text
+from gridsafe.catalog.models import Step
 from gridsafe.core.masking import mask_name, mask_phone
+from gridsafe.regions.coords import LocationFlag
+from gridsafe.regions.models import Region
 
 ATTACHMENT_FIELDS = (
     "case",
@@ -92,8 +97,31 @@ class CaseAdmin(BusinessDataAdmin, admin.ModelAdmin):
         "gps_accuracy_m",
         "caller_name",
         "caller_phone",
+        "location_flags",
+        "overdue_steps",
+        "cc_paths",
     )
-    readonly_fields = ("caller_masked",)
+    readonly_fields = ("caller_masked", "location_flags_text", "overdue_steps_text", "cc_paths_text")
+
+    @admin.display(description="定位提示")
+    def location_flags_text(self, obj):
+        labels = dict(LocationFlag.choices)
+        return "、".join(str(labels.get(flag, flag)) for flag in obj.location_flags or []) or "—"
+
+    @admin.display(description="超期环节")
+    def overdue_steps_text(self, obj):
+        steps = dict(Step.choices)
+        facts = []
+        for fact in obj.overdue_steps or []:
+            due = parse_datetime(fact.get("due_at") or "")
+            when = f"（期限 {timezone.localtime(due):%Y-%m-%d %H:%M}）" if due else ""
+            facts.append(f"{steps.get(fact.get('step'), fact.get('step') or '')}{when}")
+        return "；".join(facts) or "—"
+
+    @admin.display(description="抄送层级")
+    def cc_paths_text(self, obj):
+        names = dict(Region.objects.filter(path__in=obj.cc_paths or []).values_list("path", "name"))
+        return "、".join(names.get(path, path) for path in obj.cc_paths or []) or "—"
 
     @admin.display(description="来电/来访人（脱敏）")
     def caller_masked(self, obj):

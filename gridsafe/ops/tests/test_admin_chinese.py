@@ -295,7 +295,7 @@ ADMINISTRATORS = {
 def business_rows(db, people, settings, tmp_path):
     """One row of each kind the demo world has none of: a case with its timeline, an attachment, a 督办, a
     supervised place, a big-screen display session, so that their change pages are walked too."""
-    from gridsafe.cases.models import Attachment, Supervision
+    from gridsafe.cases.models import Attachment, Case, Supervision
     from gridsafe.cases.tests.helpers import Flow
     from gridsafe.core import clock
     from gridsafe.dashboards.display import display_issue
@@ -311,6 +311,13 @@ def business_rows(db, people, settings, tmp_path):
         case=case, level="yellow", target_unit=case.holder_unit, issued_at=clock.now(), reply_due=clock.now()
     )
     assert Attachment.objects.filter(case=case).exists()
+    # The JSON fields a case's page shows, filled as a case that went wrong would have them.
+    now = clock.now().isoformat()
+    Case.objects.filter(pk=case.pk).update(
+        location_flags=["poor_accuracy", "outside_own_grid"],
+        overdue_steps=[{"step": "sign", "started_at": now, "due_at": now, "detected_at": now}],
+        cc_paths=[case.region_path.rsplit(".", 1)[0]],
+    )
     grid = people["nanxi_worker"].grids.first()
     make_place(grid)
     display_issue(actor=people["admin"], name="县中心大屏", region=Region.objects.get(code="350322"), days=3, ip=None)
