@@ -19,6 +19,7 @@ from importlib import import_module
 from django.urls import NoReverseMatch, reverse
 
 from gridsafe.accounts.models import Role, UnitKind, User
+from gridsafe.accounts.permissions import can_manage_users
 from gridsafe.cases.permissions import jurisdiction_of
 
 GROUPS = {
@@ -50,6 +51,11 @@ def screen_level(user: User) -> bool:
 
 def is_staff(user: User) -> bool:
     return user.is_staff
+
+
+def system_admin(user: User) -> bool:
+    """The 系统管理员's admin pages (reference data, imports, the county's settings): SystemAdminOnly's rule."""
+    return user.is_active and user.is_staff and can_manage_users(user)
 
 
 def rule(module: str, name: str) -> Callable[[User], bool]:
@@ -96,7 +102,7 @@ SV = "gridsafe.dashboards.supervision"
 MENU: tuple[Entry, ...] = (
     Entry("work", "驾驶舱", "dashboards:cockpit", LEADER | ADMIN, nav="cockpit"),
     Entry("work", "首页/待办", "web:home", CASE_ROLES - LEADER, nav="home"),
-    Entry("work", "案件登记", "web:case_register", STATION | CENTRE, nav="register"),
+    Entry("work", "案件登记", "web:case_register", STATION | CENTRE | ADMIN, nav="register"),
     Entry("work", "隐患列表", "web:case_list", CASE_ROLES, nav="cases"),
     Entry("work", "我的上报", "web:my_reports", WORKER, nav="my_reports"),
     Entry("work", "地图", "map:index", CASE_ROLES, nav="map"),
@@ -112,13 +118,24 @@ MENU: tuple[Entry, ...] = (
     Entry("oversight", "通报与督导", "dashboards:bulletins", SUPERVISORS | DEPARTMENT, nav="bulletins"),
     Entry("oversight", "领导带队检查", "dashboards:inspections", SUPERVISORS, has_region, nav="inspections"),
     Entry("oversight", "信息材料", "dashboards:reports", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="reports"),
+    Entry("oversight", "督导记录", "dashboards:visits", SUPERVISORS | DEPARTMENT, nav="visits"),
+    Entry("oversight", "责任制考评", "dashboards:appraisal", SUPERVISORS | DEPARTMENT, rule("gridsafe.dashboards.appraisal",
+                                                                                    "may_see_appraisal"), nav="appraisal"),
     Entry("oversight", "工作档案", "dashboards:archives", SUPERVISORS | DEPARTMENT, nav="archives"),
     Entry("oversight", "季度督导", "dashboards:visits", SUPERVISORS | DEPARTMENT, nav="visits"),
     Entry("oversight", "责任制考评", "dashboards:appraisal", CENTRE | DEPARTMENT | LEADER | ADMIN,
           rule("gridsafe.dashboards.appraisal", "may_see_appraisal"), nav="appraisal"),  # fmt: skip
     Entry("system", "检查表配置", "checklists:list", None, rule("gridsafe.field.checklists.permissions",
                                                                  "can_configure_checklists"), nav="checklists"),
-    Entry("system", "数据导入", "imports:index", None, is_staff, nav="imports"),
+    Entry("system", "数据导入", "admin:ops_importrun_changelist", None, system_admin),
+    Entry("system", "巡查有效规则", "admin:field_patrolrule_changelist", None, system_admin),
+    # The county's settings (issue 13): audited admin pages of the 系统管理员.
+    Entry("system", "考核权重", "admin:dashboards_kpiweight_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
+    Entry("system", "检查例会频次", "admin:dashboards_cadencerule_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
+    Entry("system", "信息报送要求", "admin:dashboards_reportquota_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
+    Entry("system", "办理时限", "admin:catalog_timelimit_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
+    Entry("system", "工作日历", "admin:catalog_calendaryear_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
+    Entry("system", "派遣路由", "admin:catalog_departmentrouting_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
     Entry("system", "后台管理", "admin:index", None, is_staff),
     Entry("system", "修改密码", "accounts:password_change"),
 )  # fmt: skip

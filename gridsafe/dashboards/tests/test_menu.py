@@ -49,6 +49,10 @@ def test_every_logins_menu_opens_and_hides_what_it_cannot_open(client, people):
     assert {"/dashboards/cockpit/", "/screen/", "/bulletins/"} <= seen["leader"] and "/" not in seen["leader"]
     assert {"/dashboards/", "/bulletins/", "/reports/"} <= seen["fire_lead"]
     assert "/admin/" in seen["admin"] and "/admin/" not in seen["county"]
+    assert "/cases/new/" in seen["nanxi"] and "/cases/new/" in seen["county"]  # 案件登记 at the desks
+    assert "/cases/new/" not in seen["nanxi_worker"] and "/cases/new/" not in seen["fire"]
+    assert {"/oversight/visits/", "/oversight/appraisal/"} <= seen["county"]
+    assert "/admin/field/patrolrule/" in seen["admin"]  # the county's patrol rule (巡查有效规则)
 
 
 def test_fire_leads_dashboard_tabs_all_open(client, people):

@@ -103,6 +103,7 @@ def test_patrol_checklist_offline_quick_report_then_sync(committed_world, pwa_se
     page.once("dialog", lambda dialog: (warned.append(dialog.message), dialog.accept()))
     page.click("#patrol-end")
     page.wait_for_url(re.compile(r"#week$"))  # the end is in the outbox
+    assert warned and "不计入本周巡查覆盖" in warned[0]
     wait_synced(page)
 
     # 随手拍, offline: the record and its photo wait in the outbox.
