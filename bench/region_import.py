@@ -1,4 +1,5 @@
-"""Time `gridsafe import regions` on the demo county's 711-grid tree (1 055 regions) in a fresh database of its own.
+"""Time `gridsafe import regions` on the demo county's 711-grid tree (1 061 regions with the 6 管委会) in a fresh
+database of its own.
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/gs_bench_regions bench/region_import.py [--rounds 3]
 

@@ -17,7 +17,7 @@ import functools
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -490,6 +490,71 @@ def build_city_district(seed: int = 350304) -> list[RegionSpec]:
     return sorted(specs, key=lambda s: s.path)
 
 
+# --- the 6 管委会 (township-level management committees, domain.md §7) ------------------------------------------------
+
+# internal code segment, name, host township: parks and scenic areas the county runs through committees. The article
+# gives only their number (17 乡镇 + 1 街道 + 6 管委会 = 24); these names and hosts are the demo's plausible choice (to be
+# confirmed with the county). Each takes over two neighbouring villages of its host with their grids, so the county
+# keeps 325 村(居) and 711 grids, nothing overlaps, and 榜头镇 (158 small grids) and 鲤城街道 keep all theirs.
+COMMITTEES = [
+    ("901", "仙游经济开发区管委会", "350322104"),  # 鲤南镇
+    ("902", "枫亭工业园区管委会", "350322100"),  # 枫亭镇
+    ("903", "度尾工业园区管委会", "350322103"),  # 度尾镇
+    ("904", "九鲤湖风景名胜区管委会", "350322110"),  # 钟山镇
+    ("905", "菜溪岩风景区管委会", "350322201"),  # 石苍乡
+    ("906", "麦斜岩风景区管委会", "350322105"),  # 赖店镇
+]
+COMMITTEE_VILLAGES = 2
+
+
+def with_committees(specs: list[RegionSpec]) -> list[RegionSpec]:
+    """The tree with the 6 管委会 carved out of their hosts: each takes its host's highest-numbered 村委会 and the
+    village sharing the longest border with it (never the seat village or a named one), recoded under the
+    committee's internal code (350322104215 → 350322901215, its grids likewise), flagged unofficial."""
+    by_code = {s.code: s for s in specs}
+    named = {n for row in load_townships() for n in (row.seat_village, *row.named_villages)}
+    moved: dict[str, str] = {}  # old code prefix (village) → new one
+    committees = []
+    for segment, name, host in COMMITTEES:
+        code = COUNTY_CODE + segment
+        villages = [
+            s for s in specs if s.level == 3 and s.parent_code == host and s.code[9] in "23" and s.name not in named
+        ]
+        first = max(villages, key=lambda s: s.code)
+        first_geom = shape(first.geometry)
+        second = max(
+            (v for v in villages if v is not first),
+            key=lambda v: (first_geom.intersection(shape(v.geometry)).length, v.code),
+        )
+        for village in (first, second):
+            moved[village.code] = code + village.code[9:]
+        geom = shapely.union(first_geom, shape(second.geometry))
+        committees.append((code, name, host, geom))
+    out = []
+    for spec in specs:
+        prefix = spec.code[:12]
+        if spec.level >= 3 and prefix in moved:
+            new_code = moved[prefix] + spec.code[12:]
+            new_parent = moved[prefix] if spec.level == 4 else new_code[:9]
+            segments = spec.path.split(".")
+            path = ".".join([segments[0], new_code[6:9], *segments[2:]])
+            out.append(replace(spec, code=new_code, parent_code=new_parent, path=path))
+        elif spec.level == 2 and spec.code in {host for _c, _n, host, _g in committees}:
+            kept = [
+                shape(s.geometry) for s in specs if s.level == 3 and s.parent_code == spec.code and s.code not in moved
+            ]
+            geom = shapely.coverage_union_all(kept)
+            hint = (spec.center_lon, spec.center_lat)
+            out.append(_spec(spec.code, spec.name, 2, spec.parent_code, spec.path, "", geom, hint))
+        else:
+            out.append(spec)
+    for code, name, _host, geom in committees:
+        committee = _spec(code, name, 2, COUNTY_CODE, f"{COUNTY_CODE}.{code[6:]}", "", geom, None)
+        out.append(replace(committee, official=False))
+    assert len(by_code) == len(out) - len(committees)
+    return sorted(out, key=lambda s: s.path)
+
+
 def feature_collection(specs: list[RegionSpec]) -> dict:
     """The specs as the GeoJSON a county would hand over for `gridsafe import regions` (WGS-84, 6 decimals)."""
     features = []
@@ -508,7 +573,8 @@ def write_demo_files(folder: Path = Path(__file__).parent / "data") -> list[Path
     """Regenerate the shipped region files (run once by hand after changing the builders above):
     ``python -c "import django; django.setup(); from gridsafe.demo.geography import write_demo_files as w; w()"``."""
     out = []
-    for name, specs in (("regions-350322.geojson", build_xianyou()), ("regions-350300.geojson", build_city_district())):
+    xianyou = with_committees(build_xianyou())
+    for name, specs in (("regions-350322.geojson", xianyou), ("regions-350300.geojson", build_city_district())):
         path = folder / name
         text = json.dumps(feature_collection(specs), ensure_ascii=False, separators=(",", ":"))
         path.write_text(text.replace(',{"type":"Feature"', ',\n{"type":"Feature"') + "\n", encoding="utf-8")

@@ -40,7 +40,7 @@ def _hidden(response):
 
 def test_region_report(api_as, world):
     county = _ok(api_as("county").get("/api/v1/stats/kpis", node="350322"))
-    assert county["counts"]["reported"] == 1 and len(county["children"]) == 18
+    assert county["counts"]["reported"] == 1 and len(county["children"]) == 24  # 18 乡镇(街道) + 6 管委会
     assert _ok(api_as("bangtou").get("/api/v1/stats/kpis", node=BANGTOU))["name"] == "榜头镇"
     assert _ok(api_as("bangtou").get("/api/v1/stats/kpis"))["code"] == BANGTOU  # default: the user's own node
     assert _ok(api_as("nanxi").get("/api/v1/stats/kpis", node=world["nanxi"]))["counts"]["reported"] == 1
@@ -118,9 +118,9 @@ def test_screen(api_as, world):
     feed = _ok(api_as("county").get("/api/v1/stats/screen"))
     assert feed["counters"]["cameras"] == 14533 and feed["counters"]["grids"] == 711
     assert [p["id"] for p in feed["points"]] == [world["case"].pk]
-    assert len(feed["ranking"]) == 18 and feed["latest"][0]["id"] == world["case"].pk
+    assert len(feed["ranking"]) == 24 and feed["latest"][0]["id"] == world["case"].pk
     geo = _ok(api_as("county").get("/api/v1/stats/screen/regions"))
-    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 1 + 18 + 325
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 1 + 24 + 325
     assert _ok(api_as("bangtou").get("/api/v1/stats/screen"))["node"]["code"] == BANGTOU
     _hidden(api_as("bangtou").get("/api/v1/stats/screen", node=LICHENG))
     _hidden(api_as("bangtou").get("/api/v1/stats/screen/regions", node=LICHENG))
@@ -132,7 +132,7 @@ def test_inspection_compliance_and_report_shortfall(api_as, world):
     assert {s["level"] for s in report["summary"]} == {2, 3}
     _hidden(api_as("bangtou").get("/api/v1/stats/inspections/compliance", node=LICHENG))
     status = _ok(api_as("county").get("/api/v1/stats/reports/shortfall", node="350322"))
-    assert len(status["units"]) == 18 + 6  # township centres and county departments
+    assert len(status["units"]) == 24 + 6  # township (and 管委会) centres and county departments
     _hidden(api_as("bangtou").get("/api/v1/stats/reports/shortfall", node=LICHENG))
 
 

@@ -40,7 +40,7 @@ def test_the_demo_fills_the_oversight_pages_once(monkeypatch, flow, people):
     assert all(row["missed"] < row["due"] * 0.3 for row in report["summary"])  # …most held
     assert {row["level"] for row in report["summary"] if row["missed"]} >= {2, 3}
     assert OversightVisit.objects.filter(cases__isnull=False).exists()
-    assert InfoReport.objects.values("unit").distinct().count() == 24
+    assert InfoReport.objects.values("unit").distinct().count() == 30  # 24 township-level centres, 6 departments
     # The worker finds them made: nothing to generate on its first tick.
     assert not [r for r in oversight_tick(at("2026-12-06 10:01")) if r.job.startswith("bulletin.")]
     assert ScheduleRun.objects.filter(job="bulletin.monthly").count() == 12

@@ -24,10 +24,10 @@ def test_shortfall_list(people):
     _submit(people["fire"], "消防隐患上平台的做法")
     status = report_status(county, parse_period("2026-11"))
     rows = {r["name"]: r for r in status["units"]}
-    assert len(rows) == 18 + 6
+    assert len(rows) == 24 + 6  # 18 乡镇(街道) and 6 管委会 centres, 6 county departments
     assert rows["榜头镇网格化中心"]["count"] == 2 and not rows["榜头镇网格化中心"]["short"]
     assert rows["县消防救援大队"]["count"] == 1 and rows["县消防救援大队"]["missing"] == 1
-    assert len(status["short"]) == 23
+    assert len(status["short"]) == 29
     township = report_status(Region.objects.get(code="350322101"), parse_period("2026-11"))
     assert [r["name"] for r in township["units"]] == ["榜头镇网格化中心"]
     ReportQuota.objects.filter(unit_kind="centre").update(minimum=3)
@@ -38,12 +38,12 @@ def test_reminders_once_per_stage_to_the_desk(people):
     _submit(people["bangtou"], "一")
     _submit(people["bangtou"], "二")
     assert info_reports_remind_due(at("2026-11-10 09:00")) == 0  # before the 20th
-    assert info_reports_remind_due(at("2026-11-20 09:00")) == 23
+    assert info_reports_remind_due(at("2026-11-20 09:00")) == 29
     assert info_reports_remind_due(at("2026-11-20 18:00")) == 0  # same stage: already sent
     fire_inbox = Notification.objects.filter(user=people["fire"], kind="system")
     assert fire_inbox.count() == 1 and "已报送 0 篇，至少需 2 篇" in fire_inbox.get().title
     assert not Notification.objects.filter(user=people["bangtou"], kind="system").exists()
-    assert info_reports_remind_due(at("2026-11-27 09:00")) == 23  # the second round
+    assert info_reports_remind_due(at("2026-11-27 09:00")) == 29  # the second round
     assert fire_inbox.count() == 2
 
 

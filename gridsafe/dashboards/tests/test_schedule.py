@@ -143,7 +143,7 @@ def test_information_report_reminders_ten_and_three_days_before_the_month_ends(g
     fire_inbox = Notification.objects.filter(user=people["fire"], kind="system", title__contains="信息材料")
     assert not [r for r in schedule.oversight_tick(at("2026-11-19 17:00")) if r.job == "remind.reports"]
     (run,) = [r for r in schedule.oversight_tick(at("2026-11-20 08:00")) if r.job == "remind.reports"]
-    assert run.period == "2026-11#1" and run.result["units"] == 24 and fire_inbox.count() == 1
+    assert run.period == "2026-11#1" and run.result["units"] == 30 and fire_inbox.count() == 1
     assert not [r for r in schedule.oversight_tick(at("2026-11-20 09:00")) if r.job == "remind.reports"]
     (run,) = [r for r in schedule.oversight_tick(at("2026-11-27 08:05")) if r.job == "remind.reports"]
     assert run.period == "2026-11#2" and fire_inbox.count() == 2

@@ -345,9 +345,12 @@ def test_the_demo_region_file_is_the_whole_county_and_small(settings):
     for path in sorted(Path(REGIONS_FILE).parent.glob("*.geojson")):
         assert path.stat().st_size < 1_000_000, f"{path.name} is over 1 MB: split it per township"
     report = import_regions(REGIONS_FILE, dry_run=True)  # the world was built from it: nothing left to do
-    assert (report.created, report.updated, report.unchanged, report.problems) == (0, 0, 1055, [])
+    assert (report.created, report.updated, report.unchanged, report.problems) == (0, 0, 1061, [])
     counts = dict(Region.objects.filter(path__startswith="350322").values_list("level").annotate(n=Count("id")))
-    assert counts == {RegionLevel.COUNTY: 1, RegionLevel.TOWNSHIP: 18, RegionLevel.VILLAGE: 325, RegionLevel.GRID: 711}
+    assert counts == {RegionLevel.COUNTY: 1, RegionLevel.TOWNSHIP: 24, RegionLevel.VILLAGE: 325, RegionLevel.GRID: 711}
+    committees = Region.objects.filter(level=RegionLevel.TOWNSHIP, official=False).order_by("code")
+    assert [c.code for c in committees] == [f"350322{n}" for n in range(901, 907)]  # 17 乡镇 + 1 街道 + 6 管委会
+    assert all(c.name.endswith("管委会") and c.children.count() == 2 for c in committees)
     assert import_regions(CITY_REGIONS_FILE, dry_run=True).ok
 
 

@@ -149,7 +149,7 @@ def test_county_sees_outline_and_townships_with_names(login):
     county = _regions(client, 1, zoom=10)["features"]
     assert [f["properties"]["name"] for f in county] == ["仙游县"]
     townships = _regions(client, 2, zoom=10)["features"]
-    assert len(townships) == 18 and "榜头镇" in {f["properties"]["name"] for f in townships}
+    assert len(townships) == 24 and "榜头镇" in {f["properties"]["name"] for f in townships}
     for feature in townships:
         assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
         lon, lat = feature["properties"]["label"]
@@ -288,7 +288,7 @@ def test_cases_query_count_is_fixed(login, lit_cases):
 
 def test_department_sees_county_regions_but_only_its_cases(login, lit_cases):
     client = login("fire")
-    assert len(_regions(client, 2)["features"]) == 18
+    assert len(_regions(client, 2)["features"]) == 24  # 18 乡镇(街道) + 6 管委会
     assert _cases(client)["features"] == []  # nothing dispatched to the fire brigade yet
 
 
@@ -378,9 +378,9 @@ def test_map_in_a_browser_without_tiles(committed_world, serial_live_server, bro
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/map/.*"))
     # The CSP forbids eval, so waits go through locators (Playwright's own isolated world), not wait_for_function.
-    expect(page.locator("path.map-region--l2")).to_have_count(18)
+    expect(page.locator("path.map-region--l2")).to_have_count(24)
     expect(page.locator("path.map-region--l1")).to_have_count(1)
-    expect(page.locator(".map-label--l2")).to_have_count(18)
+    expect(page.locator(".map-label--l2")).to_have_count(24)
     expect(page.locator("#gs-map")).to_have_attribute("data-cases", re.compile(r"^([3-9]|\d\d+)$"))
     expect(page.locator("#map-status")).to_contain_text("条隐患")
     assert "榜头镇" in page.locator(".leaflet-labels-pane").inner_text()
