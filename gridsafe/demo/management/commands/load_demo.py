@@ -27,7 +27,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"生成隐患 {made} 条")
         field = {**seed_field_demo(seed=seed), **seed_field_history(seed=seed)}
         self.stdout.write(
-            f"检查表 {field['checklists']} 张、监管对象 {field['places']} 处、巡查 {field['patrols'] + field['patrol_history']} 次、"
+            f"检查表版本 {field['checklists']} 个、监管对象 {field['places']} 处、检查打卡 {field['visits']} 次、"
+            f"巡查 {field['patrols'] + field['patrol_history']} 次、"
             f"宣传活动 {field['publicity']} 次"
         )
         oversight = seed_oversight_demo(seed=seed, progress=self.stdout.write)  # after the cases and patrols
