@@ -28,6 +28,7 @@ class Source(models.TextChoices):
     VIDEO = "video", _("Video (视频)")
     DEPARTMENT = "department", _("Department check (部门检查)")
     LEADER = "leader", _("Leader instruction (领导交办)")
+    WALK_IN = "walk_in", _("Citizen visit (群众来访)")
 
 
 class SupervisionLevel(models.TextChoices):

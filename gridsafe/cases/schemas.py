@@ -21,7 +21,7 @@ class CaseReportIn(InputSchema):
     severity: Literal["general", "major"] | None = None
     urgent: bool | None = None
     address: str = Field(default="", max_length=200)
-    source: Literal["hotline", "video", "department", "leader"] | None = Field(
+    source: Literal["hotline", "video", "department", "leader", "walk_in"] | None = Field(
         default=None,
         description="Desk and leaders only: the channel the report came in by. Otherwise the server decides "
         "from the channel and role; a claim the role may not make is 422",

@@ -65,6 +65,7 @@ METRIC_LABELS = {
     "src_video": "视频发现",
     "src_department": "部门检查",
     "src_leader": "领导交办",
+    "src_walk_in": "群众来访",
 }
 _TERM = re.compile(r"([+-]?)([a-z_]+)")
 

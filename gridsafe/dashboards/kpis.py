@@ -28,7 +28,7 @@ def valid(c: Mapping[str, int], exclude_suspended: bool = False) -> int:
 
 
 def _external(c: Mapping[str, int]) -> int:
-    return sum(c.get(f"src_{s}", 0) for s in ("hotline", "video", "department", "leader"))
+    return sum(c.get(f"src_{s}", 0) for s in ("hotline", "video", "department", "leader", "walk_in"))
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ KPIS: dict[str, Kpi] = {
             "missed_report_rate",
             "漏报率",
             lambda c, x: (_external(c), c.get("reported", 0)),
-            "src_hotline+src_video+src_department+src_leader",
+            "src_hotline+src_video+src_department+src_leader+src_walk_in",
             "reported",
             higher_is_better=False,
             note="其他来源发现的隐患/立案数",
@@ -98,8 +98,9 @@ KPIS: dict[str, Kpi] = {
         Kpi(
             "public_report_rate",
             "监督举报率",
-            lambda c, x: (c.get("src_hotline", 0), c.get("reported", 0)),
-            "src_hotline",
+            # 监督举报: the public's own reports, by the hotline or in person (群众来访)
+            lambda c, x: (c.get("src_hotline", 0) + c.get("src_walk_in", 0), c.get("reported", 0)),
+            "src_hotline+src_walk_in",
             "reported",
             higher_is_better=False,
         ),

@@ -61,6 +61,7 @@ COHORT_COUNTERS = (
     "src_video",
     "src_department",
     "src_leader",
+    "src_walk_in",
     "invalid",
     "duplicate",
     "transferred",

@@ -68,12 +68,12 @@ FACT_FIELDS = (
 _FACT_SET = frozenset(FACT_FIELDS)
 
 EXCLUDED = frozenset({"invalid", "duplicate", "transferred"})  # closed, and never counted as handled or fixed
-EXTERNAL_SOURCES = frozenset({"hotline", "video", "department", "leader"})  # reports that need 核实 on site
+EXTERNAL_SOURCES = frozenset({"hotline", "video", "department", "leader", "walk_in"})  # reports that need 核实 on site
 CLOCKED = frozenset({"pending_review", "dispatched", "handling", "pending_verification"})  # suspended: stopped
 OPEN = frozenset({"pending_review", "dispatched", "handling", "suspended", "pending_verification"})
 REVIEW_STEPS = frozenset({"review_village", "review_township", "review_county"})
 HANDLING_STEPS = frozenset({"sign", "handle"})
-SOURCES = ("grid_worker", "patrol", "hotline", "video", "department", "leader")
+SOURCES = ("grid_worker", "patrol", "hotline", "video", "department", "leader", "walk_in")
 
 
 # ---------------------------------------------------------------- what one case contributes
@@ -267,7 +267,9 @@ def add_gauges(gauges: dict[tuple, Counter], facts: dict, sign: int = 1) -> None
             bucket[name] += sign * value
 
 
-def add_flows(cells: Cells, kind: str, payload: dict, at: datetime, before: dict | None, after: dict) -> None:
+def add_flows(
+    cells: Cells, kind: str, payload: dict, at: datetime, before: dict | None, after: dict, sign: int = 1
+) -> None:
     flows = flow_vector(kind, payload, at, before, after)
     if not flows:
         return
@@ -277,7 +279,48 @@ def add_flows(cells: Cells, kind: str, payload: dict, at: datetime, before: dict
         targets.append((Scope.UNIT, department))
     day = local_day(at)
     for scope, node in targets:
-        _add(cells, scope, node, day, after["domain_id"], flows, 1)
+        _add(cells, scope, node, day, after["domain_id"], flows, sign)
+
+
+def replay_flows(cells: Cells, rows, *, start: datetime | None = None, sign: int = 1) -> None:
+    """Add the flows of events given in each case's order, as rows of (case id, kind, payload, created_at, holder
+    unit id, region path, domain id, case created_at): the case's department and holder just before each event are
+    recovered from the rows alone (a dispatch sets the department, a department's 回退 clears it)."""
+    current, before = None, None
+    for case_id, kind, payload, at, holder, path, domain, created in rows:
+        if case_id != current:
+            current, before = case_id, None
+        department = before["department_id"] if before else None
+        if kind == "case.dispatched":
+            department = holder
+        elif kind == "case.returned" and before is not None and held_by_department(before):
+            department = None
+        after = {
+            "region_path": path,
+            "domain_id": domain,
+            "created_at": created,
+            "department_id": department,
+            "holder_unit_id": holder,
+        }
+        if start is None or at >= start:
+            add_flows(cells, kind, payload, at, before, after, sign)
+        before = after
+
+
+def move_past_flows(cells: Cells, *, case_id: int, before: dict, after: dict) -> None:
+    """更正 moved a case to another grid or domain: its past flows leave the old (region, domain) for the new one,
+    as a rebuild (which counts every flow where the case is now) would count them."""
+    rows = list(
+        CaseEvent.objects.filter(case_id=case_id)
+        .order_by("created_at", "id")
+        .values_list("case_id", "kind", "payload", "created_at", "holder_unit_id")
+    )
+    for facts, sign in ((before, -1), (after, +1)):
+        replay_flows(
+            cells,
+            [(*row, facts["region_path"], facts["domain_id"], facts["created_at"]) for row in rows],
+            sign=sign,
+        )
 
 
 # ---------------------------------------------------------------- the hook
@@ -307,6 +350,11 @@ def rollup_apply_event(
             add_gauges(gauges, before, -1)
         add_gauges(gauges, after, +1)
     add_flows(cells, event.kind, event.payload, event.created_at, before, after)
+    if before is not None and (before["region_path"], before["domain_id"]) != (
+        after["region_path"],
+        after["domain_id"],
+    ):
+        move_past_flows(cells, case_id=event.case_id, before=before, after=after)  # 更正 of location or category
     write_deltas(cells, gauges, writes)
     if before is None:
         # A new case is never on the red list: no sweep has marked it late (alert_stage 0) and no one has
@@ -454,27 +502,7 @@ def expected_rollups(*, since: date | None = None, chunk: int = 2000) -> tuple[C
         events = events.filter(case__in=CaseEvent.objects.filter(created_at__gte=start).values("case_id"))
     fields = ("case_id", "kind", "payload", "created_at", "holder_unit_id", "case__region_path", "case__domain_id")
     fields += ("case__created_at",)
-    current, before = None, None
-    for case_id, kind, payload, at, holder, path, domain, created in events.values_list(*fields).iterator(
-        chunk_size=chunk
-    ):
-        if case_id != current:
-            current, before = case_id, None
-        department = before["department_id"] if before else None
-        if kind == "case.dispatched":
-            department = holder
-        elif kind == "case.returned" and before is not None and held_by_department(before):
-            department = None
-        after = {
-            "region_path": path,
-            "domain_id": domain,
-            "created_at": created,
-            "department_id": department,
-            "holder_unit_id": holder,
-        }
-        if start is None or at >= start:
-            add_flows(cells, kind, payload, at, before, after)
-        before = after
+    replay_flows(cells, events.values_list(*fields).iterator(chunk_size=chunk), start=start)
     return cells, gauges, watched
 
 

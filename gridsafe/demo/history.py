@@ -591,6 +591,11 @@ class _World:
 
 # ---------------------------------------------------------------- texts
 
+# One report in eight reaches the village station by another channel and is registered there (隐患登记), so the
+# dashboards' 来源 counts and 漏报率 have something to show (domain.md §5).
+DESK_SHARE = 0.125
+DESK_CHANNELS = ("hotline", "hotline", "video", "walk_in", "department")
+
 _PLACES = {
     "fire": ["沿街店面", "村民自建房", "出租房", "小作坊", "农贸市场", "小区楼道"],
     "rental": ["出租房", "外来务工人员租住点", "城中村出租楼"],
@@ -827,21 +832,37 @@ class _CaseRun:
         poor = self.rng.random() < 0.03
         place = self.rng.choice(_PLACES[p.domain])
         detail = self.rng.choice(_DETAILS[p.domain])
+        reporter, desk = self.worker, {}
+        if not (p.major_proposal or p.is_major) and self.officers and self.rng.random() < DESK_SHARE:
+            # Registered at the village station (隐患登记): a call to 12345, a video patrol, a walk-in, a transfer.
+            reporter = self.pick(self.officers)
+            source = self.rng.choice(DESK_CHANNELS)
+            caller = (
+                {}
+                if source in ("video", "department")
+                else {
+                    "caller_name": self.rng.choice("陈林黄郑吴王李张刘蔡")
+                    + self.rng.choice(("先生", "女士", "阿姨", "师傅")),
+                    "caller_phone": f"13{self.rng.randint(0, 9)}{self.rng.randint(10_000_000, 99_999_999)}",
+                }
+            )
+            desk = {"channel": "desk", "source": source, "start_level": 1, **caller}
         self.case, _created = case_report(
-            actor=self.worker,
+            actor=reporter,
             client_id=uuid.UUID(p.client_id),
             category_code=p.category,
             description=f"{g.village_name}{place}：{self.category.name}。{detail}",
             lon=lon,
             lat=lat,
-            accuracy_m=round(self.rng.uniform(60, 90) if poor else self.rng.uniform(4, 30), 1),
+            accuracy_m=None if desk else round(self.rng.uniform(60, 90) if poor else self.rng.uniform(4, 30), 1),
             severity="major" if (p.major_proposal or p.is_major) else None,
             address=f"{g.township_name}{g.village_name}{g.name}",
+            **desk,
         )
         # Photos are optional for the services and cost a decoded image, a thumbnail and four fsyncs each: every
         # open case (the ones a demo user opens) and one closed case in five get their report photo.
         if p.outcome not in CLOSURES or self.rng.random() < 0.2:
-            self.photo(self.worker, "report")
+            self.photo(reporter, "report")
 
     def escalate(self) -> None:
         if self.case.level == 1:

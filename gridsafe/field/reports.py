@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from gridsafe.accounts.models import User
+from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import Case, CaseEvent, SupervisionLevel
 from gridsafe.cases.transitions import State, state_text
 from gridsafe.core.errors import CaseNotFound
@@ -23,8 +24,10 @@ HIDDEN_KINDS = frozenset({"case.attachment_added"})
 
 
 def reports_of(user: User) -> QuerySet[Case]:
-    """The cases this user reported (上报人), newest first. Unevaluated."""
-    return Case.objects.filter(reporter_id=user.pk).order_by("-created_at", "-id")
+    """The cases this user reported (上报人), and those a desk sent to them to re-check on site that they answered
+    (核实补充: a hotline case is theirs to follow too), newest first. Unevaluated."""
+    checked = CaseEvent.objects.filter(kind=EventKind.CASE_INFO_SUPPLIED, actor_id=user.pk).values("case_id")
+    return Case.objects.filter(Q(reporter_id=user.pk) | Q(pk__in=checked)).order_by("-created_at", "-id")
 
 
 def report_list_for_reporter(user: User, *, status: str, now: datetime, limit: int, offset: int) -> dict[str, Any]:

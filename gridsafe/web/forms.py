@@ -433,6 +433,7 @@ REGISTER_CHANNELS = [
     (Source.VIDEO.value, "视频巡查"),
     (Source.LEADER.value, "领导交办"),
     (Source.DEPARTMENT.value, "部门移送"),
+    (Source.WALK_IN.value, "群众来访"),
 ]
 
 

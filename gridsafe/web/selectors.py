@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from gridsafe.accounts.models import Role, UnitKind, User
 from gridsafe.cases.events import EventKind
-from gridsafe.cases.models import Case, CaseEvent
+from gridsafe.cases.models import Case, CaseEvent, CasePart, PartState
 from gridsafe.cases.permissions import LEADS, REVIEWERS, cases_visible_to, jurisdiction_of
 from gridsafe.cases.selectors import CaseFilters, case_list_visible
 from gridsafe.cases.transitions import OPEN_STATES, State
@@ -39,6 +39,7 @@ QUEUES = {
         Queue("review", "待研判", "本单位待研判的隐患"),
         Queue("dispatch", "待派遣", "已上报至本中心、待派遣职能部门"),
         Queue("sign", "待签收", "派遣给本部门、尚未签收"),
+        Queue("assist", "协办", "本部门协办、尚未反馈"),
         Queue("handling", "处置中", "本单位或本人正在处置"),
         Queue("verify", "待核查", "已提交整改、由我核查"),
         Queue("approve", "待审批", "延期申请、挂账到期复核"),
@@ -74,8 +75,8 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
         "supervised",
         "returned",
     ),
-    Role.DEPT_HANDLER: ("sign", "handling", "overdue", "due_soon", "supervised"),
-    Role.DEPT_LEAD: ("sign", "handling", "verify", "overdue", "due_soon", "supervised"),
+    Role.DEPT_HANDLER: ("sign", "assist", "handling", "overdue", "due_soon", "supervised"),
+    Role.DEPT_LEAD: ("sign", "assist", "handling", "verify", "overdue", "due_soon", "supervised"),
     Role.LEADER: ("overdue", "due_soon", "supervised"),
     Role.ADMIN: ("overdue", "due_soon", "supervised"),
 }
@@ -135,6 +136,9 @@ def queue_q(key: str, user: User, now: datetime) -> Q:
         return Q(state=State.PENDING_REVIEW, level__gte=2, holder_unit_id=unit) if is_centre else Q(pk__in=[])
     if key == "sign":
         return Q(state=State.DISPATCHED, department_id=unit, holder_unit_id=unit) if unit else Q(pk__in=[])
+    if key == "assist":
+        open_parts = CasePart.objects.filter(department_id=unit, state__in=(PartState.DISPATCHED, PartState.HANDLING))
+        return Q(pk__in=open_parts.values("case_id")) if unit else Q(pk__in=[])
     if key == "handling":
         if user.role == Role.GRID_WORKER:
             return Q(state=State.HANDLING, handler_id=user.pk)

@@ -263,16 +263,18 @@ def case_correct(
     if case.step and case.step_started_at and case.with_worker_id is None and ("category_id" in changes or rerouted):
         # The new category's limit from when the step started; a case re-routed to another desk starts that desk's
         # step afresh (the time at the wrong desk is not the new desk's).
-        changes.update(
-            _clock(
-                category_id=cat.pk,
-                urgent=case.urgent or cat.urgent or case.grade == Grade.MAJOR,
-                step=case.step,
-                start=clock.now() if rerouted else case.step_started_at,
-            )
+        recomputed = _clock(
+            category_id=cat.pk,
+            urgent=case.urgent or cat.urgent or case.grade == Grade.MAJOR,
+            step=case.step,
+            start=clock.now() if rerouted else case.step_started_at,
         )
         if case.handle_due_at and case.step == "handle":
-            changes.update(_clock_until(case.step_started_at, case.handle_due_at))
+            recomputed.update(_clock_until(case.step_started_at, case.handle_due_at))
+        if rerouted or recomputed["due_at"] != case.due_at:
+            # A new deadline gets its own alerts (the sweep keys them by the deadline in force); the same deadline
+            # keeps the alerts it has had, never raised twice.
+            changes.update(recomputed)
     return _move(
         case=case,
         actor=actor,

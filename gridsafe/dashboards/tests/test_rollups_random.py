@@ -34,7 +34,7 @@ CATEGORIES = [
     "fire-major",
     "lpg-illegal-filling",
 ]
-SOURCES = ["hotline", "video", "department", "leader"]
+SOURCES = ["hotline", "video", "department", "leader", "walk_in"]
 
 
 def _actors():
@@ -95,6 +95,21 @@ def _body(rng, action, case, actor, visible_ids):
         "urge": {"comment": "请尽快处置"},
         "comment": {"comment": "备注"},
         "regrade": {"grade": "general" if case.grade == "major" else "major", "basis": "GB 35181-2025 第5.1条"},
+        "request_info": {"reason": "请到现场核实"},
+        "supply_info": {"answer": "已核实"},
+        "assist_start": {},
+        "assist_report": {"report": "协办已处置"},
+        # 更正: another category, and now and then a point a kilometre or so away (another grid, perhaps another
+        # desk: the rollups move with the case; outside the actor's 辖区 it is refused)
+        "correct": {
+            "reason": "更正",
+            "category": rng.choice([c for c in CATEGORIES if c != case.category.code]),
+            **(
+                {"lon": case.lon + rng.uniform(-0.01, 0.01), "lat": case.lat + rng.uniform(-0.01, 0.01)}
+                if rng.random() < 0.5
+                else {}
+            ),
+        },
     }
     return bodies[action]
 
@@ -151,8 +166,10 @@ def test_rollups_equal_direct_counts_after_random_transitions(seed, people):
             if not options:
                 continue
             # Prefer moves over flags so cases travel the whole loop.
-            moving = [o for o in options if o[1] not in ("comment", "urge", "reply_supervision")]
-            actor, action = rng.choice(moving or options)
+            # The desk's side steps (退回核实, 更正) now and then.
+            side = ("comment", "urge", "reply_supervision", "request_info", "correct")
+            moving = [o for o in options if o[1] not in side]
+            actor, action = rng.choice(options if rng.random() < 0.15 or not moving else moving)
             visible = list(cases_visible_to(actor).filter(pk__in=case_ids).order_by("pk").values_list("pk", flat=True))
             try:
                 body = _body(rng, action, case, actor, visible)

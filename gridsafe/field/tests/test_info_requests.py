@@ -62,3 +62,11 @@ def test_a_hotline_case_goes_back_to_a_worker_of_its_grid(api_as, people):
     assert task["waiting"] is True
     # Someone else's grid worker has no such task.
     assert not [m for m in _returned(api_as("licheng_worker")) if m["case"]["id"] == case.pk]
+    # Once answered, the case is in the worker's 我的上报 with its timeline (not before: it is not her report).
+    api = api_as("nanxi_worker")
+    assert api.get(f"/api/v1/field/reports/{case.pk}").status_code == 404
+    assert api.act(case.pk, "supply_info", case.version, answer="现场确有堵塞").status_code == 200
+    listed = api.get("/api/v1/field/reports").json()
+    assert case.pk in [r["id"] for r in listed["items"]]
+    detail = api.get(f"/api/v1/field/reports/{case.pk}").json()
+    assert "核实补充" in [line["kind_label"] for line in detail["timeline"]]

@@ -116,7 +116,7 @@ def test_nearby_duplicates_and_search_keep_to_the_desk(client, people):
 
 
 def test_registered_sources_count_on_the_dashboards(client, people):
-    """Hotline and video cases registered here are counted by source (they were always 0 before)."""
+    """Hotline and walk-in cases registered here are counted by source (they were always 0 before)."""
     from gridsafe.dashboards.models import StatCell
 
     before = sum(StatCell.objects.filter(scope="r", grain="d").values_list("src_hotline", flat=True))
@@ -124,6 +124,10 @@ def test_registered_sources_count_on_the_dashboards(client, people):
     assert response.status_code == 303
     after = sum(StatCell.objects.filter(scope="r", grain="d").values_list("src_hotline", flat=True))
     assert after > before
+    walk_in, _ = _register(client, people["nanxi"], source="walk_in", caller_name="林阿婆")
+    assert walk_in.status_code == 303
+    assert sum(StatCell.objects.filter(scope="r", grain="d").values_list("src_walk_in", flat=True)) >= 1
+    assert "群众来访" in client.get(walk_in["Location"]).content.decode()
 
 
 # ---------------------------------------------------------------- the case page
@@ -167,6 +171,9 @@ def test_dispatch_with_co_handlers_and_a_deadline_from_the_page(client, people):
     case = Case.objects.get(pk=case.pk)
     assert case.parts.get().department_id == gas
     client.force_login(people["gas"])
+    queues = {q["queue"].key: q["count"] for q in client.get("/").context["queues"]}
+    assert queues["assist"] == 1  # the co-handler's 待办: 协办
+    assert [r["case"].pk for r in client.get("/cases/?queue=assist").context["rows"]] == [case.pk]
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "协办签收" in page and "协办反馈" in page and "协办部门" in page
     event = CaseEvent.objects.filter(case=case, kind="case.dispatched").get()
