@@ -307,6 +307,8 @@ def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
 @page
 def publicity(request: HttpRequest) -> HttpResponse:
     """宣传 per township (or village): activities, 安全生产宣传周, people reached, this year by default."""
+    if not sv.may_see_coverage(request.user):  # a supervisor's page: the worker records publicity in the field app
+        raise NotFound("未找到")
     region = visible_region(request.user, request.GET.get("node"))
     day = today()
     start = _day(request.GET.get("start")) or date(day.year, 1, 1)

@@ -204,6 +204,20 @@ def test_places_per_domain_with_due_and_overdue_lists(client, people, places):
     assert re.search(r"液化气.*?</a></td><td>1</td>\s*<td class=\"missed\"><a[^>]*>1</a>", summary, re.S)
 
 
+def test_department_sees_its_domains_places_and_workers_see_no_supervision(client, people, places, village_grids):
+    grid = village_grids[0][0]
+    make_place(grid, name="南溪家具加工作坊", kind="crowded_place", domain="fire", risk="red")
+    rows = _table(_get(client, people["fire"], "/supervision/places/"), "sv-place-rows")
+    # The county fire brigade's domains are 消防 and 出租房: not the LPG point (燃气) nor the KTV (文化娱乐).
+    assert "南溪家具加工作坊" in rows and "南溪3号出租房" in rows
+    assert "林记液化气供应点" not in rows and "南溪欢乐KTV" not in rows
+    page = _text(_get(client, people["fire"], "/supervision/places/"))
+    assert "巡查覆盖率" not in page.split("监管对象")[-1]  # no link to pages a department cannot open
+    for url in ("/supervision/coverage/", "/supervision/publicity/", "/supervision/patrols/"):
+        assert _get(client, people["fire"], url).status_code == 404, url
+        assert _get(client, people["nanxi_worker"], url).status_code == 404, url
+
+
 def test_place_history_and_404_outside(client, people, places):
     from gridsafe.places.services import place_update
 
