@@ -234,7 +234,7 @@ def import_units(
                         setattr(unit, key, values[key])
                     unit_save(unit, domains=chosen if domains_changed else None)
                     fields = changed + (["domains"] if domains_changed else [])
-                    report.change("updated", unit.code, "、".join(fields))
+                    report.change("updated", unit.code, "、".join(UNIT_FIELD_NAMES.get(f, f) for f in fields))
                     audit_rows.append(["updated", unit.code, fields])
                 else:
                     report.change("unchanged", unit.code)
@@ -253,6 +253,9 @@ def import_units(
     return report
 
 
+UNIT_FIELD_NAMES = {"name": "单位名称", "kind": "类型", "region_id": "区划", "is_active": "状态", "domains": "负责领域"}
+
+
 def _preview_units(report: ImportReport, plan: list, missing: list[Unit]) -> None:
     for row, unit, values, chosen in plan:
         if unit is None:
@@ -260,7 +263,10 @@ def _preview_units(report: ImportReport, plan: list, missing: list[Unit]) -> Non
         elif [k for k, v in values.items() if getattr(unit, k) != v] or {d.pk for d in unit.domains.all()} != {
             d.pk for d in chosen
         }:
-            report.change("updated", row["code"], values["name"])
+            changed = [k for k, v in values.items() if getattr(unit, k) != v]
+            if {d.pk for d in unit.domains.all()} != {d.pk for d in chosen}:
+                changed.append("domains")
+            report.change("updated", row["code"], "、".join(UNIT_FIELD_NAMES.get(f, f) for f in changed))
         else:
             report.change("unchanged", row["code"])
     for unit in missing:

@@ -18,7 +18,11 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 SEED = 350322
 GRID_WORKERS = 613
-DEPUTIES = 12  # 榜头镇's first grids have a 副网格员 as well
+DEPUTIES = 12
+# People and patrol members carry no phone in the demo: an invented mobile number may well be a real person's, and
+# the world every test starts from then holds no sealed personal data of people (key-rotation tests reseal it all).
+# The people import seals phones as a county's files give them (accounts/tests/test_importer.py).
+NO_PHONE = ""  # 榜头镇's first grids have a 副网格员 as well
 TEAM_MEMBERS = 448
 
 # 莆田 surnames, most common first (林、陈、黄、郑 …), weights roughly as in the county.
@@ -161,20 +165,20 @@ def make(specs=None) -> dict[str, bytes]:
         for code in mine:
             taken[code] = [username]
         people.append(
-            [username, display, next(phones), ROLE_NAMES[role], unit_code, "、".join(mine), "主网格员" if mine else ""]
+            [username, display, NO_PHONE, ROLE_NAMES[role], unit_code, "、".join(mine), "主网格员" if mine else ""]
         )
     for t in townships:
         people.append(
-            [f"t{t.code}-op", next(names), next(phones), ROLE_NAMES[Role.CENTRE_OPERATOR], f"centre-{t.code}", "", ""]
+            [f"t{t.code}-op", next(names), NO_PHONE, ROLE_NAMES[Role.CENTRE_OPERATOR], f"centre-{t.code}", "", ""]
         )
         people.append(
-            [f"t{t.code}-lead", next(names), next(phones), ROLE_NAMES[Role.CENTRE_LEAD], f"centre-{t.code}", "", ""]
+            [f"t{t.code}-lead", next(names), NO_PHONE, ROLE_NAMES[Role.CENTRE_LEAD], f"centre-{t.code}", "", ""]
         )
         people.append(
             [
                 f"t{t.code}-command",
                 next(names),
-                next(phones),
+                NO_PHONE,
                 ROLE_NAMES[Role.CENTRE_OPERATOR],
                 f"command-{t.code}",
                 "",
@@ -187,7 +191,7 @@ def make(specs=None) -> dict[str, bytes]:
                 [
                     f"t{t.code}-{suffix}",
                     next(names),
-                    next(phones),
+                    NO_PHONE,
                     ROLE_NAMES[Role.DEPT_LEAD],
                     f"{suffix}-{t.code}",
                     "",
@@ -198,7 +202,7 @@ def make(specs=None) -> dict[str, bytes]:
                 [
                     f"t{t.code}-{suffix}-h",
                     next(names),
-                    next(phones),
+                    NO_PHONE,
                     ROLE_NAMES[Role.DEPT_HANDLER],
                     f"{suffix}-{t.code}",
                     "",
@@ -207,16 +211,16 @@ def make(specs=None) -> dict[str, bytes]:
             )
     for v in villages:
         people.append(
-            [f"v{v.code}", next(names), next(phones), ROLE_NAMES[Role.STATION_OFFICER], f"station-{v.code}", "", ""]
+            [f"v{v.code}", next(names), NO_PHONE, ROLE_NAMES[Role.STATION_OFFICER], f"station-{v.code}", "", ""]
         )
     for suffix, _name, _d in COUNTY_DEPARTMENTS:
         if suffix not in ("fire", "gas"):
             people.append(
-                [f"{suffix}-staff", next(names), next(phones), ROLE_NAMES[Role.DEPT_HANDLER], f"dept-{suffix}", "", ""]
+                [f"{suffix}-staff", next(names), NO_PHONE, ROLE_NAMES[Role.DEPT_HANDLER], f"dept-{suffix}", "", ""]
             )
         if suffix != "fire":
             people.append(
-                [f"{suffix}-lead", next(names), next(phones), ROLE_NAMES[Role.DEPT_LEAD], f"dept-{suffix}", "", ""]
+                [f"{suffix}-lead", next(names), NO_PHONE, ROLE_NAMES[Role.DEPT_LEAD], f"dept-{suffix}", "", ""]
             )
     # Grid workers: 613 in all. Every grid has one main worker; so that 711 grids need only 613, some hold two
     # neighbouring grids of their village; a few of 榜头镇's grids also have a deputy.
@@ -255,7 +259,7 @@ def make(specs=None) -> dict[str, bytes]:
             [
                 f"g{group[0].code}",
                 next(names),
-                next(phones),
+                NO_PHONE,
                 ROLE_NAMES[Role.GRID_WORKER],
                 f"station-{village.code}",
                 "、".join(g.code for g in group),
@@ -267,7 +271,7 @@ def make(specs=None) -> dict[str, bytes]:
             [
                 f"d{g.code}",
                 next(names),
-                next(phones),
+                NO_PHONE,
                 ROLE_NAMES[Role.GRID_WORKER],
                 f"station-{g.parent_code}",
                 g.code,
@@ -283,7 +287,7 @@ def make(specs=None) -> dict[str, bytes]:
         code = f"team-{t.code}"
         teams.append([code, f"{t.name}网格巡逻队", t.code, t.code])
         for n in range(1, base + (1 if i < extra else 0) + 1):
-            members.append([f"p{t.code}-{n:02d}", next(names), next(phones), code])
+            members.append([f"p{t.code}-{n:02d}", next(names), NO_PHONE, code])
 
     # ---- places: every grid of 榜头镇 and the first grid of every other township, 2–4 domains each
     # (王芳's grids every domain), so every pilot domain has places wherever the demo looks.

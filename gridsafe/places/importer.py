@@ -291,7 +291,7 @@ def import_places(
             changes.append(("updated" if changed else "unchanged", client_id, place, values, changed))
     if not report.ok or dry_run:
         for what, _cid, _place, values, changed in changes:
-            report.change(what, values["name"], "、".join(changed))
+            report.change(what, values["name"], _names(changed))
         for place in missing:
             report.change("deactivated", place.name)
         return report
@@ -316,7 +316,7 @@ def import_places(
                 # save(), not bulk_update: the phone's pre_save seals it and fills its blind index.
                 place.save()
                 audit_rows.append(["updated", str(client_id), changed])
-            report.change(what, values["name"], "、".join(changed))
+            report.change(what, values["name"], _names(changed))
             if progress and (done % 200 == 0 or done == len(changes)):
                 progress(total + done, total * 2)
         Place.objects.bulk_create(new, batch_size=500)
@@ -326,6 +326,29 @@ def import_places(
             audit_rows.append(["deactivated", str(place.client_id), ["is_active"]])
         audit_import("places", source, report, audit_rows, actor=actor, ip=ip)
     return report
+
+
+FIELD_NAMES = {
+    "name": "名称",
+    "kind": "场所类型",
+    "domain_id": "领域",
+    "region_id": "网格",
+    "region_path": "网格",
+    "address": "地址",
+    "lon": "经度",
+    "lat": "纬度",
+    "contact_name": "负责人",
+    "contact_phone": "联系电话",
+    "licence_no": "许可证号",
+    "risk_level": "风险等级",
+    "rental_class": "管理类别",
+    "is_active": "状态",
+}
+
+
+def _names(fields: list[str]) -> str:
+    """The changed fields as the preview shows them: 风险等级、联系电话."""
+    return "、".join(dict.fromkeys(FIELD_NAMES.get(f, f) for f in fields))
 
 
 def _imported(place: Place) -> bool:

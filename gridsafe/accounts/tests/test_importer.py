@@ -235,6 +235,7 @@ def test_units_checks_and_update():
     report = import_units(renamed, dry_run=False)
     unit = Unit.objects.get(code="station-imp")
     assert report.updated == 1 and unit.name == "南溪新站" and not unit.is_active
+    assert report.changes == [("修改", "station-imp", "单位名称、状态")]
 
 
 @pytest.mark.django_db

@@ -123,6 +123,7 @@ def test_dry_run_idempotent_update_and_deactivate_missing():
     changed = xlsx({"rental": [_rental("A", risk="红"), _rental("B", name="第二出租房")]})
     report = import_places(changed, dry_run=False)
     assert (report.updated, report.unchanged) == (1, 1)
+    assert report.changes == [("修改", "测试出租房", "风险等级")]
     place = Place.objects.get(name="测试出租房")
     assert (place.risk_level, place.version) == (RiskLevel.RED, 2)
     only_a = xlsx({"rental": [_rental("A", risk="红")]})
