@@ -369,3 +369,27 @@ def test_a_city_import_puts_the_county_under_the_city_without_moving_its_paths(t
     assert (district.parent, district.path, district.name) == (city, "350304", "荔城区")
     assert Region.objects.filter(path__startswith="350304.", level=RegionLevel.GRID).count() > 20
     assert import_regions(CITY_REGIONS_FILE, dry_run=False).unchanged == report.created
+
+
+def test_gridsafe_import_regions_checks_then_writes(tmp_path):
+    """The command line: a dry run prints what would change and writes nothing; a bad file fails with its problems."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    source = write(tmp_path, tree(), "geojson")
+    out, err = StringIO(), StringIO()
+    call_command("import", "regions", str(source), "--dry-run", stdout=out, stderr=err)
+    assert "新增 8" in out.getvalue() + err.getvalue()
+    assert not Region.objects.filter(code=COUNTY).exists()
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    problems = StringIO()
+    with pytest.raises(CommandError, match="未写入任何数据"):
+        call_command(
+            "import", "regions", str(write(bad, RULES["overlap"][0], "zip")), stdout=problems, stderr=StringIO()
+        )  # fmt: skip
+    assert "「regions.shp」第 7 行「geometry」列：与「甲村第1网格」" in problems.getvalue()
+    call_command("import", "regions", str(source), stdout=StringIO(), stderr=StringIO())
+    assert Region.objects.get(code=COUNTY + "100201002").path == "350399.100.201.002"
