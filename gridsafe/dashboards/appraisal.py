@@ -12,14 +12,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from gridsafe.accounts.models import Unit, UnitKind, User
 from gridsafe.cases.models import Supervision
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.core.errors import NotFound, ValidationFailed
-from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.bulletins import county_region, kpi_row, patrol_coverage
 from gridsafe.dashboards.documents import PERCENT, RANK_COLUMNS, RATE_KEYS, fmt
@@ -44,19 +42,6 @@ def appraisal_units(user: User) -> list[tuple[Unit, int]]:
         for u, m in responsible_units(county_region())
         if user.unit_id == u.pk or scope.covers_path(u.region.path)
     ]
-
-
-def may_see_appraisal(user: User) -> bool:
-    """Whether the user has a 考评 to see (the menu's check, cheaper than listing): the county's staff see every
-    unit's, a responsible unit's staff their own. At most one query (the quotas)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if jurisdiction_of(user).covers_path(settings.GRIDSAFE_COUNTY_CODE):
-        return True
-    unit = user.unit if user.unit_id else None
-    return unit is not None and any(
-        q.unit_kind == unit.kind and q.region_level == unit.region.level for q in config.report_quotas()
-    )
 
 
 def appraisal_unit(user: User, unit_id: int) -> tuple[Unit, int]:

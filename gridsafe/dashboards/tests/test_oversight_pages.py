@@ -152,7 +152,8 @@ def test_appraisal_list_and_sheet_by_jurisdiction(login, people):
         _page(login("bangtou").get(f"/oversight/appraisal/{fire.pk}/"), 404)
         assert "县消防救援大队" in _page(login("fire_lead").get(f"/oversight/appraisal/{fire.pk}/"))
         _page(login("fire_lead").get(f"/oversight/appraisal/{centre.pk}/"), 404)
-        _page(login("nanxi_worker").get("/oversight/appraisal/"), 404)
+        assert "不在责任制考评的责任单位之列" in _page(login("nanxi").get("/oversight/appraisal/"))  # no rows
+        _page(login("nanxi").get(f"/oversight/appraisal/{centre.pk}/"), 404)
         response = login("county").get(f"/oversight/appraisal/{centre.pk}/", {"year": "2026", "format": "xlsx"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     ws = load_workbook(io.BytesIO(response.content))["考评表"]
@@ -170,5 +171,5 @@ def test_the_menu_leads_to_the_oversight_pages_of_those_who_use_them(people):
     assert {"/oversight/visits/", "/oversight/appraisal/"} <= links("county")
     assert {"/oversight/visits/", "/oversight/appraisal/"} <= links("leader")
     assert {"/oversight/visits/", "/oversight/appraisal/"} <= links("fire_lead")  # its own 考评表
-    assert "/oversight/visits/" in links("nanxi") and "/oversight/appraisal/" not in links("nanxi")
+    assert "/oversight/visits/" in links("nanxi") and "/oversight/appraisal/" not in links("nanxi")  # a station
     assert not {"/oversight/visits/", "/oversight/appraisal/"} & links("nanxi_worker")
