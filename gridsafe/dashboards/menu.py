@@ -62,10 +62,14 @@ def rule(module: str, name: str) -> Callable[[User], bool]:
     """A page's own access rule, looked up when first asked: pages that land later need no edit here."""
 
     def check(user: User) -> bool:
-        try:
-            return bool(getattr(import_module(module), name)(user))
-        except (ImportError, AttributeError):
-            return False
+        # Several entries share a rule (巡查记录 and 在巡人员): asked once per user object, i.e. once a request.
+        known = user.__dict__.setdefault("_gridsafe_menu_rules", {})
+        if (module, name) not in known:
+            try:
+                known[module, name] = bool(getattr(import_module(module), name)(user))
+            except (ImportError, AttributeError):
+                known[module, name] = False
+        return known[module, name]
 
     check.__name__ = name
     return check
@@ -118,9 +122,6 @@ MENU: tuple[Entry, ...] = (
     Entry("oversight", "通报与督导", "dashboards:bulletins", SUPERVISORS | DEPARTMENT, nav="bulletins"),
     Entry("oversight", "领导带队检查", "dashboards:inspections", SUPERVISORS, has_region, nav="inspections"),
     Entry("oversight", "信息材料", "dashboards:reports", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="reports"),
-    Entry("oversight", "督导记录", "dashboards:visits", SUPERVISORS | DEPARTMENT, nav="visits"),
-    Entry("oversight", "责任制考评", "dashboards:appraisal", SUPERVISORS | DEPARTMENT, rule("gridsafe.dashboards.appraisal",
-                                                                                    "may_see_appraisal"), nav="appraisal"),
     Entry("oversight", "工作档案", "dashboards:archives", SUPERVISORS | DEPARTMENT, nav="archives"),
     Entry("oversight", "季度督导", "dashboards:visits", SUPERVISORS | DEPARTMENT, nav="visits"),
     Entry("oversight", "责任制考评", "dashboards:appraisal", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="appraisal"),
