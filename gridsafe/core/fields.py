@@ -64,6 +64,12 @@ def reset_keys() -> None:
     _keys.cache_clear()
 
 
+def current_key() -> str:
+    """The key in force, spelt as GRIDSAFE_FIELD_KEY is (the dev key derived from SECRET_KEY too): what goes into
+    GRIDSAFE_FIELD_OLD_KEYS when it is rotated out."""
+    return base64.urlsafe_b64encode(_keys()[0]).decode().rstrip("=")
+
+
 def new_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 

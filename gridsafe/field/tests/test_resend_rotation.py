@@ -37,14 +37,16 @@ def rotation():
     """Call `rotate()` to move from one field key to another as an operator does: the new key with the old one
     still readable, everything resealed, then the old key retired."""
     old_key, new_key = fields.new_key(), fields.new_key()
-    current = override_settings(GRIDSAFE_FIELD_KEY=old_key, GRIDSAFE_FIELD_OLD_KEYS=[])
+    # The demo world's phones are sealed with the deployment's key, which stays readable until everything is resealed.
+    deployed = fields.current_key()
+    current = override_settings(GRIDSAFE_FIELD_KEY=old_key, GRIDSAFE_FIELD_OLD_KEYS=[deployed])
     current.enable()
     fields.reset_keys()
 
     def rotate():
         nonlocal current
         current.disable()
-        current = override_settings(GRIDSAFE_FIELD_KEY=new_key, GRIDSAFE_FIELD_OLD_KEYS=[old_key])
+        current = override_settings(GRIDSAFE_FIELD_KEY=new_key, GRIDSAFE_FIELD_OLD_KEYS=[old_key, deployed])
         current.enable()
         fields.reset_keys()
         with open("/dev/null", "w") as quiet:
