@@ -5,6 +5,7 @@ by their Chinese names (the stored codes stay searchable and are shown on a reco
 The task backend's result admin (django_tasks_db) is not offered: a superuser flag alone opens no admin page here,
 its rows are the workers' bookkeeping (`gridsafe worker` logs failures), and its pages are not in Chinese."""
 
+from django.apps import apps
 from django.contrib import admin
 
 from gridsafe.accounts.admin import readable_payload
@@ -95,6 +96,18 @@ def action_label(code: str) -> str:
     return f"{ACTION_OBJECTS.get(head, head)}{ACTION_VERBS.get(tail, tail)}"
 
 
+def target_label(target: str) -> str:
+    """accounts.user:12 林志强 → 用户 12 林志强 (a target that names no model stays as written: a username)."""
+    head, colon, rest = target.partition(":")
+    if colon and "." in head:
+        try:
+            model = apps.get_model(head)
+        except (LookupError, ValueError):
+            return target
+        return f"{model._meta.verbose_name} {rest}"
+    return target
+
+
 class ActionFilter(admin.SimpleListFilter):
     title = "操作对象"
     parameter_name = "about"
@@ -123,7 +136,7 @@ class OutcomeFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("seq", "created_at", "actor_label", "action_name", "target", "outcome_name", "ip")
+    list_display = ("seq", "created_at", "actor_label", "action_name", "target_name", "outcome_name", "ip")
     list_filter = (ActionFilter, OutcomeFilter)
     search_fields = ("target", "actor_label", "action")
     ordering = ("-seq",)
@@ -152,6 +165,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="操作代码（检索用）")
     def action_code(self, obj):
         return obj.action
+
+    @admin.display(description="对象", ordering="target")
+    def target_name(self, obj):
+        return target_label(obj.target)
 
     @admin.display(description="结果", ordering="outcome")
     def outcome_name(self, obj):

@@ -67,7 +67,7 @@ WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
 # (pending_review, dept-fire, case.commented), or a JSON object or list.
 CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:[_.\-][a-z0-9]+)+$")
 IDENTIFIER_SHAPE = re.compile(
-    r"^(?:[0-9a-f]{32,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[\w\-]+\.(?:jpe?g|png|webp|heic|mp4|pdf|docx|xlsx))$",
+    r"^(?:[0-9a-f]{32,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[\w\-]+\.(?:jpe?g|png|webp|heic|mp4|pdf|docx|xlsx|xls|csv|zip|geojson|json|kml|kmz|shp))$",
     re.IGNORECASE,
 )
 # Columns whose values are identifiers people type or read as they are (a login name, a file's name or digest, an
@@ -87,7 +87,7 @@ IDENTIFIER_COLUMNS = frozenset(
         "hash",  # the audit chain's own fields, which the 审计管理员 checks as they are
         "prev_hash",
         "key_id",
-        "target",
+        "target",  # on a record's page: the stored target, as the 审计管理员 searches for it
         "action_code",
     }
 )
