@@ -582,9 +582,10 @@ async function screenMine() {
         r.supervision_label ? h("span", { class: "tag red" }, r.supervision_label) : null,
         h("span", { class: `tag ${tag.cls}` }, tag.text)));
     });
-    list.replaceChildren(counts, items.length ? h("div", { class: "card" }, h("ul", { class: "list" }, rows))
+    list.replaceChildren(...[counts, items.length ? h("div", { class: "card" }, h("ul", { class: "list" }, rows))
       : h("p", { class: "muted center" }, "没有这样的上报。"),
-      items.length < data.total ? h("button", { class: "btn block", type: "button", on: { click: () => more(items.length) } }, "加载更多") : null);
+      items.length < data.total ? h("button", { class: "btn block", type: "button", id: "mine-more", on: { click: () => more(items.length) } }, "加载更多") : null]
+      .filter(Boolean));  // replaceChildren would write a null as the text "null"
   };
   await more(0);
 }
