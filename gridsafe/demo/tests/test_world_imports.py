@@ -19,8 +19,10 @@ def test_demo_world_came_through_the_imports():
     grids = Region.objects.filter(level=RegionLevel.GRID).count()
     assert GridDuty.objects.filter(post=GridPost.MAIN).count() == grids
     assert GridDuty.objects.filter(post=GridPost.DEPUTY).exists()
-    townships = Region.objects.filter(level=RegionLevel.TOWNSHIP).count()
-    assert Unit.objects.filter(kind=UnitKind.CENTRE, region__level=RegionLevel.TOWNSHIP).count() == townships
+    # 24 township-level units: 17 乡镇 + 1 街道 + the 6 管委会 (internal codes 9xx), each with its centre.
+    assert Region.objects.filter(level=RegionLevel.TOWNSHIP).count() == 24
+    assert Unit.objects.filter(kind=UnitKind.CENTRE, region__level=RegionLevel.TOWNSHIP).count() == 24
+    assert Unit.objects.filter(kind=UnitKind.CENTRE, region__code__startswith="3503229").count() == 6
     for action in ("import.units", "import.people", "import.teams"):
         assert AuditEvent.objects.filter(action=action).exists()
     assert set(User.objects.filter(username__in=[n for n, *_ in NAMED_USERS]).values_list("username", flat=True)) == {
