@@ -16,6 +16,7 @@ from gridsafe.accounts.admin import SystemAdminOnly
 from gridsafe.core.errors import DomainError
 from gridsafe.core.http import client_ip
 from gridsafe.core.importing import ImportReport, marked_workbook
+from gridsafe.core.input import InputForm
 from gridsafe.ops.imports import kinds, run_confirm, run_progress, run_start
 from gridsafe.ops.models import ImportRun, ImportStatus
 
@@ -25,7 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ---------------------------------------------------------------- 数据导入: upload → check → preview → confirm → import
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(InputForm):
     kind = forms.ChoiceField(label="导入类型")
     file = forms.FileField(label="文件", help_text="用模板填写的 .xlsx（区划：GeoJSON、Shapefile 压缩包或 KML/KMZ）")
     deactivate_missing = forms.BooleanField(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridsafe.catalog.models import Category, Domain
 from gridsafe.core.errors import DomainError, NotFound
 from gridsafe.core.importing import ImportReport, marked_workbook
+from gridsafe.core.input import InputForm
 from gridsafe.field.checklists import xlsx
 from gridsafe.field.checklists.permissions import ensure_can_configure_checklists
 from gridsafe.field.checklists.selectors import checklist_groups_for, checklist_version_for, checklist_versions_of
@@ -66,7 +67,7 @@ def _kind_choices(blank: str = "全部对象类型（本领域通用）") -> lis
         return [("", blank)] + [(value, str(label)) for value, label in PlaceKind.choices]
 
 
-class NewChecklistForm(forms.Form):
+class NewChecklistForm(InputForm):
     domain = forms.ModelChoiceField(
         label="领域", queryset=Domain.objects.filter(is_active=True).order_by("sort", "code"), empty_label=None
     )
@@ -80,7 +81,7 @@ class NewChecklistForm(forms.Form):
         self.fields["place_kind"].choices = _kind_choices()
 
 
-class HeaderForm(forms.Form):
+class HeaderForm(InputForm):
     title = forms.CharField(label="检查表名称", max_length=100)
     source = forms.CharField(label="来源", max_length=200, required=False)
     note = forms.CharField(label="修订说明", max_length=300, required=False)
