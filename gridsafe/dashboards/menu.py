@@ -19,7 +19,7 @@ from importlib import import_module
 from django.urls import NoReverseMatch, reverse
 
 from gridsafe.accounts.models import Role, UnitKind, User
-from gridsafe.accounts.permissions import can_manage_users
+from gridsafe.accounts.permissions import PRIVILEGED_ROLES, can_manage_users
 from gridsafe.cases.permissions import jurisdiction_of
 
 GROUPS = {
@@ -138,6 +138,7 @@ MENU: tuple[Entry, ...] = (
     Entry("system", "派遣路由", "admin:catalog_departmentrouting_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
     Entry("system", "后台管理", "admin:index", None, is_staff),
     Entry("system", "修改密码", "accounts:password_change"),
+    Entry("system", "绑定动态口令", "accounts:otp_setup", PRIVILEGED_ROLES, lambda user: not user.otp_enabled),
 )  # fmt: skip
 
 
