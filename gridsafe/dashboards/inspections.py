@@ -27,6 +27,7 @@ from gridsafe.core.input import InputForm, check_day
 from gridsafe.dashboards import config
 from gridsafe.dashboards.models import ActivityKind, ActivityPhoto, Cadence, LeaderActivity
 from gridsafe.dashboards.periods import next_month, quarter_period, today
+from gridsafe.regions.cities import subtree_q
 from gridsafe.regions.models import Region, RegionLevel
 
 LEVEL_NAMES = {level.value: level.label for level in RegionLevel}  # a rule's level, by the catalogue's name
@@ -34,7 +35,7 @@ RECORDERS = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_L
 
 
 def _subtree(path: str, field: str = "region_path") -> Q:
-    return Q(**{field: path}) | Q(**{f"{field}__startswith": path + "."})
+    return subtree_q(field, path)  # a city: its counties too (regions.cities)
 
 
 # ---------------------------------------------------------------- records

@@ -25,13 +25,14 @@ from gridsafe.core.errors import NotFound, ValidationFailed
 from gridsafe.core.input import InputForm
 from gridsafe.dashboards.models import OversightVisit
 from gridsafe.dashboards.periods import Period, today
+from gridsafe.regions.cities import subtree_q
 from gridsafe.regions.models import Region, RegionLevel
 
 RECORDERS = frozenset({Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.LEADER, Role.ADMIN})
 
 
 def _subtree(path: str, field: str = "region_path") -> Q:
-    return Q(**{field: path}) | Q(**{f"{field}__startswith": path + "."})
+    return subtree_q(field, path)  # a city: its counties too (regions.cities)
 
 
 def may_record_visit(user: User, region: Region) -> bool:

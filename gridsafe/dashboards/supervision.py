@@ -33,13 +33,14 @@ from gridsafe.field.permissions import (
 from gridsafe.places.models import Place
 from gridsafe.places.permissions import places_visible_to
 from gridsafe.places.selectors import place_due_state, week_bounds
+from gridsafe.regions.cities import subtree_q
 from gridsafe.regions.models import Region, RegionLevel
 
 MAP_POINTS = 2000  # places drawn on a map at once; the list below it pages through the rest
 
 
 def _subtree(field: str, path: str) -> Q:
-    return Q(**{field: path}) | Q(**{f"{field}__startswith": path + "."})
+    return subtree_q(field, path)  # a city: its counties too (regions.cities)
 
 
 def month_start(now: datetime) -> datetime:

@@ -23,7 +23,10 @@ city_counties = VersionedCache("grid_index", _build, check_seconds=60)
 
 
 def subtree_paths(path: str) -> tuple[str, ...]:
-    """The path prefixes that make up the subtree at `path`: itself, and for a city its counties too."""
+    """The path prefixes that make up the subtree at `path`: itself, and for a city its counties too. Only a city's
+    path (GB/T 2260: six digits ending in 00) looks at the map, so other nodes never wait for it to be rebuilt."""
+    if not (len(path) == 6 and path.endswith("00")):
+        return (path,)
     return (path, *city_counties.get().get(path, ()))
 
 

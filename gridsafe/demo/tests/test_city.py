@@ -86,6 +86,7 @@ def test_the_city_statistics_roll_up_both_counties(city, api_as):
     assert set(ranking) == {XIANYOU, LICHENGQU}
     assert ranking[LICHENGQU]["counts"]["reported"] == 6
     assert _ok(putian.get("/api/v1/stats/kpis"))["code"] == PUTIAN  # the city's dashboard opens on the city
+    _ok(putian.get("/api/v1/stats/inspections/compliance", node=PUTIAN))
     screen = _ok(putian.get("/api/v1/stats/screen", node=PUTIAN))
     grids = Region.objects.filter(level=RegionLevel.GRID, path__startswith=LICHENGQU + ".").count()
     assert screen["counters"]["year_reported"] == 7 and screen["counters"]["grids"] == 711 + grids
