@@ -14,7 +14,13 @@ from gridsafe.regions.geometry import parse_geometry, to_geojson
 from gridsafe.regions.models import Region, RegionGeometryVersion, RegionLevel
 from gridsafe.regions.services import region_save
 
-CODE_LENGTH = {RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9, RegionLevel.VILLAGE: 12, RegionLevel.GRID: 15}
+CODE_LENGTH = {
+    RegionLevel.CITY: 6,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+    RegionLevel.GRID: 15,
+}
 
 
 class RegionForm(forms.ModelForm):
@@ -45,13 +51,16 @@ class RegionForm(forms.ModelForm):
         if self.instance.pk:
             return data  # code, level and parent are fixed once a region exists (paths hang on them)
         code, level, parent = data.get("code"), data.get("level"), data.get("parent")
-        if not code or not level:
+        if not code or level is None:
             return data
         if not code.isdigit() or len(code) != CODE_LENGTH.get(level):
             self.add_error("code", f"该层级的区划代码应为 {CODE_LENGTH.get(level)} 位数字")
-        elif level == RegionLevel.COUNTY:
-            if parent is not None:
-                self.add_error("parent", "县级区划没有上级")
+        elif level == RegionLevel.CITY:
+            if parent is not None or not code.endswith("00"):
+                self.add_error("code", "市级区划代码以 00 结尾，且没有上级")
+        elif level == RegionLevel.COUNTY:  # stands alone, or under its city (GB/T 2260: the same first four digits)
+            if parent is not None and (parent.level != RegionLevel.CITY or parent.code[:4] != code[:4]):
+                self.add_error("parent", "县级区划的上级只能是它所属的市（代码前四位相同），也可以没有上级")
         elif parent is None or parent.level != level - 1 or not code.startswith(parent.code):
             self.add_error("parent", "上级必须是上一层级、且区划代码是本代码前缀的区划")
         return data
@@ -126,7 +135,7 @@ class RegionAdmin(SystemAdminOnly, AuditedAdmin):
         return f"{geom.geom_type}，{vertices} 个顶点，范围 经度 {minx:.5f}–{maxx:.5f}，纬度 {miny:.5f}–{maxy:.5f}"
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.parent_id:
+        if not change and obj.parent_id and obj.level > RegionLevel.COUNTY:
             obj.path = f"{obj.parent.path}.{obj.code[-3:]}"
         elif not change:
             obj.path = obj.code

@@ -114,3 +114,19 @@ def test_a_county_only_deployment_is_unchanged(db, api_as):
     assert region_node_ids("350322.101.205.001") == [350322, 350322101, 350322101205, 350322101205001]
     assert jurisdiction_of(api_as("county").user).paths == (XIANYOU,)
     assert Region.objects.get(code=XIANYOU).parent is None
+
+
+def test_the_admin_form_takes_a_city_and_a_county_under_it(db):
+    from gridsafe.regions.admin import RegionForm
+
+    city = Region.objects.create(code=PUTIAN, name="莆田市", level=RegionLevel.CITY, path=PUTIAN)
+
+    def form(code, level, parent=None):
+        data = {"code": code, "name": "某区", "level": level, "official": "on", "is_active": "on"}
+        return RegionForm(data={**data, "parent": parent.pk if parent else ""})
+
+    assert form(LICHENGQU, RegionLevel.COUNTY, city).is_valid()
+    assert form("350399", RegionLevel.COUNTY).is_valid()  # a county may stand alone
+    assert "parent" in form("350104", RegionLevel.COUNTY, city).errors  # 福州's 仓山区 is not 莆田's
+    assert "code" in form("350301", RegionLevel.CITY).errors  # a city's code ends in 00
+    assert "code" in form("350400", RegionLevel.CITY, city).errors  # and it has no parent
