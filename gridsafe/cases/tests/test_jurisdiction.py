@@ -366,8 +366,10 @@ ELSEWHERE = {
             "publicity_list_visible",
             "publicity_record",
             "publicity_photo_add",
+            "report_list_for_reporter",
+            "report_detail_for_reporter",
         ],
-        "gridsafe/field/tests: patrols, visits, photos and publicity",
+        "gridsafe/field/tests: patrols, visits, photos, publicity and 我的上报",
     ),
     **dict.fromkeys(
         ["place_list_visible", "place_create", "place_detail", "place_update", "place_contact_reveal"],
