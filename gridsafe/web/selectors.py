@@ -47,6 +47,7 @@ QUEUES = {
         Queue("due_soon", "临期", "已用时限超过 80%", "yellow"),
         Queue("supervised", "督办", "督办待回复"),
         Queue("returned", "退回给我", "被回退到本单位、尚未处理"),
+        Queue("with_worker", "待补充", "已退回网格员核实补充、等待答复（计时暂停）"),
     )
 }
 
@@ -62,8 +63,19 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
         "due_soon",
         "supervised",
         "returned",
+        "with_worker",
     ),
-    Role.CENTRE_OPERATOR: ("review", "dispatch", "handling", "verify", "overdue", "due_soon", "supervised", "returned"),
+    Role.CENTRE_OPERATOR: (
+        "review",
+        "dispatch",
+        "handling",
+        "verify",
+        "overdue",
+        "due_soon",
+        "supervised",
+        "returned",
+        "with_worker",
+    ),
     Role.CENTRE_LEAD: (
         "review",
         "dispatch",
@@ -74,6 +86,7 @@ ROLE_QUEUES: dict[str, tuple[str, ...]] = {
         "due_soon",
         "supervised",
         "returned",
+        "with_worker",
     ),
     Role.DEPT_HANDLER: ("sign", "assist", "handling", "overdue", "due_soon", "supervised"),
     Role.DEPT_LEAD: ("sign", "assist", "handling", "verify", "overdue", "due_soon", "supervised"),
@@ -167,6 +180,8 @@ def queue_q(key: str, user: User, now: datetime) -> Q:
             case_id=OuterRef("pk"), kind=EventKind.CASE_RETURNED, created_at__gte=OuterRef("step_started_at")
         )
         return Q(state=State.PENDING_REVIEW, holder_unit_id=unit) & Q(Exists(returned)) if unit else Q(pk__in=[])
+    if key == "with_worker":
+        return Q(with_worker__isnull=False, holder_unit_id=unit) if unit else Q(pk__in=[])
     raise KeyError(key)
 
 

@@ -148,6 +148,8 @@ def test_the_header_names_the_stage_whose_clock_runs_and_shows_the_pause(client,
     assert asked.status_code == 200, asked.content.decode()[:1000]
     body = asked.content.decode()
     assert "计时暂停" in body and "等待 王芳 补充" in body
+    queues = {q["queue"].key: q["count"] for q in client.get("/").context["queues"]}
+    assert queues["with_worker"] == 1  # the desk sees what it is waiting for
     client.force_login(people["nanxi_worker"])
     case = Case.objects.get(pk=case.pk)
     page = client.get(f"/cases/{case.pk}/").content.decode()
