@@ -12,7 +12,7 @@ from ninja.responses import Status
 from pydantic import model_validator
 
 from gridsafe.cases import schemas as s
-from gridsafe.cases.models import Attachment, Case
+from gridsafe.cases.models import Attachment, Case, PartState
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import CaseFilters, case_list_visible, case_timeline
 from gridsafe.cases.services import ACTION_SERVICES, REQUEST_DIGEST_KEY, attachment_add, case_report
@@ -129,6 +129,21 @@ def case_detail_out(case: Case, user) -> dict:
         "external_ref": case.external_ref,
         "place_id": case.place_id,
         "cc_paths": case.cc_paths or [],
+        "parts": [
+            {
+                "department_id": part.department_id,
+                "department": part.department.name,
+                "state": part.state,
+                "state_label": part.get_state_display(),
+                "report": part.report,
+                "reported_at": part.reported_at,
+            }
+            for part in case.parts.exclude(state=PartState.WITHDRAWN).select_related("department")
+        ]
+        if case.department_id
+        else [],
+        "with_worker_id": case.with_worker_id,
+        "handle_due_at": case.handle_due_at,
     }
 
 

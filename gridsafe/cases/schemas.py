@@ -124,8 +124,22 @@ class SupervisionOut(Schema):
     replied_at: datetime | None
 
 
+class CasePartOut(Schema):
+    """协办: a co-handling department's part of the case."""
+
+    department_id: int
+    department: str
+    state: str = Field(description="dispatched, handling, reported or withdrawn")
+    state_label: str
+    report: str
+    reported_at: datetime | None
+
+
 class CaseDetailOut(CaseOut):
     events: list[EventOut]
+    parts: list[CasePartOut] = Field(description="协办 departments of the current dispatch")
+    with_worker_id: int | None = Field(description="退回核实/补充: the grid worker asked; the step clock is paused")
+    handle_due_at: datetime | None = Field(description="The 处置 deadline the dispatch set, if any")
     attachments: list[AttachmentOut]
     supervisions: list[SupervisionOut]
     allowed_actions: list[str]

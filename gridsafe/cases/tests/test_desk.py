@@ -82,6 +82,7 @@ def test_joint_handling_the_lead_submits_only_once_every_part_is_in(flow, as_use
             )
     assert dispatched.status_code == 200, dispatched.content
     assert CasePart.objects.get(case=case).department_id == gas
+    assert [(p["department_id"], p["state"]) for p in dispatched.json()["parts"]] == [(gas, "dispatched")]
     assert Notification.objects.filter(case=case, user=people["gas"]).exists()  # the co-handler hears
     with clock.frozen(at("2025-03-03 10:00")):
         started = as_user("fire").act(case.pk, "start", dispatched.json()["version"])
