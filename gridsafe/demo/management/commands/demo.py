@@ -1,4 +1,5 @@
 import os
+import shlex
 import subprocess
 import sys
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
-        call_command("load_demo", cases=cases, with_city=with_city)
+        # The world first (seconds), so the pages open at once; the year of cases, patrols and bulletins after it:
+        # in the foreground with --no-serve, else in the background while the server already answers.
+        call_command("load_demo", cases=cases, with_city=with_city, world_only=not no_serve)
         self.stdout.write(self.style.SUCCESS(f"\n仙游县 demo ready · data in {settings.DATA_DIR}"))
         self.stdout.write(f"  API docs   http://127.0.0.1:{port}/api/v1/docs")
         self.stdout.write(f"  Admin      http://127.0.0.1:{port}/admin/")
@@ -37,8 +40,12 @@ class Command(BaseCommand):
         if no_serve:
             return
         env = {**os.environ, "GRIDSAFE_DATA": str(settings.DATA_DIR)}
-        worker = subprocess.Popen([sys.executable, "-m", "gridsafe.cli", "worker"], env=env)
-        try:
-            call_command("serve", port=port)
-        finally:
-            worker.terminate()
+        gridsafe = shlex.join([sys.executable, "-m", "gridsafe.cli"])
+        history = f"load_demo --skip-world --cases {int(cases)}" + (" --with-city" if with_city else "")
+        # The worker (deadline sweep, oversight calendar) starts once the history is in: its sweep would otherwise
+        # act at the real now on cases the loader is still walking through back-dated steps.
+        subprocess.Popen(["sh", "-c", f"{gridsafe} {history} && exec {gridsafe} worker"], env=env)
+        self.stdout.write(
+            "  一年的隐患、巡查、检查与通报正在后台加载（数分钟），页面已可访问；加载完成后启动后台任务。"
+        )
+        call_command("serve", port=port)  # replaces this process (gunicorn); the loader and worker go on

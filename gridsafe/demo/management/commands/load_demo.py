@@ -15,10 +15,18 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=1500, help="synthetic cases to generate (0: none)")
         parser.add_argument("--seed", type=int, default=350322)
         parser.add_argument("--with-city", action="store_true", help="also 莆田市 and a second county, 荔城区")
+        # `gridsafe demo` serves as soon as the world is in and loads the year of life behind it (the first page
+        # within a minute of the install, not after the ~5-minute history).
+        part = parser.add_mutually_exclusive_group()
+        part.add_argument("--world-only", action="store_true", help="regions, units, people, catalog only")
+        part.add_argument("--skip-world", action="store_true", help="the history only, on a world already loaded")
 
-    def handle(self, *args, cases, seed, **options):
-        build_world()
-        self.stdout.write("区划、单位、人员、类别与工作日历已就绪")
+    def handle(self, *args, cases, seed, world_only=False, skip_world=False, **options):
+        if not skip_world:
+            build_world()
+            self.stdout.write("区划、单位、人员、类别与工作日历已就绪")
+        if world_only:
+            return
         if cases:
             if Case.objects.exists():
                 self.stdout.write(f"已有 {Case.objects.count()} 条隐患，跳过生成")
