@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridsafe.web import desk_views, views
+from gridsafe.web import desk_views, report_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/new/search/", desk_views.case_register_search, name="case_register_search"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/actions/<slug:action>/", views.case_action, name="case_action"),
+    path("my-reports/", report_views.my_reports, name="my_reports"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/poll/", views.notification_poll, name="notification_poll"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),

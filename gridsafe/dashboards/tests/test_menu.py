@@ -42,7 +42,7 @@ def test_every_logins_menu_opens_and_hides_what_it_cannot_open(client, people):
                 pytest.fail(f"{username}: {entry.label} is for its role but not shown")
         seen[username] = shown
     # Each role's menu reaches what it uses beyond 首页/待办, 隐患列表, 地图 and 消息.
-    assert {"/m/"} <= seen["nanxi_worker"] and "/dashboards/" not in seen["nanxi_worker"]
+    assert {"/m/", "/my-reports/"} <= seen["nanxi_worker"] and "/dashboards/" not in seen["nanxi_worker"]
     assert {"/dashboards/", "/screen/", "/bulletins/", "/inspections/", "/reports/", "/dashboards/archives/"} <= seen[
         "county"
     ]

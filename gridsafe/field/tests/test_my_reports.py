@@ -88,3 +88,16 @@ def test_the_list_costs_the_same_queries_with_more_reports(api_as, flow):
     with CaptureQueriesContext(connection) as five:
         assert len(worker.get("/api/v1/field/reports").json()["items"]) >= 5
     assert len(five) == len(one) <= 8
+
+
+def test_the_web_page_lists_my_reports_closed_ones_included(client, people, flow):
+    """我的上报 on the web for a grid worker: the same list, each row opening the case page with its timeline."""
+    closed = closed_with_history(flow)
+    client.force_login(people["nanxi_worker"])
+    html = client.get("/my-reports/?status=closed").content.decode()
+    assert f'data-report="{closed.pk}"' in html and "已结案·已整改销号" in html and "现场复核，已清理完毕" in html
+    assert client.get(f"/cases/{closed.pk}/").status_code == 200  # the reporter opens its case page
+    client.force_login(people["licheng_worker"])
+    assert f'data-report="{closed.pk}"' not in client.get("/my-reports/").content.decode()
+    client.force_login(people["nanxi"])
+    assert client.get("/my-reports/").status_code == 404  # a station officer has the case list instead
