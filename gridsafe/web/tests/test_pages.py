@@ -123,6 +123,7 @@ def _sql(captured) -> list[str]:
 def test_home_counts_cost_one_capped_count_per_queue_whatever_the_rows(client, people):
     _login(client, people["bangtou"])
     new_case(people["nanxi_worker"])
+    client.get("/")  # the first request of a process reads the grid index into its cache (max age 300 s)
     with CaptureQueriesContext(connection) as one:
         client.get("/")
     for _ in range(6):
@@ -175,6 +176,7 @@ def test_list_filters_and_jurisdiction(client, people):
 def test_list_queries_do_not_grow_with_rows(client, people, django_assert_max_num_queries):
     _login(client, people["bangtou"])
     new_case(people["nanxi_worker"])
+    client.get("/cases/")  # the first request of a process reads the grid index into its cache (max age 300 s)
     with CaptureQueriesContext(connection) as one:
         assert client.get("/cases/").status_code == 200
     for _ in range(8):
