@@ -79,8 +79,8 @@ def _case_line(case, *, extra: str = "") -> dict:
 
 
 def patrol_coverage(region: Region, period: Period) -> dict | None:
-    """巡查覆盖率: grid-weeks with at least one finished patrol / grid-weeks in the period, per child node. None when
-    the field app's Patrol model is not there (or not migrated)."""
+    """巡查覆盖率: grid-weeks with at least one finished patrol meeting the patrol rule / grid-weeks in the period,
+    per child node. None when the field app's Patrol model is not there (or not migrated)."""
     try:
         from gridsafe.field.models import Patrol
     except ImportError:

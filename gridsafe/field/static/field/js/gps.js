@@ -57,7 +57,8 @@ export function keepTrackPoint(last, f) {
 }
 
 export function addTrackPoint(patrol, f) {
-  /* Records the fix in the patrol's buffer when it is kept; returns whether it was. */
+  /* Records the fix in the patrol's buffer when it is kept; returns whether it was. The walked distance (fixes
+     good enough to trust) is kept on the patrol for the phone's own estimate of the county's rule. */
   if (!keepTrackPoint(patrol.last, f)) return false;
   if (patrol.last && !isPoorAccuracy(f)) patrol.metres = (patrol.metres || 0) + metres(patrol.last.lon, patrol.last.lat, f.lon, f.lat);
   patrol.seq += 1;
