@@ -237,8 +237,9 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
 
     # 监管对象: my offline-style edit of a place someone changed meanwhile is refused, then kept on my decision.
     place = Place.objects.filter(region=grid, kind="lpg_point").first()
+    theirs = "orange" if place.risk_level == "red" else "red"  # a real change, whatever the imported level is
     place_update(
-        actor=station, place=place, request_id=uuid.uuid4(), base_version=place.version, changes={"risk_level": "red"}
+        actor=station, place=place, request_id=uuid.uuid4(), base_version=place.version, changes={"risk_level": theirs}
     )
     page.click("a[data-tab=places]")
     page.click(f"a[href='#places/{place.pk}']")
