@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridsafe.dashboards import display, oversight_views, supervision_views, views
+from gridsafe.dashboards import display, oversight_views, supervision_views, team_views, views
 
 app_name = "dashboards"
 urlpatterns = [
@@ -37,4 +37,6 @@ urlpatterns = [
     path("supervision/places/", supervision_views.place_list, name="sv_places"),
     path("supervision/places/<int:place_id>/", supervision_views.place_detail, name="sv_place"),
     path("supervision/publicity/", supervision_views.publicity, name="sv_publicity"),
+    path("supervision/teams/", team_views.team_list, name="sv_teams"),
+    path("supervision/teams/<int:team_id>/", team_views.team_detail, name="sv_team"),
 ]
