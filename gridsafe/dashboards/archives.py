@@ -29,6 +29,7 @@ from gridsafe.dashboards.documents import set_fonts as _set_cjk
 from gridsafe.dashboards.documents import table as _table
 from gridsafe.dashboards.models import ActivityKind, Bulletin, InfoReport, LeaderActivity
 from gridsafe.dashboards.periods import Period
+from gridsafe.regions.cities import subtree_paths, subtree_q
 from gridsafe.regions.models import Region, RegionLevel
 
 
@@ -82,15 +83,15 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
     if target.region is not None:
         path = target.region.path
         activities = list(
-            LeaderActivity.objects.filter(Q(region_path=path) | Q(region_path__startswith=path + "."))
+            LeaderActivity.objects.filter(subtree_q("region_path", path))  # a city: its counties' too
             .filter(held_at__gte=start_at, held_at__lt=end_before)
             .select_related("region")
             .prefetch_related("photos", "grids", "findings")
             .order_by("held_at", "id")
         )
-        unit_q = Q(unit__region__path=path) | Q(unit__region__path__startswith=path + ".")
+        unit_q = subtree_q("unit__region__path", path)
         ancestors = target.region.ancestor_paths()
-        bulletins = Bulletin.objects.filter(region__path__in=ancestors)
+        bulletins = Bulletin.objects.filter(region__path__in=[*ancestors, *subtree_paths(path)])
     else:
         activities = []
         unit_q = Q(unit=target.unit)

@@ -33,6 +33,7 @@ from gridsafe.dashboards.inspections import compliance
 from gridsafe.dashboards.models import Bulletin, BulletinKind
 from gridsafe.dashboards.oversight import visits_for_report
 from gridsafe.dashboards.periods import Period, month_period, next_month, parse_period, quarter_period
+from gridsafe.regions.cities import subtree_paths
 from gridsafe.regions.models import Region, RegionLevel
 
 log = logging.getLogger("gridsafe.bulletins")
@@ -305,7 +306,7 @@ def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:
         return qs.none()
     unit_path = user.unit.region.path
     ancestors = Region(path=unit_path).ancestor_paths()
-    return qs.filter(region__path__in=ancestors)
+    return qs.filter(region__path__in=[*ancestors, *subtree_paths(unit_path)])  # a city: its counties' too
 
 
 def bulletin_for_user(user: User, bulletin_id: int) -> Bulletin:

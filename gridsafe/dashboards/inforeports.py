@@ -23,6 +23,7 @@ from gridsafe.dashboards import config
 from gridsafe.dashboards.models import InfoReport, ReminderLog
 from gridsafe.dashboards.periods import Period, month_period, next_month, today
 from gridsafe.notifications.models import Notification, NotificationKind
+from gridsafe.regions.cities import subtree_q
 from gridsafe.regions.models import Region
 
 DESK_ROLES = (Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.DEPT_HANDLER, Role.DEPT_LEAD)
@@ -35,7 +36,7 @@ def responsible_units(region: Region | None = None) -> list[tuple[Unit, int]]:
     quotas = {(q.unit_kind, q.region_level): q.minimum for q in config.report_quotas()}
     units = Unit.objects.filter(is_active=True).select_related("region").order_by("region__path", "code")
     if region is not None:
-        units = units.filter(Q(region__path=region.path) | Q(region__path__startswith=region.path + "."))
+        units = units.filter(subtree_q("region__path", region.path))  # a city: its counties' units too
     out = []
     for unit in units:
         minimum = quotas.get((unit.kind, unit.region.level))

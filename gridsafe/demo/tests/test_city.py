@@ -4,6 +4,7 @@ each county's own people see theirs only, and the other county's case, grid and 
 import pytest
 from django.test import TestCase
 
+from gridsafe.accounts.models import Unit
 from gridsafe.cases.models import Case
 from gridsafe.cases.tests.helpers import grid_point, report
 from gridsafe.regions.models import Region, RegionLevel
@@ -130,3 +131,87 @@ def test_the_admin_form_takes_a_city_and_a_county_under_it(db):
     assert "parent" in form("350104", RegionLevel.COUNTY, city).errors  # 福州's 仓山区 is not 莆田's
     assert "code" in form("350301", RegionLevel.CITY).errors  # a city's code ends in 00
     assert "code" in form("350400", RegionLevel.CITY, city).errors  # and it has no parent
+
+
+@pytest.fixture
+def county_papers(city, people):
+    """A bulletin and an information report of each county (荔城区's are made here; the demo world holds 仙游县's)."""
+    from datetime import timedelta
+
+    from gridsafe.core import clock
+    from gridsafe.dashboards.models import Bulletin, InfoReport
+    from gridsafe.dashboards.periods import month_period, today
+
+    last = month_period(today()).previous()
+    papers = {"window": {"start": last.start.isoformat(), "end": today().isoformat()}}
+    for code, author in ((XIANYOU, people["county"]), (LICHENGQU, city["users"]["lichengqu"])):
+        region = Region.objects.get(code=code)
+        bulletin = Bulletin.objects.create(
+            kind="monthly",
+            region=region,
+            period_start=last.start + timedelta(days=1 if code == XIANYOU else 0),  # not the demo's own 仙游县 one
+            period_end=last.end,
+            title=f"{region.name}安全生产网格化管理工作通报（测试）",
+            generated_at=clock.now(),
+        )
+        info = InfoReport.objects.create(
+            unit=author.unit,
+            month=today().replace(day=1),
+            title=f"{region.name}经验做法（测试）",
+            submitted_by=author,
+            submitted_at=clock.now(),
+        )
+        papers[code] = {"bulletin": bulletin, "report": info, "unit": author.unit}
+    return papers
+
+
+def test_the_city_user_sees_both_counties_bulletins_archives_and_reports(city, county_papers, client):
+    import io
+    import zipfile
+
+    from docx import Document
+
+    client.force_login(city["users"]["putian"])
+    mine, theirs = county_papers[XIANYOU], county_papers[LICHENGQU]
+    page = client.get("/bulletins/")
+    assert page.status_code == 200
+    assert f"/bulletins/{theirs['bulletin'].pk}/" in page.content.decode()
+    for paper in (mine, theirs):
+        assert client.get(f"/bulletins/{paper['bulletin'].pk}/").status_code == 200
+
+    page = client.get("/reports/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert mine["report"].title in text and theirs["report"].title in text
+    township = Unit.objects.filter(region__path__startswith=LICHENGQU + ".", region__level=RegionLevel.TOWNSHIP)
+    assert township.first().name in text  # 荔城区's responsible units and their quota, under the city's status
+
+    page = client.get("/dashboards/archives/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'value="r:{XIANYOU}"' in text and f'value="r:{LICHENGQU}"' in text and f'value="r:{PUTIAN}"' in text
+    response = client.get("/dashboards/archives/download/", {"target": f"r:{PUTIAN}", **county_papers["window"]})
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as zf:
+        index = Document(io.BytesIO(zf.read("目录.docx")))
+    cells = " ".join(c.text for t in index.tables for row in t.rows for c in row.cells)
+    assert mine["report"].title in cells and theirs["report"].title in cells
+    assert mine["bulletin"].title in cells and theirs["bulletin"].title in cells
+
+
+def test_a_county_user_does_not_see_the_other_countys_papers(city, county_papers, client, people):
+    client.force_login(people["county"])
+    mine, theirs = county_papers[XIANYOU], county_papers[LICHENGQU]
+    assert f"/bulletins/{theirs['bulletin'].pk}/" not in client.get("/bulletins/").content.decode()
+    assert client.get(f"/bulletins/{mine['bulletin'].pk}/").status_code == 200
+    assert client.get(f"/bulletins/{theirs['bulletin'].pk}/").status_code == 404
+    assert client.get(f"/bulletins/{theirs['bulletin'].pk}/docx/").status_code == 404
+    text = client.get("/reports/").content.decode()
+    assert mine["report"].title in text and theirs["report"].title not in text
+    assert theirs["unit"].name not in text
+    assert client.get(f"/reports/{theirs['report'].pk}/file/").status_code == 404
+    text = client.get("/dashboards/archives/").content.decode()
+    assert f'value="r:{XIANYOU}"' in text and f"r:{LICHENGQU}" not in text
+    for target in (f"r:{LICHENGQU}", f"r:{PUTIAN}", f"u:{theirs['unit'].pk}"):
+        response = client.get("/dashboards/archives/download/", {"target": target, **county_papers["window"]})
+        assert response.status_code == 404, target
