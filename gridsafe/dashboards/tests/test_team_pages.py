@@ -15,6 +15,7 @@ from conftest import counted_queries
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.core import clock
 from gridsafe.dashboards.tests.supervision_data import walk
+from gridsafe.field.models import Patrol
 
 CST = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=CST)  # a Wednesday: the week began on the 16th, the month on the 1st
@@ -133,3 +134,16 @@ def test_query_count_does_not_grow_with_rows(client, people, team, members):
     assert many == few
     county = {url: _queries(client, people["county"], url) for url in urls}
     assert county["/supervision/teams/"] == few["/supervision/teams/"]
+
+
+def test_the_demo_teams_have_patrols_to_show(client, people, team):
+    from gridsafe.field.demo_teams import seed_team_patrols
+
+    with clock.frozen(NOW):
+        made = seed_team_patrols()
+        assert made > 18 * 8 and seed_team_patrols() == 0  # a second run adds nothing
+    ours = Patrol.objects.filter(worker__unit=team)
+    assert ours.filter(counts_for_coverage=True).exists() and ours.filter(counts_for_coverage=False).count() < made
+    page = _get(client, people["county"], "/supervision/teams/")
+    assert all(r.split(" ")[5] != "0" for r in _rows(page, "team-rows"))  # every team walked this month
+    assert _rows(_get(client, people["county"], f"/supervision/teams/{team.pk}/"), "team-patrol-rows")

@@ -6,6 +6,7 @@ from gridsafe.demo.history import generate_history
 from gridsafe.demo.world import build_world
 from gridsafe.field.demo import seed_field_demo
 from gridsafe.field.demo_history import seed_field_history
+from gridsafe.field.demo_teams import seed_team_patrols
 
 
 class Command(BaseCommand):
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 made = generate_history(cases=cases, seed=seed, progress=self.stdout.write)
                 self.stdout.write(f"生成隐患 {made} 条")
         field = {**seed_field_demo(seed=seed), **seed_field_history(seed=seed)}
+        field["patrol_history"] += seed_team_patrols(seed=seed)  # the patrol teams' recent walks
         self.stdout.write(
             f"检查表版本 {field['checklists']} 个、监管对象 {field['places']} 处、检查打卡 {field['visits']} 次、"
             f"巡查 {field['patrols'] + field['patrol_history']} 次、"
