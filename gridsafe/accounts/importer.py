@@ -59,11 +59,12 @@ POST_NAMES = {v: k for k, v in POSTS.items()}
 # Where each kind of unit sits in the region tree.
 UNIT_LEVELS = {
     UnitKind.STATION: {RegionLevel.VILLAGE},
-    UnitKind.CENTRE: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.COMMAND: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
+    # A city (市) above several counties has its own grid centre, departments and leading group.
+    UnitKind.CENTRE: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
+    UnitKind.COMMAND: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
     UnitKind.TEAM: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.DEPARTMENT: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.LEADERSHIP: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
+    UnitKind.DEPARTMENT: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
+    UnitKind.LEADERSHIP: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
 }
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 UNIT_CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")

@@ -11,10 +11,19 @@ import uuid
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from gridsafe.accounts.models import Role, Unit, UnitKind, User
+from gridsafe.accounts.importer import (
+    PEOPLE,
+    UNITS,
+    import_people,
+    import_units,
+    template_people,
+    template_units,
+)
+from gridsafe.accounts.models import ROLE_POSTS, Role, User
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.cases.models import Case
 from gridsafe.cases.services import case_report
+from gridsafe.demo.make_data import filled_workbook
 from gridsafe.demo.world import CITY_REGIONS_FILE, DEMO_PASSWORD, STAFF_SINCE
 from gridsafe.regions.importer import import_regions
 from gridsafe.regions.locate import grid_index
@@ -47,70 +56,41 @@ def build_city(*, reports: int = 24) -> dict[str, User]:
     regions = {
         r.code: r for r in Region.objects.defer("geometry").filter(code__startswith=DISTRICT).order_by("path")
     } | {CITY: Region.objects.defer("geometry").get(code=CITY)}
-    units = {u.code: u for u in Unit.objects.filter(code__in=_unit_codes(regions))}
-
-    def unit(code: str, name: str, kind: str, region: Region) -> Unit:
-        if code not in units:
-            units[code] = Unit.objects.create(code=code, name=name, kind=kind, region=region)
-        return units[code]
-
-    unit("city-centre", "莆田市网格化服务管理中心", UnitKind.CENTRE, regions[CITY])
-    unit("city-leadership", "莆田市安全生产网格化管理领导小组", UnitKind.LEADERSHIP, regions[CITY])
+    # The city's and 荔城区's units and people go in as a county hands them over: the two workbooks of
+    # `gridsafe import units|people`, filled in here rather than shipped (the district's tree is generated).
     district = regions[DISTRICT]
-    unit(f"county-centre-{DISTRICT}", f"{district.name}网格化中心", UnitKind.CENTRE, district)
-    for region in regions.values():
-        if region.level == RegionLevel.TOWNSHIP:
-            unit(f"centre-{region.code}", f"{region.name}网格化中心", UnitKind.CENTRE, region)
-        elif region.level == RegionLevel.VILLAGE:
-            unit(f"station-{region.code}", f"{region.name}网格管理站", UnitKind.STATION, region)
-
-    password = make_password(DEMO_PASSWORD)
-    existing = set(User.objects.filter(username__in=_usernames(regions)).values_list("username", flat=True))
-    people = [(u, d, r, c) for u, d, r, c in CITY_USERS]
-    for region in regions.values():
-        if region.level == RegionLevel.TOWNSHIP:
-            people.append((f"t{region.code}-op", f"{region.name}受理员", Role.CENTRE_OPERATOR, f"centre-{region.code}"))
-        elif region.level == RegionLevel.VILLAGE:
-            people.append((f"v{region.code}", f"{region.name}站长", Role.STATION_OFFICER, f"station-{region.code}"))
-        elif region.level == RegionLevel.GRID:
-            people.append((f"g{region.code}", f"{region.name}网格员", Role.GRID_WORKER, f"station-{region.code[:12]}"))
-    new = [
-        User(
-            username=name,
-            display_name=display,
-            role=role,
-            unit=units[unit_code],
-            password=password,
-            date_joined=STAFF_SINCE,
-        )
-        for name, display, role, unit_code in people
-        if name not in existing
+    units = [
+        ["city-centre", "莆田市网格化服务管理中心", "网格化中心", CITY],
+        ["city-leadership", "莆田市安全生产网格化管理领导小组", "领导小组", CITY],
+        [f"county-centre-{DISTRICT}", f"{district.name}网格化中心", "网格化中心", DISTRICT],
     ]
-    User.objects.bulk_create(new, batch_size=500)
-    ids = dict(User.objects.filter(username__startswith=f"g{DISTRICT}").values_list("username", "pk"))
-    through = User.grids.through
-    through.objects.bulk_create(
-        [
-            through(user_id=ids[f"g{r.code}"], region_id=r.pk)
-            for r in regions.values()
-            if r.level == RegionLevel.GRID and f"g{r.code}" in ids
-        ],
-        batch_size=500,
-        ignore_conflicts=True,
+    people = [[u, d, "", ROLE_POSTS[r], c, ""] for u, d, r, c in CITY_USERS]
+    for region in regions.values():
+        if region.level == RegionLevel.TOWNSHIP:
+            units.append([f"centre-{region.code}", f"{region.name}网格化中心", "网格化中心", region.code])
+            people.append([f"t{region.code}-op", f"{region.name}受理员", "", "受理员", f"centre-{region.code}", ""])
+        elif region.level == RegionLevel.VILLAGE:
+            units.append([f"station-{region.code}", f"{region.name}网格管理站", "村网格站", region.code])
+            people.append([f"v{region.code}", f"{region.name}站长", "", "站长", f"station-{region.code}", ""])
+        elif region.level == RegionLevel.GRID:
+            station = f"station-{region.code[:12]}"
+            people.append([f"g{region.code}", f"{region.name}网格员", "", "网格员", station, region.code])
+    for kind, run, template, sheet, rows in (
+        ("units", import_units, template_units(), UNITS, units),
+        ("people", import_people, template_people(), PEOPLE, people),
+    ):
+        report = run(filled_workbook(template, {sheet.name: rows}), dry_run=False)
+        if not report.ok:
+            raise RuntimeError(f"demo city {kind}: " + "; ".join(str(p) for p in report.problems[:5]))
+    # Imported accounts start without a password; the demo's all share one.
+    User.objects.filter(username__in=_usernames(regions)).update(
+        password=make_password(DEMO_PASSWORD), date_joined=STAFF_SINCE
     )
     for cache in (grid_index, unit_routing):
         cache.invalidate()
     _sample_reports(regions, reports)
     named = {u.username: u for u in User.objects.filter(username__in=[n for n, *_ in CITY_USERS])}
     return {n: named[n] for n, *_ in CITY_USERS}
-
-
-def _unit_codes(regions: dict[str, Region]) -> list[str]:
-    return ["city-centre", "city-leadership", f"county-centre-{DISTRICT}"] + [
-        f"{'centre' if r.level == RegionLevel.TOWNSHIP else 'station'}-{r.code}"
-        for r in regions.values()
-        if r.level in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
-    ]
 
 
 def _usernames(regions: dict[str, Region]) -> list[str]:

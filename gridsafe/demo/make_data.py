@@ -52,7 +52,7 @@ def _phones(rng: random.Random):
             yield phone
 
 
-def _fill(template: bytes, rows_by_sheet: dict[str, list[list]]) -> bytes:
+def filled_workbook(template: bytes, rows_by_sheet: dict[str, list[list]]) -> bytes:
     """The template with its example rows replaced by `rows_by_sheet`: the file a county hands back."""
     from openpyxl import load_workbook
 
@@ -335,10 +335,10 @@ def make(specs=None) -> dict[str, bytes]:
             places[sheet_of[domain]].append(row)
     assert len([p for p in people if p[3] == ROLE_NAMES[Role.GRID_WORKER]]) == GRID_WORKERS
     return {
-        "units.xlsx": _fill(template_units(), {UNITS.name: units}),
-        "people.xlsx": _fill(template_people(), {PEOPLE.name: people}),
-        "teams.xlsx": _fill(template_teams(), {TEAMS.name: teams, MEMBERS.name: members}),
-        "places.xlsx": _fill(template_places(), {name: rows for name, rows in places.items()}),
+        "units.xlsx": filled_workbook(template_units(), {UNITS.name: units}),
+        "people.xlsx": filled_workbook(template_people(), {PEOPLE.name: people}),
+        "teams.xlsx": filled_workbook(template_teams(), {TEAMS.name: teams, MEMBERS.name: members}),
+        "places.xlsx": filled_workbook(template_places(), {name: rows for name, rows in places.items()}),
     }
 
 
