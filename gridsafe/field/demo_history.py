@@ -175,9 +175,17 @@ def _seed_patrol_history(seed: int, *, weeks: int = HISTORY_WEEKS) -> int:
             )
             if not purged:
                 tracks[len(patrols) - 1] = fixes
+    return save_patrols(patrols, tracks, fingerprint="demo")
+
+
+def save_patrols(patrols: list[Patrol], tracks: dict[int, list[dict]], *, fingerprint: str) -> int:
+    """Bulk-insert demo patrols (all with `client_fingerprint=fingerprint`) and the fixes of those whose track is
+    kept (`tracks`: index in `patrols` → fixes)."""
     Patrol.objects.bulk_create(patrols, batch_size=1000)
     ids = dict(
-        Patrol.objects.filter(client_fingerprint="demo", track_purged_at__isnull=True).values_list("client_id", "pk")
+        Patrol.objects.filter(client_fingerprint=fingerprint, track_purged_at__isnull=True).values_list(
+            "client_id", "pk"
+        )
     )
     TrackPoint.objects.bulk_create(
         (

@@ -12,7 +12,8 @@ from django.utils import timezone
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.core import clock
 from gridsafe.field.demo import NS, _point_in
-from gridsafe.field.models import Patrol, PatrolRule, PatrolStatus, TrackPoint
+from gridsafe.field.demo_history import save_patrols
+from gridsafe.field.models import Patrol, PatrolRule, PatrolStatus
 from gridsafe.regions.coords import haversine_m
 
 TEAM_WEEKS = 8  # this many weeks back, and this week so far
@@ -89,22 +90,4 @@ def seed_team_patrols(*, seed: int = 350322) -> int:
                 )
                 if not purged:
                     tracks[len(patrols) - 1] = fixes
-    Patrol.objects.bulk_create(patrols, batch_size=1000)
-    ids = dict(Patrol.objects.filter(client_fingerprint="demo-team").values_list("client_id", "pk"))
-    TrackPoint.objects.bulk_create(
-        (
-            TrackPoint(
-                patrol_id=ids[patrols[i].client_id],
-                seq=f["seq"],
-                lon=f["lon"],
-                lat=f["lat"],
-                accuracy_m=f["accuracy_m"],
-                recorded_at=f["at"],
-                flags=[],
-            )
-            for i, fixes in tracks.items()
-            for f in fixes
-        ),
-        batch_size=2000,
-    )
-    return len(patrols)
+    return save_patrols(patrols, tracks, fingerprint="demo-team")
