@@ -243,12 +243,14 @@ def compliance(region: Region, start: date, end: date, *, missed_limit: int = 10
         periods = _periods(rule.cadence, start, end)
         level_nodes = [n for n in nodes.values() if n.level == rule.region_level]
         held.clear()
+        # day → its period, built once per rule: a year of village activities is thousands of rows, and a scan of
+        # every period for each of them made a township's 考评表 take most of a second.
+        label_of = {
+            first + timedelta(days=d): label for label, first, last in periods for d in range((last - first).days + 1)
+        }
         for region_id, kind, day in dated:
-            if kind != rule.kind:
-                continue
-            for label, first, last in periods:
-                if first <= day <= last:
-                    held[(region_id, label)] += 1
+            if kind == rule.kind and (label := label_of.get(day)) is not None:
+                held[(region_id, label)] += 1
         due = done = lacking = in_progress = 0
         for label, _first, last in periods:
             over = last < now_day
