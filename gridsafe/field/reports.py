@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from gridsafe.accounts.models import User
 from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import Case, CaseEvent, SupervisionLevel
+from gridsafe.cases.timeline import event_detail
 from gridsafe.cases.transitions import State, state_text
 from gridsafe.core.errors import CaseNotFound
 
@@ -74,34 +75,17 @@ def _row(case: Case, now: datetime, last: CaseEvent | None) -> dict[str, Any]:
 
 
 def _line(event: CaseEvent, closure: str = "") -> dict[str, Any]:
-    payload = event.payload or {}
     return {
         "kind": event.kind,
         "kind_label": event.get_kind_display(),
         "actor_label": event.actor_label,
         "comment": event.comment,
-        "detail": _detail(payload),
+        "detail": event_detail(event),
         "state_text": state_text(event.to_state, closure if event.to_state == State.CLOSED else "")
         if event.to_state and event.to_state != event.from_state
         else "",
         "created_at": event.created_at,
     }
-
-
-def _detail(payload: dict[str, Any]) -> str:
-    """The labels an event's payload carries (reason, method, 督办 level), as the worker reads them."""
-    parts = []
-    if payload.get("reason_label"):
-        parts.append(f"原因：{payload['reason_label']}")
-    if payload.get("method_label"):
-        parts.append(f"整改方式：{payload['method_label']}")
-    if payload.get("level") in SupervisionLevel.values and payload.get("level"):
-        parts.append(str(SupervisionLevel(payload["level"]).label))
-    if payload.get("department"):
-        parts.append(f"派遣至 {payload['department']}")
-    if payload.get("master_id"):
-        parts.append(f"并入 #{payload['master_id']}")
-    return "；".join(parts)
 
 
 def report_for_reporter(user: User, case_id: int) -> Case:

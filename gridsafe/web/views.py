@@ -26,6 +26,7 @@ from gridsafe.cases.models import Attachment, AttachmentRole, Case, Level, Light
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import case_timeline
 from gridsafe.cases.services import ACTION_SERVICES, attachment_add
+from gridsafe.cases.timeline import event_detail
 from gridsafe.cases.transitions import Action, State, state_text
 from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calendar
 from gridsafe.catalog.limits import limit_for
@@ -497,7 +498,7 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
                 if e.from_level and e.to_level and e.from_level != e.to_level
                 else ""
             ),
-            "detail": _event_detail(e),
+            "detail": event_detail(e),
             "attachments": by_event.get(e.pk, []),
         }
         for e in events
@@ -554,45 +555,6 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
             "label": f"#{case.pk} {case.category.name}",
         },
     }
-
-
-def _event_detail(event) -> str:
-    """The payload facts worth a line on the timeline (department, reason, method, new deadline …)."""
-    p = event.payload or {}
-    parts = []
-    if p.get("department"):
-        parts.append(f"派遣至 {p['department']}")
-    if p.get("reason_label"):
-        parts.append(f"原因：{p['reason_label']}")
-    if p.get("method_label"):
-        parts.append(f"整改方式：{p['method_label']}")
-    if p.get("handler"):
-        parts.append(f"处置人：{p['handler']}")
-    if p.get("skip_level"):
-        parts.append("越级上报")
-    if p.get("level") and p["level"] in SupervisionLevel.values:
-        parts.append(_label(SupervisionLevel, p["level"]))
-    if p.get("external_body"):
-        parts.append(f"移交 {p['external_body']}（{p.get('external_ref', '')}）")
-    if p.get("master_id"):
-        parts.append(f"并入 #{p['master_id']}")
-    if p.get("co_departments"):
-        parts.append(f"协办：{'、'.join(p['co_departments'])}")
-    if p.get("handle_due_at"):
-        parts.append(f"处置期限 {timezone.localtime(datetime.fromisoformat(str(p['handle_due_at']))):%Y-%m-%d %H:%M}")
-    if p.get("part_department"):
-        parts.append(f"协办单位：{p['part_department']}")
-    if p.get("worker") and event.kind == "case.info_requested":
-        parts.append(f"退回给 {p['worker']}")
-    if p.get("paused_minutes") is not None:
-        parts.append(f"计时暂停 {p['paused_minutes']} 分钟")
-    if event.kind == "case.corrected":
-        before, after = p.get("from") or {}, p.get("to") or {}
-        if after.get("category_name"):
-            parts.append(f"类别更正为 {after['category_name']}")
-        if after.get("grid"):
-            parts.append(f"位置更正：{before.get('grid', '')} → {after['grid']}")
-    return "；".join(parts)
 
 
 @login_required_page
