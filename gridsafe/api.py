@@ -19,10 +19,14 @@ install_problem_handlers(api)
 from gridsafe.accounts.api import router as accounts_router  # noqa: E402
 from gridsafe.cases.api import router as cases_router  # noqa: E402
 from gridsafe.catalog.api import router as catalog_router  # noqa: E402
+from gridsafe.channels.api import router as channels_router  # noqa: E402
 from gridsafe.dashboards.api import router as stats_router  # noqa: E402
 from gridsafe.field.api import router as field_router  # noqa: E402
+from gridsafe.hazards.api import router as hazards_router  # noqa: E402
+from gridsafe.messaging.api import router as messaging_router  # noqa: E402
 from gridsafe.notifications.api import router as notifications_router  # noqa: E402
 from gridsafe.regions.api import router as regions_router  # noqa: E402
+from gridsafe.video.api import router as video_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/catalog", catalog_router)
@@ -31,3 +35,7 @@ api.add_router("/cases", cases_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/field", field_router)
 api.add_router("/stats", stats_router)
+api.add_router("/video", video_router)
+api.add_router("/channels", channels_router)
+api.add_router("/messaging", messaging_router)
+api.add_router("/hazards", hazards_router)

@@ -21,6 +21,10 @@ urlpatterns = [
     path("captcha/image/<str:key>/", captcha_image, name="captcha-image"),
     path("m/", include("gridsafe.field.urls")),
     path("config/checklists/", include("gridsafe.field.checklists.urls")),
+    path("video/", include("gridsafe.video.urls")),
+    path("hazards/", include("gridsafe.hazards.urls")),
+    path("messaging/", include("gridsafe.messaging.urls")),
+    path("", include("gridsafe.channels.urls")),  # /open311/v2/ and the citizens' 随手拍 at /snap/
     path("", include("gridsafe.dashboards.urls")),
     path("map/", include("gridsafe.web.map_urls")),
     path("", include("gridsafe.web.urls")),

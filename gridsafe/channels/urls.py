@@ -1,0 +1,4 @@
+"""Pages of the channels app."""
+
+app_name = "channels"
+urlpatterns: list = []

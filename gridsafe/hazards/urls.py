@@ -1,0 +1,4 @@
+"""Pages of the hazards app."""
+
+app_name = "hazards"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of the messaging app."""
+
+app_name = "messaging"
+urlpatterns: list = []

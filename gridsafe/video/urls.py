@@ -1,0 +1,4 @@
+"""Pages of the video app."""
+
+app_name = "video"
+urlpatterns: list = []
