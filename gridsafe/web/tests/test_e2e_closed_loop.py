@@ -7,6 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from gridsafe.web.tests.case_page import confirm
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "gridsafe-demo"
@@ -65,19 +67,9 @@ def _logout(page, base: str) -> None:
     page.wait_for_url(f"{base}/login/")
 
 
-def _confirm(page, action: str, expected_state: str) -> None:
-    """Press the action's confirm button and wait for the htmx answer; the page body is swapped in place."""
-    details = page.locator(f"details[data-action={action}]")
-    with page.expect_response(lambda r: f"/actions/{action}/" in r.url) as answer:
-        details.locator("button[type=submit]").click()
-    assert answer.value.status == 200, page.locator(f"#msg-{action}").inner_text()
-    page.wait_for_selector(f"#case-body > .msg-success:has-text('{expected_state}')")
-    assert page.locator("#case-state").inner_text() == expected_state
-
-
 def _act(page, action: str, expected_state: str) -> None:
     page.locator(f"details[data-action={action}] > summary").click()
-    _confirm(page, action, expected_state)
+    confirm(page, action, expected_state)
 
 
 def test_closed_loop_through_the_pages(committed_world, serial_live_server, browser_page):
@@ -111,7 +103,7 @@ def test_closed_loop_through_the_pages(committed_world, serial_live_server, brow
     details = page.locator("details[data-action=dispatch]")
     details.locator("summary").click()
     details.locator("select[name=department_id]").select_option(label="县消防救援大队")
-    _confirm(page, "dispatch", "已派遣")
+    confirm(page, "dispatch", "已派遣")
     _logout(page, base)
 
     # The fire brigade signs (签收), then submits the rectification with an after photo.
@@ -125,7 +117,7 @@ def test_closed_loop_through_the_pages(committed_world, serial_live_server, brow
     details.locator("input[name=photos]").set_input_files(
         files=[{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
     )
-    _confirm(page, "submit", "待核查")
+    confirm(page, "submit", "待核查")
     assert page.locator(".photo-compare .photo-col").nth(1).locator("img").count() == 1
     assert page.locator("details[data-action=verify_pass]").count() == 0  # a handler never verifies own work
     _logout(page, base)

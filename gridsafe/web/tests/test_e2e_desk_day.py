@@ -11,6 +11,7 @@ import pytest
 
 from gridsafe.field.tests.test_browser import login as field_login
 from gridsafe.field.tests.test_browser import wait_for_db, wait_synced
+from gridsafe.web.tests.case_page import confirm
 
 pytestmark = pytest.mark.browser
 
@@ -71,18 +72,6 @@ def _open_action(page, action: str):
     return details
 
 
-def _confirm(page, action: str, expected_state: str) -> None:
-    details = page.locator(f"details[data-action={action}]")
-    # The last action's banner may name the same state (协办 feedback leaves the case 处置中): drop it, so that the
-    # wait below is for this action's own answer and not an old one still on the page.
-    page.evaluate("document.querySelectorAll('#case-body > .msg-success').forEach((banner) => banner.remove())")
-    with page.expect_response(lambda r: f"/actions/{action}/" in r.url) as answer:
-        details.locator("button[type=submit]").click()
-    assert answer.value.status == 200, page.locator(f"#msg-{action}").inner_text()
-    page.wait_for_selector(f"#case-body > .msg-success:has-text('{expected_state}')")
-    assert page.locator("#case-state").inner_text() == expected_state
-
-
 def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     committed_world, serial_live_server, browser_page
 ):
@@ -116,7 +105,7 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     # 退回核实: back to the grid worker of that grid; the clock pauses and says so.
     details = _open_action(page, "request_info")
     details.locator("textarea[name=reason]").fill("请到现场核实堵塞情况并拍照")
-    _confirm(page, "request_info", "待研判")
+    confirm(page, "request_info", "待研判")
     assert "计时暂停" in page.locator("#case-clock").inner_text()
 
     # 王芳 answers in the field app, under 退回, with a photo (her own phone: a browser context of its own).
@@ -145,14 +134,14 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     gas = people["gas"].unit
     details.locator(f"input[name=co_department_ids][value='{gas.pk}']").check()
     assert details.locator("input[name=due_at]").input_value()  # prefilled from the category's limit
-    _confirm(page, "dispatch", "已派遣")
+    confirm(page, "dispatch", "已派遣")
     assert gas.name in page.locator("#case-parts").inner_text()
 
     # The lead signs; its submit waits for the co-handler's part.
     _login(page, base, "fire")
     page.goto(case_url)
     _open_action(page, "start")
-    _confirm(page, "start", "处置中")
+    confirm(page, "start", "处置中")
     assert "处置" in page.locator("#case-clock-step").inner_text()
     details = _open_action(page, "submit")
     details.locator("textarea[name=measures]").fill("已清理安全出口")
@@ -168,11 +157,11 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     assert assist.locator(".queue-count").inner_text() == "1"
     page.goto(case_url)
     _open_action(page, "assist_start")
-    _confirm(page, "assist_start", "处置中")
+    confirm(page, "assist_start", "处置中")
     details = _open_action(page, "assist_report")
     details.locator("textarea[name=report]").fill("已检查商铺燃气管线，关闭违规钢瓶")
     details.locator("input[name=photos]").set_input_files(files=[_photo("gas.jpg", (60, 60, 180))])
-    _confirm(page, "assist_report", "处置中")
+    confirm(page, "assist_report", "处置中")
     assert "已反馈" in page.locator("#case-parts").inner_text()
 
     # Now the lead submits.
@@ -181,7 +170,7 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     details = _open_action(page, "submit")
     details.locator("textarea[name=measures]").fill("已清理安全出口，燃气部门已关闭违规钢瓶")
     details.locator("input[name=photos]").set_input_files(files=[_photo("after.jpg")])
-    _confirm(page, "submit", "待核查")
+    confirm(page, "submit", "待核查")
 
     # The leader supervises it; the cockpit lists it under 督办.
     _login(page, base, "leader")
@@ -189,7 +178,7 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     details = _open_action(page, "supervise")
     details.locator("select[name=level]").select_option("yellow")
     details.locator("textarea[name=instruction]").fill("请尽快核查销号")
-    _confirm(page, "supervise", "待核查")
+    confirm(page, "supervise", "待核查")
     page.goto(f"{base}/")
     page.wait_for_selector("#cockpit-supervised")
     assert f"#{case_id}" in page.locator("#cockpit-supervised").inner_text()
