@@ -323,6 +323,22 @@ GRIDSAFE_TILE_SUBDOMAINS = env_str("GRIDSAFE_TILE_SUBDOMAINS", "")
 GRIDSAFE_TILE_LABELS_URL = env_str("GRIDSAFE_TILE_LABELS_URL", "")  # an annotation layer such as 天地图 cva_w
 GRIDSAFE_TILE_MAX_ZOOM = env_int("GRIDSAFE_TILE_MAX_ZOOM", 18)
 GRIDSAFE_MAP_CASE_LIMIT = env_int("GRIDSAFE_MAP_CASE_LIMIT", 2000)  # case points on /map/ (newest first)
+# Messages out (gridsafe/messaging, docs/messaging.md). SMS: "log" or "aliyun" (阿里云短信 SDK; the endpoint may
+# point elsewhere, e.g. a test server); WeCom robot/app: used once their key / corp id + secret are set, else "log".
+GRIDSAFE_MESSAGING_SMS = env_str("GRIDSAFE_MESSAGING_SMS", "log")
+GRIDSAFE_ALIYUN_SMS_ENDPOINT = env_str("GRIDSAFE_ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+GRIDSAFE_ALIYUN_ACCESS_KEY_ID = env_secret("GRIDSAFE_ALIYUN_ACCESS_KEY_ID")
+GRIDSAFE_ALIYUN_ACCESS_KEY_SECRET = env_secret("GRIDSAFE_ALIYUN_ACCESS_KEY_SECRET")
+GRIDSAFE_ALIYUN_SMS_SIGN_NAME = env_str("GRIDSAFE_ALIYUN_SMS_SIGN_NAME", "仙游网格安全")
+GRIDSAFE_WECOM_BASE_URL = env_str("GRIDSAFE_WECOM_BASE_URL", "https://qyapi.weixin.qq.com")
+GRIDSAFE_WECOM_ROBOT_KEY = env_secret("GRIDSAFE_WECOM_ROBOT_KEY")
+GRIDSAFE_WECOM_CORP_ID = env_str("GRIDSAFE_WECOM_CORP_ID", "")
+GRIDSAFE_WECOM_SECRET = env_secret("GRIDSAFE_WECOM_SECRET")
+GRIDSAFE_WECOM_AGENT_ID = env_str("GRIDSAFE_WECOM_AGENT_ID", "")
+GRIDSAFE_MESSAGING_RATE = env_str("GRIDSAFE_MESSAGING_RATE", "6/h")  # messages per recipient; more go to the digest
+GRIDSAFE_MESSAGING_MAX_ATTEMPTS = env_int("GRIDSAFE_MESSAGING_MAX_ATTEMPTS", 5)  # then 发送失败 / 死信
+GRIDSAFE_MESSAGING_RETRY_SECONDS = env_int("GRIDSAFE_MESSAGING_RETRY_SECONDS", 30)  # first backoff; doubles each try
+GRIDSAFE_MESSAGING_DIGEST_HOUR = env_int("GRIDSAFE_MESSAGING_DIGEST_HOUR", 8)  # the daily digest goes out at 08:00
 # Dashboards: the worker generates the 通报 on this working day of the month (1: the first, by the working calendar);
 # 信息材料 催报 these many days before the month's end, 检查/例会 reminders these many days before the week or month
 # ends; 文号 prefix of bulletins (仙网格〔2026〕12号); 金华 excludes 挂账 from 应处置数.

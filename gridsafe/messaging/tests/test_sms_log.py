@@ -1,0 +1,18 @@
+import pytest
+
+from gridsafe.messaging.models import Delivery, DeliveryStatus, MessageTemplate
+from gridsafe.messaging.sms import send_sms
+
+
+@pytest.mark.django_db
+def test_send_sms_through_the_log_backend_is_logged_masked_and_without_the_code():
+    MessageTemplate.objects.create(key="verify_code", name="验证码", body="您的验证码为{code}，5分钟内有效。")
+    result = send_sms("13812345678", "verify_code", {"code": "482913"}, purpose="随手拍验证码")
+    assert result.ok and result.backend == "log"
+    row = Delivery.objects.get()
+    assert row.status == DeliveryStatus.SENT and row.address_masked == "138****5678"
+    assert row.address == "13812345678"  # decrypts for the sender; stored sealed
+    assert "482913" not in row.text and "482913" not in str(row.params)
+    again = send_sms("13812345678", "verify_code", {"code": "482913"}, purpose="随手拍验证码", key="k1")
+    repeat = send_sms("13812345678", "verify_code", {"code": "482913"}, purpose="随手拍验证码", key="k1")
+    assert again.ok and repeat.ok and Delivery.objects.count() == 2
