@@ -350,6 +350,13 @@ GRIDSAFE_KPI_EXCLUDE_SUSPENDED = env_bool("GRIDSAFE_KPI_EXCLUDE_SUSPENDED", Fals
 GRIDSAFE_SCREEN_CAMERAS = env_int("GRIDSAFE_SCREEN_CAMERAS", 14533)  # cameras connected, shown on the big screen
 GRIDSAFE_SCREEN_POLL_SECONDS = env_int("GRIDSAFE_SCREEN_POLL_SECONDS", 30)
 
+# Video (issue 15, docs/video.md): the GB/T 28181 video gateway (a WVP-GB28181-pro compatible HTTP API) that gives
+# a camera's live play address; empty: the development backend, which logs and plays nothing.
+GRIDSAFE_VIDEO_GATEWAY_URL = env_str("GRIDSAFE_VIDEO_GATEWAY_URL", "")
+GRIDSAFE_VIDEO_GATEWAY_USER = env_str("GRIDSAFE_VIDEO_GATEWAY_USER", "")
+GRIDSAFE_VIDEO_GATEWAY_PASSWORD = env_secret("GRIDSAFE_VIDEO_GATEWAY_PASSWORD", "")
+GRIDSAFE_VIDEO_JOIN_MINUTES = env_int("GRIDSAFE_VIDEO_JOIN_MINUTES", 30)  # repeats of a camera's alarm join its case
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
