@@ -363,3 +363,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GRIDSAFE_LOG_LEVEL", "WARNING")},
 }
+
+# --- channels (issue 15): the 12345 hotline adapter, Open311 and 随手拍 (docs/hotline-12345.md, docs/open311.md) ---
+GRIDSAFE_HOTLINE_ADAPTER = env_str("GRIDSAFE_HOTLINE_ADAPTER", "gridsafe.channels.hotline.JsonHttpPlatform")
+GRIDSAFE_HOTLINE_BASE_URL = env_str("GRIDSAFE_HOTLINE_BASE_URL", "")  # where our 签收/退单/延期/办结回复 go
+GRIDSAFE_HOTLINE_SECRET = env_secret("GRIDSAFE_HOTLINE_SECRET") or ""  # shared HMAC secret, both directions
+GRIDSAFE_HOTLINE_TIMEOUT = env_int("GRIDSAFE_HOTLINE_TIMEOUT", 10)  # seconds per push
+GRIDSAFE_HOTLINE_START_LEVEL = env_int("GRIDSAFE_HOTLINE_START_LEVEL", 3)  # 12345 orders start at the county centre
+GRIDSAFE_HOTLINE_CATEGORY = env_str("GRIDSAFE_HOTLINE_CATEGORY", "")  # when neither the order nor its text names one
+GRIDSAFE_OPEN311_CONTACT = env_str("GRIDSAFE_OPEN311_CONTACT", "仙游县社会治理网格化中心")
+GRIDSAFE_SNAP_RATE = env_str("GRIDSAFE_SNAP_RATE", "10/h")  # 随手拍 submissions per client address
+GRIDSAFE_SNAP_CODE_RATE = env_str("GRIDSAFE_SNAP_CODE_RATE", "5/h")  # SMS codes per address (and per phone)
+GRIDSAFE_SNAP_PHONE_DAILY = env_int("GRIDSAFE_SNAP_PHONE_DAILY", 5)  # 随手拍 reports per phone per day
+GRIDSAFE_OPEN311_RATE = env_str("GRIDSAFE_OPEN311_RATE", "60/m")  # Open311 POSTs per API key

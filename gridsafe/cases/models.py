@@ -29,6 +29,7 @@ class Source(models.TextChoices):
     DEPARTMENT = "department", _("Department check (部门检查)")
     LEADER = "leader", _("Leader instruction (领导交办)")
     WALK_IN = "walk_in", _("Citizen visit (群众来访)")
+    CITIZEN = "citizen", _("Citizen report (群众上报)")
 
 
 class SupervisionLevel(models.TextChoices):
@@ -251,6 +252,23 @@ class Case(models.Model):
                 condition=models.Q(
                     state__in=["pending_review", "dispatched", "handling", "suspended", "pending_verification"]
                 ),
+            ),
+            # Open cases by the columns a 辖区 or a 待办 queue picks them by (paths, reporter, holder, dispatcher):
+            # every queue count and the most urgent list read open cases only, a small part of the table, so
+            # these index only them and a grid worker's or a centre's 待办 no longer visits their closed cases
+            # (bench/pages_at_scale). The 临期 window has a GiST index of its own (migration …_open_case_indexes, PostgreSQL only).
+            models.Index(
+                fields=["region_path"],
+                name="case_open_path",
+                opclasses=["varchar_pattern_ops"],
+                condition=~models.Q(state="closed"),
+            ),
+            models.Index(fields=["reporter"], name="case_open_reporter", condition=~models.Q(state="closed")),
+            models.Index(fields=["holder_unit", "state"], name="case_open_holder", condition=~models.Q(state="closed")),
+            models.Index(
+                fields=["dispatcher_unit", "state"],
+                name="case_open_dispatcher",
+                condition=~models.Q(state="closed") & models.Q(department__isnull=False),
             ),
             # The sweep scans only cases with something due: O(due), not O(open).
             models.Index(

@@ -66,6 +66,7 @@ METRIC_LABELS = {
     "src_department": "部门检查",
     "src_leader": "领导交办",
     "src_walk_in": "群众来访",
+    "src_citizen": "群众上报",
 }
 _TERM = re.compile(r"([+-]?)([a-z_]+)")
 

@@ -28,7 +28,7 @@ def valid(c: Mapping[str, int], exclude_suspended: bool = False) -> int:
 
 
 def _external(c: Mapping[str, int]) -> int:
-    return sum(c.get(f"src_{s}", 0) for s in ("hotline", "video", "department", "leader", "walk_in"))
+    return sum(c.get(f"src_{s}", 0) for s in ("hotline", "video", "department", "leader", "walk_in", "citizen"))
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ KPIS: dict[str, Kpi] = {
             "missed_report_rate",
             "漏报率",
             lambda c, x: (_external(c), c.get("reported", 0)),
-            "src_hotline+src_video+src_department+src_leader+src_walk_in",
+            "src_hotline+src_video+src_department+src_leader+src_walk_in+src_citizen",
             "reported",
             higher_is_better=False,
             note="其他来源发现的隐患/立案数",
@@ -98,9 +98,12 @@ KPIS: dict[str, Kpi] = {
         Kpi(
             "public_report_rate",
             "监督举报率",
-            # 监督举报: the public's own reports, by the hotline or in person (群众来访)
-            lambda c, x: (c.get("src_hotline", 0) + c.get("src_walk_in", 0), c.get("reported", 0)),
-            "src_hotline+src_walk_in",
+            # 监督举报: the public's own reports, by the hotline, in person (群众来访) or online (群众上报)
+            lambda c, x: (
+                c.get("src_hotline", 0) + c.get("src_walk_in", 0) + c.get("src_citizen", 0),
+                c.get("reported", 0),
+            ),
+            "src_hotline+src_walk_in+src_citizen",
             "reported",
             higher_is_better=False,
         ),
@@ -148,6 +151,14 @@ KPIS: dict[str, Kpi] = {
             "",
             "",
             note="(派遣数−错派数)/派遣数，按事件日期",
+        ),
+        Kpi(
+            "hotline_satisfaction",
+            "12345满意率",
+            lambda c, x: (c.get("f_satisfied", 0), c.get("f_visits", 0)),
+            "",
+            "",
+            note="回访满意和基本满意数/回访数，按回访日期",
         ),
     )
 }

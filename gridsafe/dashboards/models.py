@@ -62,6 +62,7 @@ COHORT_COUNTERS = (
     "src_department",
     "src_leader",
     "src_walk_in",
+    "src_citizen",
     "invalid",
     "duplicate",
     "transferred",
@@ -97,6 +98,8 @@ FLOW_COUNTERS = (
     "f_overdue",
     "f_supervisions",
     "f_red_cards",
+    "f_visits",  # 12345 回访 that reached the caller (channels.hotline)
+    "f_satisfied",  # … of which 满意 or 基本满意
 )
 CELL_COUNTERS = COHORT_COUNTERS + FLOW_COUNTERS
 GAUGES = (

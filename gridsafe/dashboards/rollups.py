@@ -68,12 +68,12 @@ FACT_FIELDS = (
 _FACT_SET = frozenset(FACT_FIELDS)
 
 EXCLUDED = frozenset({"invalid", "duplicate", "transferred"})  # closed, and never counted as handled or fixed
-EXTERNAL_SOURCES = frozenset({"hotline", "video", "department", "leader", "walk_in"})  # reports that need 核实 on site
+EXTERNAL_SOURCES = frozenset({"hotline", "video", "department", "leader", "walk_in", "citizen"})  # need 核实 on site
 CLOCKED = frozenset({"pending_review", "dispatched", "handling", "pending_verification"})  # suspended: stopped
 OPEN = frozenset({"pending_review", "dispatched", "handling", "suspended", "pending_verification"})
 REVIEW_STEPS = frozenset({"review_village", "review_township", "review_county"})
 HANDLING_STEPS = frozenset({"sign", "handle"})
-SOURCES = ("grid_worker", "patrol", "hotline", "video", "department", "leader", "walk_in")
+SOURCES = ("grid_worker", "patrol", "hotline", "video", "department", "leader", "walk_in", "citizen")
 
 
 # ---------------------------------------------------------------- what one case contributes
@@ -195,6 +195,10 @@ def flow_vector(kind: str, payload: dict, at: datetime, before: dict | None, aft
         flows["f_supervisions"] = 1
         if (payload or {}).get("level") == "red":
             flows["f_red_cards"] = 1
+    elif kind == "case.commented" and (payload or {}).get("hotline_visit"):
+        # A 12345 回访 recorded against the case (channels.hotline): reached callers, and the satisfied ones.
+        flows["f_visits"] = 1
+        flows["f_satisfied"] = int(payload["hotline_visit"] in ("satisfied", "basic"))
     return flows
 
 

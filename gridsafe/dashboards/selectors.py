@@ -179,6 +179,7 @@ COUNT_LABELS = {
     "src_department": "部门检查",
     "src_leader": "领导交办",
     "src_walk_in": "群众来访",
+    "src_citizen": "群众上报",
 }
 # Open cases by state are named by the state itself (the catalogue's label, as on every page and export).
 GAUGE_LABELS = {

@@ -130,7 +130,10 @@ def case_report(
 # 来源 (domain.md §1.1: patrol, hotline, video, department checks, leader instructions). The desk (stations,
 # centres) and leaders register what reached them through one of these and name which; for everyone else the
 # channel is who they are and how they report, so nobody files as someone they are not.
-DESK_SOURCES = frozenset({Source.HOTLINE, Source.VIDEO, Source.DEPARTMENT, Source.LEADER, Source.WALK_IN})
+# 群众上报 (citizen): a request from Open311 or 随手拍 that the desk accepted (channels.citizen).
+DESK_SOURCES = frozenset(
+    {Source.HOTLINE, Source.VIDEO, Source.DEPARTMENT, Source.LEADER, Source.WALK_IN, Source.CITIZEN}
+)
 DESK_ROLES = frozenset({Role.STATION_OFFICER, Role.CENTRE_OPERATOR, Role.CENTRE_LEAD, Role.ADMIN, Role.LEADER})
 # an own report (API, field app, page); a failed item of a checklist visit; the desk's 登记 of what reached it
 CHANNELS = ("report", "visit", "desk")
