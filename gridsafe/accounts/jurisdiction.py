@@ -1,6 +1,7 @@
 """辖区 — the part of the county a person answers for: their unit's region subtree; a department's staff, what is
-dispatched to their department; a grid worker, their grids and their own reports; the separated administrators,
-nothing. Every app that filters by it (cases, places, regions, dashboards) asks here, in accounts, below them all."""
+dispatched to their department; a grid worker, their grids and their own reports; an enterprise's safety officer
+(双重预防), the cases at its enterprise's places; the separated administrators, nothing. Every app that filters by
+it (cases, places, regions, dashboards) asks here, in accounts, below them all."""
 
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class Jurisdiction:
     paths: tuple[str, ...]
     department_id: int | None = None
     reporter_id: int | None = None
+    enterprise_id: int | None = None  # an enterprise account: the cases at its enterprise's places, nothing else
 
     def q(self, prefix: str = "") -> Q:
         query = Q(pk__in=[])
@@ -30,6 +32,8 @@ class Jurisdiction:
             query |= Q(**{f"{prefix}department_id": self.department_id})
         if self.reporter_id is not None:
             query |= Q(**{f"{prefix}reporter_id": self.reporter_id})
+        if self.enterprise_id is not None:
+            query |= Q(**{f"{prefix}place__enterprise_id": self.enterprise_id})
         return query
 
     def covers_path(self, path: str) -> bool:
@@ -45,6 +49,8 @@ def jurisdiction_of(user: User) -> Jurisdiction:
         result = Jurisdiction(paths=())
     elif user.role in (Role.GRID_WORKER, Role.PATROL_MEMBER):  # a patrol member: the grids their team covers
         result = Jurisdiction(paths=user.grid_paths(), reporter_id=user.pk)
+    elif user.role == Role.ENTERPRISE:  # no region: its own places only, and without an enterprise nothing
+        result = Jurisdiction(paths=(), enterprise_id=user.enterprise_id)
     elif user.role in SEPARATED_ADMINS:
         result = Jurisdiction(paths=())  # 三员分立: system, security and audit administrators see no cases
     elif user.role in DEPARTMENT_STAFF:

@@ -59,6 +59,8 @@ class Role(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("Audit administrator (审计管理员)")
     # A member of a township's 网格巡逻队 (Unit kind TEAM): patrols the grids the team covers (Unit.coverage).
     PATROL_MEMBER = "patrol_member", _("Patrol team member (巡逻队员)")
+    # An enterprise's safety officer (双重预防): sees only its own enterprise's places and their cases (User.enterprise).
+    ENTERPRISE = "enterprise", _("Enterprise safety officer (企业安全员)")
 
 
 ROLE_POSTS = {
@@ -74,6 +76,7 @@ ROLE_POSTS = {
     Role.SECURITY_ADMIN: "安全管理员",
     Role.AUDIT_ADMIN: "审计管理员",
     Role.PATROL_MEMBER: "巡逻队员",
+    Role.ENTERPRISE: "企业安全员",
 }
 
 
@@ -95,6 +98,15 @@ class User(BlindIndexedModel, AbstractUser):
     otp_enabled = models.BooleanField(_("two-factor enabled"), default=False, editable=False)
     grids = models.ManyToManyField(
         "regions.Region", blank=True, related_name="grid_workers", verbose_name=_("grids (grid workers)")
+    )
+    # An enterprise account's enterprise (role ENTERPRISE): its 辖区 is that enterprise's places and their cases.
+    enterprise = models.ForeignKey(
+        "places.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name=_("enterprise (enterprise accounts)"),
     )
 
     # Token auth reads them once with its lookup and keeps them (accounts.services.user_for_token); else grid_paths().
