@@ -73,3 +73,61 @@ class CacheVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.version}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    EXPIRED = "expired", "已过期"
+
+
+class Job(models.Model):
+    """One piece of long work a user asked for (an export, a generated document): queued, run by the worker with its
+    progress, and its file kept for the user under 我的下载 until it expires. The service is core/jobs.py."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    kind = models.CharField("类型", max_length=40)
+    label = models.CharField("名称", max_length=200)
+    params = models.JSONField("参数", default=dict, encoder=DjangoJSONEncoder, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField("已处理行数", default=0)
+    total = models.PositiveIntegerField("总行数", default=0)
+    file = models.FileField("文件", upload_to="downloads/%Y/%m/", blank=True, max_length=300)
+    file_name = models.CharField("下载文件名", max_length=200, blank=True)
+    size = models.BigIntegerField("文件大小（字节）", default=0)
+    error = models.TextField("错误", blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    beat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务与下载"
+        verbose_name_plural = "后台任务与下载"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="job_by_user"),
+            models.Index(fields=["status", "expires_at"], name="job_by_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (JobStatus.DONE, JobStatus.EXPIRED):
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)

@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     SYSTEM = "system", _("System alarm")
     REGRADED = "regraded", _("Grade set (定级)")
+    DOWNLOAD = "download", _("Download ready (我的下载)")
 
 
 class Notification(models.Model):

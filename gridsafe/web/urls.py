@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridsafe.web import desk_views, report_views, views
+from gridsafe.web import desk_views, downloads, report_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/export.xlsx", views.case_export_xlsx, name="case_export_xlsx"),
     path("cases/export.csv", views.case_export_csv, name="case_export_csv"),
+    path("cases/export/", views.case_export_start, name="case_export_start"),
+    path("downloads/", downloads.downloads, name="downloads"),
+    path("downloads/<int:job_id>/", downloads.download_detail, name="download_detail"),
+    path("downloads/<int:job_id>/progress/", downloads.download_progress, name="download_progress"),
+    path("downloads/<int:job_id>/file/", downloads.download_file, name="download_file"),
     path("cases/new/", desk_views.case_register, name="case_register"),
     path("cases/new/nearby/", desk_views.case_register_nearby, name="case_register_nearby"),
     path("cases/new/search/", desk_views.case_register_search, name="case_register_search"),

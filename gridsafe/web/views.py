@@ -2,7 +2,6 @@
 action posts to `case_action`, which calls the same service as the API (`ACTION_SERVICES`). (Over 600 lines: thin
 views, one per page, each a few lines; a split by page would add files, not clarity.)"""
 
-import csv
 import functools
 import io
 import uuid
@@ -13,7 +12,15 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,31 +39,28 @@ from gridsafe.catalog.calendar import DAYS, MINUTES, WORK_HOURS, current_calenda
 from gridsafe.catalog.limits import limit_for
 from gridsafe.catalog.models import Step
 from gridsafe.core import clock
-from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import CaseNotFound, DomainError, RateLimited, StaleVersion
 from gridsafe.core.http import client_ip
-from gridsafe.core.input import clean_xml_text
+from gridsafe.core.jobs import job_start
 from gridsafe.core.masking import mask_name, mask_phone
 from gridsafe.core.ratelimit import ratelimit_request
-from gridsafe.notifications.models import Notification
+from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.notifications.services import inbox_catch_up
 from gridsafe.places.models import Place
 from gridsafe.regions.coords import LocationFlag
+from gridsafe.web import exports
+from gridsafe.web.exports import EXPORT_COLUMNS  # noqa: F401  (the columns' old home: tests read them here)
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.paging import CappedPaginator
 from gridsafe.web.selectors import (
     QUEUES,
-    case_list_for_page,
     home_queues,
     home_urgent,
     nearby_open_cases,
-    region_options,
-    with_step_times,
 )
 
 PAGE_SIZE = 50
 MORE_FILTERS = ("domain", "category", "closure", "grade", "source", "created_from", "created_to", "queue")
-EXPORT_MAX_ROWS = 50_000
 STALE_MESSAGE = "该隐患已被他人更新，请刷新后再操作"
 
 # The order in which a case page offers actions: the next step of the loop first, flags and closures last.
@@ -168,23 +172,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
-    form = CaseFilterForm(request.GET or None, regions=region_options(request.user))
-    if form.is_bound:
-        form.is_valid()  # invalid fields are dropped from cleaned_data; the rest still filter
-    else:
-        form.cleaned_data = {}
-    return form
+    return exports.filter_form(request.user, request.GET)
 
 
 def _filtered(request: HttpRequest, form: CaseFilterForm):
-    return case_list_for_page(request.user, form.filters(), order=form.ordering, queue=form.queue_key)
+    return exports.filtered_cases(request.user, form)
 
 
-def _label(choices, value) -> str:
-    """The catalogue's name of a stored choice ("" for none); a value no longer in the choices shows as itself."""
-    if value in ("", None):
-        return ""
-    return str(choices(value).label) if value in choices.values else str(value)
+_label = exports.choice_label
 
 
 def _row(case: Case, now: datetime) -> dict:
@@ -226,149 +221,40 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/case_list.html", context)
 
 
-EXPORT_COLUMNS = [
-    "编号",
-    "领域",
-    "类别",
-    "等级",
-    "紧急",
-    "来源",
-    "隐患描述",
-    "地址",
-    "所属网格",
-    "网格代码",
-    "状态",
-    "结案方式",
-    "计入已整改",
-    "当前层级",
-    "承办单位",
-    "责任部门",
-    "红黄灯",
-    "当前期限",
-    "上报时间",
-    "签收时间",
-    "处置(提交整改)时间",
-    "核查时间",
-    "结案时间",
-    "返工次数",
-    "超期环节数",
-    "督办",
-]
-
-
-def _local(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _cell(value):
-    """Text that a spreadsheet would run as a formula (=, +, -, @) is written as text: CSV/formula injection.
-    Characters XML cannot hold (stored before core.input refused them) are dropped: one would fail the XLSX."""
-    value = clean_xml_text(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _export_row(case: Case, now: datetime) -> list:
-    """One row; "closed" is always written with its outcome, and only 已整改 counts as fixed."""
-    return [_cell(value) for value in _export_values(case, now)]
-
-
-def _export_values(case: Case, now: datetime) -> list:
-    return [
-        case.pk,
-        case.domain.name,
-        case.category.name,
-        case.get_grade_display(),
-        "是" if case.urgent else "否",
-        case.get_source_display(),
-        case.description,
-        case.address,
-        case.region.name,
-        case.region.code,
-        state_text(case.state, case.closure),
-        case.get_closure_display() if case.closure else "",
-        "是" if case.closure == "resolved" else "否",
-        case.get_level_display(),
-        case.holder_unit.name,
-        case.department.name if case.department_id else "",
-        _label(Light, case.light_at(now)),
-        _local(case.due_at),
-        _local(case.created_at),
-        _local(case.started_at),
-        _local(case.submitted_at),
-        _local(case.verified_at),
-        _local(case.closed_at),
-        case.rework_count,
-        len(case.overdue_steps or []),
-        _label(SupervisionLevel, case.supervision),
-    ]
-
-
-def _export_rows(request: HttpRequest, form: CaseFilterForm):
-    qs = with_step_times(_filtered(request, form))
-    return qs[:EXPORT_MAX_ROWS]
-
-
-def _audit_export(request: HttpRequest, form: CaseFilterForm, fmt: str, rows: int) -> None:
-    audit_record(
-        actor=request.user,
-        action="cases.export",
-        target=fmt,
-        ip=client_ip(request),
-        payload={"format": fmt, "filters": form.active(), "rows": rows},
-    )
-
-
-def _export_name(ext: str) -> str:
-    return f"gridsafe-cases-{timezone.localtime(clock.now()):%Y%m%d-%H%M}.{ext}"
-
-
 @login_required_page
 @require_GET
 def case_export_xlsx(request: HttpRequest) -> HttpResponse:
-    """导出 Excel — the filtered list (same queryset as the page) in a write-only workbook; one query for the rows
-    with their 签收/处置/核查 times, one audit row with the filters and the row count."""
-    # Here, not at the top: openpyxl is only needed by this export and costs every process its import.
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    """导出 Excel at once — a small filtered list (up to GRIDSAFE_EXPORT_INLINE_ROWS rows) as a write-only workbook:
+    one COUNT, one query for the rows with their 签收/处置/核查 times, one audit row with the filters and the count.
+    A larger list is offered to the background (a page with the button that starts case_export_start)."""
     form = _filter_form(request)
-    now = clock.now()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("隐患清单")
-    sheet.freeze_panes = "A2"
-    widths = {"A": 8, "G": 40, "H": 24, "I": 16, "O": 20, "P": 20}
-    for col, width in widths.items():
-        sheet.column_dimensions[col].width = width
-    bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
-    header = []
-    for title in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for case in _export_rows(request, form).iterator(chunk_size=1000):
-        sheet.append(_export_row(case, now))
-        count += 1
+    total = _filtered(request, form).count()
+    if total > exports.inline_rows():
+        context = {"nav": "cases", "total": total, "limit": exports.inline_rows(), "query": request.GET.urlencode()}
+        return render(request, "web/download_start.html", context)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    rows = exports.export_cases(request.user, form).iterator(chunk_size=exports.CHUNK)
+    count = exports.write_xlsx(buffer, rows, total=total)
     buffer.seek(0)
-    _audit_export(request, form, "xlsx", count)
+    exports.audit_export(user=request.user, form=form, fmt="xlsx", rows=count, ip=client_ip(request))
     return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=_export_name("xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        buffer, as_attachment=True, filename=exports.export_name("xlsx"), content_type=exports.XLSX_TYPE
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
+@login_required_page
+@require_POST
+def case_export_start(request: HttpRequest) -> HttpResponse:
+    """导出 Excel in the background — the list's filters (the form posts the page's query string) become a job; the
+    user watches its progress on the job's page, and finds the file under 我的下载."""
+    data = QueryDict(request.POST.get("query", ""))
+    job = job_start(
+        user=request.user,
+        kind="cases.xlsx",
+        params={"query": exports.params_of(data)},
+        ip=client_ip(request),
+    )
+    return redirect("web:download_detail", job_id=job.pk)
 
 
 @login_required_page
@@ -377,19 +263,13 @@ def case_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """导出 CSV — UTF-8 with a BOM so that Excel opens the Chinese; streamed row by row. The audit row is written
     before streaming starts, with the row count from one COUNT query."""
     form = _filter_form(request)
-    now = clock.now()
-    rows = _export_rows(request, form)
-    count = min(_filtered(request, form).count(), EXPORT_MAX_ROWS)
-    _audit_export(request, form, "csv", count)
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
-        for case in rows.iterator(chunk_size=1000):
-            yield writer.writerow(_export_row(case, now))
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
+    rows = exports.export_cases(request.user, form)
+    count = min(_filtered(request, form).count(), exports.EXPORT_MAX_ROWS)
+    exports.audit_export(user=request.user, form=form, fmt="csv", rows=count, ip=client_ip(request))
+    response = StreamingHttpResponse(
+        exports.csv_lines(rows.iterator(chunk_size=exports.CHUNK)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.export_name("csv")}"'
     return response
 
 
@@ -742,6 +622,8 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
     if note.case_id:
         return redirect("web:case_detail", case_id=note.case_id)
+    if note.kind == NotificationKind.DOWNLOAD:
+        return redirect("web:downloads")
     return redirect("web:notifications")
 
 

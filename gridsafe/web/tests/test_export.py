@@ -6,8 +6,8 @@ import io
 from openpyxl import load_workbook
 
 from gridsafe.core.models import AuditEvent
+from gridsafe.web.exports import EXPORT_COLUMNS
 from gridsafe.web.tests.helpers import act, jpeg, new_case
-from gridsafe.web.views import EXPORT_COLUMNS
 
 
 def _closed_resolved(people):

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from gridsafe.accounts.services import tokens_purge_expired
 from gridsafe.cases.sweep import sweep_due_cases
+from gridsafe.core.jobs import jobs_sweep
 from gridsafe.core.media_sweep import orphan_files_sweep
 from gridsafe.dashboards.schedule import JOB_LABELS, oversight_tick
 from gridsafe.notifications.alarms import calendar_alarm_raise
@@ -78,6 +79,9 @@ class Command(BaseCommand):
                     orphans = orphan_files_sweep()  # files of uploads whose process died before the row committed
                     if orphans:
                         self.stdout.write(f"media sweep: {len(orphans)} orphan file(s) deleted")
+                    downloads = jobs_sweep()  # 我的下载: expired files deleted, jobs of a dead worker re-run
+                    if any(downloads.values()):
+                        self.stdout.write(f"downloads: {downloads}")
                     purged = tokens_purge_expired()
                     if purged:
                         self.stdout.write(f"API tokens: {purged} expired or idle token(s) deleted")
