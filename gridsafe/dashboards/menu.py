@@ -35,6 +35,7 @@ CENTRE = frozenset({Role.CENTRE_OPERATOR, Role.CENTRE_LEAD})
 DEPARTMENT = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEAD})
 LEADER = frozenset({Role.LEADER})
 ADMIN = frozenset({Role.ADMIN})
+ENTERPRISE = frozenset({Role.ENTERPRISE})  # an enterprise's safety officer: its own pages only (hazards app)
 CASE_ROLES = WORKER | STATION | CENTRE | DEPARTMENT | LEADER | ADMIN  # 三员分立's administrators see no cases
 SUPERVISORS = STATION | CENTRE | LEADER | ADMIN  # a region node of their own to oversee
 
@@ -127,6 +128,10 @@ MENU: tuple[Entry, ...] = (
     Entry("oversight", "信息材料", "dashboards:reports", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="reports"),
     Entry("oversight", "工作档案", "dashboards:archives", SUPERVISORS | DEPARTMENT, nav="archives"),
     Entry("oversight", "季度督导", "dashboards:visits", SUPERVISORS | DEPARTMENT, nav="visits"),
+    Entry("oversight", "重大隐患督办", "hazards:list", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="major_hazards"),
+    Entry("oversight", "隐患统计分析表", "hazards:statistics", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="hazard_stats"),
+    Entry("oversight", "存量/新增", "hazards:stock", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="hazard_stock"),
+    Entry("work", "企业自查", "hazards:enterprise", ENTERPRISE, rule("gridsafe.hazards.permissions", "is_enterprise"), nav="enterprise"),
     Entry("oversight", "责任制考评", "dashboards:appraisal", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="appraisal"),
     Entry("system", "检查表配置", "checklists:list", None, rule("gridsafe.field.checklists.permissions",
                                                                  "can_configure_checklists"), nav="checklists"),
