@@ -81,9 +81,12 @@ def exclude_suspended() -> bool:
     return settings.GRIDSAFE_KPI_EXCLUDE_SUSPENDED
 
 
-def camera_count() -> int:
-    """Cameras connected to the county platform, shown on the big screen (14,533 警用视频探头 in the article)."""
-    return settings.GRIDSAFE_SCREEN_CAMERAS
+def camera_count(region_path: str | None = None) -> int:
+    """Cameras in use in the register under `region_path` (video.selectors), shown on the big screen (14,533
+    警用视频探头 in the article) — counted, not typed into a setting."""
+    from gridsafe.video.selectors import camera_count as register_count
+
+    return register_count(region_path=region_path)["total"]
 
 
 def screen_poll_seconds() -> int:

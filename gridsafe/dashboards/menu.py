@@ -111,6 +111,7 @@ MENU: tuple[Entry, ...] = (
     Entry("work", "隐患列表", "web:case_list", CASE_ROLES, nav="cases"),
     Entry("work", "我的上报", "web:my_reports", WORKER, lambda user: user.role == Role.GRID_WORKER, nav="my_reports"),
     Entry("work", "地图", "map:index", CASE_ROLES, nav="map"),
+    Entry("work", "视频告警研判", "video:review_queue", CENTRE | ADMIN, rule("gridsafe.video.services", "may_review"), nav="video_review"),
     Entry("work", "消息", "web:notifications", nav="notifications", badge=True),
     # Every role that can export (the case list, the dashboards' pages), and the auditor who sees all downloads.
     Entry("work", "我的下载", "web:downloads", CASE_ROLES | {Role.AUDIT_ADMIN}, nav="downloads"),

@@ -72,7 +72,7 @@ def screen_feed(region: Region, *, visible) -> dict:
             "overdue": gauges["overdue"],
             "supervised": gauges["supervised"],
             "red_cards": gauges["red_cards"],
-            "cameras": config.camera_count(),
+            "cameras": config.camera_count(region.path),
             "grids": report["grids"],
             "workers": User.objects.filter(role=Role.GRID_WORKER, is_active=True)
             .filter(subtree_q("grids__path", region.path))

@@ -291,7 +291,7 @@ def _screen_page(request: HttpRequest, region, *, display) -> HttpResponse:
     context = {
         "region": region,
         "poll_seconds": config.screen_poll_seconds(),
-        "cameras": config.camera_count(),
+        "cameras": config.camera_count(region.path if region is not None else None),
         "display": display,
     }
     return render(request, "dashboards/screen.html", context)

@@ -43,7 +43,6 @@ def test_every_moved_default_is_a_setting():
         "GRIDSAFE_REPORT_REMIND_DAYS_BEFORE": (10, 3),
         "GRIDSAFE_CADENCE_REMIND_DAYS_BEFORE": 2,
         "GRIDSAFE_KPI_EXCLUDE_SUSPENDED": False,
-        "GRIDSAFE_SCREEN_CAMERAS": 14533,
         "GRIDSAFE_SCREEN_POLL_SECONDS": 30,
         "GRIDSAFE_PDF_MAX_SECONDS": 10,
     }.items():
