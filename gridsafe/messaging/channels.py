@@ -75,8 +75,8 @@ class AliyunSmsChannel:
     name = "aliyun"
 
     def __init__(self):
-        from alibabacloud_dysmsapi20170525.client import Client
-        from alibabacloud_tea_openapi import models as open_api_models
+        from alibabacloud_dysmsapi20170525.client import Client  # type: ignore[import-untyped]
+        from alibabacloud_tea_openapi import models as open_api_models  # type: ignore[import-untyped]
 
         endpoint = settings.GRIDSAFE_ALIYUN_SMS_ENDPOINT
         protocol = "https"
@@ -93,8 +93,8 @@ class AliyunSmsChannel:
         self.client = Client(config)
 
     def send(self, recipient: str, message: Message) -> DeliveryResult:
-        from alibabacloud_dysmsapi20170525 import models as sms_models
-        from alibabacloud_tea_util import models as util_models
+        from alibabacloud_dysmsapi20170525 import models as sms_models  # type: ignore[import-untyped]
+        from alibabacloud_tea_util import models as util_models  # type: ignore[import-untyped]
 
         if not message.template:
             return DeliveryResult(ok=False, backend=self.name, error="短信只能按平台模板发送：未配置模板编号")

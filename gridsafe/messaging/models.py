@@ -3,6 +3,8 @@
 A `Delivery` is both the outbox and the log: one row per (key) — for a case event `event:<id>:<user>:<channel>` —
 so a task that runs twice, or an event processed twice, finds the row and sends nothing more (exactly once)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -142,6 +144,12 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField("下次发送时间", null=True, blank=True)
     last_error = models.CharField("最近错误", max_length=500, blank=True)
     provider_id = models.CharField("平台回执编号", max_length=100, blank=True)
+    rule = models.ForeignKey(
+        ChannelRule, verbose_name="推送规则", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    digest = models.ForeignKey(
+        "self", verbose_name="所属汇总", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
     created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
 
@@ -154,7 +162,84 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.address_masked}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.address and not self.address_masked:
-            self.address_masked = mask_phone(self.address) if self.channel == ChannelKind.SMS else self.address
+            self.address_masked = mask_address(self.channel, self.address)
         super().save(*args, **kwargs)
+
+
+def mask_address(channel: str, address: str) -> str:
+    if channel == ChannelKind.SMS:
+        return mask_phone(address)
+    if channel == ChannelKind.WECOM_ROBOT:
+        return "群机器人" + ("（" + address[:4] + "…）" if address else "")
+    return address
+
+
+class WebhookSubscription(models.Model):
+    """An upper platform (市/省综治、应急) that wants case events: POSTed as JSON, signed with its secret."""
+
+    name = models.CharField("订阅方名称", max_length=100)
+    url = models.URLField("推送地址", max_length=500)
+    secret = EncryptedCharField("签名密钥", max_length=128)
+    event_kinds = models.JSONField(
+        "事件类型", default=list, blank=True, help_text="案件事件类型的列表，如 case.reported；留空为全部事件"
+    )
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "上报对接订阅"
+        verbose_name_plural = "上报对接订阅"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, kind: str) -> bool:
+        return self.active and (not self.event_kinds or kind in self.event_kinds)
+
+
+class WebhookStatus(models.TextChoices):
+    PENDING = "pending", "待推送"
+    RETRYING = "retrying", "失败待重试"
+    DELIVERED = "delivered", "已送达"
+    DEAD = "dead", "死信（已停止重试）"
+
+
+class WebhookDelivery(models.Model):
+    subscription = models.ForeignKey(
+        WebhookSubscription, verbose_name="订阅", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.BigIntegerField("案件事件")
+    event_kind = models.CharField("事件类型", max_length=40)
+    payload = models.JSONField("推送内容")
+    status = models.CharField(
+        "状态", max_length=20, choices=WebhookStatus.choices, default=WebhookStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次推送时间", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
+    response_status = models.PositiveIntegerField("应答状态码", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "上报推送记录"
+        verbose_name_plural = "上报推送记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event_id"], name="webhook_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} #{self.event_id}"
+
+
+class DeadLetter(WebhookDelivery):
+    """The webhook deliveries that gave up: their own admin list, with 重新投递."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "死信"
+        verbose_name_plural = "死信队列"
