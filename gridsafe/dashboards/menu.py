@@ -108,6 +108,7 @@ MENU: tuple[Entry, ...] = (
     Entry("work", "驾驶舱", "dashboards:cockpit", LEADER | ADMIN, nav="cockpit"),
     Entry("work", "首页/待办", "web:home", CASE_ROLES - LEADER, nav="home"),
     Entry("work", "案件登记", "web:case_register", STATION | CENTRE | ADMIN, nav="register"),
+    Entry("work", "群众上报审核", "channels:review", CENTRE | ADMIN, nav="citizen_review"),
     Entry("work", "隐患列表", "web:case_list", CASE_ROLES, nav="cases"),
     Entry("work", "我的上报", "web:my_reports", WORKER, lambda user: user.role == Role.GRID_WORKER, nav="my_reports"),
     Entry("work", "地图", "map:index", CASE_ROLES, nav="map"),
