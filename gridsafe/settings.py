@@ -165,6 +165,7 @@ STATICFILES_DIRS = [
         "markercluster": "leaflet.markercluster/dist",
         "leaflet-heat": "leaflet.heat/dist",
         "echarts": "echarts/dist",
+        "hls": "hls.js/dist",  # the camera page's live view (video app)
     }.items()
     if (NODE_MODULES / path).is_dir()
 ]
@@ -355,6 +356,8 @@ GRIDSAFE_VIDEO_GATEWAY_URL = env_str("GRIDSAFE_VIDEO_GATEWAY_URL", "")
 GRIDSAFE_VIDEO_GATEWAY_USER = env_str("GRIDSAFE_VIDEO_GATEWAY_USER", "")
 GRIDSAFE_VIDEO_GATEWAY_PASSWORD = env_secret("GRIDSAFE_VIDEO_GATEWAY_PASSWORD", "")
 GRIDSAFE_VIDEO_JOIN_MINUTES = env_int("GRIDSAFE_VIDEO_JOIN_MINUTES", 30)  # repeats of a camera's alarm join its case
+# Where the gateway's media server serves HLS/FLV (e.g. https://media.example:443): allowed to the camera page's player.
+GRIDSAFE_VIDEO_MEDIA_ORIGINS = env_list("GRIDSAFE_VIDEO_MEDIA_ORIGINS", [])
 
 LOGGING = {
     "version": 1,

@@ -42,6 +42,7 @@ ACTION_OBJECTS = {
     "audit": "审计日志",
     "upload": "上传文件",
     "remind": "提醒",
+    "video": "视频",
 }
 ACTION_VERBS = {
     "add": "新增",
@@ -84,6 +85,10 @@ ACTION_VERBS = {
     "cadence": "检查例会",
     "monthly": "月度",
     "quarterly": "季度",
+    "gateway_created": "网关创建",
+    "alarm_false": "告警误报",
+    "alarm_case": "告警立案",
+    "cameras": "摄像机台账",
 }
 OUTCOMES = {"success": "成功", "refused": "拒绝", "failure": "失败", "failed": "失败", "denied": "拒绝"}
 

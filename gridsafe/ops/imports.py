@@ -18,6 +18,7 @@ from gridsafe.accounts.importer import (
     template_units,
 )
 from gridsafe.places.importer import import_places, template_places
+from gridsafe.video.importer import import_cameras, template_cameras
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def kinds() -> dict[str, ImportKind]:
         "people": ImportKind("people", "人员（网格员等）", import_people, template_people),
         "teams": ImportKind("teams", "巡逻队及队员", import_teams, template_teams),
         "places": ImportKind("places", "监管对象（场所）", import_places, template_places),
+        "cameras": ImportKind("cameras", "摄像机台账", import_cameras, template_cameras),
     }
     regions = _regions()
     if regions is not None:

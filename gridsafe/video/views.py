@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -38,7 +39,11 @@ def camera_detail(request: HttpRequest, camera_id: int) -> HttpResponse:
         "precision": selectors.camera_precision(camera),
         "play_url": reverse("video:camera_play", args=[camera.pk]),
     }
-    return render(request, "video/camera_detail.html", context)
+    response = render(request, "video/camera_detail.html", context)
+    origins = list(settings.GRIDSAFE_VIDEO_MEDIA_ORIGINS)
+    if origins:  # the player fetches the playlist and segments from the gateway's media server
+        response._csp_update = {"connect-src": origins, "media-src": origins}  # type: ignore[attr-defined]
+    return response
 
 
 @login_required

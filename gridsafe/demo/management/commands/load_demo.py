@@ -7,6 +7,7 @@ from gridsafe.demo.world import build_world
 from gridsafe.field.demo import seed_field_demo
 from gridsafe.field.demo_history import seed_field_history
 from gridsafe.field.demo_teams import seed_team_patrols
+from gridsafe.video.demo import seed_video_demo
 
 
 class Command(BaseCommand):
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             f"领导检查/例会 {oversight['activities']} 次、信息材料 {oversight['reports']} 篇、督导 {oversight['visits']} 次、"
             f"往期通报 {oversight['bulletins']} 期"
         )
+        self.stdout.write(seed_video_demo(seed=seed))  # cameras, gateway, a year of video alarms (issue 15)
         if options.get("with_city"):
             from gridsafe.dashboards.rollups import rollups_rebuild
             from gridsafe.demo.city import build_city
