@@ -145,7 +145,7 @@ def snap_ticket(request: HttpRequest, number: str) -> HttpResponse:
             .first()
         )
         if row is None or not re.fullmatch(r"\d{4}", last4) or not row.phone.endswith(last4):
-            context["error"] = "受理编号或手机号后四位不正确"
-            return render(request, "channels/snap_ticket.html", context, status=404)
+            context["error"] = "受理编号或手机号后四位不正确"  # one answer for both: no number is confirmed
+            return render(request, "channels/snap_ticket.html", context)
         context.update(row=row, progress=citizen_request_progress(row))
     return render(request, "channels/snap_ticket.html", context)
