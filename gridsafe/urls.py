@@ -23,6 +23,7 @@ urlpatterns = [
     path("config/checklists/", include("gridsafe.field.checklists.urls")),
     path("video/", include("gridsafe.video.urls")),
     path("hazards/", include("gridsafe.hazards.urls")),
+    path("places/", include("gridsafe.places.urls")),
     path("messaging/", include("gridsafe.messaging.urls")),
     path("", include("gridsafe.channels.urls")),  # /open311/v2/ and the citizens' 随手拍 at /snap/
     path("", include("gridsafe.dashboards.urls")),

@@ -121,6 +121,7 @@ MENU: tuple[Entry, ...] = (
     Entry("field", "巡查记录", "dashboards:sv_patrols", SUPERVISORS, rule(SV, "may_supervise_patrols")),
     Entry("field", "在巡人员", "dashboards:sv_now", SUPERVISORS, rule(SV, "may_supervise_patrols")),
     Entry("field", "监管对象", "dashboards:sv_places", SUPERVISORS | DEPARTMENT),
+    Entry("field", "对象台账", "places:registers", SUPERVISORS | DEPARTMENT, nav="registers"),
     Entry("field", "宣传活动", "dashboards:sv_publicity", SUPERVISORS, rule(SV, "may_see_coverage")),
     Entry("field", "巡逻队", "dashboards:sv_teams", SUPERVISORS, rule(SV, "may_see_coverage")),
     Entry("oversight", "统计看板", "dashboards:home", SUPERVISORS | DEPARTMENT, nav="dashboards"),

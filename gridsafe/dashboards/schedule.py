@@ -47,6 +47,7 @@ from gridsafe.dashboards.models import (
     ScheduleRun,
 )
 from gridsafe.dashboards.periods import month_period, next_month, parse_period, quarter_period
+from gridsafe.field.deadlines import registers_tick
 from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.regions.models import Region
 
@@ -56,11 +57,13 @@ MONTHLY_JOB = "bulletin.monthly"
 QUARTERLY_JOB = "bulletin.quarterly"
 REPORTS_JOB = "remind.reports"
 CADENCE_JOB = "remind.cadence"
+REGISTERS_JOB = "registers.deadlines"  # 台账到期提醒 (field.deadlines): daily
 JOB_LABELS = {
     MONTHLY_JOB: "月度通报",
     QUARTERLY_JOB: "季度督导报告",
     REPORTS_JOB: "信息材料催报",
     CADENCE_JOB: "领导带队检查/例会提醒",
+    REGISTERS_JOB: "台账到期提醒",
 }
 CATCH_UP_MONTHS = 3
 RETRY_AFTER = timedelta(hours=1)
@@ -155,6 +158,10 @@ def due_runs(now: datetime) -> list[Due]:
         if at <= now and today <= last:  # after the deadline a reminder no longer helps
             out.append(Due(CADENCE_JOB, f"{rule.pk}:{last:%Y-%m-%d}", at, f"{rule.title}提醒（{first:%m-%d}~{last:%m-%d}）",
                            _cadence_job(rule.pk, first, last)))  # fmt: skip
+    if office_opening(today) <= now:
+        out.append(
+            Due(REGISTERS_JOB, f"{today:%Y-%m-%d}", office_opening(today), "台账到期提醒", _registers_job(today))
+        )
     return out
 
 
@@ -259,6 +266,15 @@ def _reports_job(month_key: str, stage: int) -> Callable[[datetime], dict]:
         with transaction.atomic():
             result = {"units": info_reports_remind(now, stage=stage)}
             _finish((REPORTS_JOB, f"{month_key}#{stage}"), now, result)
+        return result
+
+    return run
+
+
+def _registers_job(day: date) -> Callable[[datetime], dict]:
+    def run(now: datetime) -> dict:
+        result = registers_tick(now)
+        _finish((REGISTERS_JOB, f"{day:%Y-%m-%d}"), now, result)
         return result
 
     return run

@@ -41,6 +41,7 @@ from gridsafe.field.selectors import (
     open_findings_at,
     patrol_coverage,
     patrol_list_visible,
+    place_visit_card,
     visit_out,
 )
 from gridsafe.field.services import (
@@ -249,10 +250,14 @@ def place_checklist(request, place_id: Id):
     """The checklist for a place and last visits' open findings to re-check."""
     place = get_place_for_user(request.user, place_id)
     template = checklist_for_place(place)
+    now = clock.now()
+    registers, history = place_visit_card([place], now)
     return {
-        "place": place_out(place, actor=request.user, now=clock.now()),
+        "place": place_out(place, actor=request.user, now=now),
         "checklist": checklist_out(template) if template else None,
         "open_findings": open_findings_at([place.pk]).get(place.pk, []),
+        "register_card": registers.get(place.pk, {}),
+        "history": history.get(place.pk, []),
     }
 
 

@@ -128,8 +128,41 @@ class FindingOut(Schema):
     created_at: datetime
 
 
+class RegisterRiskOut(Schema):
+    name: str
+    grade: str
+    grade_label: str
+    measures: str
+
+
+class RegisterDeadlineOut(Schema):
+    label: str
+    due_on: str
+    expired: bool
+
+
+class PlaceRegisterOut(Schema):
+    """The object's register card (台账) on a visit: domain facts as [label, text], hazard flags, risk points,
+    licence and inspection deadlines."""
+
+    facts: list[list[str]] = []
+    flags: list[str] = []
+    risk_points: list[RegisterRiskOut] = []
+    deadlines: list[RegisterDeadlineOut] = []
+
+
+class VisitHistoryOut(Schema):
+    visited_at: datetime
+    result: str
+    result_label: str
+    worker: str
+    cases: int
+
+
 class SyncPlaceOut(PlaceOut):
     open_findings: list[FindingOut]
+    register_card: PlaceRegisterOut = PlaceRegisterOut()
+    history: list[VisitHistoryOut] = []
 
 
 class SyncGridOut(Schema):
@@ -393,6 +426,8 @@ class PlaceChecklistOut(Schema):
     place: PlaceOut
     checklist: ChecklistOut | None
     open_findings: list[FindingOut]
+    register_card: PlaceRegisterOut = PlaceRegisterOut()
+    history: list[VisitHistoryOut] = []
 
 
 # ---- photos

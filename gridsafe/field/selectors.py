@@ -17,10 +17,19 @@ from gridsafe.cases.permissions import can_verify_case, cases_visible_to, jurisd
 from gridsafe.cases.transitions import State
 from gridsafe.catalog.models import Category, Domain
 from gridsafe.core.errors import NotFound
-from gridsafe.field.models import ChecklistItem, ChecklistTemplate, Patrol, PatrolRule, PatrolStatus, PlaceVisit
+from gridsafe.field.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Patrol,
+    PatrolRule,
+    PatrolStatus,
+    PlaceVisit,
+    VisitResult,
+)
 from gridsafe.field.permissions import patrols_visible_to
 from gridsafe.field.services import outside_grid_m, track_retention_days
 from gridsafe.places.models import Place, PlaceKind, RiskLevel
+from gridsafe.places.register_selectors import FACTS_RELATED, register_brief
 from gridsafe.places.selectors import place_out, week_bounds
 from gridsafe.regions.coords import POOR_ACCURACY_M, LocationFlag, bbox_around, haversine_m
 from gridsafe.regions.models import Region, RegionLevel
@@ -292,6 +301,38 @@ def open_findings_at(place_ids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
+HISTORY_VISITS = 3
+
+
+def visit_history_at(place_ids: list[int]) -> dict[int, list[dict]]:
+    """The last visits at each place (newest first), for the visit screen. One query."""
+    out: dict[int, list[dict]] = {}
+    rows = (
+        PlaceVisit.objects.filter(place_id__in=place_ids)
+        .order_by("place_id", "-visited_at")
+        .values("place_id", "visited_at", "result", "worker__display_name", "case_ids")
+    )
+    for row in rows:
+        bucket = out.setdefault(row["place_id"], [])
+        if len(bucket) < HISTORY_VISITS:
+            bucket.append(
+                {
+                    "visited_at": row["visited_at"],
+                    "result": row["result"],
+                    "result_label": str(VisitResult(row["result"]).label),
+                    "worker": row["worker__display_name"] or "",
+                    "cases": len(row["case_ids"] or {}),
+                }
+            )
+    return out
+
+
+def place_visit_card(places: list[Place], now: datetime) -> tuple[dict[int, dict], dict[int, list[dict]]]:
+    """(register card, visit history) per place: what a visit shows about the object (issue #16)."""
+    ids = [p.pk for p in places]
+    return register_brief(places, timezone.localtime(now).date()), visit_history_at(ids)
+
+
 def field_labels() -> dict:
     """Names of stored values in the active language, from the model choices (the catalogue): the phone shows the
     same 已派遣 as the case page, the export and the admin."""
@@ -311,14 +352,20 @@ def field_sync_bundle(user: User, now: datetime, grid_codes: list[str] | None = 
     grid_ids = [g.pk for g in grids]
     grid_paths = [g.path for g in grids]
     places = list(
-        Place.objects.active().filter(region_id__in=grid_ids).select_related("domain", "region").order_by("name", "id")
+        Place.objects.active()
+        .filter(region_id__in=grid_ids)
+        .select_related("domain", "region", *FACTS_RELATED)
+        .order_by("name", "id")
     )
     findings = open_findings_at([p.pk for p in places])
+    registers, history = place_visit_card(places, now)
     _start, week_end = week_bounds(now)
     place_rows = []
     for p in places:
         row = place_out(p, actor=user, now=now, week_end=week_end)
         row["open_findings"] = findings.get(p.pk, [])
+        row["register_card"] = registers.get(p.pk, {})
+        row["history"] = history.get(p.pk, [])
         place_rows.append(row)
     open_cases = (
         cases_visible_to(user)

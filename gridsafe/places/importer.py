@@ -31,7 +31,8 @@ from gridsafe.core.importing import (
     read_rows,
     template_workbook,
 )
-from gridsafe.places.models import Place, PlaceKind, RentalClass, RiskLevel
+from gridsafe.places.models import FACTS_MODELS, Place, PlaceKind, RentalClass, RiskLevel
+from gridsafe.places.registers import FACTS, clean_facts, facts_apply, uscc_valid
 from gridsafe.places.schedule import schedule_for
 from gridsafe.regions.locate import locate_grid
 from gridsafe.regions.models import Region, RegionLevel
@@ -159,6 +160,33 @@ SHEETS = [
 ]
 
 
+def _fact_columns(domain: str) -> list[Column]:
+    """The domain's own facts (places.registers.FACTS), after the common columns. Optional as a block: a row with
+    none of them filled keeps the object's facts as they are; a row with any of them is checked in full."""
+    columns = [
+        Column(
+            f"f_{fact.name}",
+            fact.label,
+            choices=list(fact.choices) if fact.kind in ("choice", "bool") else (),
+            example=fact.example,
+            note="；".join(x for x in ("台账信息" + ("，必填" if fact.required else ""), fact.note) if x),
+            width=16,
+        )
+        for fact in FACTS.get(domain, [])
+    ]
+    columns.append(
+        Column(
+            "uscc", "统一社会信用代码", example="", note="经营单位填写；按此关联企业，负责人为企业安全管理员", width=20
+        )
+    )
+    return columns
+
+
+SHEETS = [
+    DomainSheet(s.domain, s.kind, Sheet(s.sheet.name, [*s.sheet.columns, *_fact_columns(s.domain)])) for s in SHEETS
+]
+
+
 def template_places() -> bytes:
     return template_workbook([s.sheet for s in SHEETS])
 
@@ -208,7 +236,9 @@ def import_places(
     )
     existing = {p.client_id: p for p in Place.objects.filter(client_id__isnull=False).select_related("domain")}
     seen: dict[str, tuple[str, int]] = {}
+    by_client: dict[uuid.UUID, str] = {}
     plan: list[tuple[uuid.UUID, Place | None, dict[str, Any]]] = []
+    extras: dict[str, tuple[dict[str, Any] | None, str, Region, str]] = {}
     now = clock.now()
     for done, (spec, row) in enumerate(rows, start=1):
         sheet = spec.sheet.name
@@ -249,8 +279,15 @@ def import_places(
         kind = spec.kind
         if spec.domain == "fire" and row["fire_kind"]:
             kind = FIRE_KINDS.get(row["fire_kind"], kind)
+        facts = _row_facts(spec.domain, row, report, licence_no=row["licence"][:60])
+        uscc = row["uscc"].strip().upper()
+        if uscc and not uscc_valid(uscc):
+            report.problem(
+                sheet, row.number, "统一社会信用代码", f"统一社会信用代码「{uscc}」无效（应为 18 位，末位为校验码）"
+            )
         if grid is None or lon is None or lat is None:
             continue
+        extras[code] = (facts, uscc, grid, spec.domain)
         values = {
             "name": row["name"],
             "kind": kind,
@@ -269,6 +306,7 @@ def import_places(
         }
         client_id = uuid.uuid5(IMPORT_NS, code)
         plan.append((client_id, existing.get(client_id), values))
+        by_client[client_id] = code
         if progress and done % 200 == 0:
             progress(done, total * 2 if not dry_run else total)
     listed = {client_id for client_id, _p, _v in plan}
@@ -320,12 +358,55 @@ def import_places(
             if progress and (done % 200 == 0 or done == len(changes)):
                 progress(total + done, total * 2)
         Place.objects.bulk_create(new, batch_size=500)
+        facts_changed = _write_facts(changes, extras, by_client, actor)
+        if facts_changed:
+            audit_rows.append(["facts", facts_changed])
         for place in missing:
             Place.objects.filter(pk=place.pk).update(is_active=False, version=place.version + 1)
             report.change("deactivated", place.name)
             audit_rows.append(["deactivated", str(place.client_id), ["is_active"]])
         audit_import("places", source, report, audit_rows, actor=actor, ip=ip)
     return report
+
+
+def _row_facts(domain: str, row, report: ImportReport, *, licence_no: str) -> dict[str, Any] | None:
+    """The row's domain facts, checked; None when the row fills none of them (the facts stay as they are)."""
+    facts = FACTS.get(domain, [])
+    raw = {f.name: row[f"f_{f.name}"] for f in facts}
+    if not any(raw.values()):
+        return None
+    clean, errors = clean_facts(domain, raw, licence_no=licence_no)
+    for label, message in errors:
+        report.problem(row.sheet, row.number, label or None, message)
+    return clean
+
+
+def _write_facts(changes, extras, by_client, actor) -> int:
+    """Each row's facts and enterprise, after its place exists. Returns how many facts rows changed."""
+    from gridsafe.places.models import Enterprise
+
+    ids = dict(Place.objects.filter(client_id__in=list(by_client)).values_list("client_id", "pk"))
+    changed = 0
+    for _what, client_id, _place, values, _changed in changes:
+        code = by_client[client_id]
+        facts, uscc, grid, domain = extras[code]
+        place_id = ids[client_id]
+        if facts is not None:
+            model = FACTS_MODELS[domain]
+            row = model.objects.filter(place_id=place_id).first() or model(place_id=place_id)
+            if facts_apply(row, facts) or row._state.adding:
+                row.save()
+                changed += 1
+        if uscc:
+            enterprise = Enterprise.objects.filter(uscc=uscc).first()
+            if enterprise is None:
+                enterprise = Enterprise(uscc=uscc, name=values["name"], region=grid, region_path=grid.path)
+            enterprise.safety_officer_name = values["contact_name"] or enterprise.safety_officer_name
+            enterprise.safety_officer_phone = values["contact_phone"] or enterprise.safety_officer_phone
+            enterprise.address = enterprise.address or values["address"]
+            enterprise.save()
+            Place.objects.filter(pk=place_id).exclude(enterprise=enterprise).update(enterprise=enterprise)
+    return changed
 
 
 FIELD_NAMES = {

@@ -362,7 +362,8 @@ class RoadFacts(PlaceFacts):
         verbose_name_plural = "道路隐患点台账信息"
 
 
-# Which facts model a domain's places carry (domain code → model); the related name is the domain code.
+# Which facts model a domain's places carry (domain code → model); the reverse accessor is the model name
+# (place.elevatorfacts …).
 FACTS_MODELS: dict[str, type[PlaceFacts]] = {
     "lpg": LpgFacts,
     "rental": RentalFacts,

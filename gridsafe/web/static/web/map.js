@@ -63,6 +63,8 @@
 
   var map = L.map(el, { minZoom: 7, maxZoom: 18, zoomSnap: 0.5, worldCopyJump: false });
   map.attributionControl.setPrefix(false);
+  // Other modules' layers (places/map_layers.js: register objects per domain, township risk colours) attach here.
+  el.gsMap = map;
   if (hasTiles) {
     var tileOptions = { maxZoom: cfg.tiles.maxZoom || 18, attribution: cfg.tiles.attribution || "" };
     if (cfg.tiles.subdomains) {

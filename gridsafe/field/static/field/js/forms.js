@@ -126,6 +126,30 @@ function screenPatrol() {
       } } }, "结束巡查")));
 }
 
+// The object's register card (台账: domain facts, hazard flags, risk points, deadlines) and its last visits.
+function registerCards(place) {
+  const reg = place.register_card || {};
+  const history = place.history || [];
+  const cards = [];
+  if ((reg.flags || []).length || (reg.deadlines || []).length) {
+    cards.push(h("div", { class: "card warn", id: "visit-register-flags" }, h("b", {}, "台账提示"),
+      h("ul", { class: "list" },
+        ...(reg.flags || []).map((f) => h("li", {}, f)),
+        ...(reg.deadlines || []).map((d) => h("li", {}, `${d.label} ${d.expired ? "已于" : "将于"} ${d.due_on} 到期`)))));
+  }
+  if ((reg.facts || []).length || (reg.risk_points || []).length) {
+    cards.push(h("details", { class: "card", id: "visit-register" }, h("summary", {}, "台账信息"),
+      h("ul", { class: "list" }, ...(reg.facts || []).map(([label, value]) => h("li", {}, `${label}：${value || "—"}`)),
+        ...(reg.risk_points || []).map((r) => h("li", {}, `风险点 ${r.name}（${r.grade_label}）：${r.measures}`)))));
+  }
+  if (history.length) {
+    cards.push(h("details", { class: "card", id: "visit-history" }, h("summary", {}, `最近检查（${history.length}）`),
+      h("ul", { class: "list" }, ...history.map((v) => h("li", {},
+        `${String(v.visited_at).slice(0, 10)} ${v.worker} · ${v.result_label}${v.cases ? ` · 发现隐患 ${v.cases} 处` : ""}`)))));
+  }
+  return cards;
+}
+
 function screenVisit(placeId) {
   const place = placeById(placeId);
   const p = state.patrol;
@@ -163,6 +187,7 @@ function screenVisit(placeId) {
   mount(
     h("div", { class: "card" }, h("h3", {}, place.name),
       h("div", { class: "muted" }, `${checklist.title} · 第 ${checklist.version} 版 · ${place.address || ""}`)),
+    ...registerCards(place),
     findings.length ? h("div", { class: "card warn" }, h("b", {}, "上次发现、尚未整改的隐患（请复查）"),
       h("ul", { class: "list" }, findings.map((f) => h("li", {}, `${f.item_code ? f.item_code + " " : ""}${f.category_name} #${f.case_id} · ${stateLabel(f)}`)))) : null,
     ...blocks, errors,
