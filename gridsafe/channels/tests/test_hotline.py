@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.db import connection
 
 from gridsafe.cases.models import Case, CaseEvent
-from gridsafe.channels.models import HotlineOrder, HotlineOutbox, OrderState, PushState
+from gridsafe.channels.models import CitizenRequest, HotlineOrder, HotlineOutbox, OrderState, PushState
 from gridsafe.channels.services.hotline import hotline_outbox_flush
 from gridsafe.channels.signing import sign
 from gridsafe.channels.tests.conftest import SECRET
@@ -159,3 +159,16 @@ def test_an_extension_request_is_pushed(client, flow, platform12345, django_capt
     body = platform12345.received[1]["body"]
     assert body["reason"] == "需采购充电柜"
     assert body["requested_due"].startswith(due.date().isoformat()[:7])
+
+
+def test_the_demo_gives_the_channels_life(db, settings, django_capture_on_commit_callbacks):
+    from gridsafe.channels.demo import seed_channels_demo
+
+    settings.GRIDSAFE_HOTLINE_BASE_URL = ""  # the demo has no platform: its pushes are marked sent
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = seed_channels_demo(orders=12, requests=8)
+    assert "12345 工单 12 件" in summary
+    assert HotlineOrder.objects.filter(state=OrderState.REPLIED, satisfaction__gt="").exists()
+    assert not HotlineOutbox.objects.exclude(state=PushState.SENT).exists()
+    assert CitizenRequest.objects.filter(state="pending").count() == 5  # waiting for the desk
+    assert Case.objects.filter(source="citizen").exists()

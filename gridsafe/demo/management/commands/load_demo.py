@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from gridsafe.cases.models import Case
+from gridsafe.channels.demo import seed_channels_demo
 from gridsafe.dashboards.demo import seed_oversight_demo
 from gridsafe.demo.history import generate_history
 from gridsafe.demo.world import build_world
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             f"往期通报 {oversight['bulletins']} 期"
         )
         self.stdout.write(seed_video_demo(seed=seed))  # cameras, gateway, a year of video alarms (issue 15)
+        self.stdout.write(seed_channels_demo(seed=seed))  # 12345 work orders, Open311 and 随手拍 (issue 15)
         if options.get("with_city"):
             from gridsafe.dashboards.rollups import rollups_rebuild
             from gridsafe.demo.city import build_city

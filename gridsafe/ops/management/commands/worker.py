@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from gridsafe.accounts.services import tokens_purge_expired
 from gridsafe.cases.sweep import sweep_due_cases
+from gridsafe.channels.services.hotline import hotline_outbox_flush
 from gridsafe.core.jobs import jobs_sweep
 from gridsafe.core.media_sweep import orphan_files_sweep
 from gridsafe.dashboards.schedule import JOB_LABELS, oversight_tick
@@ -94,6 +95,11 @@ class Command(BaseCommand):
                 counts = sweep_due_cases()
                 if any(counts.values()):
                     self.stdout.write(f"sweep: {counts}")
+                # 12345 replies whose task was lost or whose retry (backoff) is due; a few a tick, so a platform
+                # that hangs cannot hold up the deadline sweep for long.
+                pushed = hotline_outbox_flush(limit=20)
+                if pushed:
+                    self.stdout.write(f"12345: {pushed} reply(ies) sent")
                 self.oversight()
                 if once:
                     break
