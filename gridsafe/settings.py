@@ -317,7 +317,12 @@ GRIDSAFE_TRACK_RETENTION_DAYS = env_int("GRIDSAFE_TRACK_RETENTION_DAYS", 90)  # 
 # Fonts that draw Chinese, for photo watermarks and bulletin charts; empty: the usual Debian/Ubuntu paths, then fc-list.
 GRIDSAFE_WATERMARK_FONT = env_str("GRIDSAFE_WATERMARK_FONT", "")
 GRIDSAFE_CJK_FONT = env_str("GRIDSAFE_CJK_FONT", "")
-# Map tiles (case page and /map/). Empty URL: no tiles at all, the region polygons on a plain background are the map.
+# Base map (every Leaflet map; web/basemap.py builds the layers, docs/maps.md). 天地图's browser key alone gives its
+# 矢量/影像 layers; GRIDSAFE_TILE_URL adds another XYZ provider (GRIDSAFE_TILE_CRS=gcj02 for 高德/腾讯 tiles). Neither:
+# no tiles, the region polygons on a plain background are the map. The CSP allows the tile hosts only when set.
+GRIDSAFE_TIANDITU_KEY = env_str("GRIDSAFE_TIANDITU_KEY", "")
+GRIDSAFE_TILE_CRS = env_str("GRIDSAFE_TILE_CRS", "wgs84")
+GRIDSAFE_TILE_NAME = env_str("GRIDSAFE_TILE_NAME", "自定义底图")
 GRIDSAFE_TILE_URL = env_str("GRIDSAFE_TILE_URL", "")
 GRIDSAFE_TILE_ATTRIBUTION = env_str("GRIDSAFE_TILE_ATTRIBUTION", "")
 GRIDSAFE_TILE_SUBDOMAINS = env_str("GRIDSAFE_TILE_SUBDOMAINS", "")

@@ -4,12 +4,10 @@ Each view parses, checks the node or row is in the user's 辖区 (404 otherwise)
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -30,7 +28,7 @@ from gridsafe.field.permissions import get_patrol_for_user
 from gridsafe.field.services import patrol_track_view, track_retention_days
 from gridsafe.places.permissions import get_place_for_user
 from gridsafe.regions.models import Region
-from gridsafe.web.map_views import tile_sources
+from gridsafe.web.basemap import basemap_config, with_basemap
 from gridsafe.web.paging import CappedPaginator
 
 PER_PAGE = 30
@@ -68,32 +66,8 @@ def _nav(request: HttpRequest, sub: str) -> dict:
     }
 
 
-def _tiles() -> dict:
-    return {
-        "url": settings.GRIDSAFE_TILE_URL,
-        "attribution": settings.GRIDSAFE_TILE_ATTRIBUTION,
-        "subdomains": settings.GRIDSAFE_TILE_SUBDOMAINS,
-        "labelsUrl": settings.GRIDSAFE_TILE_LABELS_URL,
-        "maxZoom": settings.GRIDSAFE_TILE_MAX_ZOOM,
-    }
-
-
 def _map(data: dict) -> str:
-    return _json({**data, "tiles": _tiles()})
-
-
-def with_tiles(view):
-    """Let the page load the configured map tiles (django-csp img-src), as the map page does."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        sources = tile_sources([settings.GRIDSAFE_TILE_URL, settings.GRIDSAFE_TILE_LABELS_URL])
-        if sources and response.status_code == 200:
-            response._csp_update = {"img-src": sources}
-        return response
-
-    return wrapper
+    return _json({**data, "basemap": basemap_config()})
 
 
 def _int(value: str | None) -> int | None:
@@ -107,7 +81,7 @@ def _int(value: str | None) -> int | None:
 
 
 @require_GET
-@with_tiles
+@with_basemap
 @page
 def coverage(request: HttpRequest) -> HttpResponse:
     """巡查覆盖率 of a node: this week and this month, per child node, the grids not walked this week."""
@@ -143,7 +117,7 @@ def _parents(user, region: Region) -> list[Region]:
 
 
 @require_GET
-@with_tiles
+@with_basemap
 @page
 def patrol_list(request: HttpRequest) -> HttpResponse:
     """Patrols under a station officer's village or a township centre, filtered by grid, worker, dates."""
@@ -188,7 +162,7 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@with_tiles
+@with_basemap
 @page
 def patrol_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
     """One patrol and its track replay. Opening someone else's track is an audited view of personal data."""
@@ -223,7 +197,7 @@ def patrol_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
 
 
 @require_GET
-@with_tiles
+@with_basemap
 @page
 def patrols_now(request: HttpRequest) -> HttpResponse:
     """在巡人员 — who is on patrol now and where their last fix was. The map refreshes itself from now.json."""
@@ -246,7 +220,7 @@ def patrols_now_json(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@with_tiles
+@with_basemap
 @page
 def place_list(request: HttpRequest) -> HttpResponse:
     """Supervised places per domain: list and map, due and overdue visits, open findings."""
@@ -282,7 +256,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@with_tiles
+@with_basemap
 @page
 def place_detail(request: HttpRequest, place_id: int) -> HttpResponse:
     place = get_place_for_user(request.user, place_id)

@@ -21,6 +21,7 @@ from gridsafe.core.errors import DomainError
 from gridsafe.field.selectors import case_list_nearby
 from gridsafe.places.permissions import places_visible_to
 from gridsafe.regions.models import Region
+from gridsafe.web.basemap import basemap_json, with_basemap
 from gridsafe.web.forms import CaseRegisterForm
 from gridsafe.web.views import login_required_page
 
@@ -47,6 +48,7 @@ def _home_region(user: User) -> Region | None:
 
 @login_required_page
 @require_http_methods(["GET", "POST"])
+@with_basemap
 def case_register(request: HttpRequest) -> HttpResponse:
     """GET the form (a fresh client id); POST files the case and its photos, then opens it."""
     _desk_only(request.user)
@@ -101,8 +103,7 @@ def case_register(request: HttpRequest) -> HttpResponse:
         "map": {
             "lon": region.center_lon if region else None,
             "lat": region.center_lat if region else None,
-            "tile_url": settings.GRIDSAFE_TILE_URL,
-            "tile_attribution": settings.GRIDSAFE_TILE_ATTRIBUTION,
+            "basemap": basemap_json(),
             "outline": region.geometry if region else None,
         },
     }

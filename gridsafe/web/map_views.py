@@ -9,9 +9,8 @@ Every endpoint has a fixed number of queries, whatever the number of rows:
   ``GRIDSAFE_MAP_CASE_LIMIT``; the total comes from a window function in the same query.
 - ``grid/<code>/``: an htmx partial with the grid's counts by domain and latest cases; 404 outside the 辖区.
 
-Tiles come from ``GRIDSAFE_TILE_URL`` / ``GRIDSAFE_TILE_ATTRIBUTION`` (optionally ``GRIDSAFE_TILE_SUBDOMAINS`` and
-``GRIDSAFE_TILE_LABELS_URL`` for an annotation layer such as 天地图 cva_w). Without them the page has no tiles at all:
-the polygons on a light background are the map. No inline script: the page passes its settings in ``data-config``.
+The base map (天地图 from its key, another provider, or none) comes from `web/basemap.py`; without tiles the
+polygons on a light background are the map. No inline script: the page passes its settings in ``data-config``.
 """
 
 import hashlib
@@ -19,7 +18,6 @@ import json
 import math
 from dataclasses import dataclass
 from functools import wraps
-from urllib.parse import urlsplit
 
 import shapely
 from django import forms
@@ -45,6 +43,7 @@ from gridsafe.core.input import InputForm
 from gridsafe.regions.geometry import to_geojson
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
+from gridsafe.web.basemap import basemap_config, with_basemap
 
 LATEST_IN_PANEL = 8
 REGION_CACHE_SECONDS = 24 * 3600
@@ -241,25 +240,12 @@ def _parse_bbox(value: str) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def tile_sources(urls: list[str]) -> list[str]:
-    """CSP sources for tile URL templates on another host: https://t{s}.tianditu.gov.cn/… → https://*.tianditu.gov.cn"""
-    sources = []
-    for url in urls:
-        parts = urlsplit(url or "")
-        if not parts.scheme or not parts.netloc:
-            continue  # same origin (an internal tile server under this site) or not set
-        host = ".".join("*" if "{" in label else label for label in parts.netloc.split("."))
-        source = f"{parts.scheme}://{host}"
-        if source not in sources:
-            sources.append(source)
-    return sources
-
-
 # ---------------------------------------------------------------------------------------------- views
 
 
 @login_required
 @require_GET
+@with_basemap
 def map_page(request):
     scope = map_scope(request.user)
     centre = None
@@ -278,13 +264,7 @@ def map_page(request):
         "version": regions_version(),
         "levels": scope.levels(),
         "centre": list(centre) if centre else [25.36, 118.69],
-        "tiles": {
-            "url": settings.GRIDSAFE_TILE_URL,
-            "attribution": settings.GRIDSAFE_TILE_ATTRIBUTION,
-            "subdomains": settings.GRIDSAFE_TILE_SUBDOMAINS,
-            "labelsUrl": settings.GRIDSAFE_TILE_LABELS_URL,
-            "maxZoom": settings.GRIDSAFE_TILE_MAX_ZOOM,
-        },
+        "basemap": basemap_config(),
         "colours": LIGHT_COLOURS,
         "lights": {value: str(label) for value, label in Light.choices},
         "limit": case_limit(),
@@ -293,7 +273,7 @@ def map_page(request):
     context = {
         "nav": "map",
         "config_json": json.dumps(config, ensure_ascii=False),
-        "has_tiles": bool(config["tiles"]["url"]),
+        "has_tiles": bool(config["basemap"]["layers"]),
         "filters": filters,
         "domains": Domain.objects.filter(is_active=True).order_by("sort", "code"),
         "states": [("open", "未结案"), ("", "全部状态")] + list(State.choices),
@@ -302,11 +282,7 @@ def map_page(request):
         "values": filters.data if filters.is_bound else {"state": "open"},
         "no_scope": not scope.paths,
     }
-    response = render(request, "web/map.html", context)
-    sources = tile_sources([config["tiles"]["url"], config["tiles"]["labelsUrl"]])
-    if sources:
-        response._csp_update = {"img-src": sources}  # django-csp: let this page load the configured tiles
-    return response
+    return render(request, "web/map.html", context)
 
 
 @require_GET

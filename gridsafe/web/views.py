@@ -49,6 +49,7 @@ from gridsafe.notifications.services import inbox_catch_up
 from gridsafe.places.models import Place
 from gridsafe.regions.coords import LocationFlag
 from gridsafe.web import exports
+from gridsafe.web.basemap import basemap_json, with_basemap
 from gridsafe.web.exports import EXPORT_COLUMNS  # noqa: F401  (the columns' old home: tests read them here)
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.paging import CappedPaginator
@@ -429,8 +430,7 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
         "map": {
             "lon": case.lon,
             "lat": case.lat,
-            "tile_url": settings.GRIDSAFE_TILE_URL,
-            "tile_attribution": settings.GRIDSAFE_TILE_ATTRIBUTION,
+            "basemap": basemap_json(),
             "grid": case.region.geometry,
             "label": f"#{case.pk} {case.category.name}",
         },
@@ -439,6 +439,7 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
 
 @login_required_page
 @require_GET
+@with_basemap
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request.user, case_id)
     return render(request, "web/case_detail.html", _case_context(request, case))

@@ -108,15 +108,15 @@ def test_map_page_passes_config_in_data_attributes_and_has_no_inline_script(logi
         assert f"/static/vendor/{asset}" in html
     config = json.loads(page.context["config_json"])
     assert [lv["level"] for lv in config["levels"]] == [1, 2, 3, 4]
-    assert config["tiles"]["url"] == ""  # no tiles configured: polygons only
+    assert config["basemap"] == {"crs": "wgs84", "layers": []}  # no tiles configured: polygons only
     assert "map-canvas--plain" in html
+    assert "tianditu" not in page["Content-Security-Policy"]
 
-    settings.GRIDSAFE_TILE_URL = "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
-    settings.GRIDSAFE_TILE_ATTRIBUTION = "天地图"
+    settings.GRIDSAFE_TIANDITU_KEY = "KEY"
     page = login("county").get("/map/")
     config = json.loads(page.context["config_json"])
-    assert config["tiles"]["url"].startswith("https://t{s}.tianditu.gov.cn/")
-    assert config["tiles"]["attribution"] == "天地图"
+    assert config["basemap"]["layers"][0]["url"].startswith("https://t{s}.tianditu.gov.cn/vec_w/wmts?")
+    assert config["basemap"]["layers"][0]["attribution"].startswith("天地图")
     assert "map-canvas--plain" not in page.content.decode()
     img_src = next(d for d in page["Content-Security-Policy"].split(";") if d.strip().startswith("img-src"))
     assert "https://*.tianditu.gov.cn" in img_src  # the page may load the configured tiles

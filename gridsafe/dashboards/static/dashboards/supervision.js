@@ -18,18 +18,11 @@
   function textNode(text) { var span = document.createElement("span"); span.textContent = text; return span; }
 
   function baseMap(el, cfg) {
-    var map = L.map(el, { minZoom: 7, maxZoom: 19, zoomSnap: 0.5 });
+    var basemap = window.GridSafeBasemap;
+    var map = L.map(el, L.Util.extend({ minZoom: 7, maxZoom: 19, zoomSnap: 0.5 }, basemap.mapOptions(cfg.basemap, L)));
     map.attributionControl.setPrefix(false);
-    var tiles = cfg.tiles || {};
-    if (tiles.url) {
-      var options = { maxZoom: tiles.maxZoom || 18, attribution: tiles.attribution || "" };
-      if (tiles.subdomains) { options.subdomains = tiles.subdomains; }
-      L.tileLayer(tiles.url, options).addTo(map);
-      if (tiles.labelsUrl) { L.tileLayer(tiles.labelsUrl, options).addTo(map); }
-    } else {
-      el.classList.add("map-canvas--plain");
-      map.attributionControl.addAttribution("本系统数据（无底图）");
-    }
+    basemap.attach(map, cfg.basemap, L);  // 天地图 or another provider, else the plain background (web/basemap.js)
+    if (!(cfg.basemap && cfg.basemap.layers.length)) { map.attributionControl.addAttribution("本系统数据（无底图）"); }
     map.setView(COUNTY, 10);
     return map;
   }

@@ -1,4 +1,5 @@
-/* The small location map on a case page: the case point and its grid polygon; tiles only when configured. */
+/* The small location map on a case page: the case point and its grid polygon on the configured base map
+ * (basemap.js: 天地图 or another provider, else the plain background). */
 (function () {
   "use strict";
 
@@ -7,15 +8,13 @@
     el.dataset.ready = "1";
     var L = window.L;
     var point = L.latLng(parseFloat(el.dataset.lat), parseFloat(el.dataset.lon));
-    var map = L.map(el, {
+    var basemap = JSON.parse(el.dataset.basemap || '{"layers": []}');
+    var map = L.map(el, L.Util.extend({
       scrollWheelZoom: false,
-      attributionControl: Boolean(el.dataset.tileUrl),
-    });
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    } else {
-      el.classList.add("case-map-blank");
-    }
+      attributionControl: basemap.layers.length > 0,
+    }, window.GridSafeBasemap.mapOptions(basemap, L)));
+    window.GridSafeBasemap.attach(map, basemap, L);
+    if (!basemap.layers.length) el.classList.add("case-map-blank");
     // Vector layers need the map's view first: build the grid layer, set the view, then add the layers.
     var grid = null;
     var source = document.getElementById(el.dataset.geometryId);

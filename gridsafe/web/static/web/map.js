@@ -15,7 +15,7 @@
   var form = document.getElementById("map-filters");
   var statusEl = document.getElementById("map-status");
   var panel = document.getElementById("map-panel");
-  var hasTiles = Boolean(cfg.tiles && cfg.tiles.url);
+  var hasTiles = Boolean(cfg.basemap && cfg.basemap.layers.length);
 
   // Same buckets as map_views.ZOOM_BUCKETS: one request per bucket, not per zoom step.
   var ZOOM_BUCKETS = [8, 10, 12, 14, 16];
@@ -61,20 +61,13 @@
 
   // ------------------------------------------------------------------------------------------- map and panes
 
-  var map = L.map(el, { minZoom: 7, maxZoom: 18, zoomSnap: 0.5, worldCopyJump: false });
+  var basemap = window.GridSafeBasemap;
+  var map = L.map(el, L.Util.extend({ minZoom: 7, maxZoom: 18, zoomSnap: 0.5, worldCopyJump: false }, basemap.mapOptions(cfg.basemap, L)));
   map.attributionControl.setPrefix(false);
   // Other modules' layers (places/map_layers.js: register objects per domain, township risk colours) attach here.
   el.gsMap = map;
-  if (hasTiles) {
-    var tileOptions = { maxZoom: cfg.tiles.maxZoom || 18, attribution: cfg.tiles.attribution || "" };
-    if (cfg.tiles.subdomains) {
-      tileOptions.subdomains = cfg.tiles.subdomains;
-    }
-    L.tileLayer(cfg.tiles.url, tileOptions).addTo(map);
-    if (cfg.tiles.labelsUrl) {
-      L.tileLayer(cfg.tiles.labelsUrl, tileOptions).addTo(map);
-    }
-  } else {
+  basemap.attach(map, cfg.basemap, L);
+  if (!hasTiles) {
     map.attributionControl.addAttribution("区划边界：本系统数据（无底图）");
   }
   // Regions sit between the tiles (200) and the case layers (overlayPane, 400); names above both.

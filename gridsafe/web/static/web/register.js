@@ -21,13 +21,11 @@
   function initMap(el, state) {
     if (typeof window.L === "undefined") return;
     var L = window.L;
-    var map = L.map(el, { attributionControl: Boolean(el.dataset.tileUrl) });
+    var basemap = JSON.parse(el.dataset.basemap || '{"layers": []}');
+    var map = L.map(el, L.Util.extend({ attributionControl: basemap.layers.length > 0 }, window.GridSafeBasemap.mapOptions(basemap, L)));
     state.map = map;
-    if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
-    } else {
-      el.classList.add("case-map-blank");
-    }
+    window.GridSafeBasemap.attach(map, basemap, L);
+    if (!basemap.layers.length) el.classList.add("case-map-blank");
     var source = document.getElementById("register-outline");
     var outline = source ? JSON.parse(source.textContent) : null;
     var layer = outline ? L.geoJSON(outline, { style: { color: "#1f5fae", weight: 2, fillOpacity: 0.04 }, interactive: false }) : null;
