@@ -19,7 +19,6 @@ from gridsafe.cases.permissions import cases_visible_to
 from gridsafe.cases.services import attachment_add
 from gridsafe.core import clock
 from gridsafe.core.errors import DomainError, NotFound
-from gridsafe.field.models import ChecklistTemplate
 from gridsafe.hazards import documents, services
 from gridsafe.hazards.models import FIVE_PARTS, PLAN_PARTS, EnterpriseRecord, MajorHazard, SelfFinding, StopOrder
 from gridsafe.hazards.permissions import (
@@ -31,6 +30,7 @@ from gridsafe.hazards.permissions import (
     is_enterprise,
     major_hazards_visible_to,
 )
+from gridsafe.hazards.selectors import checklist_for_place
 from gridsafe.hazards.statistics import Period, render_xlsx, statistics_table, stock_and_new
 from gridsafe.hazards.transitions import MajorAction, MajorState
 from gridsafe.places.models import Place
@@ -299,21 +299,12 @@ def enterprise_home(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-def _template_for(place: Place) -> ChecklistTemplate | None:
-    return (
-        ChecklistTemplate.objects.answerable()
-        .filter(domain_id=place.domain_id, place_kind__in=[place.kind, ""])
-        .order_by("-place_kind", "-version")
-        .first()
-    )
-
-
 @_guard(is_enterprise)
 def enterprise_inspect(request: HttpRequest, place_id: int) -> HttpResponse:
     place = _own_places(request.user).filter(pk=place_id).first()
     if place is None:
         raise Http404("未找到该监管对象")
-    template = _template_for(place)
+    template = checklist_for_place(place)
     items = template.items_for(place.kind) if template is not None else []
     error = ""
     if request.method == "POST" and template is not None:

@@ -9,7 +9,7 @@ from gridsafe.accounts.jurisdiction import jurisdiction_of
 from gridsafe.cases.permissions import cases_visible_to
 from gridsafe.cases.tests.helpers import jpeg_bytes
 from gridsafe.hazards.models import EnterpriseRecord, FindingState, SelfFinding, SelfInspection
-from gridsafe.hazards.views import _template_for
+from gridsafe.hazards.selectors import checklist_for_place
 
 
 def _photo():
@@ -26,7 +26,7 @@ def test_an_officer_self_inspects_rectifies_and_sees_only_its_own(flow, people, 
     assert place_b.name not in home.content.decode()
 
     # self-inspection with the domain checklist: the first item fails and is reported to the grid
-    template = _template_for(place_a)
+    template = checklist_for_place(place_a)
     items = template.items_for(place_a.kind)
     form = officer.get(f"/hazards/enterprise/places/{place_a.pk}/inspect/")
     assert form.status_code == 200 and items[0].question in form.content.decode()

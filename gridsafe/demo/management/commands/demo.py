@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gridsafe.demo.world import DEMO_PASSWORD, NAMED_USERS
+from gridsafe.hazards.demo import demo_logins as hazard_logins
 
 
 class Command(BaseCommand):
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Logins (password for all: {DEMO_PASSWORD}):")
         for username, display, role, _unit in NAMED_USERS:
             self.stdout.write(f"    {username:<15} {display:<8} {role.label}")  # 网格员, not grid_worker
+        for username, display, label in hazard_logins():  # enterprise safety officers (issue 16)
+            self.stdout.write(f"    {username:<15} {display:<8} {label}")
         if with_city:
             from gridsafe.demo.city import CITY_USERS
 

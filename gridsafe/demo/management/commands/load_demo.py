@@ -8,6 +8,7 @@ from gridsafe.demo.world import build_world
 from gridsafe.field.demo import seed_field_demo
 from gridsafe.field.demo_history import seed_field_history
 from gridsafe.field.demo_teams import seed_team_patrols
+from gridsafe.hazards.demo import seed_hazards_demo
 from gridsafe.video.demo import seed_video_demo
 
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(seed_video_demo(seed=seed))  # cameras, gateway, a year of video alarms (issue 15)
         self.stdout.write(seed_channels_demo(seed=seed))  # 12345 work orders, Open311 and 随手拍 (issue 15)
+        self.stdout.write(seed_hazards_demo(seed=seed))  # enterprises, self-inspections, 重大隐患 (issue 16)
         if options.get("with_city"):
             from gridsafe.dashboards.rollups import rollups_rebuild
             from gridsafe.demo.city import build_city
