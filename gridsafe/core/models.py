@@ -126,7 +126,7 @@ class Job(models.Model):
             return 100
         if not self.total:
             return 0
-        return min(100, self.done * 100 // self.total)
+        return min(99, self.done * 100 // self.total)  # 100 % when the file is stored, not while it is saved
 
     @property
     def busy(self) -> bool:

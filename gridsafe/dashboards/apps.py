@@ -15,3 +15,7 @@ class DashboardsConfig(AppConfig):
         # Every case event updates the rollups in the service's own transaction (cases tells; it imports no
         # dashboards code).
         on_case_event(rollup_apply_event)
+
+        from gridsafe.dashboards import downloads
+
+        downloads.register()  # 工作档案 as a background job under 我的下载 (core/jobs.py)

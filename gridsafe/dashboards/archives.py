@@ -77,8 +77,10 @@ def _safe(name: str) -> str:
     return keep[:80] or "file"
 
 
-def archive_build(*, target: Target, period: Period, actor: User, ip: str | None = None):
-    """Returns (an open file positioned at 0, a download name). `ip` is the client's address, for the audit row."""
+def archive_build(*, target: Target, period: Period, actor: User, ip: str | None = None, progress=None):
+    """Returns (an open file positioned at 0, a download name). `ip` is the client's address, for the audit row;
+    `progress(done, total)` counts the records packed (an activity with its photos, a report, a bulletin), for the
+    background job's progress bar (dashboards/downloads.py)."""
     start_at, end_before = period.start_at(), period.end_before()
     if target.region is not None:
         path = target.region.path
@@ -113,6 +115,12 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
 
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     photo_rows, report_rows, bulletin_rows = [], [], []
+    total = len(activities) + len(reports) + len(bulletins)
+
+    def packed() -> None:
+        if progress:
+            progress(len(photo_rows) + len(report_rows) + len(bulletin_rows), total)
+
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for activity in activities:
             folder = f"检查与例会/{timezone.localtime(activity.held_at):%Y%m%d}-{activity.pk}-{_safe(activity.title)}"
@@ -126,6 +134,7 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
                 )
                 names.append(name)
             photo_rows.append((activity, names))
+            packed()
         for report in reports:
             name = ""
             if report.file:
@@ -134,6 +143,7 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
                     zipfile.ZipInfo(name, date_time=_zip_time(report.submitted_at)), _original_bytes(report.file)
                 )
             report_rows.append((report, name))
+            packed()
         for bulletin in bulletins:
             names = []
             for field in (bulletin.docx, bulletin.xlsx):
@@ -143,6 +153,7 @@ def archive_build(*, target: Target, period: Period, actor: User, ip: str | None
                         zf.writestr(zipfile.ZipInfo(name, date_time=_zip_time(bulletin.generated_at)), fh.read())
                     names.append(name)
             bulletin_rows.append((bulletin, names))
+            packed()
 
         doc = Document()
         _para(doc, f"{target.name}工作档案", size=20, bold=True, center=True, font="黑体")

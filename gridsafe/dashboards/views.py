@@ -21,6 +21,7 @@ from gridsafe.core import clock
 from gridsafe.core.errors import DomainError, NotFound
 from gridsafe.core.http import audited_download, client_ip
 from gridsafe.core.input import check_day
+from gridsafe.core.jobs import job_start
 from gridsafe.dashboards import config
 from gridsafe.dashboards import selectors as sel
 from gridsafe.dashboards.access import (
@@ -35,6 +36,7 @@ from gridsafe.dashboards.bulletins import bulletin_for_user, bulletins_visible_t
 from gridsafe.dashboards.bulletins import bulletin_generate as generate
 from gridsafe.dashboards.cockpit import cockpit_for
 from gridsafe.dashboards.display import display_region
+from gridsafe.dashboards.downloads import archive_period
 from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
 from gridsafe.dashboards.inforeports import (
     InfoReportForm,
@@ -490,3 +492,20 @@ def archive_download(request: HttpRequest) -> HttpResponse:
         period = parse_period(str(today().year))
     handle, name = archive_build(target=target, period=period, actor=request.user, ip=client_ip(request))
     return FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+
+
+@require_POST
+@page
+def archive_start(request: HttpRequest) -> HttpResponse:
+    """下载档案 in the background: the 辖区 is checked here (404 outside) and again on the worker; the user watches
+    the job's progress and finds the ZIP under 我的下载."""
+    target = archive_target(request.user, request.POST.get("target", ""))
+    period = archive_period(request.POST.get("period"))
+    job = job_start(
+        user=request.user,
+        kind="archives.zip",
+        params={"target": target.key, "period": period.key},
+        label=f"工作档案：{target.name} {period.label}",
+        ip=client_ip(request),
+    )
+    return redirect("web:download_detail", job_id=job.pk)

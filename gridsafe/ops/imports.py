@@ -97,19 +97,16 @@ def run_start(*, actor, kind: str, file_name: str, data: bytes, deactivate_missi
 
 
 def _progress_for(run_id: int):
-    from django.core.cache import cache
+    from gridsafe.core.jobs import progress_cache
 
-    def progress(done: int, total: int) -> None:
-        # The cache, not the row: a real run writes inside one transaction, which no other request can see into.
-        cache.set(PROGRESS_KEY.format(run_id), (done, total), 3600)
-
-    return progress
+    # The cache, not the row: a real run writes inside one transaction, which no other request can see into.
+    return progress_cache(PROGRESS_KEY.format(run_id))
 
 
 def run_progress(run) -> tuple[int, int]:
-    from django.core.cache import cache
+    from gridsafe.core.jobs import progress_cached
 
-    return cache.get(PROGRESS_KEY.format(run.pk)) or (run.done, run.total)
+    return progress_cached(PROGRESS_KEY.format(run.pk), (run.done, run.total))
 
 
 def _execute(run, *, dry_run: bool):
