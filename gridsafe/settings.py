@@ -383,3 +383,5 @@ GRIDSAFE_SNAP_RATE = env_str("GRIDSAFE_SNAP_RATE", "10/h")  # 随手拍 submissi
 GRIDSAFE_SNAP_CODE_RATE = env_str("GRIDSAFE_SNAP_CODE_RATE", "5/h")  # SMS codes per address (and per phone)
 GRIDSAFE_SNAP_PHONE_DAILY = env_int("GRIDSAFE_SNAP_PHONE_DAILY", 5)  # 随手拍 reports per phone per day
 GRIDSAFE_OPEN311_RATE = env_str("GRIDSAFE_OPEN311_RATE", "60/m")  # Open311 POSTs per API key
+GRIDSAFE_OPEN311_READ_RATE = env_str("GRIDSAFE_OPEN311_READ_RATE", "300/m")  # Open311 GETs per client address
+GRIDSAFE_CITIZEN_CATEGORIES = env_list("GRIDSAFE_CITIZEN_CATEGORIES", [])  # codes citizens may report; empty: all

@@ -102,6 +102,8 @@ def open311_view(view):
                 raise Open311Error(
                     404, f"jurisdiction_id not found: {jurisdiction}（本接口只服务 {settings.GRIDSAFE_COUNTY_CODE}）"
                 )
+            if request.method == "GET":
+                ratelimit_hit("open311_read", client_ip(request), settings.GRIDSAFE_OPEN311_READ_RATE)
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as error:
             return _errors(fmt, error.status, error.description)

@@ -76,7 +76,7 @@ def open311_key_check(key: str | None) -> Open311Key | None:
 def citizen_categories() -> QuerySet[Category]:
     """The active categories citizens may report (GRIDSAFE_CITIZEN_CATEGORIES, codes; empty: all active)."""
     rows = Category.objects.filter(is_active=True, domain__is_active=True).select_related("domain")
-    codes = [c for c in getattr(settings, "GRIDSAFE_CITIZEN_CATEGORIES", []) if c]
+    codes = [c for c in settings.GRIDSAFE_CITIZEN_CATEGORIES if c]
     return (rows.filter(code__in=codes) if codes else rows).order_by("domain__sort", "sort", "pk")
 
 

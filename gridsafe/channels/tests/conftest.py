@@ -28,6 +28,7 @@ class ContractPlatform:
     def __init__(self):
         self.received: list[dict] = []
         self.fail_next = 0
+        self.new_orders: list[dict] = []  # what GET /orders?state=new answers (platforms that cannot push)
         self.bad_signatures = 0
         platform = self
 
@@ -42,6 +43,11 @@ class ContractPlatform:
                     return self._answer(503, {"error": "maintenance"})
                 platform.received.append({"path": self.path, "body": json.loads(body)})
                 return self._answer(200, {"ok": True})
+
+            def do_GET(self):
+                if verify(SECRET, self.headers.get(TS_HEADER), self.headers.get(SIG_HEADER), b""):
+                    return self._answer(401, {"error": "bad signature"})
+                return self._answer(200, {"orders": platform.new_orders})
 
             def _answer(self, status, doc):
                 data = json.dumps(doc).encode()

@@ -172,3 +172,18 @@ def test_the_demo_gives_the_channels_life(db, settings, django_capture_on_commit
     assert not HotlineOutbox.objects.exclude(state=PushState.SENT).exists()
     assert CitizenRequest.objects.filter(state="pending").count() == 5  # waiting for the desk
     assert Case.objects.filter(source="citizen").exists()
+
+
+def test_orders_pulled_from_a_platform_that_cannot_push(db, platform12345, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    platform12345.new_orders = [{**ORDER, "order_no": "FJ12345-PULL-1"}, {**ORDER, "order_no": "FJ12345-PULL-2"}]
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("hotline_pull", stdout=out)
+        call_command("hotline_pull", stdout=out)  # pulled again: nothing new
+    assert out.getvalue().splitlines() == ["拉取 2 件，新登记 2 件", "拉取 2 件，新登记 0 件"]
+    assert Case.objects.filter(source="hotline").count() == 2
+    assert platform12345.kinds() == ["sign", "sign"]
