@@ -321,12 +321,16 @@ def import_places(
         else []
     )
     changes = []
+    facts_now = _facts_rows([(p.pk, extras[by_client[cid]][3]) for cid, p, _v in plan if p is not None])
     for client_id, place, values in plan:
         if place is None:
             changes.append(("created", client_id, place, values, []))
         else:
             changed = [k for k, v in values.items() if getattr(place, k) != v]
-            changes.append(("updated" if changed else "unchanged", client_id, place, values, changed))
+            facts, _uscc, _grid, domain = extras[by_client[client_id]]
+            changed_facts = _facts_diff(domain, facts_now.get(place.pk), facts)
+            what = "updated" if changed or changed_facts else "unchanged"
+            changes.append((what, client_id, place, values, changed + changed_facts))
     if not report.ok or dry_run:
         for what, _cid, _place, values, changed in changes:
             report.change(what, values["name"], _names(changed))
@@ -348,7 +352,8 @@ def import_places(
             elif what == "updated":
                 assert place is not None
                 for key in changed:
-                    setattr(place, key, values[key])
+                    if key in values:  # the others are domain facts, written by _write_facts
+                        setattr(place, key, values[key])
                 place.domain = domain_by_pk[values["domain_id"]]
                 place.version += 1
                 # save(), not bulk_update: the phone's pre_save seals it and fills its blind index.
@@ -381,6 +386,26 @@ def _row_facts(domain: str, row, report: ImportReport, *, licence_no: str) -> di
     return clean
 
 
+def _facts_rows(pairs: list[tuple[int, str]]) -> dict[int, Any]:
+    """The current facts rows of these (place id, domain) pairs: one query per domain."""
+    by_domain: dict[str, list[int]] = {}
+    for place_id, domain in pairs:
+        by_domain.setdefault(domain, []).append(place_id)
+    out: dict[int, Any] = {}
+    for domain, ids in by_domain.items():
+        model = FACTS_MODELS.get(domain)
+        if model is not None:
+            out.update({row.place_id: row for row in model.objects.filter(place_id__in=ids)})
+    return out
+
+
+def _facts_diff(domain: str, row: Any, facts: dict[str, Any] | None) -> list[str]:
+    """The facts (by key f_<name>) the file changes on an existing place."""
+    if facts is None:
+        return []
+    return [f"f_{k}" for k, v in facts.items() if row is None or getattr(row, k) != v]
+
+
 def _write_facts(changes, extras, by_client, actor) -> int:
     """Each row's facts and enterprise, after its place exists. Returns how many facts rows changed."""
     from gridsafe.places.models import Enterprise
@@ -410,6 +435,7 @@ def _write_facts(changes, extras, by_client, actor) -> int:
 
 
 FIELD_NAMES = {
+    **{f"f_{fact.name}": fact.label for facts in FACTS.values() for fact in facts},
     "name": "名称",
     "kind": "场所类型",
     "domain_id": "领域",

@@ -187,46 +187,51 @@ def clean_facts(domain: str, values: dict[str, Any], *, licence_no: str = "") ->
             errors.append((fact.label, error))
         else:
             out[fact.name] = value
-    if errors:
-        return out, errors
     errors.extend(_domain_rules(domain, out, licence_no=licence_no))
     return out, errors
 
 
 def _domain_rules(domain: str, v: dict[str, Any], *, licence_no: str) -> list[tuple]:
-    """The cross-field rules of each domain, with the column they are about."""
+    """The cross-field rules of each domain, with the column they are about. A rule runs only when the facts it
+    reads parsed (a bad date is reported once, as a bad date)."""
     errors: list[tuple] = []
-    if domain == "lpg" and v["role"] == LpgRole.STATION:
+
+    def has(*keys: str) -> bool:
+        return all(key in v for key in keys)
+
+    if domain == "lpg" and has("role") and v["role"] == LpgRole.STATION:
         if not licence_no:
             errors.append(("许可证号", "液化气供应站必须填写燃气经营许可证号"))
-        if v["licence_valid_until"] is None:
+        if has("licence_valid_until") and v["licence_valid_until"] is None:
             errors.append(("许可证有效期至", "液化气供应站必须填写燃气经营许可证有效期"))
-        if v["storage_floor"] != StorageFloor.GROUND:
+        if has("storage_floor") and v["storage_floor"] != StorageFloor.GROUND:
             errors.append(("钢瓶存放位置", "液化气供应站的钢瓶不得存放于地下室或半地下室"))
-    if domain == "rental" and v["rooms"] < 1:
+    if domain == "rental" and has("rooms") and v["rooms"] < 1:
         errors.append(("出租间数", "出租间数至少为 1"))
     if domain == "fireworks":
         if not licence_no:
             errors.append(("许可证号", "烟花爆竹经营者必须持有经营（零售）许可证，请填写许可证号"))
-        start, end = v["licence_valid_from"], v["licence_valid_until"]
-        if start and end and start > end:
-            errors.append(("许可证有效期起", "许可证有效期起不能晚于有效期至"))
-        if v["stock_limit_boxes"] < 1:
+        if has("licence_valid_from", "licence_valid_until"):
+            start, end = v["licence_valid_from"], v["licence_valid_until"]
+            if start and end and start > end:
+                errors.append(("许可证有效期起", "许可证有效期起不能晚于有效期至"))
+        if has("stock_limit_boxes") and v["stock_limit_boxes"] < 1:
             errors.append(("限存量（箱）", "限存量应大于 0"))
-        if any(word in v["storage_place"] for word in ("住宅", "居室", "卧室")):
+        if has("storage_place") and any(word in v["storage_place"] for word in ("住宅", "居室", "卧室")):
             errors.append(("储存场所", "烟花爆竹不得储存于住宅或居住场所"))
     if domain == "venue":
-        if v["capacity"] < 1:
+        if has("capacity") and v["capacity"] < 1:
             errors.append(("核定人数", "核定人数应大于 0"))
-        if v["exits"] < 1:
+        if has("exits") and v["exits"] < 1:
             errors.append(("安全出口数", "文化娱乐场所至少应有 1 个安全出口"))
     if domain == "elevator":
-        last, nxt = v["last_inspection_on"], v["next_inspection_on"]
-        if last and nxt and nxt <= last:
-            errors.append(("下次定期检验", "下次定期检验日期应晚于上次定期检验日期"))
-        if last and nxt and (nxt - last).days > 400:
-            errors.append(("下次定期检验", "电梯定期检验周期为 1 年，下次检验日期不应晚于上次检验后 13 个月"))
-        if v["rescue_code"] and not re.fullmatch(r"\d{4,8}", v["rescue_code"]):
+        if has("last_inspection_on", "next_inspection_on"):
+            last, nxt = v["last_inspection_on"], v["next_inspection_on"]
+            if last and nxt and nxt <= last:
+                errors.append(("下次定期检验", "下次定期检验日期应晚于上次定期检验日期"))
+            if last and nxt and (nxt - last).days > 400:
+                errors.append(("下次定期检验", "电梯定期检验周期为 1 年，下次检验日期不应晚于上次检验后 13 个月"))
+        if has("rescue_code") and v["rescue_code"] and not re.fullmatch(r"\d{4,8}", v["rescue_code"]):
             errors.append(("96333救援码", f"96333 应急救援码应为 4–8 位数字（填写了「{v['rescue_code']}」）"))
     return errors
 

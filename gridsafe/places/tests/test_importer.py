@@ -140,3 +140,55 @@ def test_places_template_round_trip():
     assert wb["出租房"]["J1"].value == "管理类别"
     report = import_places(data, dry_run=True)
     assert report.ok and report.created == 0, report.problems
+
+
+def _elevator(code="E-1", **facts):
+    grid = _grid(2)
+    lon, lat = _inside(grid)
+    spec = SHEET["elevator"]
+    row = {c.key: "" for c in spec.columns}
+    row.update(code=code, name="安居小区 3 号楼电梯", grid=grid.code, lon=lon, lat=lat, licence="梯11闽B00001(22)")
+    row.update(
+        f_registration_code="梯11闽B00001(22)", f_user_unit="安居小区物业服务中心", f_maintenance_company="安达电梯",
+        f_last_inspection_on="2026-01-10", f_next_inspection_on="2027-01-09", f_rescue_code="35012",
+    )  # fmt: skip
+    row.update(facts)
+    return [row[c.key] for c in spec.columns]
+
+
+@pytest.mark.django_db
+def test_domain_facts_round_trip_through_the_import(capsysbinary):
+    from django.core.management import call_command
+
+    from gridsafe.places.models import ElevatorFacts
+
+    # `gridsafe import template places` writes the domain columns, each sheet its own.
+    call_command("import", "template", "places")
+    wb = load_workbook(io.BytesIO(capsysbinary.readouterr().out))
+    headers = [c.value for c in wb["电梯"][1]]
+    assert {"使用登记证编号", "维保单位", "下次定期检验", "96333救援码", "统一社会信用代码"} <= set(headers)
+    assert {"承租人数", "三合一·仓储", "电动车充电"} <= {c.value for c in wb["出租房"][1]}
+    assert {"限存量（箱）", "储存场所"} <= {c.value for c in wb["烟花爆竹"][1]}
+
+    report = import_places(xlsx({"elevator": [_elevator()]}), dry_run=False)
+    assert report.ok, [str(p) for p in report.problems]
+    place = Place.objects.get(name="安居小区 3 号楼电梯")
+    facts = ElevatorFacts.objects.get(place=place)
+    assert (facts.registration_code, facts.user_unit, str(facts.next_inspection_on), facts.rescue_code) == (
+        "梯11闽B00001(22)", "安居小区物业服务中心", "2027-01-09", "35012",
+    )  # fmt: skip
+    again = import_places(xlsx({"elevator": [_elevator()]}), dry_run=False)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    moved = import_places(xlsx({"elevator": [_elevator(f_next_inspection_on="2027-02-01")]}), dry_run=False)
+    assert moved.changes == [("修改", "安居小区 3 号楼电梯", "下次定期检验")]
+    facts.refresh_from_db()
+    assert str(facts.next_inspection_on) == "2027-02-01"
+
+    # Bad facts: each on its sheet, row and column, in Chinese; nothing written.
+    bad = import_places(
+        xlsx({"elevator": [_elevator("E-2", f_user_unit="", f_next_inspection_on="2025-13-01", f_rescue_code="12ab")]}),
+        dry_run=False,
+    )
+    assert {("电梯", 2, "使用单位"), ("电梯", 2, "下次定期检验"), ("电梯", 2, "96333救援码")} <= _where(bad)
+    assert any("不是有效日期" in p.message for p in bad.problems)
+    assert Place.objects.filter(name="安居小区 3 号楼电梯").count() == 1

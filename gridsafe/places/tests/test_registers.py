@@ -338,3 +338,25 @@ def test_map_layers_per_domain_and_township_risk(client, people):
     }
     client.logout()
     assert client.get("/places/map/risk.geojson").status_code == 401
+
+
+def test_demo_registers_give_every_domain_life(people):
+    from gridsafe.field.demo import PLACES_FILE
+    from gridsafe.field.demo_registers import seed_registers_demo
+    from gridsafe.places.importer import import_places
+    from gridsafe.places.models import FACTS_MODELS, Enterprise, LpgCylinder, RiskPoint
+    from gridsafe.places.register_selectors import risk_by_township
+
+    assert import_places(PLACES_FILE, dry_run=False).ok
+    summary = seed_registers_demo(seed=1)
+    assert "对象台账" in summary
+    for code, model in FACTS_MODELS.items():
+        assert model.objects.exists(), code
+    assert LpgCylinder.objects.exists() and Enterprise.objects.exists()
+    assert RiskPoint.objects.filter(grade="red").exists()
+    kinds = set(PlaceDeadline.objects.values_list("kind", flat=True))
+    assert {"elevator_inspection", "fireworks_licence"} <= kinds  # some about to lapse …
+    assert PlaceDeadline.objects.filter(case_id__isnull=False).exists()  # … and some lapsed, with a case
+    assert seed_registers_demo(seed=1).endswith("到期提醒 0 条、到期未续立案 0 件")  # a second load adds nothing
+    colours = {f["properties"]["worst"] for f in risk_by_township(people["county"])}
+    assert "red" in colours

@@ -7,6 +7,7 @@ from gridsafe.demo.history import generate_history
 from gridsafe.demo.world import build_world
 from gridsafe.field.demo import seed_field_demo
 from gridsafe.field.demo_history import seed_field_history
+from gridsafe.field.demo_registers import seed_registers_demo
 from gridsafe.field.demo_teams import seed_team_patrols
 from gridsafe.hazards.demo import seed_hazards_demo
 from gridsafe.video.demo import seed_video_demo
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             f"巡查 {field['patrols'] + field['patrol_history']} 次、"
             f"宣传活动 {field['publicity']} 次"
         )
+        self.stdout.write(seed_registers_demo(seed=seed))  # 对象台账, risk points, enterprises (issue 16)
         oversight = seed_oversight_demo(seed=seed, progress=self.stdout.write)  # after the cases and patrols
         self.stdout.write(
             f"领导检查/例会 {oversight['activities']} 次、信息材料 {oversight['reports']} 篇、督导 {oversight['visits']} 次、"
