@@ -147,8 +147,10 @@ MENU: tuple[Entry, ...] = (
     Entry("system", "办理时限", "admin:catalog_timelimit_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
     Entry("system", "工作日历", "admin:catalog_calendaryear_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
     Entry("system", "派遣路由", "admin:catalog_departmentrouting_changelist", None, rule("gridsafe.accounts.permissions", "can_manage_users")),
+    Entry("system", "消息推送规则", "admin:messaging_channelrule_changelist", None, system_admin),
     Entry("system", "后台管理", "admin:index", None, is_staff),
     Entry("system", "修改密码", "accounts:password_change"),
+    Entry("system", "消息推送设置", "messaging:preferences", nav="message_prefs"),
     Entry("system", "绑定动态口令", "accounts:otp_setup", PRIVILEGED_ROLES, lambda user: not user.otp_enabled),
 )  # fmt: skip
 

@@ -18,7 +18,9 @@ class MessagingConfig(AppConfig):
             wanted_kinds.invalidate()
 
         for model in (ChannelRule, WebhookSubscription):
-            post_save.connect(changed, sender=model, dispatch_uid=f"messaging-wanted-{model.__name__}-save")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"messaging-wanted-{model.__name__}-delete")
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"messaging-wanted-{model.__name__}-save")
+            post_delete.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"messaging-wanted-{model.__name__}-delete"
+            )
         # SMS/WeCom and upward webhooks once the case change has committed (a task: retries never duplicate).
         after_case_event(case_messages.enqueue, wants=wants_event)

@@ -62,7 +62,7 @@ class LogChannel:
 
     def send(self, recipient: str, message: Message) -> DeliveryResult:
         logger.info("%s to %s: %s", self.kind, recipient[:3] + "…", message.text)
-        return DeliveryResult(ok=True, backend=self.name, provider_id=f"log-{time.time_ns()}")
+        return DeliveryResult(ok=True, backend=self.name, provider_id=f"LOG{time.time_ns()}")
 
 
 # Aliyun codes where a later try may pass; the others (isv.MOBILE_NUMBER_ILLEGAL, isv.SMS_TEMPLATE_ILLEGAL, …) won't.

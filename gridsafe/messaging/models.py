@@ -48,11 +48,11 @@ class MessageTemplate(models.Model):
     name = models.CharField("模板名称", max_length=100)
     body = models.TextField(
         "模板内容",
-        help_text="可用占位符：{case_no} 案件编号、{title} 标题、{grade} 等级、{place} 地点、{unit} 单位、"
-        "{deadline} 时限、{event} 事件、{url} 链接、{count} 条数、{items} 明细、{code} 验证码",
+        help_text="可用占位符：{案件编号}、{隐患类别}、{等级}、{地点}、{承办单位}、{时限}、{事件}、{链接}；"
+        "每日汇总可用{条数}、{明细}；验证码短信用{验证码}",
     )
     sms_template_code = models.CharField(
-        "短信平台模板编号", max_length=50, blank=True, help_text="阿里云短信的模板 CODE，如 SMS_123456789"
+        "短信平台模板编号", max_length=50, blank=True, help_text="阿里云短信控制台“模板管理”中审核通过的模板编号"
     )
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 

@@ -262,7 +262,9 @@ def delivery_send(delivery_id: int, *, now: datetime | None = None) -> str:
         if d.channel == ChannelKind.SMS:
             codes = MessageTemplate.objects.filter(key=d.template).values_list("sms_template_code", flat=True)
             sms_code = codes.first()
-        message = Message(text=d.text, template=sms_code or "", params=d.params, markdown=False)
+        # A WeCom template written as markdown (a heading first) goes as msgtype markdown, others as text.
+        markdown = d.channel != ChannelKind.SMS and d.text.lstrip().startswith("#")
+        message = Message(text=d.text, template=sms_code or "", params=d.params, markdown=markdown)
         result = channel_for(d.channel).send(d.address, message)
         d.attempts += 1
         d.backend, d.provider_id = result.backend, result.provider_id

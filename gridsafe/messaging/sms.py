@@ -17,16 +17,35 @@ from gridsafe.core import clock
 from gridsafe.messaging.channels import DeliveryResult, Message, channel_for
 from gridsafe.messaging.models import ChannelKind, Delivery, DeliveryStatus, MessageTemplate
 
+# The placeholders the admin's templates use (Chinese) for the parameters' keys (ASCII: also the variable names of
+# the provider's SMS templates, ${case_no} in an 阿里云 template).
+PLACEHOLDERS = {
+    "案件编号": "case_no",
+    "隐患类别": "title",
+    "等级": "grade",
+    "地点": "place",
+    "承办单位": "unit",
+    "时限": "deadline",
+    "事件": "event",
+    "链接": "url",
+    "条数": "count",
+    "明细": "items",
+    "验证码": "code",
+}
+
 
 def render(body: str, params: dict[str, str]) -> str:
-    """str.format_map that leaves an unknown placeholder as it was (a template edited in the admin may name one)."""
+    """str.format_map over the parameters by their key or Chinese placeholder; an unknown placeholder stays as it
+    was (a template edited in the admin may name one)."""
 
     class _Keep(dict):
         def __missing__(self, name):
             return "{" + name + "}"
 
+    values = {k: str(v) for k, v in params.items()}
+    values.update({zh: values[key] for zh, key in PLACEHOLDERS.items() if key in values})
     try:
-        return body.format_map(_Keep({k: str(v) for k, v in params.items()}))
+        return body.format_map(_Keep(values))
     except (ValueError, IndexError):  # a stray brace in an edited template: show it as written
         return body
 

@@ -276,7 +276,7 @@ def test_group_robot_and_switched_off_sms(wecom_server, sms_server, command_user
     case = report(urgent=True)
     robot = [r for r in wecom_server.received if r.path == "/cgi-bin/webhook/send"]
     assert len(robot) == 1 and robot[0].query["key"] == "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
-    assert robot[0].json()["msgtype"] == "text" and f"案件{case.pk}" in robot[0].json()["text"]["content"]
+    assert robot[0].json()["msgtype"] == "markdown" and f"案件{case.pk}" in robot[0].json()["markdown"]["content"]
     assert sms_server.received == []
     assert Delivery.objects.get(case_id=case.pk, channel="sms").status == DeliveryStatus.SKIPPED
 

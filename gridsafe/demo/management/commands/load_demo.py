@@ -10,6 +10,7 @@ from gridsafe.field.demo_history import seed_field_history
 from gridsafe.field.demo_registers import seed_registers_demo
 from gridsafe.field.demo_teams import seed_team_patrols
 from gridsafe.hazards.demo import seed_hazards_demo
+from gridsafe.messaging.demo import seed_messaging_demo
 from gridsafe.video.demo import seed_video_demo
 
 
@@ -50,6 +51,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"领导检查/例会 {oversight['activities']} 次、信息材料 {oversight['reports']} 篇、督导 {oversight['visits']} 次、"
             f"往期通报 {oversight['bulletins']} 期"
+        )
+        self.stdout.write(
+            "消息推送：推送规则 {rules} 条、发送记录 {deliveries} 条、上报推送 {webhooks} 条".format(
+                **seed_messaging_demo(seed=seed)
+            )
         )
         self.stdout.write(seed_video_demo(seed=seed))  # cameras, gateway, a year of video alarms (issue 15)
         self.stdout.write(seed_channels_demo(seed=seed))  # 12345 work orders, Open311 and 随手拍 (issue 15)
