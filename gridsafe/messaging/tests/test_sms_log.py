@@ -31,3 +31,37 @@ def test_a_rule_added_in_the_admin_reaches_the_event_filter_at_once():
     assert wants_event("case.supervised") and not wants_event("case.commented")
     rule.delete()
     assert not wants_event("case.supervised")
+
+
+@pytest.mark.django_db
+def test_the_worker_sends_what_is_due():
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from gridsafe.core import clock
+
+    due = Delivery.objects.create(
+        key="w1",
+        channel="wecom_app",
+        purpose="督办",
+        address="WangFang",
+        text="案件1被督办",
+        status=DeliveryStatus.RETRYING,
+        attempts=1,
+        next_attempt_at=clock.now() - timedelta(seconds=1),
+    )
+    later = Delivery.objects.create(
+        key="w2",
+        channel="wecom_app",
+        purpose="督办",
+        address="WangFang",
+        text="案件2被督办",
+        status=DeliveryStatus.DEFERRED,
+        next_attempt_at=clock.now() + timedelta(hours=1),
+    )
+    call_command("worker", "--once")
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, due.attempts, due.backend) == (DeliveryStatus.SENT, 2, "log")
+    assert later.status == DeliveryStatus.DEFERRED

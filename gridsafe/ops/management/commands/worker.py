@@ -13,6 +13,7 @@ from gridsafe.channels.services.hotline import hotline_outbox_flush
 from gridsafe.core.jobs import jobs_sweep
 from gridsafe.core.media_sweep import orphan_files_sweep
 from gridsafe.dashboards.schedule import JOB_LABELS, oversight_tick
+from gridsafe.messaging.tasks import messaging_tick
 from gridsafe.notifications.alarms import calendar_alarm_raise
 from gridsafe.ops.integrity import audit_checkpoint_write
 
@@ -65,6 +66,17 @@ class Command(BaseCommand):
             line = f"oversight: {JOB_LABELS.get(run.job, run.job)} {run.period} {run.status}"
             (self.stdout if run.status == "done" else self.stderr).write(line)
 
+    def messages_out(self) -> None:
+        """SMS/WeCom retries and deferred messages due, the daily digest, webhook retries (gridsafe.messaging)."""
+        try:
+            done = messaging_tick()
+        except Exception as exc:  # a provider or the database failing must not stop the deadline sweep
+            log.exception("messaging tick failed")
+            self.stderr.write(f"WARNING: messaging tick failed: {exc}")
+            return
+        if done:
+            self.stdout.write(f"messaging: {done}")
+
     def handle(self, *args, interval, once, **options):
         tasks = None if once else self.task_worker_start()
         self.stopping = False
@@ -101,6 +113,7 @@ class Command(BaseCommand):
                 if pushed:
                     self.stdout.write(f"12345: {pushed} reply(ies) sent")
                 self.oversight()
+                self.messages_out()
                 if once:
                     break
                 time.sleep(interval)
