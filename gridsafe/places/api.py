@@ -1,10 +1,11 @@
 """Supervised places (监管对象) for the field app: list, detail, add, offline-safe edit, audited contact reveal.
 Mounted by `gridsafe.field.api` under /api/v1/field/places."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from gridsafe.core import clock
@@ -14,6 +15,8 @@ from gridsafe.core.paging import page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
 from gridsafe.places.permissions import get_place_for_user
+from gridsafe.places.register_selectors import place_register
+from gridsafe.places.registers import cylinder_add, place_facts_save, risk_point_save
 from gridsafe.places.selectors import place_list_visible, place_out
 from gridsafe.places.services import place_contact_reveal, place_create, place_update
 
@@ -168,3 +171,135 @@ def reveal_contact(request, place_id: Id):
     """Full contact name and phone. Every reveal is written to the audit log."""
     place = get_place_for_user(request.user, place_id)
     return place_contact_reveal(actor=request.user, place=place, ip=client_ip(request))
+
+
+# ---------------------------------------------------------------- registers (台账, issue #16)
+
+
+class RegisterRiskPointOut(Schema):
+    id: int
+    name: str
+    grade: str
+    grade_label: str
+    hazard: str
+    control_measures: str
+    control_level: str
+    responsible: str
+
+
+class RegisterCylinderOut(Schema):
+    seal_code: str
+    capacity_kg: int
+    filling_station: str
+    next_inspection_on: date | None
+    location: str
+
+
+class RegisterDeadlineItemOut(Schema):
+    kind: str
+    label: str
+    due_on: date
+    expired: bool
+    case_number: str
+
+
+class RegisterCardOut(Schema):
+    place_id: int
+    domain: str
+    facts: list[list[str]] = Field(description="[中文字段名, 显示值]; personal data never in clear")
+    flags: list[str] = Field(description="隐患提示: 群租, 三合一, 钢瓶存放于地下室, 许可证即将到期 …")
+    risk_points: list[RegisterRiskPointOut]
+    cylinders: list[RegisterCylinderOut]
+    deadlines: list[RegisterDeadlineItemOut]
+    inspection_interval_days: int
+    risk_level: str
+
+
+class FactsIn(InputSchema):
+    values: dict[str, Any] = Field(
+        max_length=30, description="The domain's facts by name (places.registers.FACTS); dates as 2026-01-31"
+    )
+
+
+class RiskPointIn(InputSchema):
+    name: str = Field(min_length=1, max_length=100)
+    grade: Literal["red", "orange", "yellow", "blue"]
+    control_measures: str = Field(min_length=1, max_length=2000)
+    hazard: str = Field(default="", max_length=300)
+    control_level: Literal["county", "township", "grid", "unit"] = "grid"
+    responsible: str = Field(default="", max_length=40)
+
+
+class CylinderIn(InputSchema):
+    seal_code: str = Field(min_length=1, max_length=40)
+    capacity_kg: int = Field(default=15, ge=1, le=50)
+    filling_station: str = Field(default="", max_length=100)
+    next_inspection_on: date | None = None
+    location: Literal["ground", "semi_basement", "basement"] = "ground"
+
+
+def _card(place) -> dict:
+    today = timezone.localtime(clock.now()).date()
+    card = place_register(place, today)
+    return {
+        "place_id": place.pk,
+        "domain": card["domain"],
+        "facts": [[label, value] for label, value in card["facts"]],
+        "flags": card["flags"],
+        "risk_points": [
+            {
+                "id": r.pk,
+                "name": r.name,
+                "grade": r.grade,
+                "grade_label": r.get_grade_display(),
+                "hazard": r.hazard,
+                "control_measures": r.control_measures,
+                "control_level": r.control_level,
+                "responsible": r.responsible,
+            }
+            for r in card["risk_points"]
+        ],  # fmt: skip
+        "cylinders": [
+            {
+                "seal_code": c.seal_code,
+                "capacity_kg": c.capacity_kg,
+                "filling_station": c.filling_station,
+                "next_inspection_on": c.next_inspection_on,
+                "location": c.location,
+            }
+            for c in card["cylinders"]
+        ],  # fmt: skip
+        "deadlines": card["deadlines"],
+        "inspection_interval_days": place.inspection_interval_days,
+        "risk_level": place.risk_level,
+    }
+
+
+@router.get("/{place_id}/register", response={200: RegisterCardOut, **ERRORS}, operation_id="place_register")
+def place_register_card(request, place_id: Id):
+    """The object's register card (台账): domain facts, hazard flags, risk points, cylinders, deadlines."""
+    return _card(get_place_for_user(request.user, place_id))
+
+
+@router.put("/{place_id}/facts", response={200: RegisterCardOut, **ERRORS}, operation_id="place_facts_save")
+def save_facts(request, place_id: Id, body: FactsIn):
+    """保存台账信息. Every problem at once, in Chinese (422 with `errors`: [{field, message}])."""
+    place = get_place_for_user(request.user, place_id)
+    place_facts_save(actor=request.user, place=place, values=body.values, ip=client_ip(request))
+    return _card(get_place_for_user(request.user, place_id))
+
+
+@router.post("/{place_id}/risk-points", response={201: RegisterCardOut, **ERRORS}, operation_id="risk_point_create")
+def add_risk_point(request, place_id: Id, body: RiskPointIn):
+    """登记风险点. The place's risk level becomes the worst active grade, and its inspection interval follows."""
+    place = get_place_for_user(request.user, place_id)
+    risk_point_save(actor=request.user, place=place, **body.dict())
+    return Status(201, _card(get_place_for_user(request.user, place_id)))
+
+
+@router.post("/{place_id}/cylinders", response={201: RegisterCardOut, **ERRORS}, operation_id="cylinder_add")
+def add_cylinder(request, place_id: Id, body: CylinderIn):
+    """登记液化气钢瓶. A cylinder in a basement or semi-basement is refused (422)."""
+    place = get_place_for_user(request.user, place_id)
+    cylinder_add(actor=request.user, place=place, **body.dict())
+    return Status(201, _card(get_place_for_user(request.user, place_id)))

@@ -360,3 +360,34 @@ def test_demo_registers_give_every_domain_life(people):
     assert seed_registers_demo(seed=1).endswith("到期提醒 0 条、到期未续立案 0 件")  # a second load adds nothing
     colours = {f["properties"]["worst"] for f in risk_by_township(people["county"])}
     assert "red" in colours
+
+
+def test_register_api_for_the_field_app(api_as, people):
+    worker = api_as("nanxi_worker")
+    place = make_place(people["nanxi_worker"], "lpg", PlaceKind.LPG_POINT, "林记小吃")
+    url = f"/api/v1/field/places/{place.pk}"
+    bad = worker.client.put(
+        f"{url}/facts", {"values": {"role": "食堂", "leak_alarm": "也许"}}, content_type="application/json",
+        headers=worker.headers,
+    )  # fmt: skip
+    assert bad.status_code == 422
+    body = bad.json()
+    assert "主体类型无效" in body["detail"] and "燃气泄漏报警器应填“是”或“否”" in body["detail"]
+    assert {e["field"] for e in body["errors"]} == {"主体类型", "燃气泄漏报警器"}
+    good = worker.client.put(
+        f"{url}/facts", {"values": {"role": "restaurant", "storage_floor": "basement", "leak_alarm": True}},
+        content_type="application/json", headers=worker.headers,
+    )  # fmt: skip
+    assert good.status_code == 200, good.content
+    assert "钢瓶存放于地下室或半地下室" in good.json()["flags"]
+    assert ["液化气主体类型", "餐饮用户"] not in good.json()["facts"] and ["主体类型", "餐饮用户"] in good.json()[
+        "facts"
+    ]
+    cylinder = worker.post(f"{url}/cylinders", {"seal_code": "XY-9", "location": "basement"})
+    assert cylinder.status_code == 422 and "不得存放于地下室" in cylinder.json()["detail"]
+    assert worker.post(f"{url}/cylinders", {"seal_code": "XY-10"}).status_code == 201
+    point = worker.post(f"{url}/risk-points", {"name": "后厨", "grade": "red", "control_measures": "专人管理"})
+    assert point.status_code == 201 and point.json()["risk_level"] == "red"
+    assert point.json()["inspection_interval_days"] == 7
+    other = api_as("licheng_worker")
+    assert other.get(f"{url}/register").status_code == 404
