@@ -7,6 +7,7 @@ of the same camera and type, or waits in the review queue at the desk."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 
 from gridsafe.core.fields import EncryptedCharField
 
@@ -18,8 +19,12 @@ class Owner(models.TextChoices):
 
 
 class Camera(models.Model):
-    device_id = models.CharField("设备编码", max_length=20, help_text="GB/T 28181 20 位设备编码")
-    channel_id = models.CharField("通道编码", max_length=20, unique=True, help_text="GB/T 28181 20 位通道编码")
+    device_id = models.CharField(
+        "设备编码", max_length=20, help_text="国标 20 位设备编码（类型码 111、118、131、132 等）"
+    )
+    channel_id = models.CharField(
+        "通道编码", max_length=20, unique=True, help_text="国标 20 位通道编码（类型码 131 或 132）"
+    )
     name = models.CharField("名称", max_length=100)
     owner = models.CharField("所属", max_length=12, choices=Owner.choices, default=Owner.POLICE)
     address = models.CharField("安装地址", max_length=200, blank=True)
@@ -135,4 +140,4 @@ class VideoAlarm(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} · {self.alarm_id}"
+        return f"{self.type} · {localtime(self.occurred_at):%Y-%m-%d %H:%M}"

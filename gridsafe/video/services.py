@@ -80,7 +80,7 @@ def gateway_create(*, name: str, unit_code: str | None = None, actor: User | Non
     )
     if unit is None:
         raise ValidationFailed(f"网格化中心「{unit_code or settings.GRIDSAFE_COUNTY_CODE}」不存在")
-    key = "gw-" + secrets.token_hex(6)
+    key = secrets.token_hex(16)  # 32 hex digits: an identifier, read as it is
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         gateway = VideoGateway.objects.create(

@@ -84,7 +84,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "nav": "video_review",
         "waiting_count": waiting.count(),
         "alarms": list(waiting.select_related("camera").order_by("-occurred_at")[:REVIEW_PAGE]),
-        "categories": list(Category.objects.filter(is_active=True).order_by("domain__sort", "sort", "code")),
+        "categories": list(
+            Category.objects.filter(is_active=True).select_related("domain").order_by("domain__sort", "sort", "code")
+        ),
         "by_type": selectors.precision_by(visible, "type"),
         "by_camera": selectors.precision_by(visible, "camera__name", limit=20),
         "message": request.GET.get("done"),

@@ -37,8 +37,8 @@ class Migration(migrations.Migration):
             name='Camera',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_id', models.CharField(help_text='GB/T 28181 20 位设备编码', max_length=20, verbose_name='设备编码')),
-                ('channel_id', models.CharField(help_text='GB/T 28181 20 位通道编码', max_length=20, unique=True, verbose_name='通道编码')),
+                ('device_id', models.CharField(help_text='国标 20 位设备编码（类型码 111、118、131、132 等）', max_length=20, verbose_name='设备编码')),
+                ('channel_id', models.CharField(help_text='国标 20 位通道编码（类型码 131 或 132）', max_length=20, unique=True, verbose_name='通道编码')),
                 ('name', models.CharField(max_length=100, verbose_name='名称')),
                 ('owner', models.CharField(choices=[('police', '公安'), ('township', '乡镇'), ('enterprise', '企业')], default='police', max_length=12, verbose_name='所属')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='安装地址')),

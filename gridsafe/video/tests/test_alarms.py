@@ -68,7 +68,7 @@ def test_forged_or_stale_or_unknown_is_401(client, gw):
     raw, headers = signed(gateway.key, secret, body)
     tampered = client.post(URL, raw.replace(b"0.93", b"0.99"), content_type="application/json", headers=headers)
     assert tampered.status_code == 401
-    raw, headers = signed("gw-nobody", secret, body)
+    raw, headers = signed("0" * 32, secret, body)
     assert client.post(URL, raw, content_type="application/json", headers=headers).status_code == 401
     assert client.post(URL, raw, content_type="application/json").status_code == 401  # no headers at all
     assert not VideoAlarm.objects.exists() and not Case.objects.filter(source=Source.VIDEO).exists()
