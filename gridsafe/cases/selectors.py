@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
 from gridsafe.accounts.models import User
@@ -87,6 +87,31 @@ def _path_of_code(code: str) -> str:
     if not (code.isascii() and code.isdigit()) or len(code) not in (6, 9, 12, 15):
         raise ValidationFailed("区划代码应为 6、9、12 或 15 位数字")
     return ".".join([code[:6]] + [code[i : i + 3] for i in range(6, len(code), 3)])
+
+
+class _InYellowWindow(Func):
+    """`yellow_at <= now <= due_at` as one condition PostgreSQL's GiST index `case_open_yellow_window` answers (the
+    range expression is the index's, word for word). Elsewhere the two comparisons."""
+
+    output_field = BooleanField()
+    arity = 3
+
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context):
+        (yellow, yellow_params), (due, due_params), (now, now_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        if connection.vendor == "postgresql":
+            sql = f"tstzrange(LEAST({yellow}, {due}), {due}, '[]') @> {now}"
+            return sql, (*yellow_params, *due_params, *due_params, *now_params)
+        return f"({yellow} <= {now} AND {due} >= {now})", (*yellow_params, *now_params, *due_params, *now_params)
+
+
+def in_yellow_window(now: datetime) -> Q:
+    """Cases whose 临期 window holds `now` (yellow_at <= now <= due_at): the comparisons, for an exact answer in
+    every case, and beside them the same window as a range for the index to find them by (the comparisons alone
+    read every open case with a later deadline: 0.6 s for a county at 1 M cases)."""
+    window = _InYellowWindow(F("yellow_at"), F("due_at"), Value(now))
+    return Q(yellow_at__lte=now, due_at__gte=now) & Q(window)
 
 
 def case_timeline(case: Case):

@@ -12,7 +12,7 @@ from gridsafe.accounts.models import Role, UnitKind, User
 from gridsafe.cases.events import EventKind
 from gridsafe.cases.models import Case, CaseEvent, CasePart, PartState
 from gridsafe.cases.permissions import LEADS, REVIEWERS, cases_visible_to, jurisdiction_of
-from gridsafe.cases.selectors import CaseFilters, case_list_visible
+from gridsafe.cases.selectors import CaseFilters, case_list_visible, in_yellow_window
 from gridsafe.cases.transitions import OPEN_STATES, State
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
@@ -167,7 +167,7 @@ def queue_q(key: str, user: User, now: datetime) -> Q:
     if key == "overdue":
         return clocked & Q(due_at__lt=now) & _my_work(user)
     if key == "due_soon":
-        return clocked & Q(yellow_at__lte=now, due_at__gte=now) & _my_work(user)
+        return clocked & in_yellow_window(now) & _my_work(user)
     if key == "supervised":
         pending = ~Q(supervision="") & Q(supervision_reply_due__isnull=False) & ~Q(state=State.CLOSED)
         if user.role in (Role.LEADER, Role.ADMIN):
@@ -207,14 +207,20 @@ def home_queues(user: User, now: datetime | None = None) -> list[dict]:
 
 
 def home_urgent(user: User, limit: int = 8, now: datetime | None = None) -> list[Case]:
-    """The cases I answer for that run out first: one query."""
+    """The cases I answer for that run out first: one query, the keys in a subquery (along `case_open_due`, or the
+    open cases of the user's grids) and those rows joined outside it. Joined in one step, the planner expected a few
+    rows where a grid worker has hundreds and joined them to every unit in a nested loop (80 ms at 1 M cases)."""
     now = now or clock.now()
-    return list(
+    mine = (
         cases_visible_to(user)
         .filter(~Q(state__in=[State.CLOSED, State.SUSPENDED]), due_at__isnull=False)
         .filter(_my_work(user))
+        .order_by("due_at", "id")
+    )
+    return list(
+        Case.objects.filter(pk__in=mine.values("pk")[:limit])
         .select_related("category", "region", "holder_unit")
-        .order_by("due_at", "id")[:limit]
+        .order_by("due_at", "id")
     )
 
 

@@ -114,6 +114,32 @@ def test_returned_and_verify_queues(client, people):
     assert {q["queue"].key: q["count"] for q in worker.context["queues"]}["verify"] == 1
 
 
+def test_due_soon_queue_is_the_yellow_window_with_its_edges(people):
+    """临期 = yellow_at <= now <= due_at (on PostgreSQL through the window's GiST index, cases.selectors): both edges
+    count, a moment outside does not, and a row whose yellow time lies after its deadline is never 临期 (and can
+    be stored: the index's range is built so that it never refuses a row)."""
+    from datetime import timedelta
+
+    from gridsafe.web.selectors import home_queues
+
+    case = new_case(people["nanxi_worker"])
+    case.refresh_from_db()
+    assert case.yellow_at and case.due_at and case.yellow_at < case.due_at
+
+    def due_soon(now) -> int:
+        return {q["queue"].key: q["count"] for q in home_queues(people["nanxi"], now)}["due_soon"]
+
+    second = timedelta(seconds=1)
+    assert [due_soon(t) for t in (case.yellow_at - second, case.yellow_at, case.due_at, case.due_at + second)] == [
+        0,
+        1,
+        1,
+        0,
+    ]
+    Case.objects.filter(pk=case.pk).update(yellow_at=case.due_at + second)
+    assert due_soon(case.due_at) == 0
+
+
 def _sql(captured) -> list[str]:
     """The statements of a request, without savepoints and without the session/user look-ups every page pays."""
     skip = ("SAVEPOINT", "RELEASE SAVEPOINT", 'UPDATE "django_session"')
