@@ -21,7 +21,7 @@ from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
 from gridsafe.core.http import audited_download
 from gridsafe.core.input import Id, InputSchema, Moment, Number, QueryDay, ShortText, check_range
-from gridsafe.core.paging import page_window
+from gridsafe.core.paging import API_COUNT_CAP, capped_count, page_rows, page_window
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
 
@@ -200,13 +200,24 @@ class CaseListQuery(InputSchema):
 
 @router.get("", response={200: s.CasePage, **ERRORS}, operation_id="case_list_visible")
 def list_cases(request, query: Query[CaseListQuery]):
-    """Cases in my 辖区, filtered and paginated: {items, total}."""
+    """Cases in my 辖区, filtered and paginated: {items, total, total_capped, has_more}. `total` is exact up to
+    10 000; beyond that it is 10 001 and `total_capped` is true (an exact count read every matching case: seconds at
+    10 M). `has_more`: another page follows this one. A page's keys are read first, then its rows (deep pages cost
+    what the first does)."""
     filters = CaseFilters(**query.dict(exclude={"order", "limit", "offset"}))
     qs = case_list_visible(request.user, filters, order=query.order)
     limit, offset = page_window(query.limit, query.offset, max_limit=200)
-    page = qs.select_related("category", "domain", "region", "holder_unit")[offset : offset + limit]
+    rows = page_rows(qs.select_related("category", "domain", "region", "holder_unit"), offset, limit + 1)
+    total = capped_count(qs, API_COUNT_CAP)
     now = clock.now()
-    return {"items": [case_out(c, now) for c in page], "total": qs.count(), "limit": limit, "offset": offset}
+    return {
+        "items": [case_out(c, now) for c in rows[:limit]],
+        "total": total,
+        "total_capped": total > API_COUNT_CAP,
+        "has_more": len(rows) > limit,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.get("/{case_id}", response={200: s.CaseDetailOut, **ERRORS}, operation_id="case_detail")

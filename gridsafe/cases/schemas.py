@@ -74,7 +74,9 @@ class CaseOut(Schema):
 
 class CasePage(Schema):
     items: list[CaseOut]
-    total: int
+    total: int = Field(description="匹配的隐患数：10 000 以内为精确值；超过时为 10001，且 total_capped 为 true")
+    total_capped: bool = Field(description="total 已封顶（匹配的隐患多于 10 000 条）")
+    has_more: bool = Field(description="本页之后还有下一页")
     limit: int
     offset: int
 

@@ -243,7 +243,7 @@ def test_extreme_but_well_formed_list_filters_answer_a_page(worker, case, params
     response = worker.get("/api/v1/cases", **params)
     assert response.status_code == 200, response.content
     page = response.json()
-    assert set(page) == {"items", "total", "limit", "offset"}
+    assert set(page) == {"items", "total", "total_capped", "has_more", "limit", "offset"}
     assert 1 <= page["limit"] <= 200 and page["offset"] >= 0
 
 

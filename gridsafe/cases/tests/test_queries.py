@@ -38,6 +38,23 @@ def test_case_list_costs_the_same_for_3_and_10_cases(flow, as_user, username):
     assert with_3 <= 3
 
 
+def test_case_list_total_stops_at_the_cap_and_pages_say_whether_more_follow(flow, as_user, monkeypatch):
+    """At 10 M cases an exact total read every matching case: the total is exact up to API_COUNT_CAP and says
+    "more than that" beyond it; `has_more` tells a client whether to ask for the next page."""
+    from gridsafe.cases import api as cases_api
+
+    county = as_user("county")
+    _report_many(flow, 3)
+    exact = county.get("/api/v1/cases").json()
+    assert (exact["total"], exact["total_capped"], exact["has_more"]) == (3, False, False)
+    monkeypatch.setattr(cases_api, "API_COUNT_CAP", 2)
+    first = county.get("/api/v1/cases", limit=2).json()
+    assert (first["total"], first["total_capped"], first["has_more"], len(first["items"])) == (3, True, True, 2)
+    last = county.get("/api/v1/cases", limit=2, offset=2).json()
+    assert (last["has_more"], len(last["items"])) == (False, 1)
+    assert {c["id"] for c in first["items"]} | {c["id"] for c in last["items"]} == {c["id"] for c in exact["items"]}
+
+
 def test_case_list_for_a_department_costs_the_same_for_3_and_10_cases(flow, as_user):
     fire = as_user("fire")
     for _ in range(3):
