@@ -148,7 +148,7 @@ class LogoutView(auth_views.LogoutView):
 # ---------------------------------------------------------------- 首页 / 待办
 
 # Roles whose home is not the to-do list: a leader works from the cockpit, not from an overdue queue.
-HOME_ELSEWHERE = {Role.LEADER: "dashboards:cockpit"}
+HOME_ELSEWHERE = {Role.LEADER: "dashboards:cockpit", Role.ENTERPRISE: "hazards:enterprise"}  # 企业: its own pages
 
 
 @login_required_page

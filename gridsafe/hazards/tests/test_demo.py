@@ -29,6 +29,7 @@ def test_the_demo_has_a_listed_and_a_written_off_major_hazard(people):
     client = Client()
     officer = User.objects.filter(role=Role.ENTERPRISE, username=ENTERPRISE_USERS[1][0]).get()
     assert client.login(username=officer.username, password=PASSWORD)
+    assert client.get("/").url == "/hazards/enterprise/"  # its home is its own page
     page = client.get("/hazards/enterprise/")
     assert page.status_code == 200 and "重大" in page.content.decode()
     assert "跳过" in seed_hazards_demo()  # a second run leaves it
