@@ -40,8 +40,11 @@ def _start(client, capture, query: str):
 
 
 def test_a_background_export_runs_on_the_task_worker_and_lands_in_my_downloads(
-    client, people, settings, media, django_capture_on_commit_callbacks
+    client, committed_world, settings, media, django_capture_on_commit_callbacks
 ):
+    """Committed rows, as the worker (another process in production) sees them; the worker closes its database
+    connections between tasks, which only a committed test database survives."""
+    people = committed_world
     settings.TASKS = DB_TASKS
     settings.GRIDSAFE_DOWNLOAD_DAYS = 3
     mine = [new_case(people["nanxi_worker"]) for _ in range(3)]
