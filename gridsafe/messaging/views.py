@@ -35,6 +35,16 @@ class PreferenceForm(forms.ModelForm):
         return data
 
 
+def preferences_audit(request: HttpRequest, form: PreferenceForm) -> None:
+    audit_record(
+        actor=request.user,
+        action="messaging.preferences",
+        target=request.user.username,
+        ip=current_client_ip(),
+        payload={k: str(v) for k, v in form.cleaned_data.items() if k in form.changed_data},
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
@@ -42,13 +52,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferenceForm(request.POST or None, instance=pref)
     if request.method == "POST" and form.is_valid():
         form.save()
-        audit_record(
-            actor=request.user,
-            action="messaging.preferences",
-            target=request.user.username,
-            ip=current_client_ip(),
-            payload={k: str(v) for k, v in form.cleaned_data.items() if k in form.changed_data},
-        )
+        preferences_audit(request, form)
         messages.success(request, "消息推送设置已保存")
         return redirect("messaging:preferences")
     recent = Delivery.objects.filter(user=request.user).order_by("-created_at", "-id")[:20]

@@ -43,3 +43,25 @@ def test_every_role_reaches_its_preferences_from_the_menu_and_saves_them(client,
 
 def test_the_preferences_page_needs_a_login(client):
     assert client.get("/messaging/preferences/").status_code == 302
+
+
+def test_the_api_reads_and_sets_my_preferences(api_as):
+    api = api_as("nanxi_worker")
+    assert api.get("/api/v1/messaging/preferences").json() == {
+        "sms_enabled": True,
+        "wecom_enabled": True,
+        "wecom_userid": "",
+        "quiet_start": None,
+        "quiet_end": None,
+    }
+    body = {"sms_enabled": False, "wecom_enabled": True, "quiet_start": "21:30", "quiet_end": "06:30"}
+    response = api.client.put(
+        "/api/v1/messaging/preferences", body, content_type="application/json", headers=api.headers
+    )
+    assert response.status_code == 200 and response.json()["quiet_start"] == "21:30"
+    assert UserPreference.objects.get(user=api.user).sms_enabled is False
+    bad = api.client.put(
+        "/api/v1/messaging/preferences", {"quiet_start": "21:30"}, content_type="application/json", headers=api.headers
+    )
+    assert bad.status_code == 422 and "同时填写" in bad.json()["detail"]
+    assert UserPreference.objects.get(user=api.user).quiet_end == time(6, 30)
