@@ -106,6 +106,34 @@ class RowProgress:
         )
 
 
+class TerminalProgress:
+    """`progress(done, total)` for a command: one line rewritten in place on a terminal; elsewhere (a log, cron) a
+    line at every 10 %. `end()` closes the terminal line. Used by `gridsafe export` and `gridsafe import`."""
+
+    def __init__(self, stream, label: str, unit: str = "行"):
+        self.stream, self.label, self.unit = stream, label, unit
+        self.tty = stream.isatty()
+        self.started = time.monotonic()
+        self.last_tenth = -1
+        self.written = False
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = done * 100 // total if total else 100
+        line = f"{self.label}：{percent}% · {done}/{total} {self.unit} · {time.monotonic() - self.started:.0f} 秒"
+        if self.tty:
+            self.stream.write("\r" + line)
+            self.stream.flush()
+            self.written = True
+        elif percent // 10 != self.last_tenth:
+            self.last_tenth = percent // 10
+            self.stream.write(line + "\n")
+
+    def end(self) -> None:
+        if self.tty and self.written:
+            self.stream.write("\n")
+            self.written = False
+
+
 def progress_cache(key: str, *, timeout: int = 3600) -> Progress:
     """`progress(done, total)` into Django's cache under `key`: for work inside one transaction (imports)."""
     from django.core.cache import cache

@@ -160,9 +160,32 @@ def test_the_command_line_export_writes_the_users_list_and_can_be_rerun(people, 
     out = tmp_path / "cases.xlsx"
     call_command("export", "cases", out=str(out), user="nanxi")
     assert sorted(r[0] for r in _rows(out.read_bytes())[1:]) == sorted(c.pk for c in cases)
-    assert "2 行" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "2 行" in printed.out
+    assert (
+        "导出隐患清单：0% · 0/2 行" in printed.err and "导出隐患清单：100% · 2/2 行" in printed.err
+    )  # not a TTY: lines
     call_command("export", "cases", out=str(out), user="quanshan")  # re-run: replaced whole, never half a file
     assert _rows(out.read_bytes()) == [tuple(EXPORT_COLUMNS)]
     assert list(tmp_path.iterdir()) == [out]  # no partial file left behind
     audit = AuditEvent.objects.filter(action="cases.export").order_by("seq").last()
     assert audit.actor_id == people["quanshan"].pk and audit.payload["via"] == "cli"
+
+
+def test_the_terminal_progress_rewrites_one_line_on_a_tty():
+    from gridsafe.core.jobs import TerminalProgress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Tty()
+    progress = TerminalProgress(out, "导出")
+    for done in (0, 50, 100):
+        progress(done, 100)
+    progress.end()
+    assert (
+        out.getvalue().count("\r") == 3
+        and out.getvalue().endswith("\n")
+        and "导出：100% · 100/100 行" in out.getvalue()
+    )

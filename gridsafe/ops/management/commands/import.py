@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from gridsafe.core.importing import ImportReport
+from gridsafe.core.jobs import TerminalProgress
 from gridsafe.ops.imports import kinds
 
 
@@ -47,13 +48,13 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{file}")
         if deactivate_missing and not spec.deactivates:
             raise CommandError(f"{spec.label}导入不支持 --deactivate-missing")
-        progress = None if quiet_progress else self._progress(spec.label)
+        progress = None if quiet_progress else TerminalProgress(self.stderr._out, spec.label)
         kwargs = {"dry_run": dry_run, "progress": progress}
         if spec.deactivates:
             kwargs["deactivate_missing"] = deactivate_missing
         result: ImportReport = spec.run(path, **kwargs)
         if progress is not None:
-            self.stderr.write("")
+            progress.end()
         for problem in result.problems:
             self.stdout.write(str(problem))
         if report:
@@ -65,15 +66,3 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError(f"{line}。文件有问题，未写入任何数据")
         self.stdout.write(self.style.SUCCESS(line))
-
-    def _progress(self, label: str):
-        stream = self.stderr._out
-
-        def progress(done: int, total: int) -> None:
-            if total and stream.isatty():
-                stream.write(f"\r{label}：{done}/{total}（{done * 100 // total}%）")
-                stream.flush()
-            elif total and done == total:
-                stream.write(f"{label}：{done}/{total}\n")
-
-        return progress

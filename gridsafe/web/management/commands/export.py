@@ -5,38 +5,13 @@ renamed over it only when complete, so an interrupted run leaves the old file (o
 
 import os
 import sys
-import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from gridsafe.accounts.models import User
+from gridsafe.core.jobs import TerminalProgress
 from gridsafe.web.exports import cases_xlsx_file, params_of
-
-
-class TerminalProgress:
-    """`progress(done, total)` as one line rewritten in place on a terminal; elsewhere (logs) a line every 10 %."""
-
-    def __init__(self, stream, label: str):
-        self.stream, self.label = stream, label
-        self.tty = stream.isatty()
-        self.started = time.monotonic()
-        self.last_tenth = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = done * 100 // total if total else 100
-        elapsed = time.monotonic() - self.started
-        line = f"{self.label}: {percent:3d} % · {done}/{total} 行 · {elapsed:.0f} s"
-        if self.tty:
-            self.stream.write("\r" + line)
-            self.stream.flush()
-        elif percent // 10 != self.last_tenth:
-            self.last_tenth = percent // 10
-            self.stream.write(line + "\n")
-
-    def end(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
 
 
 class Command(BaseCommand):
