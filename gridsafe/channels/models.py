@@ -108,15 +108,15 @@ class Open311Key(models.Model):
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
 
     class Meta:
-        verbose_name = "Open311 API密钥"
-        verbose_name_plural = "Open311 API密钥"
+        verbose_name = "群众上报接口密钥"
+        verbose_name_plural = "群众上报接口密钥"
 
     def __str__(self) -> str:
         return self.name
 
 
 class RequestChannel(models.TextChoices):
-    OPEN311 = "open311", "Open311接口"
+    OPEN311 = "open311", "开放接口"
     SNAP = "snap", "随手拍"
 
 
