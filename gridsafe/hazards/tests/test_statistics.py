@@ -68,3 +68,17 @@ def test_the_quarterly_table_sums_equal_the_cases(flow, people, web_as, ent_worl
 
     stock = web_as(people["county"]).get("/hazards/stock/")
     assert stock.status_code == 200 and f"#{major.pk}" in stock.content.decode()
+
+
+def test_the_hazard_menu_entries_open_for_who_has_them(people, web_as):
+    from gridsafe.dashboards.menu import menu_for
+
+    seen = 0
+    for user in people.values():
+        links = [link for group in menu_for(user) for link in group["links"] if link["url"].startswith("/hazards/")]
+        for link in links:
+            assert web_as(user).get(link["url"]).status_code == 200, (user.username, link["url"])
+            seen += 1
+        if user.role in ("grid_worker", "station_officer"):
+            assert links == [] and web_as(user).get("/hazards/statistics/").status_code == 404
+    assert seen >= 3 * 5
