@@ -9,16 +9,17 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from gridsafe.cases.permissions import jurisdiction_of
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.errors import NotFound
 from gridsafe.core.http import client_ip
+from gridsafe.core.jobs import job_start
 from gridsafe.dashboards import supervision as sv
 from gridsafe.dashboards.access import visible_region
 from gridsafe.dashboards.periods import today
@@ -29,6 +30,7 @@ from gridsafe.field.services import patrol_track_view, track_retention_days
 from gridsafe.places.permissions import get_place_for_user
 from gridsafe.regions.models import Region
 from gridsafe.web.basemap import basemap_config, with_basemap
+from gridsafe.web.exports import params_of
 from gridsafe.web.paging import CappedPaginator
 
 PER_PAGE = 30
@@ -75,6 +77,18 @@ def _int(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
+
+
+def patrol_filters(data) -> dict:
+    """巡查记录's filters from a query (the page's, or the one a background export saved): patrol_list's keywords."""
+    start, end = _day(data.get("start")), _day(data.get("end"))
+    return {
+        "grid": (data.get("grid") or "").strip().split(" ")[0] or None,
+        "worker": _int(data.get("worker")),
+        "since": _start_of(start) if start else None,
+        "until": _start_of(end + timedelta(days=1)) if end else None,
+        "status": data.get("status") or None,
+    }
 
 
 # ---------------------------------------------------------------- coverage
@@ -126,14 +140,7 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
     grid = (request.GET.get("grid") or "").strip().split(" ")[0]
     worker = _int(request.GET.get("worker"))
     status = request.GET.get("status") or None
-    patrols = sv.patrol_list(
-        request.user,
-        grid=grid or None,
-        worker=worker,
-        since=_start_of(start) if start else None,
-        until=_start_of(end + timedelta(days=1)) if end else None,
-        status=status,
-    )
+    patrols = sv.patrol_list(request.user, **patrol_filters(request.GET))
     page_obj = CappedPaginator(patrols, PER_PAGE).get_page(request.GET.get("page"))
     grids = sv.grids_in(path)
     report = sv.coverage(request.user.unit.region, clock.now(), grids=grids)  # the supervised village/township
@@ -159,6 +166,21 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
             "map_json": _map({"grids": report["map"]}),
         },
     )
+
+
+@require_POST
+@page
+def patrol_export_start(request: HttpRequest) -> HttpResponse:
+    """巡查记录 → 导出 Excel: the page's filters as a background job (dashboards/downloads.py), for a supervisor of
+    patrols only (404 otherwise); the user watches its progress and finds the file under 我的下载."""
+    sv.supervised_path(request.user)
+    job = job_start(
+        user=request.user,
+        kind="patrols.xlsx",
+        params={"query": params_of(QueryDict(request.POST.get("query", "")))},
+        ip=client_ip(request),
+    )
+    return redirect("web:download_detail", job_id=job.pk)
 
 
 @require_GET

@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/<int:report_id>/file/", views.report_file, name="report_file"),
     path("supervision/coverage/", supervision_views.coverage, name="sv_coverage"),
     path("supervision/patrols/", supervision_views.patrol_list, name="sv_patrols"),
+    path("supervision/patrols/export/", supervision_views.patrol_export_start, name="sv_patrols_export"),
     path("supervision/patrols/now/", supervision_views.patrols_now, name="sv_now"),
     path("supervision/patrols/now.json", supervision_views.patrols_now_json, name="sv_now_json"),
     path("supervision/patrols/<uuid:client_id>/", supervision_views.patrol_detail, name="sv_patrol"),

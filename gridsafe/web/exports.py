@@ -79,7 +79,7 @@ def _local(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _cell(value):
+def safe_cell(value):
     """Text that a spreadsheet would run as a formula (=, +, -, @) is written as text: CSV/formula injection.
     Characters XML cannot hold (stored before core.input refused them) are dropped: one would fail the XLSX."""
     value = clean_xml_text(value)
@@ -117,7 +117,7 @@ class Labels:
 
 def export_row(case: Case, now: datetime, labels: Labels | None = None) -> list:
     """One row; "closed" is always written with its outcome, and only 已整改 counts as fixed."""
-    return [_cell(value) for value in _export_values(case, now, labels or Labels())]
+    return [safe_cell(value) for value in _export_values(case, now, labels or Labels())]
 
 
 def _export_values(case: Case, now: datetime, labels: Labels) -> list:
@@ -198,33 +198,41 @@ def audit_export(*, user, form: CaseFilterForm, fmt: str, rows: int, ip: str | N
 # ---------------------------------------------------------------- the writers
 
 
-def write_xlsx(out: str | Path | IO[bytes], rows: Iterable[Case], *, total: int, progress=None) -> int:
-    """The workbook, written row by row (openpyxl write-only: memory does not grow with the rows). `progress(done,
-    total)` is called every CHUNK rows and at the end. Returns the number of rows written."""
+def write_sheet(
+    out: str | Path | IO[bytes],
+    *,
+    title: str,
+    columns: list[str],
+    rows: Iterable[list],
+    total: int,
+    progress=None,
+    widths: dict[str, int] | None = None,
+) -> int:
+    """One sheet, written row by row (openpyxl write-only: memory does not grow with the rows), a bold frozen
+    header first. `progress(done, total)` is called every CHUNK rows and at the end. Returns the rows written.
+    Every streamed XLSX export uses it (the case list here, patrols in dashboards/downloads.py)."""
     # Here, not at the top: openpyxl is only needed by the exports and costs every process its import.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    now = clock.now()
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("隐患清单")
+    sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    for col, width in {"A": 8, "G": 40, "H": 24, "I": 16, "O": 20, "P": 20}.items():
+    for col, width in (widths or {}).items():
         sheet.column_dimensions[col].width = width
     bold = Font(bold=True)
     header = []
-    for title in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     count = 0
-    labels = Labels()
     if progress:
         progress(0, total)
-    for case in rows:
-        sheet.append(export_row(case, now, labels))
+    for row in rows:
+        sheet.append(row)
         count += 1
         if progress and count % CHUNK == 0:
             progress(count, total)
@@ -232,6 +240,20 @@ def write_xlsx(out: str | Path | IO[bytes], rows: Iterable[Case], *, total: int,
     if progress:
         progress(count, max(total, count))
     return count
+
+
+def write_xlsx(out: str | Path | IO[bytes], rows: Iterable[Case], *, total: int, progress=None) -> int:
+    """The case list's workbook. Returns the number of rows written."""
+    now, labels = clock.now(), Labels()
+    return write_sheet(
+        out,
+        title="隐患清单",
+        columns=EXPORT_COLUMNS,
+        rows=(export_row(case, now, labels) for case in rows),
+        total=total,
+        progress=progress,
+        widths={"A": 8, "G": 40, "H": 24, "I": 16, "O": 20, "P": 20},
+    )
 
 
 def csv_lines(rows: Iterable[Case]):

@@ -37,3 +37,42 @@ def test_the_archive_is_built_by_a_job_and_downloaded_from_my_downloads(
 
     client.force_login(people["quanshan"])
     assert client.get(f"/downloads/{job.pk}/file/").status_code == 404
+
+
+def test_the_patrol_list_exports_in_the_background_with_its_filters(
+    client, people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from openpyxl import load_workbook
+
+    from gridsafe.core import clock
+    from gridsafe.dashboards.tests.supervision_data import walk
+    from gridsafe.regions.models import Region
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    wang = people["nanxi_worker"]
+    grid_a = wang.grids.order_by("code").first()
+    grid_b = Region.objects.filter(parent=grid_a.parent, is_active=True).exclude(pk=grid_a.pk).order_by("code").first()
+    other = grid_b.grid_workers.filter(role="grid_worker").order_by("pk").first()
+    now = clock.now()
+    walk(wang, grid_a, start=now - timedelta(days=1), seed=3)
+    walk(wang, grid_a, start=now - timedelta(days=2), seed=5)
+    walk(other, grid_b, start=now - timedelta(days=2), seed=4)
+
+    client.force_login(people["nanxi"])
+    assert 'id="sv-patrols-export"' in client.get("/supervision/patrols/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/supervision/patrols/export/", {"query": f"grid={grid_a.code}&page=3"})
+    job = Job.objects.get(kind="patrols.xlsx")
+    assert response["Location"] == f"/downloads/{job.pk}/" and job.status == JobStatus.DONE and job.done == 2
+    content = b"".join(client.get(f"/downloads/{job.pk}/file/").streaming_content)
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][:5] == ("开始时间", "结束时间", "村（社区）", "网格", "网格员")
+    assert [(r[3], r[4], r[8]) for r in rows[1:]] == [(grid_a.name, wang.display_name, "是")] * 2
+    audit = AuditEvent.objects.get(action="patrols.export")
+    assert audit.payload == {"filters": {"grid": [grid_a.code]}, "rows": 2}
+
+    client.force_login(people["nanxi_worker"])  # a grid worker supervises no patrols: no job
+    assert client.post("/supervision/patrols/export/", {"query": ""}).status_code == 404
+    assert Job.objects.count() == 1
