@@ -227,7 +227,7 @@ class LpgCylinder(models.Model):
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="cylinders", verbose_name="监管对象")
     seal_code = models.CharField("钢印号/二维码", max_length=40, unique=True)
-    capacity_kg = models.PositiveSmallIntegerField("充装量（kg）", default=15)
+    capacity_kg = models.PositiveSmallIntegerField("充装量（千克）", default=15)
     filling_station = models.CharField("来源充装站", max_length=100, blank=True)
     next_inspection_on = models.DateField("下次检验日期", null=True, blank=True)
     location = models.CharField("存放位置", max_length=16, choices=StorageFloor.choices, default=StorageFloor.GROUND)

@@ -356,7 +356,7 @@ def cylinder_add(
     elif location != StorageFloor.GROUND:
         errors.append(("存放位置", "液化气钢瓶不得存放于地下室或半地下室"))
     if not 1 <= capacity_kg <= 50:
-        errors.append(("充装量（kg）", "充装量应在 1–50 kg 之间"))
+        errors.append(("充装量（千克）", "充装量应在 1–50 千克之间"))
     if next_inspection_on is not None and next_inspection_on < clock.now().date():
         errors.append(("下次检验日期", "钢瓶已超过检验期限，超期钢瓶不得继续使用"))
     _raise(errors)

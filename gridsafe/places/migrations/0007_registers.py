@@ -312,7 +312,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("seal_code", models.CharField(max_length=40, unique=True, verbose_name="钢印号/二维码")),
-                ("capacity_kg", models.PositiveSmallIntegerField(default=15, verbose_name="充装量（kg）")),
+                ("capacity_kg", models.PositiveSmallIntegerField(default=15, verbose_name="充装量（千克）")),
                 ("filling_station", models.CharField(blank=True, max_length=100, verbose_name="来源充装站")),
                 ("next_inspection_on", models.DateField(blank=True, null=True, verbose_name="下次检验日期")),
                 (
