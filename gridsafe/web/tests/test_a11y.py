@@ -1,0 +1,152 @@
+"""Accessibility (GB/T 37668-2019, WCAG 2.1 AA): axe-core from npm runs in real Chromium over every page each role
+of the demo world reaches from its menu (dashboards/menu.py, walked as it is, so pages added later are checked too),
+plus the case page, the field app and the big screen. A serious or critical violation fails the test; the message
+lists each page, rule and the first offending elements.
+
+One browser, one context per role (the session is reused for all its pages). The rules are axe's WCAG 2.0/2.1 A
+and AA tags, the level GB/T 37668 asks of government sites; best-practice rules are left out. axe is handed to the
+page through the DevTools protocol (page.evaluate), which the page's CSP does not govern, so the pages are checked
+with their real CSP in force."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from gridsafe.web.tests.helpers import act, new_case
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "gridsafe-demo"
+AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+
+# One login per role of the demo world; the big screen and the field app are in these roles' menus.
+ROLES = {
+    "county": "县网格化中心",
+    "bangtou": "乡镇网格化中心",
+    "nanxi": "村网格站",
+    "fire": "县直部门",
+    "leader": "县领导",
+    "nanxi_worker": "网格员（含网格员端）",
+    "admin": "系统管理员",
+}
+
+# Stock Django admin markup the project does not render itself (Django 5.2): list_editable inputs have no label of
+# their own (the column header names them) and the breadcrumb links are white on the admin's blue. Only these, only
+# under /admin/; any other violation on an admin page still fails.
+DJANGO_ADMIN_KNOWN = {
+    ("label", "#id_form-"),
+    ("select-name", "#id_form-"),
+    ("link-in-text-block", ".breadcrumbs > a"),
+}
+
+RUN_AXE = """async (tags) => {
+  const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: (n.failureSummary || "").slice(0, 200) })),
+  }));
+}"""
+
+
+def sign_in(context, base: str, username: str):
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    assert "/login/" not in page.url, f"{username} could not sign in: {page.url}"
+    return page
+
+
+def settle(page) -> None:
+    """The page and what it loads at once (htmx partials on load, map data, charts) are in."""
+    page.wait_for_load_state("load")
+    try:
+        page.wait_for_load_state("networkidle", timeout=3_000)
+    except Exception:  # a page that polls never idles: what is there after 3 s is checked
+        pass
+
+
+def axe_violations(page, axe_source: str) -> list[dict]:
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.evaluate(axe_source)
+    return page.evaluate(RUN_AXE, WCAG_AA)
+
+
+def pages_of(user, case_ids: list[int]) -> list[str]:
+    from gridsafe.cases.permissions import cases_visible_to
+    from gridsafe.dashboards.menu import menu_for
+
+    urls = [link["url"] for group in menu_for(user) for link in group["links"]]
+    if any(url.startswith("/cases/") for url in urls):
+        # The case page, reached from the list: the desk's daily page (the first of the cases this user sees).
+        visible = cases_visible_to(user).filter(pk__in=case_ids).order_by("pk").values_list("pk", flat=True)
+        urls += [f"/cases/{pk}/" for pk in visible[:1]]
+    return urls
+
+
+def check_role(context, base: str, user, case_ids: list[int], axe_source: str) -> dict[str, list[dict]]:
+    page = sign_in(context, base, user.username)
+    found = {}
+    for url in pages_of(user, case_ids):
+        response = page.goto(f"{base}{url}")
+        assert response is not None and response.status == 200, f"{user.username} {url}: {response and response.status}"
+        if re.search(r"/m/$", url):
+            page.wait_for_selector("#app main, main", timeout=20_000)
+        settle(page)
+        found[url] = axe_violations(page, axe_source)
+    page.close()
+    return found
+
+
+def known_admin(url: str, rule: str, target: str) -> bool:
+    return url.startswith("/admin/") and any(rule == r and target.startswith(t) for r, t in DJANGO_ADMIN_KNOWN)
+
+
+def blocking(found: dict[str, list[dict]]) -> list[str]:
+    lines = []
+    for url, violations in found.items():
+        for v in violations:
+            v["nodes"] = [n for n in v["nodes"] if not known_admin(url, v["id"], n["target"])]
+            if v["impact"] in BLOCKING and v["nodes"]:
+                targets = "; ".join(n["target"] for n in v["nodes"][:3])
+                lines.append(f"{url} {v['id']} ({v['impact']}, {len(v['nodes'])}×): {v['help']} — {targets}")
+    return lines
+
+
+def count_nodes(found: dict[str, list[dict]]) -> int:
+    return sum(len(v["nodes"]) for violations in found.values() for v in violations if v["impact"] in BLOCKING)
+
+
+def test_every_menu_page_of_every_role_passes_axe(committed_world, serial_live_server, chromium_browser):
+    people = committed_world
+    # Something to show: two reports escalated to the county; the county dispatches one to the fire brigade, so the
+    # lists, the case pages (with their action panels) and the department's inbox have rows.
+    cases = []
+    for description in ("安全出口被货物堵塞", "楼道内有电动车充电"):
+        case = new_case(people["nanxi_worker"], category="fire-escape-blocked", description=description)
+        case = act(case, people["nanxi"], "escalate", reason="需乡镇协调")
+        cases.append(act(case, people["bangtou"], "escalate", reason="需县级部门处置"))
+    act(cases[1], people["county"], "dispatch", comment="请消防大队处置")
+    axe_source = AXE.read_text(encoding="utf-8")
+    report, total, every = [], 0, {}
+    for username in ROLES:
+        context = chromium_browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        try:
+            found = check_role(context, serial_live_server, people[username], [c.pk for c in cases], axe_source)
+        finally:
+            context.close()
+        every[username] = found
+        report += [f"[{username}] {line}" for line in blocking(found)]
+        total += count_nodes(found)
+    if os.environ.get("GRIDSAFE_A11Y_REPORT"):  # the counts for docs/accessibility.md
+        Path(os.environ["GRIDSAFE_A11Y_REPORT"]).write_text(json.dumps(every, ensure_ascii=False, indent=1))
+    assert not report, f"{total} serious/critical accessibility violations:\n" + "\n".join(report)
