@@ -220,6 +220,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # once a minute, by the lookup).
 GRIDSAFE_TOKEN_KEEP_SECONDS = env_int("GRIDSAFE_TOKEN_KEEP_SECONDS", 60)
 GRIDSAFE_PASSWORD_MAX_AGE_DAYS = env_int("GRIDSAFE_PASSWORD_MAX_AGE_DAYS", 90)  # 0: never expires
+# 我的下载 (core/jobs.py): how long a finished export is kept; up to how many rows an XLSX answers in the request.
+GRIDSAFE_DOWNLOAD_DAYS = env_int("GRIDSAFE_DOWNLOAD_DAYS", 7)
+GRIDSAFE_EXPORT_INLINE_ROWS = env_int("GRIDSAFE_EXPORT_INLINE_ROWS", 2000)
 # accounts/resets.py: how a one-time password reset code reaches the user's phone. "": no SMS channel (the
 # 安全管理员 hands codes over in person); "log": the gridsafe.sms logger, only while DEBUG (logs are no channel for
 # a credential); or the dotted path of a callable send(phone, text) for the county's SMS gateway.

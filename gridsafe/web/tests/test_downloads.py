@@ -189,3 +189,15 @@ def test_the_terminal_progress_rewrites_one_line_on_a_tty():
         and out.getvalue().endswith("\n")
         and "导出：100% · 100/100 行" in out.getvalue()
     )
+
+
+def test_the_demo_has_one_download_ready_and_one_expired(people, media, django_capture_on_commit_callbacks):
+    from gridsafe.web.demo_downloads import seed_downloads_demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed_downloads_demo()
+    assert seed_downloads_demo() == "我的下载：已有示例，跳过"
+    ready = Job.objects.get(user=people["county"])
+    assert ready.status == JobStatus.DONE and default_storage.exists(ready.file.name)
+    assert Job.objects.get(user=people["bangtou"]).status == JobStatus.EXPIRED
+    assert Notification.objects.filter(user=people["county"], kind=NotificationKind.DOWNLOAD).count() == 1

@@ -12,6 +12,7 @@ from gridsafe.field.demo_teams import seed_team_patrols
 from gridsafe.hazards.demo import seed_hazards_demo
 from gridsafe.messaging.demo import seed_messaging_demo
 from gridsafe.video.demo import seed_video_demo
+from gridsafe.web.demo_downloads import seed_downloads_demo
 
 
 class Command(BaseCommand):
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(seed_video_demo(seed=seed))  # cameras, gateway, a year of video alarms (issue 15)
         self.stdout.write(seed_channels_demo(seed=seed))  # 12345 work orders, Open311 and 随手拍 (issue 15)
         self.stdout.write(seed_hazards_demo(seed=seed))  # enterprises, self-inspections, 重大隐患 (issue 16)
+        self.stdout.write(seed_downloads_demo(seed=seed))  # 我的下载: an export done, one expired (issue 18)
         if options.get("with_city"):
             from gridsafe.dashboards.rollups import rollups_rebuild
             from gridsafe.demo.city import build_city
