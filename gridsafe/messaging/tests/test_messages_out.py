@@ -325,3 +325,54 @@ def test_webhooks_are_signed_retried_dead_lettered_and_replayed(settings):
         assert receiver.received[-1].status == 401
     finally:
         receiver.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_processing_one_urgent_event_at_once_send_one_sms(committed_world, sms_server):
+    """PostgreSQL: the task run twice at the same moment (two workers, a redelivered job): one SMS."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a real database server")
+    user = User.objects.get(username="t350322101-command")
+    user.phone = COMMAND_PHONE
+    user.save()
+    grid = village_grid(NANXI)
+    case, _ = case_report(  # committed at once (no transaction around the test): no rule yet, no task
+        actor=User.objects.get(username="nanxi_worker"),
+        client_id=uuid.uuid4(),
+        category_code="fire-ebike-indoor",
+        description="配电箱冒烟",
+        lon=grid.center_lon,
+        lat=grid.center_lat,
+        urgent=True,
+    )
+    template = MessageTemplate.objects.create(
+        key="u", name="紧急上报", body="案件{案件编号}", sms_template_code="SMS_1"
+    )
+    ChannelRule.objects.create(
+        name="紧急", event_class="urgent_report", recipients="command", channel="sms", template=template, urgent=True
+    )
+    event = CaseEvent.objects.get(case=case, kind=EventKind.CASE_REPORTED)
+    start = threading.Barrier(4)
+    errors = []
+
+    def worker():
+        try:
+            start.wait()
+            case_messages.call(event_id=event.pk)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(sms_server.sends(COMMAND_PHONE)) == 1
+    assert Delivery.objects.get(event_id=event.pk).status == DeliveryStatus.SENT
