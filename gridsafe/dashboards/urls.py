@@ -37,6 +37,7 @@ urlpatterns = [
     path("supervision/patrols/now.json", supervision_views.patrols_now_json, name="sv_now_json"),
     path("supervision/patrols/<uuid:client_id>/", supervision_views.patrol_detail, name="sv_patrol"),
     path("supervision/places/", supervision_views.place_list, name="sv_places"),
+    path("supervision/places/export/", supervision_views.place_export_start, name="sv_places_export"),
     path("supervision/places/<int:place_id>/", supervision_views.place_detail, name="sv_place"),
     path("supervision/publicity/", supervision_views.publicity, name="sv_publicity"),
     path("supervision/teams/", team_views.team_list, name="sv_teams"),

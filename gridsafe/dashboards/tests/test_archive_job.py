@@ -76,3 +76,31 @@ def test_the_patrol_list_exports_in_the_background_with_its_filters(
     client.force_login(people["nanxi_worker"])  # a grid worker supervises no patrols: no job
     assert client.post("/supervision/patrols/export/", {"query": ""}).status_code == 404
     assert Job.objects.count() == 1
+
+
+def test_the_places_export_keeps_the_jurisdiction_and_the_masking(
+    client, people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    from gridsafe.field.tests.conftest import make_place
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    grid = people["nanxi_worker"].grids.order_by("code").first()
+    make_place(grid, name="林记液化气供应点", phone="13812345678")
+    make_place(grid, name="南溪3号出租房", kind="rental_housing", domain="rental", risk="yellow")
+    make_place(people["licheng_worker"].grids.first(), name="城内2号出租房", kind="rental_housing", domain="rental")
+
+    client.force_login(people["nanxi"])
+    assert 'id="sv-places-export"' in client.get("/supervision/places/").content.decode()
+    assert client.post("/supervision/places/export/", {"query": f"node={LICHENG}"}).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/supervision/places/export/", {"query": "domain=&page=2"})
+    job = Job.objects.get(kind="places.xlsx")
+    assert job.status == JobStatus.DONE and job.done == 2
+    content = b"".join(client.get(f"/downloads/{job.pk}/file/").streaming_content)
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+    body = {r[0]: r for r in rows[1:]}
+    assert set(body) == {"林记液化气供应点", "南溪3号出租房"}  # not the other township's
+    assert body["林记液化气供应点"][6] == "138****5678" and "13812345678" not in str(rows)
+    assert AuditEvent.objects.get(action="places.export").payload["rows"] == 2
