@@ -391,3 +391,25 @@ def test_register_api_for_the_field_app(api_as, people):
     assert point.json()["inspection_interval_days"] == 7
     other = api_as("licheng_worker")
     assert other.get(f"{url}/register").status_code == 404
+
+
+def test_the_visit_screen_gets_the_object_card_and_history(api_as, people):
+    worker = api_as("nanxi_worker")
+    lift = make_place(people["nanxi_worker"], "elevator", PlaceKind.ELEVATOR, "安居小区 7 号楼电梯")
+    today = clock.now().date()
+    place_facts_save(
+        actor=people["nanxi_worker"], place=lift,
+        values={"registration_code": "梯11闽B00007(22)", "user_unit": "安居物业", "next_inspection_on": today + dt.timedelta(days=9)},
+    )  # fmt: skip
+    registers_tick(clock.now())
+    bundle = worker.get("/api/v1/field/sync").json()
+    row = next(p for p in bundle["places"] if p["id"] == lift.pk)
+    assert ["使用登记证编号", "梯11闽B00007(22)"] in row["register_card"]["facts"]
+    assert "无维保单位" in row["register_card"]["flags"]
+    assert (
+        row["register_card"]["deadlines"][0]["label"] == "电梯定期检验"
+        and not row["register_card"]["deadlines"][0]["expired"]
+    )
+    assert row["history"] == []
+    checklist = worker.get(f"/api/v1/field/places/{lift.pk}/checklist").json()
+    assert checklist["register_card"]["facts"] == row["register_card"]["facts"]
