@@ -42,6 +42,7 @@ def test_a_dead_task_worker_is_restarted_with_a_log_line(monkeypatch, caplog, ca
     for name in ("calendar_alarm_raise", "orphan_files_sweep", "tokens_purge_expired", "audit_checkpoint_write"):
         monkeypatch.setattr(worker, name, lambda: None)
     monkeypatch.setattr(worker, "sweep_due_cases", lambda: {})
+    monkeypatch.setattr(worker, "jobs_sweep", lambda: {})  # 我的下载's expiry: web/tests/test_downloads
     monkeypatch.setattr(worker, "oversight_tick", lambda: [])  # the calendar's own tests: dashboards/test_schedule
 
     with override_settings(TASKS_BACKEND="db"), caplog.at_level(logging.ERROR, logger="gridsafe.worker"):
