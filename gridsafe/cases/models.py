@@ -242,10 +242,12 @@ class Case(models.Model):
             # a query that filters on that column implies: otherwise the planner takes such an index as a free list
             # of every open case, ANDs two or three of them as if independent, expects a few rows and reads
             # thousands (a centre's 待核查 count: 5 255 buffers at 1 M cases, 1 050 with the key condition).
-            # Deadlines: the 待办 queues, the most urgent list, 超时 filters.
+            # Deadlines: the 待办 queues, the most urgent list, 超时 filters. It holds the columns a 辖区 and "my
+            # work" read, so a capped 超时 count is an index-only scan (county at 10 M cases: 64 → 1.2 ms).
             models.Index(
                 fields=["due_at", "id"],
                 name="case_open_due",
+                include=["state", "region_path", "holder_unit", "handler", "department", "dispatcher_unit"],
                 condition=~models.Q(state__in=["closed", "suspended"]) & models.Q(due_at__isnull=False),
             ),
             # Possible duplicates on the case page: open cases of one category inside a bounding box.

@@ -1,11 +1,13 @@
 """Reads with a shape for the pages. Every one starts from `cases_visible_to` (via `case_list_visible`), so the
 pages can never show more than the API does. Query costs are stated per function; tests pin them."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from gridsafe.accounts.models import Role, UnitKind, User
@@ -132,6 +134,22 @@ def _verify_q(user: User) -> Q:
     return Q(state=State.PENDING_VERIFICATION) & not_own & mine
 
 
+def queue_count_parts(key: str, user: User, now: datetime) -> list[Q]:
+    """The queue as disjoint filters whose counts add up to its count. A centre's or station's 待核查 is two kinds
+    of case: held by a department it dispatched, or held by itself. As one OR PostgreSQL must build a bitmap of every
+    matching case before it can stop at the cap (140 000 at 10 M cases, 224 ms); counted apart, each is an index
+    scan along `case_open_dispatcher` or `case_open_holder` that stops at the cap (2 ms). Every other queue is one
+    part (`queue_q`)."""
+    if key == "verify" and user.role in REVIEWERS and user.role != Role.DEPT_LEAD:
+        common = Q(state=State.PENDING_VERIFICATION) & ~Q(handler_id=user.pk) & ~Q(last_handler_id=user.pk)
+        common &= ~Q(grade=Grade.MAJOR)
+        return [
+            common & _HELD_BY_DEPT & Q(dispatcher_unit_id=user.unit_id),
+            common & ~_HELD_BY_DEPT & Q(holder_unit_id=user.unit_id),
+        ]
+    return [queue_q(key, user, now)]
+
+
 def queue_q(key: str, user: User, now: datetime) -> Q:
     """The filter of one queue, applied on top of `cases_visible_to(user)`."""
     unit = user.unit_id
@@ -190,20 +208,36 @@ def queues_for(user: User) -> list[str]:
 
 
 def home_queues(user: User, now: datetime | None = None) -> list[dict]:
-    """待办 — the user's queues with their counts: one capped COUNT per queue (so a fixed number of queries per
-    post), plus the jurisdiction look-up that `cases_visible_to` caches on the user. A count stops at
+    """待办 — the user's queues with their counts: one capped COUNT per queue, two for a desk's 待核查
+    (`queue_count_parts`; so a fixed number of queries per post), plus the jurisdiction look-up that `cases_visible_to` caches on the user. A count stops at
     paging.QUEUE_COUNT_CAP + 1 and the card then says "999+": one aggregate over every visible case read the whole 辖区
     (seconds at 10 M cases), while a capped count over a queue's index stops early. Every queue is of open cases,
     which `case_open_*` indexes keep apart from the closed ones."""
     now = now or clock.now()
     visible = cases_visible_to(user).exclude(state=State.CLOSED)
     rows = []
-    for key in queues_for(user):
-        count = paging.capped_count(visible.filter(queue_q(key, user, now)), paging.QUEUE_COUNT_CAP)
-        rows.append(
-            {"queue": QUEUES[key], "count": count, "count_text": paging.count_text(count, paging.QUEUE_COUNT_CAP)}
-        )
+    with transaction.atomic(), _custom_plans():
+        for key in queues_for(user):
+            parts = queue_count_parts(key, user, now)
+            count = sum(paging.capped_count(visible.filter(part), paging.QUEUE_COUNT_CAP) for part in parts)
+            count = min(count, paging.QUEUE_COUNT_CAP + 1)
+            rows.append(
+                {"queue": QUEUES[key], "count": count, "count_text": paging.count_text(count, paging.QUEUE_COUNT_CAP)}
+            )
     return rows
+
+
+@contextmanager
+def _custom_plans():
+    """Plan the 待办 counts for their values, inside the transaction the caller opened. With server-side binding
+    (settings) a statement run often gets PostgreSQL's generic plan, planned without the values: it cannot prove
+    that `state <> $1` implies the `case_open_*` indexes' conditions, so it reads every open case instead (a grid
+    worker's 待办 at 10 M cases: 3.8 s with generic plans, 0.45 s planned per run, bench/pages_at_scale). Other
+    statements keep their generic plans: SET LOCAL ends with the transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    yield
 
 
 def home_urgent(user: User, limit: int = 8, now: datetime | None = None) -> list[Case]:
