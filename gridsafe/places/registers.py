@@ -181,10 +181,13 @@ def clean_facts(domain: str, values: dict[str, Any], *, licence_no: str = "") ->
     known = {f.name for f in facts}
     errors: list[tuple] = [("", f"未知的台账字段：{key}") for key in values if key not in known]
     out: dict[str, Any] = {}
+    model = FACTS_MODELS[domain]
     for fact in facts:
         value, error = parse_fact(fact, values.get(fact.name))
         if error:
             errors.append((fact.label, error))
+        elif fact.kind == "choice" and value == "":
+            out[fact.name] = model._meta.get_field(fact.name).get_default()  # left blank: the usual case
         else:
             out[fact.name] = value
     errors.extend(_domain_rules(domain, out, licence_no=licence_no))

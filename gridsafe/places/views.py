@@ -10,18 +10,20 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from gridsafe.accounts.jurisdiction import DEPARTMENT_STAFF, REVIEWERS
 from gridsafe.accounts.models import Role
 from gridsafe.core import clock
-from gridsafe.core.errors import NotFound
+from gridsafe.core.errors import NotFound, ValidationFailed
+from gridsafe.core.http import client_ip
 from gridsafe.places import register_selectors as rs
 from gridsafe.places import rules
 from gridsafe.places.models import RiskLevel
-from gridsafe.places.permissions import get_place_for_user
+from gridsafe.places.permissions import can_edit_place, get_place_for_user
+from gridsafe.places.registers import FACTS, facts_of, place_facts_save
 
 PER_PAGE = 50
 # Who reads the registers: county and township centres, stations, departments, leaders (grid workers use the
@@ -107,6 +109,55 @@ def register_place(request: HttpRequest, domain: str, place_id: int) -> HttpResp
             "risk_names": rules.RISK_NAMES,
         },
     )
+
+
+def _form_fields(domain: str, facts, posted=None, errors=None) -> list[dict]:
+    """The facts form of a domain: each fact's input, current (or re-posted) value and error."""
+    rows = []
+    errors = errors or {}
+    for fact in FACTS.get(domain, []):
+        if fact.kind == "secret":
+            continue  # personal data is entered through the field app or the import, never shown back
+        current = getattr(facts, fact.name, None) if facts is not None else None
+        if posted is not None:
+            value = posted.get(fact.name, "")
+        elif fact.kind == "bool":
+            value = "是" if current else "否"
+        elif fact.kind == "choice" and current:
+            value = next((label for label, v in fact.choices.items() if v == current), current)
+        elif fact.kind == "date":
+            value = current.isoformat() if current else ""
+        else:
+            value = "" if current is None else str(current)
+        rows.append({"fact": fact, "value": value, "error": errors.get(fact.label, "")})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def register_facts_edit(request: HttpRequest, domain: str, place_id: int) -> HttpResponse:
+    """修改台账信息 — the facts form for those who may edit the object (its grid worker, station, centre)."""
+    place = get_place_for_user(request.user, place_id)
+    if place.domain.code != domain or domain not in FACTS or not can_edit_place(request.user, place):
+        raise NotFound("未找到该监管对象")
+    facts = facts_of(place)
+    posted, errors, message = None, {}, ""
+    if request.method == "POST":
+        posted = {f.name: request.POST.get(f.name, "") for f in FACTS[domain] if f.kind != "secret"}
+        try:
+            place_facts_save(actor=request.user, place=place, values=posted, ip=client_ip(request))
+        except ValidationFailed as exc:
+            errors = {e["field"]: e["message"] for e in exc.extra.get("errors", [])}
+            message = str(exc.detail)
+        else:
+            return redirect("places:register_place", domain=domain, place_id=place.pk)
+    return render(
+        request,
+        "places/register_facts_edit.html",
+        {"nav": "registers", "place": place, "fields": _form_fields(domain, facts, posted, errors),
+         "message": message},
+        status=422 if message else 200,
+    )  # fmt: skip
 
 
 def _json_page(view):

@@ -3,8 +3,10 @@
 points setting the inspection interval, register pages scoped to the 辖区."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from shapely.geometry import shape
 
 from gridsafe.cases.models import Case, Source
@@ -99,6 +101,9 @@ def test_expiring_elevator_inspection_makes_a_task_then_one_case(people):
     facts.save()
     with clock.frozen(later):
         assert registers_tick(later) == {"reminded": 0, "cases": 0}
+        out = io.StringIO()
+        call_command("registers_tick", stdout=out)  # the same job by hand
+        assert out.getvalue().strip() == "到期提醒 0 条、到期未续立案 0 件"
 
 
 def test_registers_job_is_on_the_oversight_calendar():
@@ -413,3 +418,21 @@ def test_the_visit_screen_gets_the_object_card_and_history(api_as, people):
     assert row["history"] == []
     checklist = worker.get(f"/api/v1/field/places/{lift.pk}/checklist").json()
     assert checklist["register_card"]["facts"] == row["register_card"]["facts"]
+
+
+def test_facts_form_on_the_register_card(client, people):
+    place = make_place(people["nanxi_worker"], "lpg", PlaceKind.LPG_POINT, "黄记快餐")
+    url = f"/places/registers/lpg/{place.pk}/facts/"
+    client.force_login(people["nanxi"])  # the village station may edit
+    assert "修改" in client.get(f"/places/registers/lpg/{place.pk}/").content.decode()
+    bad = client.post(url, {"role": "供应站", "leak_alarm": "是"})
+    assert bad.status_code == 422
+    page = bad.content.decode()
+    assert "液化气供应站必须填写燃气经营许可证号" in page and 'value="供应站" selected' in page  # input kept
+    assert not LpgFacts.objects.filter(place=place).exists()
+    ok = client.post(url, {"role": "餐饮用户", "leak_alarm": "否", "storage_floor": ""})
+    assert ok.status_code == 302
+    facts = LpgFacts.objects.get(place=place)
+    assert (facts.role, facts.storage_floor, facts.leak_alarm) == ("restaurant", "ground", False)
+    client.force_login(people["gas"])  # a department reads the register, the grid's people edit it
+    assert client.get(url).status_code == 404
