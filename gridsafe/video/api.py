@@ -87,7 +87,7 @@ class CameraPointOut(Schema):
     online: bool
 
 
-@router.get("/cameras/map", response=list[CameraPointOut], operation_id="video_camera_map")
+@router.get("/cameras/map", response=list[CameraPointOut], operation_id="video_camera_map", url_name="video_camera_map")
 def camera_map(request: HttpRequest):
     """The cameras in the caller's 辖区, for the map layer."""
     return selectors.map_points(request.user)

@@ -177,7 +177,7 @@ def _joinable_case(camera: Camera, alarm_type: str, occurred_at: datetime) -> in
     )
 
 
-def _repeat(gateway_id: int, alarm_id: str, fingerprint_payload: dict) -> VideoAlarm | None:
+def _repeat(gateway_id: int, alarm_id: str, fingerprint_payload: dict[str, object]) -> VideoAlarm | None:
     found = VideoAlarm.objects.filter(gateway_id=gateway_id, alarm_id=alarm_id).first()
     if found is None:
         return None

@@ -76,8 +76,35 @@ def test_the_browser_player_asks_the_media_server_for_the_playlist(
         page = browser_page
         page.context.add_cookies([session_cookie(committed_world["nanxi"], serial_live_server)])
         page.goto(f"{serial_live_server}/video/cameras/{camera.pk}/")
-        page.wait_for_function("document.getElementById('video-player').dataset.source !== undefined", timeout=15_000)
+        page.wait_for_function(
+            "() => document.getElementById('video-player').dataset.source !== undefined", timeout=15_000
+        )
         page.wait_for_timeout(1500)
         assert f"/rtp/{camera.device_id}_{camera.channel_id}/hls.m3u8" in wvp.paths()  # hls.js fetched it
         csp_errors = [e for e in page.console_errors if "Content Security Policy" in e]
         assert csp_errors == []
+
+
+@pytest.mark.browser
+def test_the_map_shows_the_cameras_layer(committed_world, serial_live_server, browser_page):
+    from gridsafe.dashboards.tests.conftest import session_cookie
+
+    camera_in("南溪村", 1)
+    camera_in("南溪村", 2, is_online=False)
+    page = browser_page
+    page.context.add_cookies([session_cookie(committed_world["bangtou"], serial_live_server)])
+    page.goto(f"{serial_live_server}/map/")
+    page.wait_for_function("() => document.getElementById('gs-map') && document.getElementById('gs-map').gsMap")
+    page.evaluate(
+        """() => {
+        const label = [...document.querySelectorAll('.leaflet-control-layers label')]
+            .find(l => l.textContent.trim() === '摄像机');
+        label.querySelector('input').click();
+    }"""
+    )
+    page.wait_for_function("() => document.getElementById('gs-map').dataset.cameras === '2'", timeout=45_000)
+    assert page.locator("path.video-camera-marker").count() == 2
+    page.locator("path.video-camera-marker").first.click(force=True)
+    link = page.locator(".leaflet-popup-content a")
+    assert "/video/cameras/" in link.get_attribute("href")
+    assert [e for e in page.console_errors if "Content Security Policy" in e] == []
