@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.routing import tier_unit_id
@@ -88,6 +89,12 @@ def _category_for(order: WorkOrder) -> Category:
     return fallback
 
 
+def _due_text(order: WorkOrder) -> str:
+    """The platform's 办理时限, shown to the desk in the case's description (the case's own deadlines follow the
+    county's rules; the order keeps the platform's in `HotlineOrder.due_at`)."""
+    return f"，办理时限 {timezone.localtime(order.due_at):%Y-%m-%d %H:%M}" if order.due_at else ""
+
+
 def hotline_order_receive(*, order: WorkOrder, source: HotlinePlatform | None = None) -> tuple[HotlineOrder, bool]:
     """接收工单 — a 12345 work order becomes a case (source 12345) at the county desk, registered as the desk
     registers a call (case_report, channel desk), at the place its text names; the 签收 is queued back to the
@@ -122,7 +129,7 @@ def hotline_order_receive(*, order: WorkOrder, source: HotlinePlatform | None = 
                 actor=actor,
                 client_id=uuid.uuid5(HOTLINE_NS, order.order_no),
                 category_code=category.code,
-                description=f"【12345工单 {order.order_no}】{order.content}",
+                description=f"【12345工单 {order.order_no}{_due_text(order)}】{order.content}",
                 lon=lon,
                 lat=lat,
                 address=(order.address or located_by)[:200],

@@ -63,6 +63,7 @@ def test_a_work_order_becomes_a_case_is_handled_and_its_reply_reaches_the_platfo
     order = HotlineOrder.objects.get(order_no=ORDER["order_no"])
     assert (order.state, order.caller_name) == (OrderState.SIGNED, "陈秀英")
     assert order.due_at.isoformat() == "2026-12-11T09:30:00+00:00"
+    assert "办理时限 2026-12-11 17:30" in case.description  # the platform's deadline, for the desk
     assert platform12345.kinds() == ["sign"]
     assert platform12345.received[0]["body"]["case_no"] == case.pk
 

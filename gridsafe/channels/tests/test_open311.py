@@ -130,6 +130,18 @@ def test_review_page_accepts_and_refuses_within_the_jurisdiction(client, people,
     client.force_login(people["nanxi_worker"])
     assert client.get("/channels/review/").status_code == 404
     assert client.post(f"/channels/review/{row.pk}/", {"decision": "reject", "reason": "x"}).status_code == 404
+    # The centre of another township (鲤城街道) neither lists it nor may decide it: 404, as for a missing one.
+    from gridsafe.accounts.models import Role, Unit, UnitKind, User
+
+    licheng_centre = (
+        Unit.objects.filter(kind=UnitKind.CENTRE, region__level=2)
+        .exclude(region__path__startswith="350322.101")
+        .first()
+    )
+    other = User.objects.create(username="licheng_centre", role=Role.CENTRE_OPERATOR, unit=licheng_centre)
+    client.force_login(other)
+    assert row.number not in client.get("/channels/review/").content.decode()
+    assert client.post(f"/channels/review/{row.pk}/", {"decision": "reject", "reason": "x"}).status_code == 404
     client.force_login(people["bangtou"])
     done = client.post(f"/channels/review/{row.pk}/", {"decision": "accept", "category": "fire-ebike-indoor"})
     assert done.status_code == 303
