@@ -75,25 +75,23 @@ def _patrol_cells(patrol) -> list:
 
 def _build_patrols(*, job, path: Path, progress) -> Built:
     from gridsafe.dashboards.supervision_views import patrol_filters
-    from gridsafe.web.exports import CHUNK, query_of, write_sheet
+    from gridsafe.web.exports import CHUNK, query_of
 
     query = job.params.get("query", {})
     patrols = sv.patrol_list(job.user, **patrol_filters(query_of(query)))  # 404 if no longer a supervisor
     total = patrols.count()
     rows = (_patrol_cells(p) for p in patrols.iterator(chunk_size=CHUNK))
-    count = write_sheet(
-        path,
-        title="巡查记录",
-        columns=PATROL_COLUMNS,
-        rows=rows,
-        total=total,
-        progress=progress,
-        widths={"C": 16, "D": 20},
-    )
-    audit_record(
-        actor=job.user, action="patrols.export", target="xlsx", ip=job.ip, payload={"filters": query, "rows": count}
-    )
-    return Built(file_name=f"巡查记录-{timezone.localtime():%Y%m%d-%H%M}.xlsx", rows=count)
+    return _sheet(job, path, progress, "巡查记录", PATROL_COLUMNS, rows, total, {"C": 16, "D": 20}, "patrols.export")
+
+
+def _sheet(job, path: Path, progress, title: str, columns, rows, total: int, widths, action: str) -> Built:
+    """A list export's sheet, its audit row (the saved filters and the rows written) and its download name."""
+    from gridsafe.web.exports import write_sheet
+
+    count = write_sheet(path, title=title, columns=columns, rows=rows, total=total, progress=progress, widths=widths)
+    query = job.params.get("query", {})
+    audit_record(actor=job.user, action=action, target="xlsx", ip=job.ip, payload={"filters": query, "rows": count})
+    return Built(file_name=f"{title}-{timezone.localtime():%Y%m%d-%H%M}.xlsx", rows=count)
 
 
 PLACE_COLUMNS = [
@@ -151,7 +149,7 @@ def _place_cells(row: dict) -> list:
 
 def _build_places(*, job, path: Path, progress) -> Built:
     from gridsafe.core import clock
-    from gridsafe.web.exports import CHUNK, query_of, write_sheet
+    from gridsafe.web.exports import CHUNK, query_of
 
     query, now = job.params.get("query", {}), clock.now()
     places = sv.place_list(job.user, now, **place_filters(job.user, query_of(query)))
@@ -166,19 +164,7 @@ def _build_places(*, job, path: Path, progress) -> Built:
                 batch = []
         yield from (_place_cells(row) for row in sv.place_rows(batch, now))
 
-    count = write_sheet(
-        path,
-        title="监管对象",
-        columns=PLACE_COLUMNS,
-        rows=rows(),
-        total=total,
-        progress=progress,
-        widths={"A": 28, "E": 30},
-    )
-    audit_record(
-        actor=job.user, action="places.export", target="xlsx", ip=job.ip, payload={"filters": query, "rows": count}
-    )
-    return Built(file_name=f"监管对象-{timezone.localtime():%Y%m%d-%H%M}.xlsx", rows=count)
+    return _sheet(job, path, progress, "监管对象", PLACE_COLUMNS, rows(), total, {"A": 28, "E": 30}, "places.export")
 
 
 def register() -> None:
