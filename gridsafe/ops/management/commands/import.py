@@ -18,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help="regions | units | people | teams | places | template")
+        parser.add_argument("kind", help="regions | units | people | teams | places | cameras | template")
         parser.add_argument("file", help="the file to import (for template: the kind)")
         parser.add_argument("--dry-run", action="store_true", help="只检查、报告问题，不写入")
         parser.add_argument(
