@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from gridsafe.regions.coords import from_wgs84
 from gridsafe.web.basemap import basemap_config
 from gridsafe.web.tests.helpers import new_case
+from gridsafe.web.tests.test_a11y import AXE, BLOCKING, axe_violations
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -137,6 +138,9 @@ def test_tianditu_layers_switch_and_fall_back_when_unreachable(
     page.locator(".leaflet-control-layers label:has-text('天地图影像') input").check()
     page.wait_for_selector("#gs-map[data-basemap='天地图影像']")
     assert any("/img_w/wmts?" in u for u in requested) and any("/cia_w/wmts?" in u for u in requested)
+    # The switcher and the status line pass the accessibility check too (the axe test runs without tiles).
+    serious = [v for v in axe_violations(page, AXE.read_text(encoding="utf-8")) if v["impact"] in BLOCKING]
+    assert not serious, serious
     page.locator(".leaflet-control-layers label:has-text('无底图') input").check()
     assert status.inner_text() == "底图：无（区划边界）"
 
