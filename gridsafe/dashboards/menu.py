@@ -135,6 +135,7 @@ MENU: tuple[Entry, ...] = (
     Entry("oversight", "隐患统计分析表", "hazards:statistics", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="hazard_stats"),
     Entry("oversight", "存量/新增", "hazards:stock", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="hazard_stock"),
     Entry("work", "企业自查", "hazards:enterprise", ENTERPRISE, rule("gridsafe.hazards.permissions", "is_enterprise"), nav="enterprise"),
+    Entry("field", "企业自报隐患", "hazards:findings", STATION | CENTRE, rule("gridsafe.hazards.permissions", "can_see_findings"), nav="enterprise_findings"),
     Entry("oversight", "责任制考评", "dashboards:appraisal", CENTRE | DEPARTMENT | LEADER | ADMIN, nav="appraisal"),
     Entry("system", "检查表配置", "checklists:list", None, rule("gridsafe.field.checklists.permissions",
                                                                  "can_configure_checklists"), nav="checklists"),

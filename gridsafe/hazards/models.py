@@ -202,6 +202,15 @@ class SelfFinding(models.Model):
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     rectification = models.TextField(_("rectification"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The hazard case the station or centre registered from this reported finding (登记为隐患), once.
+    case = models.OneToOneField(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="self_finding",
+        verbose_name=_("registered hazard case"),
+    )
 
     class Meta:
         verbose_name = _("self-inspection finding")

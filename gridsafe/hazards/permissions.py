@@ -3,12 +3,14 @@
 Visibility follows the case (cases_visible_to: the 辖区 from accounts.jurisdiction, for an enterprise account its
 own places' cases); missing and not yours both answer 404."""
 
+from django.db.models import Q, QuerySet
+
 from gridsafe.accounts.jurisdiction import DEPARTMENT_STAFF, REVIEWERS, jurisdiction_of
 from gridsafe.accounts.models import Role, User
 from gridsafe.cases.models import Case
 from gridsafe.cases.permissions import can_regrade_case, cases_visible_to
 from gridsafe.core.errors import NotFound, NotPermitted
-from gridsafe.hazards.models import MajorHazard, MajorHazardQuerySet
+from gridsafe.hazards.models import MajorHazard, MajorHazardQuerySet, SelfFinding
 from gridsafe.hazards.transitions import MajorAction
 
 # The county centre, its leaders and every department may open the list; an enterprise sees its own.
@@ -76,3 +78,22 @@ def can_see_statistics(user: User) -> bool:
 
 def is_enterprise(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ENTERPRISE and enterprise_id_of(user) is not None
+
+
+def reported_findings_visible_to(user: User) -> QuerySet[SelfFinding]:
+    """Findings enterprises reported to the grid, at places in a station's or centre's 辖区."""
+    if user.role not in REVIEWERS:
+        return SelfFinding.objects.none()
+    scope = jurisdiction_of(user)
+    query = Q(pk__in=[])
+    for path in scope.paths:
+        query |= Q(place__region_path=path) | Q(place__region_path__startswith=path + ".")
+    return SelfFinding.objects.filter(query, reported=True)
+
+
+def can_register_finding(user: User, finding: SelfFinding) -> bool:
+    return user.role in REVIEWERS and jurisdiction_of(user).covers_path(finding.place.region_path)
+
+
+def can_see_findings(user: User) -> bool:
+    return user.is_authenticated and user.role in REVIEWERS

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gridsafe.accounts.models import Unit, User
 from gridsafe.cases.models import Attachment, Case
+from gridsafe.cases.services import case_report
 from gridsafe.catalog.models import Grade
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
@@ -36,7 +37,7 @@ from gridsafe.hazards.models import (
     SelfInspection,
     StopOrder,
 )
-from gridsafe.hazards.permissions import ensure_can_act_major, enterprise_id_of, owns_case
+from gridsafe.hazards.permissions import can_register_finding, ensure_can_act_major, enterprise_id_of, owns_case
 from gridsafe.hazards.transitions import MajorAction, MajorState, next_state
 from gridsafe.places.models import Place
 
@@ -455,3 +456,33 @@ def enterprise_evidence_add(
     )  # fmt: skip
     audit_record(actor=actor, action="enterprise.evidence", target=f"case:{case.pk}", payload={"attachments": ids})
     return record
+
+
+def self_finding_register(*, actor: User, finding: SelfFinding) -> Case:
+    """登记为隐患 — a station or centre registers a finding the enterprise reported as a hazard case at its place
+    (the checklist item's category, its severity: 可能重大 goes to the township as a 重大 proposal). The case is the
+    ordinary `case_report` (idempotent on a client id derived from the finding), then linked to the finding."""
+    if not can_register_finding(actor, finding):
+        raise NotFound("未找到该隐患")
+    if not finding.reported:
+        raise InvalidTransition("企业未报告该隐患")
+    if finding.case_id is not None:
+        return Case.objects.get(pk=finding.case_id)
+    row = next((r for r in finding.inspection.answers if r.get("code") == finding.code), None)
+    if row is None:
+        raise ValidationFailed("检查项不存在")
+    place = finding.place
+    case, _created = case_report(
+        actor=actor,
+        client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"gridsafe-self-finding-{finding.pk}"),
+        category_code=row["category"],
+        description=f"企业自查报告：{finding.question}" + (f"（{finding.note}）" if finding.note else ""),
+        lon=place.lon,
+        lat=place.lat,
+        place_id=place.pk,
+        severity=Grade.MAJOR if finding.severity == Severity.POSSIBLY_MAJOR else None,
+        address=place.address or place.name,
+    )
+    SelfFinding.objects.filter(pk=finding.pk, case__isnull=True).update(case=case)
+    audit_record(actor=actor, action="enterprise.finding_registered", target=f"case:{case.pk}")
+    return case

@@ -23,12 +23,14 @@ from gridsafe.hazards import documents, services
 from gridsafe.hazards.models import FIVE_PARTS, PLAN_PARTS, EnterpriseRecord, MajorHazard, SelfFinding, StopOrder
 from gridsafe.hazards.permissions import (
     can_act_major,
+    can_see_findings,
     can_see_hazard_list,
     can_see_statistics,
     enterprise_id_of,
     get_major_hazard_for_user,
     is_enterprise,
     major_hazards_visible_to,
+    reported_findings_visible_to,
 )
 from gridsafe.hazards.selectors import checklist_for_place
 from gridsafe.hazards.statistics import Period, render_xlsx, statistics_table, stock_and_new
@@ -372,3 +374,27 @@ def enterprise_case(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case, "records": EnterpriseRecord.objects.filter(case=case), "major": major, "error": error,
         "request_id": uuid.uuid4(), "nav": "enterprise",
     }, status=422 if error else 200)  # fmt: skip
+
+
+# ---------------------------------------------------------------- 企业自报隐患 for stations and centres
+
+
+@_guard(can_see_findings)
+def findings(request: HttpRequest) -> HttpResponse:
+    """What enterprises reported from their self-inspections in the user's 辖区; open ones can be registered."""
+    rows = reported_findings_visible_to(request.user).select_related("place", "inspection", "case").order_by("-id")
+    return render(request, "hazards/findings.html", {"findings": rows[:200], "nav": "enterprise_findings"})
+
+
+@_guard(can_see_findings)
+@require_POST
+def finding_register(request: HttpRequest, finding_id: int) -> HttpResponse:
+    finding = reported_findings_visible_to(request.user).select_related("place", "inspection").filter(pk=finding_id)
+    row = finding.first()
+    if row is None:
+        raise Http404("未找到该隐患")
+    try:
+        case = services.self_finding_register(actor=request.user, finding=row)
+    except DomainError as exc:
+        return HttpResponse(str(exc.args[0] if exc.args else exc), status=exc.status)
+    return redirect("web:case_detail", case_id=case.pk)

@@ -6,6 +6,7 @@ import io
 import uuid
 
 from gridsafe.accounts.jurisdiction import jurisdiction_of
+from gridsafe.cases.models import Case
 from gridsafe.cases.permissions import cases_visible_to
 from gridsafe.cases.tests.helpers import jpeg_bytes
 from gridsafe.hazards.models import EnterpriseRecord, FindingState, SelfFinding, SelfInspection
@@ -106,3 +107,30 @@ def test_the_staff_pages_give_an_enterprise_account_nothing_and_never_fail(ent_w
         response = officer.get(url)
         assert response.status_code < 500, (url, response.status_code)
         assert "欢乐KTV" not in response.content.decode(), url
+
+
+def test_a_station_registers_a_reported_finding_as_a_case(ent_world, people, web_as):
+    from gridsafe.hazards.services import self_inspection_record
+
+    place = ent_world["place_a"]
+    template = checklist_for_place(place)
+    items = template.items_for(place.kind)
+    answers = [{"code": i.code, "answer": "fail" if i is items[0] else "pass", "note": "两瓶未检验"} for i in items]
+    inspection, _ = self_inspection_record(actor=ent_world["officer_a"], client_id=uuid.uuid4(), place=place,
+                                           template_id=template.pk, answers=answers, report_codes=[items[0].code])  # fmt: skip
+    finding = inspection.findings.get()
+
+    station = web_as(people["nanxi"])
+    assert items[0].question in station.get("/hazards/findings/").content.decode()
+    assert web_as(people["licheng_worker"]).get("/hazards/findings/").status_code == 404  # a worker has no such page
+    response = station.post(f"/hazards/findings/{finding.pk}/register/")
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    case = finding.case
+    assert (case.place_id, case.category.code, case.region_path.startswith(place.region_path[:12])) == (
+        place.pk, items[0].category.code, True)  # fmt: skip
+    assert "企业自查报告" in case.description and "两瓶未检验" in case.description
+    assert station.post(f"/hazards/findings/{finding.pk}/register/").url == f"/cases/{case.pk}/"  # once
+    assert Case.objects.filter(place=place).count() == 1
+    # the enterprise now sees it among its cases
+    assert f"#{case.pk}" in web_as(ent_world["officer_a"]).get("/hazards/enterprise/").content.decode()
