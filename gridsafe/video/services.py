@@ -13,14 +13,14 @@ import hashlib
 import io
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils.timezone import localtime
+from django.utils.timezone import is_naive, localtime, make_aware
 
 from gridsafe.accounts.jurisdiction import jurisdiction_of
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
@@ -30,7 +30,7 @@ from gridsafe.cases.services.report import case_report
 from gridsafe.cases.transitions import OPEN_STATES
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
-from gridsafe.core.errors import IdempotencyConflict, InvalidTransition, NotFound, ValidationFailed
+from gridsafe.core.errors import DomainError, IdempotencyConflict, InvalidTransition, NotFound, ValidationFailed
 from gridsafe.core.idempotency import fingerprint_matches, request_fingerprint
 from gridsafe.regions.coords import to_wgs84
 from gridsafe.regions.locate import locate_grid
@@ -199,6 +199,8 @@ def alarm_receive(*, gateway_id: int, alarm: AlarmIn) -> tuple[VideoAlarm, bool]
     if not 0 <= alarm.confidence <= 1:
         raise ValidationFailed("confidence 应在 0 到 1 之间")
     snapshot = _snapshot_bytes(alarm.snapshot)
+    if is_naive(alarm.occurred_at):  # a gateway that sends local time without an offset: Beijing time
+        alarm = replace(alarm, occurred_at=make_aware(alarm.occurred_at))
     payload = {
         "alarm_id": alarm_id,
         "camera_id": alarm.camera_id,
@@ -242,15 +244,22 @@ def alarm_receive(*, gateway_id: int, alarm: AlarmIn) -> tuple[VideoAlarm, bool]
                 if joined is not None:
                     row.outcome, row.case_id = Outcome.JOINED, joined
                 else:
-                    row.case = _open_case(
-                        actor=gateway.actor,
-                        client_id=uuid.uuid5(ALARM_NS, f"{gateway.key}:{alarm_id}"),
-                        category_code=rule.category.code,
-                        camera=camera,
-                        description=_description(alarm, camera),
-                        snapshot=snapshot,
-                    )
-                    row.outcome = Outcome.CASE_OPENED
+                    try:
+                        with transaction.atomic():
+                            row.case = _open_case(
+                                actor=gateway.actor,
+                                client_id=uuid.uuid5(ALARM_NS, f"{gateway.key}:{alarm_id}"),
+                                category_code=rule.category.code,
+                                camera=camera,
+                                description=_description(alarm, camera),
+                                snapshot=snapshot,
+                            )
+                        row.outcome = Outcome.CASE_OPENED
+                    except DomainError as error:
+                        # A category switched off, a camera outside the gateway account's 辖区: the alarm is not
+                        # lost, it waits for a person, saying why it did not open a case.
+                        row.case = None
+                        row.review_note = f"未能自动立案：{error.detail}"[:200]
             row.save(force_insert=True)
     except IntegrityError:
         if row.snapshot:

@@ -170,3 +170,22 @@ def test_video_gateway_command_prints_id_and_secret(db, capsys):
 
     ts = str(int(time.time()))
     assert verify(key=key, timestamp=ts, signature=sign(secret, ts, body), body=body) == gateway.pk
+
+
+def test_an_alarm_that_cannot_open_its_case_waits_with_the_reason(client, gw):
+    from gridsafe.catalog.categories import categories
+
+    gateway, secret = gw
+    camera = camera_in("南溪村")
+    Category.objects.filter(code="fire-escape-blocked").update(is_active=False)
+    categories.invalidate()
+    body = alarm_body(camera, "E-1")
+    from django.utils.timezone import localtime
+
+    body["occurred_at"] = localtime(clock.now()).replace(tzinfo=None).isoformat()  # Beijing time, no offset
+    answer = post(client, gateway, secret, body)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["outcome"] == "review" and answer.json()["case_id"] is None
+    alarm = VideoAlarm.objects.get(alarm_id="E-1")
+    assert "未能自动立案" in alarm.review_note and "类别" in alarm.review_note
+    assert abs((alarm.occurred_at - clock.now()).total_seconds()) < 120  # read as Beijing time
