@@ -26,6 +26,8 @@ def test_demo_history_and_the_admin_pages_in_chinese(client, people, settings):
     assert rows.count() == 3 and not Delivery.objects.filter(case_id=cases[3].pk).exists()
     row = rows.first()
     assert row.channel == "sms" and row.address_masked[3:7] == "****" and len(row.address) == 11
+    # …and keeps it, so the live demo's next urgent report reaches them (by the log backend) too.
+    assert row.user.phone == row.address
 
     WebhookDelivery.objects.filter(pk=WebhookDelivery.objects.first().pk).update(status="dead", attempts=5)
     client.force_login(people["admin"])
