@@ -153,3 +153,48 @@ def test_tianditu_layers_switch_and_fall_back_when_unreachable(
     assert "map-canvas--plain" in page.locator("#gs-map").get_attribute("class")
     assert page.locator("#gs-map path.leaflet-interactive").count() > 0  # the region polygons are still drawn
     assert not [e for e in page.console_errors if "basemap" in e or "TypeError" in e], page.console_errors
+
+
+@pytest.mark.browser
+def test_on_gcj02_tiles_the_map_projects_wgs84_overlays_shifted(
+    committed_world, serial_live_server, browser_page, settings
+):
+    """With real Leaflet: a 高德-style provider in GCJ-02; a WGS-84 point lands on the pixel of its GCJ-02 position,
+    and a click there comes back as the WGS-84 point."""
+    settings.GRIDSAFE_TILE_URL = "https://webrd0{s}.example-gcj.test/appmaptile?x={x}&y={y}&z={z}"
+    settings.GRIDSAFE_TILE_SUBDOMAINS = "1234"
+    settings.GRIDSAFE_TILE_NAME = "高德矢量"
+    settings.GRIDSAFE_TILE_CRS = "gcj02"
+    page, base = browser_page, serial_live_server
+    tile = png()
+    page.route(
+        "https://*.example-gcj.test/**", lambda route: route.fulfill(status=200, content_type="image/png", body=tile)
+    )
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "county")
+    page.fill("input[name=password]", "gridsafe-demo")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    response = page.goto(f"{base}/map/")
+    assert "https://*.example-gcj.test" in response.headers["content-security-policy"]
+    page.wait_for_selector("#gs-map[data-basemap='高德矢量']")
+    wgs, gcj = (25.3621, 118.6946), from_wgs84(118.6946, 25.3621, "gcj02")
+    offset, back = page.evaluate(
+        """([wgs, gcj]) => {
+          const map = document.getElementById("gs-map").gsMap;
+          const p = map.options.crs.project(L.latLng(wgs[0], wgs[1]));
+          const q = L.CRS.EPSG3857.project(L.latLng(gcj[1], gcj[0]));
+          const ll = map.options.crs.unproject(p);
+          return [[p.x - q.x, p.y - q.y], [ll.lat, ll.lng]];
+        }""",
+        [list(wgs), list(gcj)],
+    )
+    assert abs(offset[0]) < 0.01 and abs(offset[1]) < 0.01  # metres in Web Mercator: on the GCJ-02 spot
+    assert abs(back[0] - wgs[0]) < 1e-9 and abs(back[1] - wgs[1]) < 1e-9  # and a click there is the WGS-84 point
+    plain = page.evaluate(
+        """([wgs]) => { const p = L.CRS.EPSG3857.project(L.latLng(wgs[0], wgs[1]));
+          const q = document.getElementById("gs-map").gsMap.options.crs.project(L.latLng(wgs[0], wgs[1]));
+          return Math.hypot(p.x - q.x, p.y - q.y); }""",
+        [list(wgs)],
+    )
+    assert 300 < plain < 800  # unshifted, the point would sit this many (Mercator) metres off
