@@ -44,6 +44,11 @@ class PushFailed(Exception):
 class HotlinePlatform(Protocol):
     name: str
 
+    @property
+    def configured(self) -> bool:
+        """False when there is nowhere to push to yet: replies wait in the outbox, untried, until there is."""
+        ...
+
     def parse_order(self, body: dict[str, Any]) -> WorkOrder: ...
 
     def pull_orders(self) -> list[WorkOrder]: ...
@@ -77,6 +82,10 @@ class JsonHttpPlatform:
         self.base_url = (base_url if base_url is not None else settings.GRIDSAFE_HOTLINE_BASE_URL).rstrip("/")
         self.secret = secret if secret is not None else settings.GRIDSAFE_HOTLINE_SECRET
         self.timeout = timeout or settings.GRIDSAFE_HOTLINE_TIMEOUT
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
 
     def parse_order(self, body: dict[str, Any]) -> WorkOrder:
         if not isinstance(body, dict):

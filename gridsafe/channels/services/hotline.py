@@ -178,7 +178,8 @@ def _queue(order: HotlineOrder, kind: str, key: str, payload: dict[str, Any]) ->
             )
         except IntegrityError:
             return
-    transaction.on_commit(lambda: tasks.hotline_push_send.enqueue(push_id=push.pk))
+    if platform().configured:  # else it waits, untried, for the platform's address (the flush sends it then)
+        transaction.on_commit(lambda: tasks.hotline_push_send.enqueue(push_id=push.pk))
 
 
 # ---------------------------------------------------------------- what case events owe the platform
@@ -309,6 +310,8 @@ def hotline_push_deliver(*, push_id: int, adapter: HotlinePlatform | None = None
 def hotline_outbox_flush(*, limit: int = 200) -> int:
     """Send every due row (the worker calls this each sweep: rows whose task was lost, and retries after backoff).
     Returns how many were sent."""
+    if not platform().configured:
+        return 0
     due = HotlineOutbox.objects.filter(state=PushState.PENDING, next_attempt_at__lte=clock.now())
     sent = 0
     for push_id in due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]:

@@ -188,3 +188,18 @@ def test_orders_pulled_from_a_platform_that_cannot_push(db, platform12345, djang
     assert out.getvalue().splitlines() == ["拉取 2 件，新登记 2 件", "拉取 2 件，新登记 0 件"]
     assert Case.objects.filter(source="hotline").count() == 2
     assert platform12345.kinds() == ["sign", "sign"]
+
+
+def test_without_a_platform_address_replies_wait_untried_and_go_once_it_is_set(
+    db, client, settings, platform12345, django_capture_on_commit_callbacks
+):
+    url = settings.GRIDSAFE_HOTLINE_BASE_URL
+    settings.GRIDSAFE_HOTLINE_BASE_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, URL, {**ORDER, "order_no": "FJ12345-WAIT-1"}).status_code == 201
+    push = HotlineOutbox.objects.get(order__order_no="FJ12345-WAIT-1")
+    assert (push.state, push.attempts, push.last_error) == (PushState.PENDING, 0, "")
+    assert hotline_outbox_flush() == 0
+    settings.GRIDSAFE_HOTLINE_BASE_URL = url
+    assert hotline_outbox_flush() == 1
+    assert platform12345.kinds() == ["sign"]
