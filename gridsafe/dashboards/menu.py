@@ -114,8 +114,9 @@ MENU: tuple[Entry, ...] = (
     Entry("work", "地图", "map:index", CASE_ROLES, nav="map"),
     Entry("work", "视频告警研判", "video:review_queue", CENTRE | ADMIN, rule("gridsafe.video.services", "may_review"), nav="video_review"),
     Entry("work", "消息", "web:notifications", nav="notifications", badge=True),
-    # Every role that can export (the case list, the dashboards' pages), and the auditor who sees all downloads.
-    Entry("work", "我的下载", "web:downloads", CASE_ROLES | {Role.AUDIT_ADMIN}, nav="downloads"),
+    # Every role that can export (the case list, the dashboards' pages), the auditor who sees all downloads, and
+    # the 系统管理员 who checks the rollups from there.
+    Entry("work", "我的下载", "web:downloads", CASE_ROLES | {Role.AUDIT_ADMIN, Role.SYSTEM_ADMIN}, nav="downloads"),
     Entry("work", "网格员端", "field:shell", WORKER | STATION),
     Entry("field", "巡查覆盖率", "dashboards:sv_coverage", SUPERVISORS, rule(SV, "may_see_coverage")),
     Entry("field", "巡查记录", "dashboards:sv_patrols", SUPERVISORS, rule(SV, "may_supervise_patrols")),

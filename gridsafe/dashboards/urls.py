@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboards/archives/", views.archive, name="archives"),
     path("dashboards/archives/download/", views.archive_download, name="archive_download"),
     path("dashboards/archives/start/", views.archive_start, name="archive_start"),
+    path("dashboards/rollups/check/", views.rollups_check_start, name="rollups_check_start"),
     path("bulletins/", views.bulletin_list, name="bulletins"),
     path("bulletins/generate/", views.bulletin_generate, name="bulletin_generate"),
     path("bulletins/<int:bulletin_id>/", oversight_views.bulletin_detail, name="bulletin_detail"),

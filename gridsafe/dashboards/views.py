@@ -61,6 +61,7 @@ from gridsafe.dashboards.models import Scope
 from gridsafe.dashboards.periods import parse_period, quarter_period, today
 from gridsafe.dashboards.schedule import next_runs
 from gridsafe.regions.models import Region
+from gridsafe.web.downloads import may_check_rollups
 
 
 def page(view):
@@ -492,6 +493,16 @@ def archive_download(request: HttpRequest) -> HttpResponse:
         period = parse_period(str(today().year))
     handle, name = archive_build(target=target, period=period, actor=request.user, ip=client_ip(request))
     return FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+
+
+@require_POST
+@page
+def rollups_check_start(request: HttpRequest) -> HttpResponse:
+    """核对统计汇总 (我的下载, the 系统管理员): the rollups check on the worker, its differences as a sheet."""
+    if not may_check_rollups(request.user):
+        raise NotFound("未找到")
+    job = job_start(user=request.user, kind="rollups.check", params={}, ip=client_ip(request))
+    return redirect("web:download_detail", job_id=job.pk)
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from gridsafe.accounts.models import Role, User
+from gridsafe.accounts.permissions import can_manage_users
 from gridsafe.core.audit import audit_record
 from gridsafe.core.http import client_ip
 from gridsafe.core.jobs import download_days
@@ -24,6 +25,11 @@ from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.web.views import login_required_page
 
 SHOWN = 100  # the newest jobs on the list
+
+
+def may_check_rollups(user: User) -> bool:
+    """统计汇总核对 (dashboards' rollups.check job): the 系统管理员's maintenance, like `gridsafe rollups_check`."""
+    return can_manage_users(user)
 
 
 def sees_all_downloads(user: User) -> bool:
@@ -50,6 +56,7 @@ def downloads(request: HttpRequest) -> HttpResponse:
         "all_users": sees_all_downloads(request.user),
         "days": download_days(),
         "busy": any(job.busy for job in jobs),
+        "may_check_rollups": may_check_rollups(request.user),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "download-list":
         return render(request, "web/partials/download_list.html", context)

@@ -104,3 +104,30 @@ def test_the_places_export_keeps_the_jurisdiction_and_the_masking(
     assert set(body) == {"林记液化气供应点", "南溪3号出租房"}  # not the other township's
     assert body["林记液化气供应点"][6] == "138****5678" and "13812345678" not in str(rows)
     assert AuditEvent.objects.get(action="places.export").payload["rows"] == 2
+
+
+def test_the_system_administrator_checks_the_rollups_in_the_background(
+    client, people, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    from gridsafe.accounts.models import Role
+    from gridsafe.accounts.tests.helpers import make_user
+    from gridsafe.web.tests.helpers import new_case
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    new_case(people["nanxi_worker"])  # a case in the rollups: the recount has something to agree with
+    client.force_login(people["nanxi"])
+    assert 'id="rollups-check"' not in client.get("/downloads/").content.decode()
+    assert client.post("/dashboards/rollups/check/").status_code == 404
+
+    client.force_login(make_user("sysadmin_rc", Role.SYSTEM_ADMIN))
+    assert 'id="rollups-check"' in client.get("/downloads/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/dashboards/rollups/check/")
+    job = Job.objects.get(kind="rollups.check")
+    assert response["Location"] == f"/downloads/{job.pk}/" and job.status == JobStatus.DONE and job.done == 0
+    content = b"".join(client.get(f"/downloads/{job.pk}/file/").streaming_content)
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+    assert rows == [("核对项", "差异"), ("全部", "统计汇总与隐患记录的重新计数一致")]
+    assert AuditEvent.objects.filter(action="rollups.check").count() == 1
