@@ -304,6 +304,9 @@ def make(specs=None) -> dict[str, bytes]:
             chosen.append(g)
     chosen += [by_code[c] for c in named_grids["licheng_worker"] if by_code[c] not in chosen]
     risks = ["红", "橙", "黄", "蓝"]
+    from gridsafe.places.demo import static_facts_row
+
+    facts_rng = random.Random(SEED + 16)  # its own stream: the places rows stay as they were
     for g in chosen:
         village = by_code[g.parent_code]
         short = village.name.removesuffix("村").removesuffix("社区")
@@ -332,6 +335,7 @@ def make(specs=None) -> dict[str, bytes]:
                 row += ["", "在用"]
             else:
                 row += ["在用"]
+            row += static_facts_row(domain, facts_rng, len(places[sheet_of[domain]]))  # 台账 facts (issue 16)
             places[sheet_of[domain]].append(row)
     assert len([p for p in people if p[3] == ROLE_NAMES[Role.GRID_WORKER]]) == GRID_WORKERS
     return {

@@ -1,7 +1,8 @@
 """Demo registers (台账) for the places the demo imported: each object's domain facts, LPG cylinders, graded risk
 points with control measures and the enterprises behind the businesses, with dates relative to today so that,
 whenever the demo is loaded, some licences and inspections are about to lapse and a few have lapsed. Deterministic
-for a seed; skips an object that already has its facts. Called by field.demo_registers (which then runs the
+for a seed; the facts that do not age come from the county's file (`static_facts_row`, written by demo.make_data);
+an object that already has risk points is left alone, so a second load adds nothing. Called by field.demo_registers (which then runs the
 deadline job once, so the demo has its visit tasks and cases)."""
 
 from __future__ import annotations
@@ -51,6 +52,42 @@ RISK_TEXT = {
     "road": ("事故多发路段", "车辆冲出路外、坠崖", "设置波形护栏和警示标志；雨季加密巡查"),
 }
 BUSINESS_KINDS = {"lpg", "fireworks", "venue", "fire"}
+
+
+# Domains whose facts do not age ship them in the county's file (demo/data/places.xlsx, made by demo.make_data);
+# the dated ones (licences, statutory inspections) are set here relative to the load day.
+STATIC_DOMAINS = ("rental", "fire", "road")
+
+
+def static_facts_row(domain: str, rng: random.Random, i: int) -> list:
+    """The facts columns (and the credit-code column) of one row of the county's places file, in the order of the
+    import template; blank for the dated domains."""
+    from gridsafe.places.registers import FACTS
+
+    columns = [f.name for f in FACTS.get(domain, [])]
+    values: dict = {}
+    if domain == "rental":
+        rooms = rng.randint(3, 16)
+        values = {
+            "building": "砖混自建房", "floors": rng.randint(2, 6), "rooms": rooms,
+            "tenant_count": rng.randint(rooms, rooms * GROUP_RENTAL_PER_ROOM + (4 if i % 5 == 0 else 0)),
+            "mixed_production": "是" if i % 8 == 1 else "否", "mixed_storage": "是" if i % 11 == 2 else "否",
+            "mixed_trade": "是" if i % 6 == 0 else "否",
+            "ebike_charging": "室内/楼道充电" if i % 4 == 0 else rng.choice(["集中充电场所", "室外充电桩", "无电动车"]),
+        }  # fmt: skip
+    elif domain == "fire":
+        values = {
+            "key_unit": "是" if i % 4 == 0 else "否", "unit_type": rng.choice(FIRE_UNITS),
+            "building_floors": rng.randint(1, 5), "fire_facilities": "灭火器、应急照明、疏散指示标志",
+        }  # fmt: skip
+    elif domain == "road":
+        values = {
+            "hazard_type": rng.choice(["临水临崖", "急弯陡坡", "长下坡", "平交路口"]),
+            "road_name": rng.choice(["X201 县道", "X205 县道", "Y012 乡道", "村道"]),
+            "stake": f"K{rng.randint(1, 40)}+{rng.randint(0, 9)}00", "length_m": rng.randint(80, 900),
+            "protection": "" if i % 6 == 2 else "波形护栏", "warning_signs": "否" if i % 5 == 1 else "是",
+        }  # fmt: skip
+    return [values.get(name, "") for name in columns] + [""]
 
 
 def _dated(rng: random.Random, today: dt.date, i: int) -> dt.date:
@@ -129,13 +166,19 @@ def seed_register_facts(*, seed: int, today: dt.date) -> dict[str, int]:
     made = {"facts": 0, "cylinders": 0, "risk_points": 0, "enterprises": 0}
     by_model: dict[type, list] = {}
     cylinders, points = [], []
+    seeded = set(RiskPoint.objects.values_list("place_id", flat=True))  # a second load adds nothing
     for i, place in enumerate(places):
         code = place.domain.code
-        facts = _facts(place, rng, today, i)
-        model = type(facts)
-        if facts is None or model.objects.filter(place=place).exists():
+        if place.pk in seeded:
             continue
-        by_model.setdefault(model, []).append(facts)
+        facts = _facts(place, rng, today, i)
+        if facts is None:
+            continue
+        existing = type(facts).objects.filter(place=place).first()  # from the county's file (STATIC_DOMAINS)
+        if existing is None:
+            by_model.setdefault(type(facts), []).append(facts)
+        else:
+            facts = existing
         if code == "lpg":
             for n in range(rng.randint(2, 5)):
                 due = today + dt.timedelta(days=rng.randint(10, 1200)) if n or i % 5 else today + dt.timedelta(days=12)
