@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.core import clock
+from gridsafe.messaging.channels import http
 from gridsafe.messaging.models import WebhookDelivery, WebhookStatus, WebhookSubscription
 from gridsafe.messaging.services import backoff
 
@@ -107,7 +108,7 @@ def webhook_send(delivery_id: int, *, now: datetime | None = None) -> str:
         }
         d.attempts += 1
         try:
-            response = httpx.post(d.subscription.url, content=body, headers=headers, timeout=10)
+            response = http().post(d.subscription.url, content=body, headers=headers)
             d.response_status = response.status_code
             ok = 200 <= response.status_code < 300
             error = "" if ok else f"HTTP {response.status_code}: {response.text[:200]}"
