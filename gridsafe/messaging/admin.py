@@ -60,6 +60,10 @@ class WebhookSubscriptionForm(forms.ModelForm):
         model = WebhookSubscription
         fields = ("name", "url", "secret", "event_kinds", "active")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["secret"] = ""  # never sent to the page; left empty, it is unchanged (and audited so)
+
     def clean_secret(self):
         secret = self.cleaned_data.get("secret", "")
         if secret:

@@ -64,3 +64,24 @@ def test_demo_history_and_the_admin_pages_in_chinese(client, people, settings):
     assert "重新投递 1 条，成功送达 0 条" in response.content.decode()
     dead.refresh_from_db()
     assert dead.status == "dead" and "网络错误" in dead.last_error
+
+
+def test_a_subscription_is_added_and_renamed_in_the_admin_without_showing_its_secret(client, people, settings):
+    from gridsafe.messaging.models import WebhookSubscription
+
+    settings.GRIDSAFE_2FA_REQUIRED = False
+    client.force_login(people["admin"])
+    add = reverse("admin:messaging_webhooksubscription_add")
+    body = {"name": "福建省应急平台", "url": "https://yj.fj.example.gov.cn/hook", "event_kinds": ["case.reported"]}
+    refused = client.post(add, {**body, "active": "on"})
+    assert refused.status_code == 200 and "请填写签名密钥" in refused.content.decode()
+    assert client.post(add, {**body, "secret": "s3cret-value", "active": "on"}).status_code == 302
+    sub = WebhookSubscription.objects.get()
+    assert sub.secret == "s3cret-value" and sub.event_kinds == ["case.reported"]
+    change = reverse("admin:messaging_webhooksubscription_change", args=[sub.pk])
+    assert "s3cret-value" not in client.get(change).content.decode()
+    assert (
+        client.post(change, {**body, "name": "福建省应急管理厅平台", "secret": "", "active": "on"}).status_code == 302
+    )
+    sub.refresh_from_db()
+    assert (sub.name, sub.secret) == ("福建省应急管理厅平台", "s3cret-value")
