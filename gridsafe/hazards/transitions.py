@@ -15,7 +15,7 @@ class MajorState(models.TextChoices):
 
 class MajorAction(models.TextChoices):
     OPEN = "open", _("Open (启动重大隐患流程)")
-    LIST = "list", _("List for supervision (挂牌督办)")
+    LIST = "listing", _("List for supervision (挂牌督办)")
     PLAN = "plan", _("Rectification plan (治理方案)")
     STOP = "stop", _("Stop order (停产停用)")
     PROGRESS = "progress", _("Progress report (进展报告)")

@@ -27,7 +27,7 @@ def test_the_api_lists_and_lists_for_supervision(flow, people, ent_world, client
     again = fire.post(f"/api/v1/hazards/major/{hazard.pk}/actions/list", body)
     assert listed.status_code == 200, listed.content
     assert listed.json()["state"] == "listed" and again.json()["notice_no"] == listed.json()["notice_no"]
-    assert [s["action"] for s in again.json()["steps"]] == ["open", "list"]
+    assert [s["action"] for s in again.json()["steps"]] == ["open", "listing"]
     stale = fire.post(f"/api/v1/hazards/major/{hazard.pk}/actions/plan",
                       {"version": 1, "request_id": str(uuid.uuid4()), "plan": PLAN})  # fmt: skip
     assert stale.status_code == 409 and stale["Content-Type"].startswith("application/problem+json")

@@ -28,18 +28,18 @@ def test_major_hazard_steps_in_the_browser(committed_world, serial_live_server, 
 
     page.goto(f"{serial_live_server}/cases/{case.pk}/")
     page.click("#major-hazard-link a")
-    page.wait_for_selector("#form-list")
+    page.wait_for_selector("#form-listing")
     deadline = (timezone.localdate(clock.now()) + timedelta(days=30)).isoformat()
-    page.fill("#form-list input[name=public_title]", "楼道电动车集中充电")
-    page.fill("#form-list input[name=rectify_by]", deadline)
-    page.fill("#form-list input[name=supervising_body]", " ")
-    page.click("#form-list button[type=submit]")
+    page.fill("#form-listing input[name=public_title]", "楼道电动车集中充电")
+    page.fill("#form-listing input[name=rectify_by]", deadline)
+    page.fill("#form-listing input[name=supervising_body]", " ")
+    page.click("#form-listing button[type=submit]")
     page.wait_for_selector("#major-error")
     assert "督办单位" in page.text_content("#major-error")
-    assert page.input_value("#form-list input[name=public_title]") == "楼道电动车集中充电"  # nothing typed is lost
+    assert page.input_value("#form-listing input[name=public_title]") == "楼道电动车集中充电"  # nothing typed is lost
 
-    page.fill("#form-list input[name=supervising_body]", "仙游县安全生产委员会办公室")
-    page.click("#form-list button[type=submit]")
+    page.fill("#form-listing input[name=supervising_body]", "仙游县安全生产委员会办公室")
+    page.click("#form-listing button[type=submit]")
     page.wait_for_selector("#notice-no")
     hazard.refresh_from_db()
     assert page.text_content("#notice-no") == hazard.notice_no and "挂牌督办" in page.text_content("#major-state")
@@ -59,5 +59,5 @@ def test_major_hazard_steps_in_the_browser(committed_world, serial_live_server, 
     text = "\n".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
     assert "挂牌督办通知书" in text and hazard.notice_no in text
     # the one failed response is the refused step (422, shown on the page); nothing else failed, no script error
-    assert [(status, url.split("/hazards/")[-1]) for status, url in failed] == [(422, f"{hazard.pk}/steps/list/")]
+    assert [(status, url.split("/hazards/")[-1]) for status, url in failed] == [(422, f"{hazard.pk}/steps/listing/")]
     assert [e for e in page.console_errors if "status of 422" not in e] == [], page.console_errors

@@ -63,11 +63,13 @@ def test_a_major_hazard_runs_from_listing_to_write_off_with_every_document(flow,
     assert f"/hazards/{hazard.pk}/" in fire.get(f"/cases/{case.pk}/").content.decode()  # linked from the case page
 
     deadline = (timezone.localdate(clock.now()) + timedelta(days=30)).isoformat()
-    refused = _step(officer, hazard, "list", supervising_body="县安委办", public_title="x", rectify_by=deadline)
+    refused = _step(officer, hazard, "listing", supervising_body="县安委办", public_title="x", rectify_by=deadline)
     assert refused.status_code == 403  # the enterprise sees its hazard but does not list it
-    missing = _step(fire, hazard, "list", supervising_body="", public_title="液化气瓶存放于地下室", rectify_by=deadline)
+    missing = _step(
+        fire, hazard, "listing", supervising_body="", public_title="液化气瓶存放于地下室", rectify_by=deadline
+    )
     assert missing.status_code == 422 and "督办单位" in missing.content.decode()
-    listed = _step(fire, hazard, "list", supervising_body="仙游县安全生产委员会办公室",
+    listed = _step(fire, hazard, "listing", supervising_body="仙游县安全生产委员会办公室",
                    public_title="液化气瓶存放于地下室", rectify_by=deadline)  # fmt: skip
     assert listed.status_code == 302, listed.content.decode()
     hazard.refresh_from_db()
@@ -115,7 +117,7 @@ def test_a_major_hazard_runs_from_listing_to_write_off_with_every_document(flow,
     assert "局部停产停用" in _docx_text(fire.get(f"/hazards/{hazard.pk}/documents/stop.docx").content)
     assert "莆田安评中心" in _docx_text(fire.get(f"/hazards/{hazard.pk}/documents/evaluation.docx").content)
     steps = list(hazard.events.values_list("action", flat=True))
-    assert steps == ["open", "list", "plan", "stop", "five", "progress", "evaluate", "close"]
+    assert steps == ["open", "listing", "plan", "stop", "five", "progress", "evaluate", "close"]
 
     # another enterprise's officer and a village station of another village get 404
     assert web_as(ent_world["officer_b"]).get(f"/hazards/{hazard.pk}/").status_code == 404
@@ -147,10 +149,10 @@ def test_a_lowered_grade_withdraws_an_unlisted_process_and_repeats_land_once(flo
     deadline = (timezone.localdate(clock.now()) + timedelta(days=10)).isoformat()
     body = {"version": hazard.version, "request_id": str(uuid.uuid4()), "supervising_body": "县安委办",
             "public_title": "电动车室内充电", "rectify_by": deadline}  # fmt: skip
-    assert fire.post(f"/hazards/{hazard.pk}/steps/list/", body).status_code == 302
-    assert fire.post(f"/hazards/{hazard.pk}/steps/list/", body).status_code == 302  # a resend: no second notice
+    assert fire.post(f"/hazards/{hazard.pk}/steps/listing/", body).status_code == 302
+    assert fire.post(f"/hazards/{hazard.pk}/steps/listing/", body).status_code == 302  # a resend: no second notice
     hazard.refresh_from_db()
-    assert hazard.events.filter(action="list").count() == 1 and hazard.version == 2
+    assert hazard.events.filter(action="listing").count() == 1 and hazard.version == 2
 
     other = flow.act(flow.handling_dept(), "regrade", "fire", grade="major", basis=BASIS)
     flow.act(other, "regrade", "fire", grade="general", basis="复核为一般隐患")
