@@ -217,12 +217,12 @@ def seed_video_demo(*, seed: int = 350322) -> str:
             continue
         alarm_type = alarm_type or rng.choice(["消防通道占用", "电动车进电梯"])
         rows.append(alarm(camera, alarm_type, at, rng.uniform(0.86, 0.99), Outcome.CASE_OPENED, case_id=case.pk))
-        for _ in range(rng.choice([0, 0, 1, 2])):  # the same scene seen again: joined, no new case
+        for _ in range(rng.choice([0, 1, 2, 3, 5])):  # the same scene seen again: joined, no new case
             rows.append(
                 alarm(
                     camera,
                     alarm_type,
-                    at + timedelta(minutes=rng.randint(3, 25)),
+                    at + timedelta(minutes=rng.randint(2, 28)),
                     rng.uniform(0.82, 0.97),
                     Outcome.JOINED,
                     case_id=case.pk,
@@ -232,7 +232,7 @@ def seed_video_demo(*, seed: int = 350322) -> str:
     # 误报 the desks marked over the year, in proportion to each algorithm's confirmed alarms.
     confirmed = {t[0]: sum(1 for r in rows if r.type == t[0]) for t in TYPES}
     for alarm_type, _code, _threshold, false_share, _count in TYPES:
-        for _ in range(round(max(confirmed[alarm_type], 6) * false_share / (1 - false_share))):
+        for _ in range(round(max(confirmed[alarm_type], 15) * false_share / (1 - false_share))):
             camera = rng.choice(cameras)
             reviewer = reviewer_for(camera)
             if reviewer is None:
