@@ -24,7 +24,12 @@ from django.db import connections
 
 log = logging.getLogger("gridsafe.appendonly")
 
-APPEND_ONLY_TABLES = ("cases_caseevent", "core_auditevent")
+APPEND_ONLY_TABLES = (
+    "cases_caseevent",
+    "core_auditevent",
+    "hazards_majorhazardevent",  # a major hazard's steps (hazards/0005)
+    "hazards_enterpriserecord",  # what an enterprise recorded on its cases (hazards/0005)
+)
 GUARD_TABLE = "append_only_guard"
 
 # Tables whose triggers the last post_migrate had to put back (empty when every migration kept them).

@@ -81,7 +81,7 @@ def on_job_done(hook: Callable[[Job], None]) -> None:
 
 
 def download_days() -> int:
-    return int(getattr(settings, "GRIDSAFE_DOWNLOAD_DAYS", 7))
+    return settings.GRIDSAFE_DOWNLOAD_DAYS
 
 
 # ---------------------------------------------------------------- progress

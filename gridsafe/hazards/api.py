@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ninja import Field, Router, Schema
 
-from gridsafe.core.input import BigInt, InputSchema
+from gridsafe.core.input import BigInt, Id, InputSchema
 from gridsafe.core.paging import API_COUNT_CAP, capped_count, page_window
 from gridsafe.core.problem import Problem
 from gridsafe.hazards import services
@@ -93,7 +93,7 @@ def _detail(hazard: MajorHazard) -> MajorHazard:
 
 
 @router.get("/major/{hazard_id}", response={200: MajorHazardDetailOut, **ERRORS}, operation_id="major_hazard_detail")
-def major_detail(request, hazard_id: int):
+def major_detail(request, hazard_id: Id):
     return _detail(get_major_hazard_for_user(request.user, hazard_id))
 
 
@@ -135,14 +135,14 @@ class EvaluateIn(StepIn):
     attachment_ids: list[int]
 
 
-def _common(request, hazard_id: int, body: StepIn) -> dict:
+def _common(request, hazard_id: Id, body: StepIn) -> dict:
     hazard = get_major_hazard_for_user(request.user, hazard_id)
     return {"hazard": hazard, "actor": request.user, "expected_version": body.version, "request_id": body.request_id}
 
 
 @router.post("/major/{hazard_id}/actions/list", response={200: MajorHazardDetailOut, **ERRORS},
              operation_id="major_hazard_list")  # fmt: skip
-def act_list(request, hazard_id: int, body: ListIn):
+def act_list(request, hazard_id: Id, body: ListIn):
     """挂牌督办 — the notice with its 文号."""
     return _detail(services.major_hazard_list(
         **_common(request, hazard_id, body), supervising_body=body.supervising_body, public_title=body.public_title,
@@ -152,7 +152,7 @@ def act_list(request, hazard_id: int, body: ListIn):
 
 @router.post("/major/{hazard_id}/actions/plan", response={200: MajorHazardDetailOut, **ERRORS},
              operation_id="major_hazard_plan")  # fmt: skip
-def act_plan(request, hazard_id: int, body: PlanIn):
+def act_plan(request, hazard_id: Id, body: PlanIn):
     """治理方案 — keys goal, methods, funds, organisation, deadline, safety, emergency (all required)."""
     return _detail(services.major_hazard_plan(**_common(request, hazard_id, body), plan=body.plan,
                                               funds_wan=body.funds_wan))  # fmt: skip
@@ -160,21 +160,21 @@ def act_plan(request, hazard_id: int, body: PlanIn):
 
 @router.post("/major/{hazard_id}/actions/stop", response={200: MajorHazardDetailOut, **ERRORS},
              operation_id="major_hazard_stop")  # fmt: skip
-def act_stop(request, hazard_id: int, body: StopIn):
+def act_stop(request, hazard_id: Id, body: StopIn):
     """停产停用 — full, partial (with scope) or "" (lifted)."""
     return _detail(services.major_hazard_stop(**_common(request, hazard_id, body), order=body.order, scope=body.scope))
 
 
 @router.post("/major/{hazard_id}/actions/five", response={200: MajorHazardDetailOut, **ERRORS},
              operation_id="major_hazard_five")  # fmt: skip
-def act_five(request, hazard_id: int, body: FiveIn):
+def act_five(request, hazard_id: Id, body: FiveIn):
     """五落实 — keys responsibility, measures, funds, deadline, plan (all required)."""
     return _detail(services.major_hazard_five(**_common(request, hazard_id, body), five=body.five))
 
 
 @router.post("/major/{hazard_id}/actions/progress", response={200: MajorHazardDetailOut, **ERRORS},
              operation_id="major_hazard_progress")  # fmt: skip
-def act_progress(request, hazard_id: int, body: ProgressIn):
+def act_progress(request, hazard_id: Id, body: ProgressIn):
     """进展报告 — photos are uploaded first to the case (POST /api/v1/cases/{id}/attachments)."""
     return _detail(services.major_hazard_progress(**_common(request, hazard_id, body), text=body.text,
                                                   percent=body.percent, attachment_ids=body.attachment_ids))  # fmt: skip
@@ -182,7 +182,7 @@ def act_progress(request, hazard_id: int, body: ProgressIn):
 
 @router.post("/major/{hazard_id}/actions/evaluate", response={200: MajorHazardDetailOut, **ERRORS},
              operation_id="major_hazard_evaluate")  # fmt: skip
-def act_evaluate(request, hazard_id: int, body: EvaluateIn):
+def act_evaluate(request, hazard_id: Id, body: EvaluateIn):
     """评估 — the evaluation report uploaded first to the case; then the department lead's 核查通过 is the 销号."""
     return _detail(services.major_hazard_evaluate(
         **_common(request, hazard_id, body), evaluator=body.evaluator, conclusion=body.conclusion,

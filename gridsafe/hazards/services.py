@@ -41,11 +41,9 @@ from gridsafe.hazards.permissions import can_register_finding, ensure_can_act_ma
 from gridsafe.hazards.transitions import MajorAction, MajorState, next_state
 from gridsafe.places.models import Place
 
-DOC_PREFIX_DEFAULT = "仙安办督"
-
 
 def notice_prefix() -> str:
-    return getattr(settings, "GRIDSAFE_HAZARD_DOC_PREFIX", DOC_PREFIX_DEFAULT)
+    return settings.GRIDSAFE_HAZARD_DOC_PREFIX
 
 
 def _clean(value: Any, what: str, limit: int = 2000) -> str:

@@ -4,9 +4,10 @@ and the cameras the map shows."""
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security.base import AuthBase
 
+from gridsafe.core.input import InputSchema
 from gridsafe.core.problem import Problem
 from gridsafe.video import selectors, services, signing
 
@@ -31,13 +32,14 @@ class GatewaySignature(AuthBase):
         return gateway_id
 
 
-class VideoAlarmIn(Schema):
-    alarm_id: str
-    camera_id: str
-    type: str
+class VideoAlarmIn(InputSchema):
+    alarm_id: str = Field(max_length=64)
+    camera_id: str = Field(max_length=64)
+    type: str = Field(max_length=40)
     occurred_at: datetime
     confidence: float
-    snapshot: str = ""
+    # base64 of at most MAX_SNAPSHOT_BYTES of JPEG (4 bytes for every 3); services says so in Chinese when larger.
+    snapshot: str = Field("", max_length=(services.MAX_SNAPSHOT_BYTES + 2) // 3 * 4 + 4)
 
 
 class VideoAlarmOut(Schema):

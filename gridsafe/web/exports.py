@@ -65,7 +65,7 @@ EXPORT_COLUMNS = [
 
 def inline_rows() -> int:
     """Up to this many rows an XLSX export answers at once; beyond, it runs in the background."""
-    return int(getattr(settings, "GRIDSAFE_EXPORT_INLINE_ROWS", 2000))
+    return settings.GRIDSAFE_EXPORT_INLINE_ROWS
 
 
 def choice_label(choices, value) -> str:

@@ -393,7 +393,34 @@ ELSEWHERE = {
         ],
         "gridsafe/dashboards/tests: rollups and reports",
     ),
+    **dict.fromkeys(
+        ["place_register", "place_facts_save", "risk_point_create", "cylinder_add"],
+        "gridsafe/places/tests/test_registers.py: the object registers",
+    ),
+    **dict.fromkeys(
+        [
+            "major_hazards_visible_to",
+            "major_hazard_detail",
+            "major_hazard_list",
+            "major_hazard_plan",
+            "major_hazard_stop",
+            "major_hazard_five",
+            "major_hazard_progress",
+            "major_hazard_evaluate",
+        ],
+        "gridsafe/hazards/tests: major hazards and the enterprise's scope",
+    ),
+    **dict.fromkeys(["video_camera_map"], "gridsafe/video/tests/test_camera_page.py: cameras in the 辖区"),
+    **dict.fromkeys(["messaging_preferences_get", "messaging_preferences_put"], "the caller's own preferences only"),
+    # Signed by a registered gateway or platform, not a user: an unsigned request is the anonymous 401 below.
+    **dict.fromkeys(["video_alarm_receive"], "gridsafe/video/tests/test_alarms.py: signatures"),
+    **dict.fromkeys(
+        ["hotline_order_receive", "hotline_visit_record"], "gridsafe/channels/tests: 12345 platform signatures"
+    ),
 }
+
+# Open to anyone on purpose: the county's published list of major hazards under 挂牌督办 (no personal data).
+PUBLIC = {"major_hazards_published": "gridsafe/hazards/tests: the public notice list shows no personal data"}
 
 
 @functools.cache
@@ -407,9 +434,9 @@ def _operations() -> dict[str, tuple[str, str, list]]:
 
 def test_every_operation_has_a_jurisdiction_check():
     ops = _operations()
-    missing = sorted(set(ops) - set(JURISDICTION) - set(ELSEWHERE))
+    missing = sorted(set(ops) - set(JURISDICTION) - set(ELSEWHERE) - set(PUBLIC))
     assert not missing, f"endpoints without a jurisdiction check: {missing}"
-    stale = sorted((set(JURISDICTION) | set(ELSEWHERE)) - set(ops))
+    stale = sorted((set(JURISDICTION) | set(ELSEWHERE) | set(PUBLIC)) - set(ops))
     assert not stale, f"checks for endpoints that no longer exist: {stale}"
 
 

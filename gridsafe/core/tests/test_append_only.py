@@ -51,7 +51,12 @@ def test_every_append_only_model_is_in_the_registry():
     from gridsafe.core.models import AppendOnlyModel
 
     tables = {m._meta.db_table for m in apps.get_models() if issubclass(m, AppendOnlyModel)}
-    assert tables == {"cases_caseevent", "core_auditevent"}
+    assert tables == {
+        "cases_caseevent",
+        "core_auditevent",
+        "hazards_majorhazardevent",
+        "hazards_enterpriserecord",
+    }
     assert tables <= set(APPEND_ONLY_TABLES)
 
 
