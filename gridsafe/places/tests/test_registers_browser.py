@@ -19,7 +19,7 @@ def test_map_register_layers_and_risk_colours(committed_world, serial_live_serve
     page = browser_page
     page.context.add_cookies([session_cookie(committed_world["county"], serial_live_server)])
     page.goto(f"{serial_live_server}/map/")
-    control = page.locator(".leaflet-control-layers")
+    control = page.locator('.leaflet-control-layers[aria-label="台账图层"]')
     control.hover()
     page.get_by_text("液化气（1）").wait_for()
     page.get_by_text("风险分布（乡镇）").click()
