@@ -395,7 +395,7 @@ ELSEWHERE = {
     ),
     **dict.fromkeys(
         ["place_register", "place_facts_save", "risk_point_create", "cylinder_add"],
-        "gridsafe/places/tests/test_registers.py: the object registers",
+        "gridsafe/field/tests/test_field_jurisdiction.py: the object registers",
     ),
     **dict.fromkeys(
         [

@@ -64,10 +64,9 @@ def _same_404(outsider, method, path_of, body_of=None, **kwargs):
         path = path_of(which)
         if method == "GET":
             return outsider.get(path)
-        if method == "PATCH":
-            return outsider.client.patch(
-                path, body_of(which), content_type="application/json", headers=outsider.headers
-            )
+        if method in ("PATCH", "PUT"):
+            send = outsider.client.patch if method == "PATCH" else outsider.client.put
+            return send(path, body_of(which), content_type="application/json", headers=outsider.headers)
         if kwargs.get("upload"):
             return outsider.upload(path, body_of(which))
         return outsider.post(path, body_of(which) if body_of else {})
@@ -203,6 +202,17 @@ def _check(op, api_as, n):
         )
     elif op == "place_contact_reveal":
         _same_404(out, "POST", lambda w: f"/api/v1/field/places/{place(w)}/contact", lambda w: {})
+    elif op == "place_register":
+        _same_404(out, "GET", lambda w: f"/api/v1/field/places/{place(w)}/register")
+    elif op == "place_facts_save":
+        _same_404(
+            out, "PUT", lambda w: f"/api/v1/field/places/{place(w)}/facts", lambda w: {"values": {"role": "restaurant"}}
+        )
+    elif op == "risk_point_create":
+        body = {"name": "后厨", "grade": "red", "control_measures": "专人管理"}
+        _same_404(out, "POST", lambda w: f"/api/v1/field/places/{place(w)}/risk-points", lambda w: body)
+    elif op == "cylinder_add":
+        _same_404(out, "POST", lambda w: f"/api/v1/field/places/{place(w)}/cylinders", lambda w: {"seal_code": "XY-1"})
     else:
         raise AssertionError(f"no jurisdiction check for {op}")
 
@@ -233,6 +243,10 @@ REGISTRY = [
     "place_detail",
     "place_update",
     "place_contact_reveal",
+    "place_register",
+    "place_facts_save",
+    "risk_point_create",
+    "cylinder_add",
 ]
 
 

@@ -19,14 +19,15 @@ from gridsafe.catalog.calendar import calendar_seed, current_calendar
 from gridsafe.catalog.limits import limit_for
 from gridsafe.catalog.models import Category, Domain, TimeLimit, WorkCalendarDay
 from gridsafe.core.models import AuditEvent
-from gridsafe.places.models import Place
+from gridsafe.places.models import Enterprise, Place, PlaceDeadline, RiskPoint
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
 from gridsafe.web.tests.test_map import _grid, make_case
 
 MY_APPS = ("accounts", "regions", "catalog", "places", "cases")
 READ_ONLY = (Case, CaseEvent, Attachment, Supervision)
-BUSINESS_DATA = (*READ_ONLY, Place)  # 三员分立: not the 系统管理员's (accounts.admin.BusinessDataAdmin)
+# 三员分立: not the 系统管理员's (accounts.admin.BusinessDataAdmin): the cases, the places and their registers.
+BUSINESS_DATA = (*READ_ONLY, Place, Enterprise, RiskPoint, PlaceDeadline)
 
 
 def _url(model, view: str, *args) -> str:
