@@ -203,6 +203,9 @@ def bulletin_compile(*, kind: str, period: Period, region: Region, doc_no: str =
 # ---------------------------------------------------------------- generate, schedule, read
 
 
+BULLETIN_STEPS = 4  # compile the figures, the DOCX, the XLSX, store them
+
+
 def _check_period(kind: str, period: Period) -> None:
     if kind == BulletinKind.MONTHLY and month_period(period.start or clock.now().date()) != period:
         raise ValidationFailed("月度通报的周期应为一个月，如 2026-10")
@@ -212,20 +215,32 @@ def _check_period(kind: str, period: Period) -> None:
         raise ValidationFailed("通报类型应为 monthly 或 quarterly")
 
 
-def bulletin_generate(
-    *, kind: str, period: Period, actor: User | None = None, region: Region | None = None
-) -> Bulletin:
-    """Compile, render and store a bulletin (on demand, or from the schedule with actor None). Regenerating the
-    same kind and period replaces the files. Raises charts.CjkFontMissing when no Chinese font is installed."""
+def bulletin_check(kind: str, period: Period) -> None:
+    """What the generate button may ask for (ValidationFailed otherwise): checked before its job is queued."""
     if kind not in BulletinKind.values:
         raise ValidationFailed("通报类型应为 monthly 或 quarterly")
     _check_period(kind, period)
+
+
+def bulletin_generate(
+    *, kind: str, period: Period, actor: User | None = None, region: Region | None = None, progress=None
+) -> Bulletin:
+    """Compile, render and store a bulletin (on demand as a background job — dashboards/downloads.py — or from the
+    schedule with actor None). Regenerating the same kind and period replaces the files. Raises
+    charts.CjkFontMissing when no Chinese font is installed. `progress(done, total)` counts its BULLETIN_STEPS."""
+    step = progress or (lambda done, total: None)
+    bulletin_check(kind, period)
+    step(0, BULLETIN_STEPS)
     region = region or county_region()
     existing = Bulletin.objects.filter(kind=kind, region=region, period_start=period.start).first()
     year, number = _doc_number(region, existing)
     doc_no = f"{settings.GRIDSAFE_DOC_PREFIX}〔{year}〕{number}号"
     data = bulletin_compile(kind=kind, period=period, region=region, doc_no=doc_no)
-    docx_bytes, xlsx_bytes = render_docx(data), render_xlsx(data)
+    step(1, BULLETIN_STEPS)
+    docx_bytes = render_docx(data)
+    step(2, BULLETIN_STEPS)
+    xlsx_bytes = render_xlsx(data)
+    step(3, BULLETIN_STEPS)
     stem = f"{kind}-{region.code}-{period.key}"
     summary = {
         "townships": [

@@ -194,7 +194,37 @@ def _build_rollups_check(*, job, path: Path, progress) -> Built:
     return Built(file_name=f"统计汇总核对-{timezone.localtime():%Y%m%d-%H%M}.xlsx", rows=len(found))
 
 
+BULLETIN_KINDS = {"monthly": "月度通报", "quarterly": "季度督导"}
+
+
+def _build_bulletin(*, job, path: Path, progress) -> Built:
+    """通报与督导 → 生成: the bulletin is compiled, rendered and stored on its Bulletin row as before (the list and
+    the bulletin's page show it); the job's file is a copy of its Word document, and the job's params get the
+    bulletin's id so the progress page links to it. Who may generate is checked again here, as the user who asked."""
+    from gridsafe.core.errors import NotFound
+    from gridsafe.core.models import Job
+    from gridsafe.dashboards.bulletins import bulletin_generate, may_generate
+
+    if not may_generate(job.user):
+        raise NotFound("未找到")
+    kind, period = job.params.get("kind", ""), parse_period(job.params.get("period"))
+    bulletin = bulletin_generate(kind=kind, period=period, actor=job.user, progress=progress)
+    Job.objects.filter(pk=job.pk).update(params={**job.params, "bulletin": bulletin.pk})
+    with bulletin.docx.open("rb") as handle, path.open("wb") as out:
+        shutil.copyfileobj(handle, out)
+    audit_record(
+        actor=job.user,
+        action="bulletin.generate",
+        target=f"bulletin:{bulletin.pk}",
+        ip=job.ip,
+        payload={"kind": kind, "period": period.key, "doc_no": bulletin.doc_no},
+    )
+    rows = len(bulletin.summary.get("townships", [])) + len(bulletin.summary.get("departments", []))
+    return Built(file_name=f"{bulletin.title}.docx", rows=rows)
+
+
 def register() -> None:
+    register_kind("bulletins.generate", label="通报生成（Word）", suffix=".docx", build=_build_bulletin)
     register_kind("archives.zip", label="工作档案（ZIP）", suffix=".zip", build=_build_archive)
     register_kind("patrols.xlsx", label="巡查记录导出（Excel）", suffix=".xlsx", build=_build_patrols)
     register_kind("places.xlsx", label="监管对象导出（Excel）", suffix=".xlsx", build=_build_places)

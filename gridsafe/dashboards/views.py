@@ -32,11 +32,10 @@ from gridsafe.dashboards.access import (
     workers_in,
 )
 from gridsafe.dashboards.archives import archive_build, archive_target, archive_units
-from gridsafe.dashboards.bulletins import bulletin_for_user, bulletins_visible_to, may_generate
-from gridsafe.dashboards.bulletins import bulletin_generate as generate
+from gridsafe.dashboards.bulletins import bulletin_check, bulletin_for_user, bulletins_visible_to, may_generate
 from gridsafe.dashboards.cockpit import cockpit_for
 from gridsafe.dashboards.display import display_region
-from gridsafe.dashboards.downloads import archive_period
+from gridsafe.dashboards.downloads import BULLETIN_KINDS, archive_period
 from gridsafe.dashboards.drill import cases_page, drill_case_ids, metric_label
 from gridsafe.dashboards.inforeports import (
     InfoReportForm,
@@ -328,8 +327,15 @@ def bulletin_generate(request: HttpRequest) -> HttpResponse:
         raise NotFound("未找到")
     kind = request.POST.get("kind", "monthly")
     period = parse_period(request.POST.get("period"))
-    bulletin = generate(kind=kind, period=period, actor=request.user)
-    return redirect(f"/bulletins/?generated={bulletin.pk}")
+    bulletin_check(kind, period)  # a wrong kind or period: 422 now, not a failed job later
+    job = job_start(
+        user=request.user,
+        kind="bulletins.generate",
+        params={"kind": kind, "period": period.key},
+        label=f"{BULLETIN_KINDS[kind]}生成：{period.label}",
+        ip=client_ip(request),
+    )
+    return redirect("web:download_detail", job_id=job.pk)  # its progress, then a link to the bulletin
 
 
 @require_GET

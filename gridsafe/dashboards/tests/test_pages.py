@@ -87,15 +87,23 @@ def test_screen_page(login, case):
     assert login("county").get("/screen/").status_code == 200
 
 
-def test_bulletin_pages(login, case, people):
-    county = login("county")
-    response = county.post("/bulletins/generate/", {"kind": "monthly", "period": "2026-10"})
-    assert response.status_code == 302
-    html = _page(county.get("/bulletins/"))
-    assert "月度通报（2026年10月）" in html
+def test_bulletin_pages(login, case, people, django_capture_on_commit_callbacks):
+    from gridsafe.core.models import Job, JobStatus
     from gridsafe.dashboards.models import Bulletin
 
+    county = login("county")
+    with django_capture_on_commit_callbacks(execute=True):  # the immediate backend runs the job on commit
+        response = county.post("/bulletins/generate/", {"kind": "monthly", "period": "2026-10"})
+    # 生成 is a background job: the button leads to its progress page, which links to the bulletin when done.
+    job = Job.objects.get(kind="bulletins.generate")
+    assert response.status_code == 302 and response["Location"] == f"/downloads/{job.pk}/"
     bulletin = Bulletin.objects.get()
+    assert (job.status, job.label, job.params["bulletin"]) == (JobStatus.DONE, "月度通报生成：2026年10月", bulletin.pk)
+    progress = _page(county.get(f"/downloads/{job.pk}/"))
+    assert 'data-percent="100"' in progress and f'href="/bulletins/{bulletin.pk}/"' in progress
+    Document(io.BytesIO(b"".join(county.get(f"/downloads/{job.pk}/file/").streaming_content)))
+    html = _page(county.get("/bulletins/"))
+    assert "月度通报（2026年10月）" in html
     docx = county.get(f"/bulletins/{bulletin.pk}/docx/")
     assert docx.status_code == 200
     Document(io.BytesIO(b"".join(docx.streaming_content)))
@@ -105,6 +113,7 @@ def test_bulletin_pages(login, case, people):
     # Only county centre staff and leaders generate; the others get 404, not a form.
     assert login("bangtou").post("/bulletins/generate/", {"kind": "monthly", "period": "2026-10"}).status_code == 404
     _page(login("county").post("/bulletins/generate/", {"kind": "monthly", "period": "2026-Q3"}), 422)
+    assert Job.objects.count() == 1  # neither the refused nor the wrong request queued a job
 
 
 def test_inspection_pages(login, people, settings, tmp_path):
@@ -188,7 +197,9 @@ def test_archive_download(login, people, case):
     assert bangtou.get("/dashboards/archives/download/", {"target": f"u:{fire}", "period": "2026"}).status_code == 404
 
 
-def test_downloads_are_audited_with_the_forwarded_client_address(login, people, case, settings):
+def test_downloads_are_audited_with_the_forwarded_client_address(
+    login, people, case, settings, django_capture_on_commit_callbacks
+):
     """Bulletins, 信息材料 files and work archives are exports: each download writes an audit row naming who, what
     and the client's address (behind one trusted proxy, from X-Forwarded-For, not the proxy's 127.0.0.1)."""
     from gridsafe.core.models import AuditEvent
@@ -203,8 +214,10 @@ def test_downloads_are_audited_with_the_forwarded_client_address(login, people, 
         return audit
 
     county = login("county")
-    county.post("/bulletins/generate/", {"kind": "monthly", "period": "2026-10"})
+    with django_capture_on_commit_callbacks(execute=True):
+        county.post("/bulletins/generate/", {"kind": "monthly", "period": "2026-10"}, **proxied)
     bulletin = Bulletin.objects.get()
+    assert row("bulletin.generate", f"bulletin:{bulletin.pk}").actor_id == people["county"].pk
     response = county.get(f"/bulletins/{bulletin.pk}/xlsx/", **proxied)
     assert response.status_code == 200
     assert row("bulletin.download", f"bulletin:{bulletin.pk}").actor_id == people["county"].pk
