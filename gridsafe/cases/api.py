@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import model_validator
 
+from gridsafe.accounts.models import Role
 from gridsafe.cases import schemas as s
 from gridsafe.cases.models import Attachment, Case, PartState
 from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
@@ -117,6 +118,8 @@ def case_detail_out(case: Case, user) -> dict:
         }
         for e in case_timeline(case)
     ]
+    if user.role == Role.ENTERPRISE:  # 企业: no names, comments or payloads (reporter, caller, staff) in the timeline
+        events = [e | {"actor_label": "", "comment": "", "payload": {}} for e in events]
     return {
         **case_out(case, now),
         "events": events,

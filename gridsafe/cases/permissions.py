@@ -183,7 +183,9 @@ def can_regrade_case(user: User, case: Case) -> bool:
 
 
 def can_comment_case(user: User, case: Case) -> bool:
-    return True  # anyone who can see the case (visibility is checked before this)
+    # anyone who can see the case (visibility is checked before this), except an enterprise account: it records
+    # through its own page (hazards: 整改佐证), never on the staff timeline
+    return user.role != Role.ENTERPRISE
 
 
 def can_request_info_case(user: User, case: Case) -> bool:

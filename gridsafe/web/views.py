@@ -442,6 +442,8 @@ def _case_context(request: HttpRequest, case: Case, *, message: dict | None = No
 @with_basemap
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request.user, case_id)
+    if request.user.role == Role.ENTERPRISE:  # 企业: its own case page (no reporter, caller or staff actions)
+        return redirect("hazards:enterprise_case", case_id=case.pk)
     return render(request, "web/case_detail.html", _case_context(request, case))
 
 
@@ -451,7 +453,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     """One action on one case through the same service as the API. Order: rate (per user, shared with the API's
     actions) → jurisdiction (404, audited) → form → stored photos → service (which checks repeat, permission, state,
     payload and version). Errors become a message: StaleVersion never overwrites, it asks the user to reload."""
-    if action not in ACTION_FORMS:
+    if action not in ACTION_FORMS or request.user.role == Role.ENTERPRISE:  # 企业 takes no staff action
         raise Http404("未知的操作")
     try:
         ratelimit_request(request, "case_action", settings.GRIDSAFE_ACTION_RATE)
