@@ -482,9 +482,12 @@ def write_deltas(cells: Cells, gauges: dict[tuple, Counter], writes: Writes | No
 # ---------------------------------------------------------------- recount, rebuild, check
 
 
-def expected_rollups(*, since: date | None = None, chunk: int = 2000) -> tuple[Cells, dict[tuple, Counter], dict]:
+def expected_rollups(
+    *, since: date | None = None, chunk: int = 2000, progress=None
+) -> tuple[Cells, dict[tuple, Counter], dict]:
     """Recount from the source rows: cohort counters and gauges from Case rows, flows from CaseEvent rows.
-    With `since` (a first of month) only cells of periods from that month on are recounted. Memory: the cells."""
+    With `since` (a first of month) only cells of periods from that month on are recounted. Memory: the cells.
+    `progress(done, total)` counts the source rows read (cases, open cases, events), once every `chunk` rows."""
     cells: Cells = defaultdict(Counter)
     gauges: dict[tuple, Counter] = defaultdict(Counter)
     watched: dict[int, tuple] = {}
@@ -493,21 +496,47 @@ def expected_rollups(*, since: date | None = None, chunk: int = 2000) -> tuple[C
     cases = Case.objects.all()
     if start:
         cases = cases.filter(created_at__gte=start)
+    events = CaseEvent.objects.order_by("case_id", "created_at", "id")
+    if start:
+        events = events.filter(case__in=CaseEvent.objects.filter(created_at__gte=start).values("case_id"))
+    open_cases = Case.objects.filter(state__in=OPEN)
+    tick = _ticker(progress, chunk, lambda: cases.count() + open_cases.count() + events.count())
     for row in cases.order_by("pk").values_list(*FACT_FIELDS).iterator(chunk_size=chunk):
         add_cohort(cells, dict(zip(FACT_FIELDS, row, strict=True)))
-    for row in Case.objects.filter(state__in=OPEN).order_by("pk").values_list(*FACT_FIELDS).iterator(chunk_size=chunk):
+        tick()
+    for row in open_cases.order_by("pk").values_list(*FACT_FIELDS).iterator(chunk_size=chunk):
+        tick()
         facts = dict(zip(FACT_FIELDS, row, strict=True))
         add_gauges(gauges, facts)
         if (entry := watch_entry(facts)) is not None:
             watched[facts["id"]] = entry
     # Flows: replay each case's events in order to know its department and holder just before each event.
-    events = CaseEvent.objects.order_by("case_id", "created_at", "id")
-    if start:
-        events = events.filter(case__in=CaseEvent.objects.filter(created_at__gte=start).values("case_id"))
     fields = ("case_id", "kind", "payload", "created_at", "holder_unit_id", "case__region_path", "case__domain_id")
     fields += ("case__created_at",)
-    replay_flows(cells, events.values_list(*fields).iterator(chunk_size=chunk), start=start)
+    rows = events.values_list(*fields).iterator(chunk_size=chunk)
+    replay_flows(cells, (tick() or row for row in rows), start=start)
+    tick(end=True)
     return cells, gauges, watched
+
+
+def _ticker(progress, every: int, count):
+    """`tick()` once per source row read: calls `progress(done, total)` at the first row, every `every` rows and at
+    the end (`tick(end=True)`). Without `progress`, a no-op that counts nothing (no COUNT queries)."""
+    if progress is None:
+        return lambda end=False: None
+    total = count()
+    seen = [0]
+    progress(0, total)
+
+    def tick(end: bool = False) -> None:
+        if end:
+            progress(seen[0], max(total, seen[0]))
+            return
+        seen[0] += 1
+        if seen[0] % every == 0:
+            progress(seen[0], max(total, seen[0]))
+
+    return tick
 
 
 def _lock_tables() -> None:
@@ -520,13 +549,14 @@ def _lock_tables() -> None:
 
 
 @transaction.atomic
-def rollups_rebuild(*, since: date | None = None) -> dict[str, int]:
+def rollups_rebuild(*, since: date | None = None, progress=None) -> dict[str, int]:
     """Replace the rollups with a recount (all periods, or periods from the month of `since` on; gauges always
-    whole). Returns how many cells and gauges differed before, i.e. the drift it corrected."""
+    whole). Returns how many cells and gauges differed before, i.e. the drift it corrected. `progress(done,
+    total)`: the source rows recounted (the command's progress line)."""
     _lock_tables()
     if since is not None:
         since = since.replace(day=1)
-    cells, gauges, watched = expected_rollups(since=since)
+    cells, gauges, watched = expected_rollups(since=since, progress=progress)
     drift = _drift(cells, gauges, watched, since)
     stale = StatCell.objects.all()
     if since is not None:
