@@ -14,10 +14,10 @@ from ninja import Router, Schema, Status
 
 from gridsafe.channels.hotline import platform
 from gridsafe.channels.services.hotline import hotline_order_receive, hotline_visit_record
-from gridsafe.channels.signing import SIG_HEADER, TS_HEADER, verify
 from gridsafe.core.errors import AuthenticationFailed, ValidationFailed
 from gridsafe.core.problem import Problem
 from gridsafe.core.ratelimit import ratelimit
+from gridsafe.core.signing import SIG_HEADER, TS_HEADER, verify
 
 log = logging.getLogger("gridsafe.channels")
 router = Router(tags=["channels"])

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
-from gridsafe.channels.signing import signed_headers
 from gridsafe.core.errors import ValidationFailed
+from gridsafe.core.signing import signed_headers
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,10 @@
 
 Each request carries `X-GridSafe-Event: <kind>`, `X-GridSafe-Delivery: <delivery id>`,
 `X-GridSafe-Timestamp: <unix seconds>` and `X-GridSafe-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "."
-+ raw body)>` — the scheme the video alarm API checks inbound (video.signing; written again here because video is a
-higher layer). A 2xx answer is delivered; anything else (or no answer) is retried with exponential backoff by the
++ raw body)>` — the scheme the video alarm API checks inbound (core.signing). A 2xx answer is delivered; anything else (or no answer) is retried with exponential backoff by the
 worker, and after GRIDSAFE_MESSAGING_MAX_ATTEMPTS the delivery is a 死信 the admin can replay. One delivery per
 (subscription, event): an event processed twice posts once. The payload is in docs/messaging.md."""
 
-import hashlib
-import hmac
 import json
 import time as time_module
 from datetime import datetime
@@ -20,16 +17,12 @@ from django.utils import timezone
 
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.core import clock
+from gridsafe.core.signing import SIG_HEADER, TS_HEADER, sign
 from gridsafe.messaging.channels import http
 from gridsafe.messaging.models import WebhookDelivery, WebhookStatus, WebhookSubscription
 from gridsafe.messaging.services import backoff
 
 DUE = (WebhookStatus.PENDING, WebhookStatus.RETRYING)
-
-
-def sign(secret: str, timestamp: str | int, body: bytes) -> str:
-    message = str(timestamp).encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def event_payload(event: CaseEvent, case: Case) -> dict:
@@ -103,8 +96,8 @@ def webhook_send(delivery_id: int, *, now: datetime | None = None) -> str:
             "Content-Type": "application/json; charset=utf-8",
             "X-GridSafe-Event": d.event_kind,
             "X-GridSafe-Delivery": str(d.pk),
-            "X-GridSafe-Timestamp": ts,
-            "X-GridSafe-Signature": sign(d.subscription.secret, ts, body),
+            TS_HEADER: ts,
+            SIG_HEADER: sign(d.subscription.secret, ts, body),
         }
         d.attempts += 1
         try:

@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from gridsafe.cases.tests.helpers import Flow
-from gridsafe.channels.signing import SIG_HEADER, TS_HEADER, verify
+from gridsafe.core.signing import SIG_HEADER, TS_HEADER, verify
 
 SECRET = "test-12345-secret"
 

@@ -14,9 +14,9 @@ from django.db import connection
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.channels.models import CitizenRequest, HotlineOrder, HotlineOutbox, OrderState, PushState
 from gridsafe.channels.services.hotline import hotline_outbox_flush
-from gridsafe.channels.signing import sign
 from gridsafe.channels.tests.conftest import SECRET
 from gridsafe.core import clock
+from gridsafe.core.signing import sign
 from gridsafe.dashboards.kpis import kpi_values
 from gridsafe.dashboards.models import Grain, Scope, StatCell
 
