@@ -76,7 +76,7 @@ def main() -> int:
 
     from gridsafe.cases.models import Case
     from gridsafe.channels.models import HotlineOrder
-    from gridsafe.channels.signing import signed_headers
+    from gridsafe.core.signing import signed_headers
     from gridsafe.regions.models import Region
 
     if args.setup:
