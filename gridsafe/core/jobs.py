@@ -64,14 +64,21 @@ class JobKind:
     label: str  # 隐患清单导出
     suffix: str  # .xlsx
     build: Callable[..., Built]  # build(job=Job, path=Path, progress=Progress) -> Built
+    summary: str  # what the rows are, for the 消息 when it is done: "共 {rows} 行"
+
+    def summary_of(self, rows: int) -> str:
+        return self.summary.format(rows=rows)
 
 
 KINDS: dict[str, JobKind] = {}
 _DONE_HOOKS: list[Callable[[Job], None]] = []
 
 
-def register_kind(name: str, *, label: str, suffix: str, build: Callable[..., Built]) -> None:
-    KINDS[name] = JobKind(name=name, label=label, suffix=suffix, build=build)
+def register_kind(
+    name: str, *, label: str, suffix: str, build: Callable[..., Built], summary: str = "共 {rows} 行"
+) -> None:
+    """`summary` says what `Built.rows` counts for this kind (rows of a sheet, records in an archive, …)."""
+    KINDS[name] = JobKind(name=name, label=label, suffix=suffix, build=build, summary=summary)
 
 
 def on_job_done(hook: Callable[[Job], None]) -> None:

@@ -224,8 +224,22 @@ def _build_bulletin(*, job, path: Path, progress) -> Built:
 
 
 def register() -> None:
-    register_kind("bulletins.generate", label="通报生成（Word）", suffix=".docx", build=_build_bulletin)
-    register_kind("archives.zip", label="工作档案（ZIP）", suffix=".zip", build=_build_archive)
+    register_kind(
+        "bulletins.generate",
+        label="通报生成（Word）",
+        suffix=".docx",
+        build=_build_bulletin,
+        summary="通报已生成，排名含 {rows} 个单位",
+    )
+    register_kind(
+        "archives.zip", label="工作档案（ZIP）", suffix=".zip", build=_build_archive, summary="共打包 {rows} 份材料"
+    )
     register_kind("patrols.xlsx", label="巡查记录导出（Excel）", suffix=".xlsx", build=_build_patrols)
     register_kind("places.xlsx", label="监管对象导出（Excel）", suffix=".xlsx", build=_build_places)
-    register_kind("rollups.check", label="统计汇总核对", suffix=".xlsx", build=_build_rollups_check)
+    register_kind(
+        "rollups.check",
+        label="统计汇总核对",
+        suffix=".xlsx",
+        build=_build_rollups_check,
+        summary="发现 {rows} 处差异（0 处即统计汇总一致）",
+    )

@@ -19,7 +19,7 @@ from gridsafe.accounts.models import Role, User
 from gridsafe.accounts.permissions import can_manage_users
 from gridsafe.core.audit import audit_record
 from gridsafe.core.http import client_ip
-from gridsafe.core.jobs import download_days
+from gridsafe.core.jobs import KINDS, download_days
 from gridsafe.core.models import Job, JobStatus
 from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.web.views import login_required_page
@@ -103,10 +103,12 @@ def notify_job_done(job: Job) -> None:
     """消息 to the user who asked: done (with its rows and expiry) or failed (with the reason)."""
     if job.status == JobStatus.DONE:
         expires = timezone.localtime(job.expires_at).strftime("%Y-%m-%d %H:%M") if job.expires_at else ""
-        title = f"导出完成：{job.label}"
-        body = f"共 {job.done} 行，请在“我的下载”中下载（{expires} 前有效）。"
+        kind = KINDS.get(job.kind)
+        done = kind.summary_of(job.done) if kind else f"共 {job.done} 行"
+        title = f"已完成：{job.label}"
+        body = f"{done}，请在“我的下载”中下载（{expires} 前有效）。"
     elif job.status == JobStatus.FAILED:
-        title, body = f"导出失败：{job.label}", job.error
+        title, body = f"生成失败：{job.label}", job.error
     else:
         return
     Notification.objects.create(

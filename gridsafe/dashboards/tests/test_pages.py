@@ -11,6 +11,7 @@ from docx import Document
 from gridsafe.accounts.models import Unit
 from gridsafe.cases.tests.helpers import jpeg_upload
 from gridsafe.dashboards.models import InfoReport, LeaderActivity
+from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.regions.models import Region
 
 BANGTOU = "350322101"
@@ -102,6 +103,10 @@ def test_bulletin_pages(login, case, people, django_capture_on_commit_callbacks)
     progress = _page(county.get(f"/downloads/{job.pk}/"))
     assert 'data-percent="100"' in progress and f'href="/bulletins/{bulletin.pk}/"' in progress
     Document(io.BytesIO(b"".join(county.get(f"/downloads/{job.pk}/file/").streaming_content)))
+    # The 消息 speaks of a generated bulletin, not of exported rows.
+    note = Notification.objects.get(user=people["county"], kind=NotificationKind.DOWNLOAD)
+    assert note.title == "已完成：月度通报生成：2026年10月" and note.body.startswith("通报已生成，排名含 ")
+    assert "行" not in note.body
     html = _page(county.get("/bulletins/"))
     assert "月度通报（2026年10月）" in html
     docx = county.get(f"/bulletins/{bulletin.pk}/docx/")

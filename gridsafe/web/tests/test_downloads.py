@@ -75,7 +75,7 @@ def test_a_background_export_runs_on_the_task_worker_and_lands_in_my_downloads(
     assert sorted(r[0] for r in rows[1:]) == sorted(c.pk for c in mine)  # the filter held, the other case left out
 
     note = Notification.objects.get(user=people["nanxi"], kind=NotificationKind.DOWNLOAD)
-    assert note.title == "导出完成：隐患清单导出（Excel）" and "共 3 行" in note.body
+    assert note.title == "已完成：隐患清单导出（Excel）" and "共 3 行" in note.body
     assert client.get(f"/notifications/{note.pk}/open/")["Location"] == "/downloads/"
 
     actions = list(AuditEvent.objects.filter(actor=people["nanxi"]).order_by("seq").values_list("action", flat=True))
