@@ -1,12 +1,22 @@
 """The NinjaAPI: one router per app under /api/v1/, problem+json errors, bearer-token or session auth."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from gridsafe.api_auth import BearerAuth
 from gridsafe.core.problem import install_problem_handlers
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\uXXXX escapes: half the bytes on a phone's connection, and a name in an answer
+    is the same string a reader (or a test looking for a leaked name) searches for."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="GridSafe 网格安全 API",
     version="1",
     description="网格化+安全生产监管: regions, catalog, hazard cases and their closed loop.",
