@@ -118,13 +118,15 @@ def case_detail_out(case: Case, user) -> dict:
         }
         for e in case_timeline(case)
     ]
-    if user.role == Role.ENTERPRISE:  # 企业: no names, comments or payloads (reporter, caller, staff) in the timeline
+    supervisions = list(case.supervisions.all())
+    if user.role == Role.ENTERPRISE:  # 企业: no names, comments or payloads (reporter, caller, staff) in the timeline,
         events = [e | {"actor_label": "", "comment": "", "payload": {}} for e in events]
+        supervisions = []  # and no 督办: an order between tiers of the administration, not to the enterprise
     return {
         **case_out(case, now),
         "events": events,
         "attachments": [attachment_out(a) for a in attachments],
-        "supervisions": list(case.supervisions.all()),
+        "supervisions": supervisions,
         "allowed_actions": allowed_actions(user, case),
         "overdue_steps": case.overdue_steps or [],
         "master_id": case.master_id,

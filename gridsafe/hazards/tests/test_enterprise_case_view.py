@@ -5,6 +5,7 @@ gives it no names, phones or comments; it cannot act; another enterprise's case 
 import uuid
 
 from gridsafe.cases.models import Case
+from gridsafe.cases.services import case_supervise
 
 
 def _with_caller(case: Case) -> Case:
@@ -42,16 +43,28 @@ def test_officer_sees_its_case_without_people_and_cannot_act(flow, people, ent_w
     assert api.post(f"/api/v1/cases/{own.pk}/actions/escalate", body).status_code in (403, 404)
     assert Case.objects.get(pk=own.pk).version == version
 
-    # the API: the case, without names, phones, comments or payloads
+    # a 督办 is an internal order between tiers: the officer sees neither its text nor who gave it
+    case_supervise(
+        case=Case.objects.get(pk=own.pk),
+        actor=people["county_lead"],
+        expected_version=version,
+        request_id=uuid.uuid4(),
+        level="yellow",
+        instruction="县中心黄牌督办，三日内回复",
+    )
+    # the API: the case, without names, phones, comments, payloads or 督办 orders
     detail = api.get(f"/api/v1/cases/{own.pk}")
     assert detail.status_code == 200 and detail.json()["allowed_actions"] == []
     text = detail.content.decode()
-    for secret in ("林阿明", "13812345678", "5678", reporter.display_name, reporter.username):
+    lead = people["county_lead"]
+    for secret in ("林阿明", "13812345678", "5678", reporter.display_name, reporter.username, "三日内回复"):
         assert secret not in text, secret
+    assert lead.display_name not in text and detail.json()["supervisions"] == []
     assert all(e["actor_label"] == "" and e["payload"] == {} for e in detail.json()["events"])
-    # staff still see the names on the API
+    # staff still see the names and the 督办 on the API
     staff = Api(client, people["nanxi"]).get(f"/api/v1/cases/{own.pk}").json()
     assert any(e["actor_label"] for e in staff["events"])
+    assert [s["instruction"] for s in staff["supervisions"]] == ["县中心黄牌督办，三日内回复"]
 
     # another enterprise's case: 404 on the staff page, its page and the API
     assert officer.get(f"/cases/{other.pk}/").status_code == 404
