@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import DomainError
 
 Progress = Callable[[int, int], None]
@@ -134,7 +135,6 @@ def audit_import(
     """The audit row of one real run (`import.<kind>`), in its transaction: the file (name and SHA-256), the
     counts, and each row created, updated (with the fields that changed) or deactivated — never a value, so
     personal data stays out of the log."""
-    from gridsafe.core.audit import audit_record
 
     data = source.read_bytes() if isinstance(source, Path) else source
     audit_record(

@@ -33,6 +33,7 @@ from gridsafe.dashboards.inspections import compliance
 from gridsafe.dashboards.models import Bulletin, BulletinKind
 from gridsafe.dashboards.oversight import visits_for_report
 from gridsafe.dashboards.periods import Period, month_period, next_month, parse_period, quarter_period
+from gridsafe.field.models import Patrol
 from gridsafe.regions.cities import subtree_paths
 from gridsafe.regions.models import Region, RegionLevel
 
@@ -81,11 +82,7 @@ def _case_line(case, *, extra: str = "") -> dict:
 
 def patrol_coverage(region: Region, period: Period) -> dict | None:
     """巡查覆盖率: grid-weeks with at least one finished patrol meeting the patrol rule / grid-weeks in the period,
-    per child node. None when the field app's Patrol model is not there (or not migrated)."""
-    try:
-        from gridsafe.field.models import Patrol
-    except ImportError:
-        return None
+    per child node. None when the field app's Patrol table is not there (not migrated)."""
     try:
         grids = list(
             Region.objects.filter(level=RegionLevel.GRID, is_active=True)

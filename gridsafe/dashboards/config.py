@@ -9,6 +9,7 @@ from django.conf import settings
 
 from gridsafe.dashboards.kpis import Weight
 from gridsafe.dashboards.models import CadenceRule, KpiWeight, ReportQuota
+from gridsafe.video.selectors import camera_count as register_count
 
 # The same defaults as migration 0002 (which keeps its own frozen copy).
 DEFAULT_WEIGHTS = [
@@ -84,7 +85,6 @@ def exclude_suspended() -> bool:
 def camera_count(region_path: str | None = None) -> int:
     """Cameras in use in the register under `region_path` (video.selectors), shown on the big screen (14,533
     警用视频探头 in the article) — counted, not typed into a setting."""
-    from gridsafe.video.selectors import camera_count as register_count
 
     return register_count(region_path=region_path)["total"]
 

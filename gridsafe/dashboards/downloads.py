@@ -6,16 +6,24 @@ the builder checks the 辖区 again on the worker, as the user who asked."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from django.utils import timezone
 
+from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
+from gridsafe.core.errors import NotFound
 from gridsafe.core.jobs import Built, register_kind
+from gridsafe.core.models import Job
 from gridsafe.dashboards import supervision as sv
+from gridsafe.dashboards.access import visible_region
 from gridsafe.dashboards.archives import archive_build, archive_target
+from gridsafe.dashboards.bulletins import bulletin_generate, may_generate
 from gridsafe.dashboards.periods import parse_period, today
+from gridsafe.dashboards.rollups import direct_counts, rollups_diff
+from gridsafe.web.exports import CHUNK, query_of, safe_cell, write_sheet
 
 
 def archive_period(key: str | None):
@@ -56,8 +64,6 @@ def _local(value) -> str:
 
 
 def _patrol_cells(patrol) -> list:
-    from gridsafe.web.exports import safe_cell
-
     row = sv.patrol_row(patrol)
     values = [
         _local(patrol.started_at),
@@ -74,8 +80,8 @@ def _patrol_cells(patrol) -> list:
 
 
 def _build_patrols(*, job, path: Path, progress) -> Built:
+    # Imported here: the page's module imports this one (place_filters), and both read the query the same way.
     from gridsafe.dashboards.supervision_views import patrol_filters
-    from gridsafe.web.exports import CHUNK, query_of
 
     query = job.params.get("query", {})
     patrols = sv.patrol_list(job.user, **patrol_filters(query_of(query)))  # 404 if no longer a supervisor
@@ -86,7 +92,6 @@ def _build_patrols(*, job, path: Path, progress) -> Built:
 
 def _sheet(job, path: Path, progress, title: str, columns, rows, total: int, widths, action: str) -> Built:
     """A list export's sheet, its audit row (the saved filters and the rows written) and its download name."""
-    from gridsafe.web.exports import write_sheet
 
     count = write_sheet(path, title=title, columns=columns, rows=rows, total=total, progress=progress, widths=widths)
     query = job.params.get("query", {})
@@ -113,7 +118,6 @@ DUE_LABELS = {"overdue": "已逾期", "due": "本周到期", "upcoming": "未到
 def place_filters(user, data) -> dict:
     """监管对象's filters from a query (the page's, or the one a background export saved): place_list's keywords.
     A region outside the 辖区 is a 404 (visible_region)."""
-    from gridsafe.dashboards.access import visible_region
 
     node = data.get("node") or None
     region = visible_region(user, node) if node else None
@@ -128,8 +132,6 @@ def place_filters(user, data) -> dict:
 
 
 def _place_cells(row: dict) -> list:
-    from gridsafe.web.exports import safe_cell
-
     place = row["place"]
     values = [
         place.name,
@@ -148,9 +150,6 @@ def _place_cells(row: dict) -> list:
 
 
 def _build_places(*, job, path: Path, progress) -> Built:
-    from gridsafe.core import clock
-    from gridsafe.web.exports import CHUNK, query_of
-
     query, now = job.params.get("query", {}), clock.now()
     places = sv.place_list(job.user, now, **place_filters(job.user, query_of(query)))
     total = places.count()
@@ -170,11 +169,6 @@ def _build_places(*, job, path: Path, progress) -> Built:
 def _build_rollups_check(*, job, path: Path, progress) -> Built:
     """The rollups against a recount and a plain ORM count (what `gridsafe rollups_check` prints), as a sheet of
     differences; one line saying they agree when there is none."""
-    import json
-
-    from gridsafe.dashboards.rollups import direct_counts, rollups_diff
-    from gridsafe.web.exports import write_sheet
-
     progress(0, 3)
     tables = dict(rollups_diff())
     progress(1, 3)
@@ -201,9 +195,6 @@ def _build_bulletin(*, job, path: Path, progress) -> Built:
     """通报与督导 → 生成: the bulletin is compiled, rendered and stored on its Bulletin row as before (the list and
     the bulletin's page show it); the job's file is a copy of its Word document, and the job's params get the
     bulletin's id so the progress page links to it. Who may generate is checked again here, as the user who asked."""
-    from gridsafe.core.errors import NotFound
-    from gridsafe.core.models import Job
-    from gridsafe.dashboards.bulletins import bulletin_generate, may_generate
 
     if not may_generate(job.user):
         raise NotFound("未找到")

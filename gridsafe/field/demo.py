@@ -22,6 +22,7 @@ from gridsafe.field.checklists.services import (
 )
 from gridsafe.field.models import ChecklistTemplate, Patrol, PlaceVisit
 from gridsafe.field.services import patrol_end, patrol_start, patrol_track_append, place_visit_record
+from gridsafe.places.importer import import_places
 from gridsafe.places.models import Place, PlaceKind, RiskLevel
 from gridsafe.places.schedule import schedule_for
 
@@ -254,7 +255,6 @@ def _seed_places(seed: int) -> int:
     """The county's list of supervised places (demo/data/places.xlsx, made by demo.make_data: every grid of 榜头镇,
     the first grid of every other township, every domain in 王芳's grids) through the places import a county uses;
     then when each was last inspected, so 本周 has something to show. Returns how many places the import created."""
-    from gridsafe.places.importer import import_places  # field sits above places: a plain import is allowed
 
     report = import_places(PLACES_FILE, dry_run=False)
     if not report.ok:

@@ -9,6 +9,8 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from gridsafe.accounts.importer import (
     import_people,
     import_teams,
@@ -17,6 +19,10 @@ from gridsafe.accounts.importer import (
     template_teams,
     template_units,
 )
+from gridsafe.core import clock
+from gridsafe.core.errors import InvalidTransition, ValidationFailed
+from gridsafe.core.jobs import progress_cache, progress_cached
+from gridsafe.ops.models import ImportRun, ImportStatus
 from gridsafe.places.importer import import_places, template_places
 from gridsafe.video.importer import import_cameras, template_cameras
 
@@ -71,12 +77,6 @@ MAX_UPLOAD = 10 * 1024 * 1024  # bytes: a county's largest sheet (5 000 places) 
 
 def run_start(*, actor, kind: str, file_name: str, data: bytes, deactivate_missing: bool, ip: str | None):
     """An upload: kept in an ImportRun and checked (a dry run) by a background task after the commit."""
-    from django.db import transaction
-
-    from gridsafe.core.errors import ValidationFailed
-    from gridsafe.ops.models import ImportRun
-    from gridsafe.ops.tasks import import_check
-
     spec = kinds().get(kind)
     if spec is None:
         raise ValidationFailed("请选择导入类型")
@@ -92,20 +92,18 @@ def run_start(*, actor, kind: str, file_name: str, data: bytes, deactivate_missi
         created_by=actor,
         ip=ip,
     )
+    from gridsafe.ops.tasks import import_check  # tasks.py imports this module: the one import left inside
+
     transaction.on_commit(lambda: import_check.enqueue(run_id=run.pk))
     return run
 
 
 def _progress_for(run_id: int):
-    from gridsafe.core.jobs import progress_cache
-
     # The cache, not the row: a real run writes inside one transaction, which no other request can see into.
     return progress_cache(PROGRESS_KEY.format(run_id))
 
 
 def run_progress(run) -> tuple[int, int]:
-    from gridsafe.core.jobs import progress_cached
-
     return progress_cached(PROGRESS_KEY.format(run.pk), (run.done, run.total))
 
 
@@ -128,8 +126,6 @@ def _execute(run, *, dry_run: bool):
 
 def run_check(run_id: int) -> None:
     """The dry run behind the preview: every problem and every change, nothing written."""
-    from gridsafe.core import clock
-    from gridsafe.ops.models import ImportRun, ImportStatus
 
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     try:
@@ -148,25 +144,19 @@ def run_check(run_id: int) -> None:
 
 def run_confirm(*, actor, run) -> None:
     """确认导入: only a checked run without problems, once; the import itself runs in a background task."""
-    from django.db import transaction
-
-    from gridsafe.core.errors import InvalidTransition
-    from gridsafe.ops.models import ImportRun, ImportStatus
-    from gridsafe.ops.tasks import import_apply
-
     moved = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED).update(
         status=ImportStatus.IMPORTING, done=0
     )
     if not moved:
         raise InvalidTransition("这次导入不能确认（已导入、有问题或仍在检查）")
+    from gridsafe.ops.tasks import import_apply  # tasks.py imports this module
+
     transaction.on_commit(lambda: import_apply.enqueue(run_id=run.pk))
 
 
 def run_apply(run_id: int) -> None:
     """The real run of a confirmed upload: all or nothing; if the data changed since the check so that the file
     now has problems, nothing is written and the run shows them."""
-    from gridsafe.core import clock
-    from gridsafe.ops.models import ImportRun, ImportStatus
 
     run = ImportRun.objects.select_related("created_by").get(pk=run_id)
     if run.status != ImportStatus.IMPORTING:

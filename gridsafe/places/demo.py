@@ -31,7 +31,7 @@ from gridsafe.places.models import (
     VenueFacts,
 )
 from gridsafe.places.register_selectors import REGISTER_DOMAINS
-from gridsafe.places.registers import uscc_with_check
+from gridsafe.places.registers import FACTS, uscc_with_check
 from gridsafe.places.rules import GROUP_RENTAL_PER_ROOM
 
 FILLING_STATIONS = ["仙游县鑫源液化气充装站", "仙游县榜头燃气充装站", "莆田市华润液化气充装站"]
@@ -62,7 +62,6 @@ STATIC_DOMAINS = ("rental", "fire", "road")
 def static_facts_row(domain: str, rng: random.Random, i: int) -> list:
     """The facts columns (and the credit-code column) of one row of the county's places file, in the order of the
     import template; blank for the dated domains."""
-    from gridsafe.places.registers import FACTS
 
     columns = [f.name for f in FACTS.get(domain, [])]
     values: dict = {}

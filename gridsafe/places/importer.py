@@ -31,7 +31,7 @@ from gridsafe.core.importing import (
     read_rows,
     template_workbook,
 )
-from gridsafe.places.models import FACTS_MODELS, Place, PlaceKind, RentalClass, RiskLevel
+from gridsafe.places.models import FACTS_MODELS, Enterprise, Place, PlaceKind, RentalClass, RiskLevel
 from gridsafe.places.registers import FACTS, clean_facts, facts_apply, uscc_valid
 from gridsafe.places.schedule import schedule_for
 from gridsafe.regions.locate import locate_grid
@@ -408,7 +408,6 @@ def _facts_diff(domain: str, row: Any, facts: dict[str, Any] | None) -> list[str
 
 def _write_facts(changes, extras, by_client, actor) -> int:
     """Each row's facts and enterprise, after its place exists. Returns how many facts rows changed."""
-    from gridsafe.places.models import Enterprise
 
     ids = dict(Place.objects.filter(client_id__in=list(by_client)).values_list("client_id", "pk"))
     changed = 0
