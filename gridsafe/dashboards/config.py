@@ -21,11 +21,12 @@ DEFAULT_WEIGHTS = [
     ("department", "closure_rate", 30, None, False),
     ("department", "handling_on_time", 30, None, False),
     ("department", "rework_rate", 30, None, False),
-    ("grid_worker", "valid_report_rate", 40, None, False),
-    ("grid_worker", "missed_report_rate", 20, None, False),
-    ("grid_worker", "confirm_on_time", 20, None, False),
-    ("grid_worker", "check_on_time", 20, None, False),
-    ("grid_worker", "patrol_coverage", 20, None, False),  # migration 0008 (issue 14)
+    # domain.md §5's 40/20/20/20 scaled to 80 % (2:1:1:1 kept), with 巡查覆盖率 (issue 14) the other 20 %: 0011
+    ("grid_worker", "valid_report_rate", 32, None, False),
+    ("grid_worker", "missed_report_rate", 16, None, False),
+    ("grid_worker", "confirm_on_time", 16, None, False),
+    ("grid_worker", "check_on_time", 16, None, False),
+    ("grid_worker", "patrol_coverage", 20, None, False),
 ]
 DEFAULT_CADENCE = [
     (1, "inspection", "month", 1, "县级网格领导带队检查"),

@@ -17,6 +17,7 @@ from gridsafe.core.models import AuditEvent
 from gridsafe.dashboards import config
 from gridsafe.dashboards.inforeports import responsible_units
 from gridsafe.dashboards.models import CadenceRule, KpiWeight, ReportQuota
+from gridsafe.dashboards.services import kpi_weights_check
 from gridsafe.web.tests.test_admin import form_data
 
 
@@ -65,6 +66,23 @@ def _row_index(response, obj) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- KPI weights
+
+
+def test_every_profiles_default_weights_add_up_to_100(db):
+    """The admin refuses a profile whose weights do not add up to 100 %: the defaults must pass its own check, or
+    the first save of any weight of that profile is refused."""
+
+    def totals() -> dict[str, Decimal]:
+        sums: dict[str, Decimal] = {}
+        for weight in KpiWeight.objects.all():
+            sums[weight.profile] = sums.get(weight.profile, Decimal(0)) + weight.weight
+        return sums
+
+    assert totals() == {"region": 100, "department": 100, "grid_worker": 100}  # as the migrations left them
+    KpiWeight.objects.all().delete()
+    config.ensure_defaults()  # a database whose rows were removed gets the defaults back
+    assert totals() == {"region": 100, "department": 100, "grid_worker": 100}
+    kpi_weights_check(KpiWeight.objects.all())  # raises ValidationFailed naming a profile that is off
 
 
 def test_kpi_weights_change_together_audited_and_used_by_the_next_score(as_admin, people):
