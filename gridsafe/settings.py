@@ -225,7 +225,8 @@ GRIDSAFE_DOWNLOAD_DAYS = env_int("GRIDSAFE_DOWNLOAD_DAYS", 7)
 GRIDSAFE_EXPORT_INLINE_ROWS = env_int("GRIDSAFE_EXPORT_INLINE_ROWS", 2000)
 # accounts/resets.py: how a one-time password reset code reaches the user's phone. "": no SMS channel (the
 # 安全管理员 hands codes over in person); "log": the gridsafe.sms logger, only while DEBUG (logs are no channel for
-# a credential); or the dotted path of a callable send(phone, text) for the county's SMS gateway.
+# a credential); or the dotted path of a callable send(phone, template, params): in production
+# "gridsafe.messaging.sms.send_for_accounts", the SMS channel of 消息推送 (GRIDSAFE_MESSAGING_SMS, docs/messaging.md).
 GRIDSAFE_SMS_BACKEND = env_str("GRIDSAFE_SMS_BACKEND", "")
 GRIDSAFE_RESET_RATE = env_str("GRIDSAFE_RESET_RATE", "10/15m")  # reset-code attempts per client address
 # Privileged roles must enrol a TOTP app before using the system (off in the demo, which logs in by password).

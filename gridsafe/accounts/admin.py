@@ -46,7 +46,7 @@ from gridsafe.accounts.permissions import (
 from gridsafe.accounts.resets import RESET_CODE_HOURS, reset_code_issue, reset_code_refusal
 from gridsafe.accounts.services import tokens_revoke, unit_delete, unit_save, user_role_change, user_save
 from gridsafe.core.audit import audit_record
-from gridsafe.core.errors import DomainError
+from gridsafe.core.errors import DomainError, ValidationFailed
 from gridsafe.core.http import client_ip
 from gridsafe.core.input import InputForm, secure_form_field
 from gridsafe.core.masking import mask_phone
@@ -660,14 +660,16 @@ class UserAdmin(AuditedReads, AuditedAdmin, DjangoUserAdmin):
         options = {d: reset_code_refusal(request.user, user, d) for d in ResetDelivery.values}
         form = ResetCodeForm(request.POST or None)
         form.fields["delivery"].choices = [(d, label) for d, label in ResetDelivery.choices if options[d] is None]
-        code = sent = None
+        code = sent = error = None
         if request.method == "POST":
             delivery = request.POST.get("delivery", "")
             try:
                 code = reset_code_issue(actor=request.user, user=user, delivery=delivery, ip=client_ip(request))
+                sent = code is None
+            except ValidationFailed as exc:  # the SMS gateway refused it: nothing was issued; say why, offer again
+                error = exc.detail
             except DomainError as exc:
                 raise PermissionDenied(exc.detail) from None
-            sent = code is None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -677,6 +679,7 @@ class UserAdmin(AuditedReads, AuditedAdmin, DjangoUserAdmin):
             "refusals": [(dict(ResetDelivery.choices)[d], why[1]) for d, why in options.items() if why],
             "code": code,
             "sent": sent,
+            "error": error,
             "phone_masked": mask_phone(user.phone),
             "hours": RESET_CODE_HOURS,
         }

@@ -22,7 +22,9 @@ working, so the takeover cannot go unnoticed — and the 安全管理员 creates
 Phone delivery goes through GRIDSAFE_SMS_BACKEND: empty (default) means no SMS channel, so codes are handed over;
 "log" writes the message to the `gridsafe.sms` logger, and only while DEBUG (logs are the operator's to read, so
 not a channel for production); "locmem" appends to SMS_OUTBOX (tests); anything else is the dotted path of a
-callable `send(phone, text)` for the county's SMS gateway.
+callable `send(phone, template, params)` that raises when the message is refused. In production that is
+`gridsafe.messaging.sms.send_for_accounts`: the county's SMS channel of 消息推送 (阿里云短信 with the 消息模板
+`password_reset`, params `code` and `deadline`), logged in 发送记录 without the code.
 
 Issuing a code revokes nothing (the user's password, sessions and tokens keep working until the code is used; an
 older unused code of the same user is voided). Using it sets the password, which revokes the user's API tokens
@@ -62,21 +64,30 @@ ISSUED = "auth.reset_code_issued"
 RESET = "auth.password_reset"
 WRONG_CODE = "用户名或重置码错误，或重置码已失效"
 
+RESET_TEMPLATE = "password_reset"  # the 消息模板 key an SMS gateway sends the code with
+RESET_TEXT = (
+    "【网格安全】您的密码重置码：{code}，{deadline}内有效，仅可用于设置新密码（/account/reset/）。"
+    "如非本人申请，请联系安全管理员。"
+)
 SMS_OUTBOX: list[tuple[str, str]] = []  # the "locmem" backend's messages
 logger = logging.getLogger("gridsafe.sms")
 
 
-def _sms_log(phone: str, text: str) -> None:
-    logger.warning("SMS to %s: %s", phone, text)
+def _sms_log(phone: str, template: str, params: dict[str, str]) -> None:
+    logger.warning("SMS to %s: %s", phone, RESET_TEXT.format(**params))
+
+
+def _sms_outbox(phone: str, template: str, params: dict[str, str]) -> None:
+    SMS_OUTBOX.append((phone, RESET_TEXT.format(**params)))
 
 
 def sms_sender():
-    """The configured SMS channel, or None (see the module docstring)."""
+    """The configured SMS channel, `send(phone, template, params)`, or None (see the module docstring)."""
     backend = settings.GRIDSAFE_SMS_BACKEND
     if not backend:
         return None
     if backend == "locmem":
-        return lambda phone, text: SMS_OUTBOX.append((phone, text))
+        return _sms_outbox
     if backend == "log":
         return _sms_log if settings.DEBUG else None
     return import_string(backend)
@@ -167,11 +178,7 @@ def _issue(*, actor: User, user: User, delivery: str, ip: str | None) -> str | N
     )
     if delivery == ResetDelivery.PHONE:
         # Inside the transaction: a gateway that fails rolls the code back and the administrator sees the error.
-        sms_sender()(
-            user.phone,
-            f"【网格安全】您的密码重置码：{code}，{RESET_CODE_HOURS}小时内有效，仅可用于设置新密码（/account/reset/）。"
-            "如非本人申请，请联系安全管理员。",
-        )
+        sms_sender()(user.phone, RESET_TEMPLATE, {"code": code, "deadline": f"{RESET_CODE_HOURS}小时"})
     audit_record(
         actor=actor,
         action=ISSUED,
