@@ -30,7 +30,7 @@ from gridsafe.accounts.forms import LoginForm
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.accounts.routing import default_department_id
 from gridsafe.cases.models import Attachment, AttachmentRole, Case, Level, Light, PartState, SupervisionLevel
-from gridsafe.cases.permissions import allowed_actions, get_case_for_action, get_case_for_user
+from gridsafe.cases.permissions import allowed_actions, cases_visible_to, get_case_for_action, get_case_for_user
 from gridsafe.cases.selectors import case_timeline
 from gridsafe.cases.services import ACTION_SERVICES, attachment_add
 from gridsafe.cases.timeline import event_detail
@@ -577,10 +577,17 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
+    gone = request.GET.get("gone", "")
     return render(
         request,
         "web/notifications.html",
-        {"nav": "notifications", "page": page, "only_unread": only_unread, "unread": _unread(request.user)},
+        {
+            "nav": "notifications",
+            "page": page,
+            "only_unread": only_unread,
+            "unread": _unread(request.user),
+            "gone_case": int(gone) if gone.isdigit() and len(gone) < 12 else None,
+        },
     )
 
 
@@ -624,7 +631,11 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     if note.read_at is None:
         Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
     if note.case_id:
-        return redirect("web:case_detail", case_id=note.case_id)
+        # A case that left the user's 辖区 since (a department's 回退, a 协办 part withdrawn, a re-route) would be a
+        # 404: the inbox says so instead.
+        if cases_visible_to(request.user).filter(pk=note.case_id).exists():
+            return redirect("web:case_detail", case_id=note.case_id)
+        return redirect(f"{reverse('web:notifications')}?gone={note.case_id}")
     if note.kind == NotificationKind.DOWNLOAD:
         return redirect("web:downloads")
     return redirect("web:notifications")

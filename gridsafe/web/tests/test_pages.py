@@ -448,6 +448,24 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_case(client, peopl
     assert client.get(f"/notifications/{note.pk}/open/").status_code == 404
 
 
+def test_a_message_about_a_case_that_left_the_desk_says_so_instead_of_a_404(client, people):
+    """县消防 hears of a dispatch, returns the case (非本单位职责) and no longer sees it: its message opens the inbox
+    with a word on why, not a dead link (found on the demo: fire_lead's old 派遣 messages led to 404s)."""
+    from gridsafe.cases.tests.helpers import Flow
+
+    flow = Flow(people)
+    case = flow.dispatched()
+    _login(client, people["fire"])
+    assert f"#{case.pk}" in client.get("/notifications/").content.decode()
+    note = Notification.objects.get(user=people["fire"], case=case)
+    assert client.get(f"/notifications/{note.pk}/open/")["Location"] == f"/cases/{case.pk}/"
+    flow.act(case, "return", "fire", reason_code="not_our_duty", reason="燃气为主")
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    opened = client.get(f"/notifications/{note.pk}/open/", follow=True)
+    assert opened.status_code == 200
+    assert f"隐患 #{case.pk} 已退回、转出或改派" in opened.content.decode()
+
+
 def test_poll_is_the_desk_catch_up_and_one_count(client, people):
     _login(client, people["nanxi"])
     client.get("/notifications/poll/")  # the first look starts the desk's cursor
