@@ -6,7 +6,8 @@ with the desk channel); a resubmit of the same form lands once (its client id)."
 import uuid
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from gridsafe.web.forms import CaseRegisterForm
 from gridsafe.web.views import login_required_page
 
 SEARCH_LIMIT = 12
+SEARCH_CHARS = 80  # a caller's address as the desk types it
 
 
 def _desk_only(user: User) -> None:
@@ -133,29 +135,55 @@ def case_register_nearby(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_register_search(request: HttpRequest) -> HttpResponse:
     """Address search without a geocoder: supervised places (name, address) and areas (grid, village, township) by
-    name, in the desk's 辖区 only. Each hit carries its point; picking one moves the map there. An htmx partial."""
+    name, in the desk's 辖区 only. Each hit carries its point; picking one moves the map there. An htmx partial.
+    A caller's whole address ("榜头镇南溪村后山路口…") contains no name but names several: when nothing holds the
+    text, the places and areas named inside it are offered, the deepest first (as 12345 orders are located)."""
     _desk_only(request.user)
-    q = request.GET.get("q", "").strip()[:40]
+    q = request.GET.get("q", "").strip()[:SEARCH_CHARS]
     hits: list[dict] = []
     if len(q) >= 2:
+        scope = Q(pk__in=[])
+        for path in jurisdiction_of(request.user).paths or (settings.GRIDSAFE_COUNTY_CODE,):
+            scope |= Q(path=path) | Q(path__startswith=path + ".")
+        areas_in_reach = Region.objects.filter(scope, center_lon__isnull=False, is_active=True)
         places = (
             places_visible_to(request.user)
             .filter(Q(name__icontains=q) | Q(address__icontains=q), is_active=True)
             .only("name", "address", "lon", "lat")
             .order_by("name")[:SEARCH_LIMIT]
         )
-        hits += [{"name": p.name, "detail": p.address, "lon": p.lon, "lat": p.lat} for p in places]
-        scope = Q(pk__in=[])
-        for path in jurisdiction_of(request.user).paths or (settings.GRIDSAFE_COUNTY_CODE,):
-            scope |= Q(path=path) | Q(path__startswith=path + ".")
         areas = (
-            Region.objects.filter(scope, name__icontains=q, center_lon__isnull=False, is_active=True)
+            areas_in_reach.filter(name__icontains=q)
             .only("name", "level", "center_lon", "center_lat", "path")
             .order_by("level", "code")[:SEARCH_LIMIT]
         )
-        level_names = {2: "乡镇/街道", 3: "村/社区", 4: "网格"}
-        hits += [
-            {"name": r.name, "detail": level_names.get(r.level, "区域"), "lon": r.center_lon, "lat": r.center_lat}
-            for r in areas
-        ]
+        hits = _hits(places, areas)
+        if not hits:
+            named = dict(_text=Value(q), _len=Length("name"))
+            places = (
+                places_visible_to(request.user)
+                .filter(is_active=True)
+                .annotate(**named)
+                .filter(_len__gte=3, _text__contains=F("name"))
+                .only("name", "address", "lon", "lat")
+                .order_by("-_len", "name")[:SEARCH_LIMIT]
+            )
+            areas = (
+                areas_in_reach.annotate(**named)
+                .filter(_len__gte=2, _text__contains=F("name"))
+                .only("name", "level", "center_lon", "center_lat", "path")
+                .order_by("-level", "-_len", "code")[:SEARCH_LIMIT]
+            )
+            hits = _hits(places, areas)
     return render(request, "web/partials/register_search.html", {"hits": hits[:SEARCH_LIMIT], "q": q})
+
+
+LEVEL_NAMES = {2: "乡镇/街道", 3: "村/社区", 4: "网格"}
+
+
+def _hits(places, areas) -> list[dict]:
+    hits = [{"name": p.name, "detail": p.address, "lon": p.lon, "lat": p.lat} for p in places]
+    return hits + [
+        {"name": r.name, "detail": LEVEL_NAMES.get(r.level, "区域"), "lon": r.center_lon, "lat": r.center_lat}
+        for r in areas
+    ]

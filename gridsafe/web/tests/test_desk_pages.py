@@ -115,6 +115,18 @@ def test_nearby_duplicates_and_search_keep_to_the_desk(client, people):
     assert "泉山" not in client.get("/cases/new/search/", {"q": "泉山"}).content.decode().split("没有找到")[0]
 
 
+def test_a_callers_whole_address_finds_the_village_it_names(client, people):
+    """The desk types the address as the caller says it: no name holds the whole text, the names inside it are
+    offered, the village before its township; still only within the desk's 辖区."""
+    address = "榜头镇南溪村后山路口液化气店门口"
+    client.force_login(people["county"])
+    hits = client.get("/cases/new/search/", {"q": address}).content.decode()
+    assert 'data-name="南溪村"' in hits and 'data-name="榜头镇"' in hits
+    assert hits.index('data-name="南溪村"') < hits.index('data-name="榜头镇"')
+    client.force_login(people["quanshan"])  # the next village's desk: 南溪村 is not its own
+    assert 'data-name="南溪村"' not in client.get("/cases/new/search/", {"q": address}).content.decode()
+
+
 def test_registered_sources_count_on_the_dashboards(client, people):
     """Hotline and walk-in cases registered here are counted by source (they were always 0 before)."""
     from gridsafe.dashboards.models import StatCell
