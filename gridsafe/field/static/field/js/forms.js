@@ -289,7 +289,9 @@ function screenSnap(prefill) {
 
   async function submitNew() {
     const id = uuid();
-    await Outbox.add({ id, kind: "case_report", title: "随手拍上报", media: mediaOf("report"), body: {
+    const category = categoryList().find((c) => c.code === d.category);
+    await Outbox.add({ id, kind: "case_report", title: "随手拍上报", category_name: category ? category.name : "",
+      media: mediaOf("report"), body: {
       client_id: id, category: d.category, description: d.description.trim(), lon: d.fix.lon, lat: d.fix.lat,
       crs: "wgs84", accuracy_m: d.fix.accuracy_m, place_id: d.place_id ? Number(d.place_id) : null } });
     if (state.patrol) { state.patrol.hazards += 1; await savePatrol(); }

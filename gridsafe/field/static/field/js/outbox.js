@@ -48,8 +48,10 @@ export function jobLabel(job, categories = []) {
      a note or a 复查 by the case it is for; other records by the title they were saved with. */
   const b = job.body || {};
   if (job.kind === "case_report") {
+    // The name kept with the record when it was saved, for a list drawn before the categories are loaded; never
+    // the category's code.
     const cat = categories.find((c) => c.code === b.category);
-    return `随手拍：${cat ? cat.name : b.category || "隐患"} · ${short(b.description)}`;
+    return `随手拍：${cat ? cat.name : job.category_name || "隐患"} · ${short(b.description)}`;
   }
   if (job.kind === "case_add") return `补充隐患 #${b.case_id}：${short((b.comment || "").replace(/^【[^】]*】/, ""))}`;
   if (job.kind === "verify") return `复查 #${b.case_id}：${b.action === "verify_pass" ? "核查通过" : "核查不通过"}`;
