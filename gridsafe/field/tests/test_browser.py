@@ -226,6 +226,9 @@ def test_verify_returned_place_conflict_and_publicity_screens(committed_world, p
     page.click(f"button[data-pass='{case.pk}']")
     wait_for_db(lambda: Case.objects.get(pk=case.pk).state == "closed")
     wait_synced(page)
+    # Uploaded: the screen no longer says "等待上传" (it used to until the worker left it).
+    page.wait_for_selector("#verify-waiting", state="detached", timeout=5_000)
+    assert "等待上传" not in page.locator("#app").inner_text()
     case.refresh_from_db()
     assert (case.state, case.closure) == ("closed", "resolved")
 
