@@ -1,18 +1,8 @@
-"""导入单位、人员与巡逻队 — the county's organisation from its own XLSX files (templates from `template_*`), the
-command line (`gridsafe import units|people|teams FILE.xlsx`) and the admin use the same functions.
-
-Each import reads the whole workbook, checks every row (problems by sheet, row and column, in Chinese), and writes
-only when there is none, in one transaction: all or nothing. A dry run stops after the checks. Rows are matched by
-their code (units, teams) or account (people), so the same file twice changes nothing and a changed row updates.
-People (and units) missing from the file are deactivated only with `deactivate_missing`.
-
-Writes go through the services the admin uses (`unit_save`, `user_save`, `tokens_revoke`), and each run is one
-audit row (`import.units` …) naming every row it created, changed or deactivated and which fields changed. Admin
-roles (管理员, 系统/安全/审计管理员) are never imported: they are the 安全管理员's decision (三员分立)."""
+"""导入人员与巡逻队 — people (`import_people`) and patrol teams (`import_teams`). One module: a team's members
+are people, checked and written by the same `_People` steps as the people import."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,257 +12,33 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from gridsafe.accounts.identities import identities_changed
-from gridsafe.accounts.models import ROLE_POSTS, GridDuty, GridPost, Role, Unit, UnitKind, User
+from gridsafe.accounts.importer.sheets import (
+    GRID_ROLES,
+    IMPORT_ROLES,
+    MEMBERS,
+    PEOPLE,
+    PHONE,
+    POST_NAMES,
+    POSTS,
+    TEAMS,
+    UNIT_CODE,
+    regions_by_code,
+    tick,
+)
+from gridsafe.accounts.models import GridDuty, GridPost, Role, Unit, UnitKind, User
 from gridsafe.accounts.permissions import ADMIN_ROLES
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.accounts.services import tokens_revoke, unit_save, user_save
 from gridsafe.core.importing import (
-    Column,
     ImportReport,
     Progress,
     Row,
-    Sheet,
     audit_import,
     open_workbook,
     read_rows,
     split_list,
-    template_workbook,
 )
 from gridsafe.regions.models import Region, RegionLevel
-
-UNIT_KINDS = {
-    "村网格站": UnitKind.STATION,
-    "网格化中心": UnitKind.CENTRE,
-    "职能部门": UnitKind.DEPARTMENT,
-    "专项整治指挥部": UnitKind.COMMAND,
-    "巡逻队": UnitKind.TEAM,
-    "领导小组": UnitKind.LEADERSHIP,
-}
-UNIT_KIND_NAMES = {v: k for k, v in UNIT_KINDS.items()}
-STATUS = {"在用": True, "停用": False}
-# The roles an import may give: every one but the administrators' (三员分立).
-IMPORT_ROLES = {ROLE_POSTS[r]: r for r in Role if r not in ADMIN_ROLES and r != Role.ADMIN}
-ROLE_NAMES = {v: k for k, v in IMPORT_ROLES.items()}
-GRID_ROLES = frozenset({Role.GRID_WORKER, Role.PATROL_MEMBER})
-POSTS = {"主网格员": GridPost.MAIN, "副网格员": GridPost.DEPUTY}
-POST_NAMES = {v: k for k, v in POSTS.items()}
-# Where each kind of unit sits in the region tree.
-UNIT_LEVELS = {
-    UnitKind.STATION: {RegionLevel.VILLAGE},
-    # A city (市) above several counties has its own grid centre, departments and leading group.
-    UnitKind.CENTRE: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.COMMAND: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.TEAM: {RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.DEPARTMENT: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-    UnitKind.LEADERSHIP: {RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP},
-}
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-UNIT_CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
-
-UNITS = Sheet(
-    "单位",
-    [
-        Column("code", "单位编码", True, example="station-350322101201", note="字母、数字、短横线，唯一", width=24),
-        Column("name", "单位名称", True, example="南溪村网格管理站", width=28),
-        Column("kind", "类型", True, choices=list(UNIT_KINDS), example="村网格站"),
-        Column("region", "区划编码", True, example="350322101201", note="县 6 位、乡镇 9 位、村居 12 位", width=16),
-        Column("domains", "负责领域", example="", note="职能部门填写，领域编码或名称，多个用顿号分隔", width=24),
-        Column("status", "状态", choices=list(STATUS), example="在用", note="空为在用"),
-    ],
-)
-PEOPLE = Sheet(
-    "人员",
-    [
-        Column("username", "账号", True, example="wangfang", note="登录名：字母、数字和 @.+-_，唯一", width=16),
-        Column("name", "姓名", True, example="王芳"),
-        Column("phone", "手机号", example="13800000000", note="11 位手机号或带区号的固定电话；加密保存"),
-        Column("role", "角色", True, choices=list(IMPORT_ROLES), example="网格员"),
-        Column("unit", "所属单位编码", True, example="station-350322101201", width=24),
-        Column("grids", "网格编码", example="350322101201001", note="网格员填写，15 位，多个用顿号分隔", width=34),
-        Column(
-            "post", "网格职务", choices=list(POSTS), example="主网格员", note="网格员在所列网格中的职务，空为主网格员"
-        ),
-    ],
-)
-TEAMS = Sheet(
-    "巡逻队",
-    [
-        Column("code", "队编码", True, example="team-350322101", width=20),
-        Column("name", "队名称", True, example="榜头镇网格巡逻队", width=24),
-        Column("region", "所属乡镇编码", True, example="350322101", width=16),
-        Column(
-            "coverage",
-            "巡逻范围",
-            True,
-            example="350322101",
-            note="区划编码（乡镇、村居或网格），多个用顿号分隔；含其下全部网格",
-            width=30,
-        ),
-    ],
-)
-MEMBERS = Sheet(
-    "队员",
-    [
-        Column("username", "账号", True, example="p350322101-01", width=16),
-        Column("name", "姓名", True, example="陈国强"),
-        Column("phone", "手机号", example="13900000000"),
-        Column("team", "所属队编码", True, example="team-350322101", width=20),
-    ],
-)
-
-
-def template_units() -> bytes:
-    return template_workbook([UNITS])
-
-
-def template_people() -> bytes:
-    return template_workbook([PEOPLE])
-
-
-def template_teams() -> bytes:
-    return template_workbook([TEAMS, MEMBERS])
-
-
-def _regions_by_code(codes: set[str]) -> dict[str, Region]:
-    found: dict[str, Region] = {}
-    codes = {c for c in codes if c}
-    chunk = list(codes)
-    for i in range(0, len(chunk), 900):  # SQLite's parameter limit
-        for region in Region.objects.filter(code__in=chunk[i : i + 900]).only(
-            "id", "code", "name", "level", "path", "parent_id", "is_active"
-        ):
-            found[region.code] = region
-    return found
-
-
-def _tick(progress: Progress | None, done: int, total: int) -> None:
-    if progress is not None and (done % 50 == 0 or done == total):
-        progress(done, total)
-
-
-# ---------------------------------------------------------------- units
-
-
-def import_units(
-    source: Path | bytes,
-    *,
-    dry_run: bool,
-    deactivate_missing: bool = False,
-    progress: Progress | None = None,
-    actor: User | None = None,
-    ip: str | None = None,
-) -> ImportReport:
-    """单位: code, name, kind, region, the domains of a department, status."""
-    report = ImportReport(kind="units", dry_run=dry_run)
-    wb = open_workbook(source)
-    rows = list(read_rows(wb, UNITS, report))
-    Domain = Unit._meta.get_field("domains").related_model  # catalog sits above accounts: no import of it
-    domains = {d.code: d for d in Domain.objects.all()}
-    domains_by_name = {d.name: d for d in domains.values()}
-    regions = _regions_by_code({r["region"] for r in rows})
-    existing = {u.code: u for u in Unit.objects.prefetch_related("domains")}
-    seen: dict[str, int] = {}
-    plan: list[tuple[Row, Unit | None, dict[str, Any], list]] = []
-    sheet = UNITS.name
-    for row in rows:
-        code = row["code"]
-        if code and not UNIT_CODE.match(code):
-            report.problem(
-                sheet, row.number, "单位编码", f"「{code}」不是有效的编码：只能用字母、数字、短横线，最长 40 个字符"
-            )
-            continue
-        if code in seen:
-            report.problem(sheet, row.number, "单位编码", f"单位编码「{code}」与第 {seen[code]} 行重复")
-            continue
-        seen[code] = row.number
-        if len(row["name"]) > 60:
-            report.problem(sheet, row.number, "单位名称", "单位名称不能超过 60 个字")
-        kind = UNIT_KINDS.get(row["kind"])
-        region = regions.get(row["region"])
-        if row["region"] and region is None:
-            report.problem(sheet, row.number, "区划编码", f"区划「{row['region']}」不存在，请先导入区划")
-        elif region is not None and kind is not None and region.level not in UNIT_LEVELS[kind]:
-            report.problem(
-                sheet, row.number, "区划编码", f"{row['kind']}不能设在{region.get_level_display()}「{region.name}」"
-            )
-        chosen = []
-        for token in split_list(row["domains"]):
-            domain = domains.get(token) or domains_by_name.get(token)
-            if domain is None:
-                report.problem(sheet, row.number, "负责领域", f"领域「{token}」不存在")
-            else:
-                chosen.append(domain)
-        if chosen and kind is not None and kind != UnitKind.DEPARTMENT:
-            report.problem(sheet, row.number, "负责领域", "只有职能部门可以负责领域")
-        if kind is None or region is None:
-            continue
-        values = {
-            "name": row["name"],
-            "kind": kind,
-            "region_id": region.pk,
-            "is_active": STATUS.get(row["status"], True),
-        }
-        plan.append((row, existing.get(code), values, chosen))
-    missing = [u for c, u in existing.items() if c not in seen and u.is_active] if deactivate_missing else []
-    if not report.ok or dry_run:
-        _preview_units(report, plan, missing)
-        return report
-    audit_rows: list = []
-    new: list[tuple[Unit, list]] = []
-    with transaction.atomic():
-        total = len(plan) + len(missing)
-        for done, (row, unit, values, chosen) in enumerate(plan, start=1):
-            if unit is None:
-                unit = Unit(code=row["code"], **values)
-                new.append((unit, chosen))
-                report.change("created", unit.code, unit.name)
-                audit_rows.append(["created", unit.code, sorted(values)])
-            else:
-                changed = [k for k, v in values.items() if getattr(unit, k) != v]
-                domains_changed = {d.pk for d in unit.domains.all()} != {d.pk for d in chosen}
-                if changed or domains_changed:
-                    for key in changed:
-                        setattr(unit, key, values[key])
-                    unit_save(unit, domains=chosen if domains_changed else None)
-                    fields = changed + (["domains"] if domains_changed else [])
-                    report.change("updated", unit.code, "、".join(UNIT_FIELD_NAMES.get(f, f) for f in fields))
-                    audit_rows.append(["updated", unit.code, fields])
-                else:
-                    report.change("unchanged", unit.code)
-            _tick(progress, done, total)
-        # New units in bulk (a county's first import is hundreds), then unit_save's cache invalidation once.
-        Unit.objects.bulk_create([u for u, _d in new], batch_size=500)
-        through = Unit.domains.through
-        through.objects.bulk_create([through(unit_id=u.pk, domain_id=d.pk) for u, ds in new for d in ds])
-        unit_routing.invalidate()
-        for unit in missing:
-            unit.is_active = False
-            unit_save(unit)
-            report.change("deactivated", unit.code, unit.name)
-            audit_rows.append(["deactivated", unit.code, ["is_active"]])
-        audit_import("units", source, report, audit_rows, actor=actor, ip=ip)
-    return report
-
-
-UNIT_FIELD_NAMES = {"name": "单位名称", "kind": "类型", "region_id": "区划", "is_active": "状态", "domains": "负责领域"}
-
-
-def _preview_units(report: ImportReport, plan: list, missing: list[Unit]) -> None:
-    for row, unit, values, chosen in plan:
-        if unit is None:
-            report.change("created", row["code"], values["name"])
-        elif [k for k, v in values.items() if getattr(unit, k) != v] or {d.pk for d in unit.domains.all()} != {
-            d.pk for d in chosen
-        }:
-            changed = [k for k, v in values.items() if getattr(unit, k) != v]
-            if {d.pk for d in unit.domains.all()} != {d.pk for d in chosen}:
-                changed.append("domains")
-            report.change("updated", row["code"], "、".join(UNIT_FIELD_NAMES.get(f, f) for f in changed))
-        else:
-            report.change("unchanged", row["code"])
-    for unit in missing:
-        report.change("deactivated", unit.code, unit.name)
-
 
 # ---------------------------------------------------------------- people
 
@@ -373,7 +139,7 @@ class _People:
             else:
                 self.report.change("unchanged", username)
             saved.append((user, grids, post))
-            _tick(progress, done, total)
+            tick(progress, done, total)
         # bulk_create runs each field's pre_save: the phone is sealed and its blind index filled.
         User.objects.bulk_create([u for u, _g in new], batch_size=500)
         _grid_links([(u.pk, g.pk) for u, grids in new for g in grids])
@@ -405,7 +171,7 @@ class _People:
             GridDuty.objects.filter(user_id=user.pk).delete()
             self.report.change("deactivated", user.username, user.display_name)
             audit_rows.append(["deactivated", user.username, ["is_active"]])
-            _tick(progress, done, total)
+            tick(progress, done, total)
         if missing:
             identities_changed()
 
@@ -466,7 +232,7 @@ def import_people(
     units = {u.code: u for u in Unit.objects.select_related("region")}
     users = _existing_users()
     grid_codes = {code for row in rows for code in split_list(row["grids"])}
-    regions = _regions_by_code(grid_codes)
+    regions = regions_by_code(grid_codes)
     people = _People(report, users)
     seen: dict[str, int] = {}
     phones: dict[str, int] = {}
@@ -572,7 +338,7 @@ def import_teams(
     team_rows = list(read_rows(wb, TEAMS, report))
     member_rows = list(read_rows(wb, MEMBERS, report))
     codes = {r["region"] for r in team_rows} | {c for r in team_rows for c in split_list(r["coverage"])}
-    regions = _regions_by_code(codes)
+    regions = regions_by_code(codes)
     units = {u.code: u for u in Unit.objects.prefetch_related("coverage")}
     teams: dict[str, tuple[Unit | None, dict[str, Any], list[Region]]] = {}
     seen_teams: dict[str, int] = {}
