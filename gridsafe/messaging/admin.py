@@ -15,6 +15,12 @@ from gridsafe.messaging.models import (
     WebhookStatus,
     WebhookSubscription,
 )
+from gridsafe.messaging.services import (
+    channel_rule_delete,
+    channel_rule_save,
+    webhook_subscription_delete,
+    webhook_subscription_save,
+)
 from gridsafe.messaging.webhooks import dead_letter_replay
 
 BACKEND_LABELS = {
@@ -37,6 +43,12 @@ class ChannelRuleAdmin(SystemAdminOnly, AuditedAdmin):
     list_filter = ("event_class", "channel", "timing", "active")
     list_editable = ("active",)
     list_select_related = ("template",)
+
+    def save_object(self, request, obj, form):
+        channel_rule_save(obj)
+
+    def delete_object(self, request, obj):
+        channel_rule_delete(obj)
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
@@ -83,6 +95,12 @@ class WebhookSubscriptionAdmin(SystemAdminOnly, AuditedAdmin):
     def kinds(self, obj):
         labels = dict(EventKind.choices)
         return "、".join(str(labels.get(k, k)) for k in obj.event_kinds) or "全部事件"
+
+    def save_object(self, request, obj, form):
+        webhook_subscription_save(obj)
+
+    def delete_object(self, request, obj):
+        webhook_subscription_delete(obj)
 
 
 class ReadOnlyLog(AuditedReads, SystemAdminOnly, admin.ModelAdmin):

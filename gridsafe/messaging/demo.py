@@ -27,6 +27,7 @@ from gridsafe.messaging.models import (
     WebhookStatus,
     WebhookSubscription,
 )
+from gridsafe.messaging.services import channel_rule_save, webhook_subscription_save
 from gridsafe.messaging.sms import render
 
 TEMPLATES = [
@@ -96,21 +97,25 @@ def seed_messaging_demo(*, seed: int = 350322) -> dict[str, int]:
             )
         rules = {}
         for name, cls, who, channel, timing, template, urgent in RULES:
-            rules[(cls, channel)] = ChannelRule.objects.create(
-                name=name,
-                event_class=cls,
-                recipients=who,
-                channel=channel,
-                timing=timing,
-                template=templates[template],
-                urgent=urgent,
+            rules[(cls, channel)] = channel_rule_save(
+                ChannelRule(
+                    name=name,
+                    event_class=cls,
+                    recipients=who,
+                    channel=channel,
+                    timing=timing,
+                    template=templates[template],
+                    urgent=urgent,
+                )
             )
-        sub = WebhookSubscription.objects.create(
-            name="莆田市综治中心（待联调）",
-            url="https://zz.ptzz.example.gov.cn/api/gridsafe/events",
-            secret=f"demo-{rng.getrandbits(128):032x}",
-            event_kinds=[EventKind.CASE_REPORTED, EventKind.CASE_SUPERVISED, EventKind.CASE_VERIFIED],
-            active=False,
+        sub = webhook_subscription_save(
+            WebhookSubscription(
+                name="莆田市综治中心（待联调）",
+                url="https://zz.ptzz.example.gov.cn/api/gridsafe/events",
+                secret=f"demo-{rng.getrandbits(128):032x}",
+                event_kinds=[EventKind.CASE_REPORTED, EventKind.CASE_SUPERVISED, EventKind.CASE_VERIFIED],
+                active=False,
+            )
         )
         deliveries, webhooks = _history(rng, rules, sub)
     return {"rules": len(rules), "deliveries": deliveries, "webhooks": webhooks}

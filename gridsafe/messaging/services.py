@@ -40,6 +40,7 @@ from gridsafe.messaging.models import (
     RecipientKind,
     Timing,
     UserPreference,
+    WebhookSubscription,
 )
 from gridsafe.messaging.sms import render
 from gridsafe.notifications.services import _event_with_case, _recipients
@@ -77,8 +78,6 @@ def _kinds_of_class(cls: str) -> set[str]:
 
 def _wanted_kinds() -> frozenset[str]:
     """The case event kinds some active rule or webhook subscription listens to."""
-    from gridsafe.messaging.models import WebhookSubscription
-
     kinds: set[str] = set()
     for cls in ChannelRule.objects.filter(active=True).values_list("event_class", flat=True).distinct():
         kinds |= _kinds_of_class(cls)
@@ -88,8 +87,37 @@ def _wanted_kinds() -> frozenset[str]:
 
 
 # Rules and subscriptions change rarely; a case event asks this (no query) whether to queue the task at all.
-# Invalidated by saves of rules and subscriptions (apps.ready connects the signals).
+# Invalidated by the services below, the only writers of rules and subscriptions (the admin calls them).
 wanted_kinds = VersionedCache("messaging_wanted", _wanted_kinds, check_seconds=10)
+
+
+def channel_rule_save(rule: ChannelRule) -> ChannelRule:
+    """推送规则 — create or change a rule. Case events after the commit are matched against it (wanted_kinds is
+    invalidated in the same transaction)."""
+    with transaction.atomic():
+        rule.save()
+        wanted_kinds.invalidate()
+    return rule
+
+
+def channel_rule_delete(rule: ChannelRule) -> None:
+    with transaction.atomic():
+        rule.delete()
+        wanted_kinds.invalidate()
+
+
+def webhook_subscription_save(subscription: WebhookSubscription) -> WebhookSubscription:
+    """上报推送订阅 — create or change a subscription; invalidates wanted_kinds in the same transaction."""
+    with transaction.atomic():
+        subscription.save()
+        wanted_kinds.invalidate()
+    return subscription
+
+
+def webhook_subscription_delete(subscription: WebhookSubscription) -> None:
+    with transaction.atomic():
+        subscription.delete()
+        wanted_kinds.invalidate()
 
 
 def wants_event(kind: str) -> bool:

@@ -9,8 +9,7 @@ from gridsafe.accounts.admin import AuditedAdmin, BusinessDataAdmin, SystemAdmin
 from gridsafe.core.errors import DomainError
 from gridsafe.video.gb28181 import id_problems
 from gridsafe.video.models import AlarmTypeRule, Camera, VideoAlarm, VideoGateway
-from gridsafe.video.services import camera_place
-from gridsafe.video.signing import gateways
+from gridsafe.video.services import camera_place, gateway_delete, gateway_save
 
 
 class CameraForm(forms.ModelForm):
@@ -63,9 +62,11 @@ class VideoGatewayAdmin(SystemAdminOnly, AuditedAdmin):
     def has_add_permission(self, request):
         return False  # `gridsafe video_gateway create NAME`: the secret is shown once, on the command line
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        gateways.invalidate()
+    def save_object(self, request, obj, form):
+        gateway_save(obj)
+
+    def delete_object(self, request, obj):
+        gateway_delete(obj)
 
 
 @admin.register(AlarmTypeRule)

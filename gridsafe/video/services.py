@@ -91,6 +91,21 @@ def gateway_create(*, name: str, unit_code: str | None = None, actor: User | Non
     return gateway, secret
 
 
+def gateway_save(gateway: VideoGateway) -> VideoGateway:
+    """Rename or stop (is_active) a gateway: its next alarm is checked against the change (the gateway cache is
+    invalidated in the same transaction)."""
+    with transaction.atomic():
+        gateway.save()
+        gateways.invalidate()
+    return gateway
+
+
+def gateway_delete(gateway: VideoGateway) -> None:
+    with transaction.atomic():
+        gateway.delete()
+        gateways.invalidate()
+
+
 # ---------------------------------------------------------------- cameras
 
 

@@ -68,9 +68,11 @@ def test_demo_history_and_the_admin_pages_in_chinese(client, people, settings):
 
 def test_a_subscription_is_added_and_renamed_in_the_admin_without_showing_its_secret(client, people, settings):
     from gridsafe.messaging.models import WebhookSubscription
+    from gridsafe.messaging.services import wants_event
 
     settings.GRIDSAFE_2FA_REQUIRED = False
     client.force_login(people["admin"])
+    assert not wants_event("case.reported")  # nothing listens yet: a report queues no task
     add = reverse("admin:messaging_webhooksubscription_add")
     body = {"name": "福建省应急平台", "url": "https://yj.fj.example.gov.cn/hook", "event_kinds": ["case.reported"]}
     refused = client.post(add, {**body, "active": "on"})
@@ -78,6 +80,8 @@ def test_a_subscription_is_added_and_renamed_in_the_admin_without_showing_its_se
     assert client.post(add, {**body, "secret": "s3cret-value", "active": "on"}).status_code == 302
     sub = WebhookSubscription.objects.get()
     assert sub.secret == "s3cret-value" and sub.event_kinds == ["case.reported"]
+    # The admin saved through the service, which invalidated the event filter: the next report is pushed.
+    assert wants_event("case.reported") and not wants_event("case.commented")
     change = reverse("admin:messaging_webhooksubscription_change", args=[sub.pk])
     assert "s3cret-value" not in client.get(change).content.decode()
     assert (
@@ -85,3 +89,6 @@ def test_a_subscription_is_added_and_renamed_in_the_admin_without_showing_its_se
     )
     sub.refresh_from_db()
     assert (sub.name, sub.secret) == ("福建省应急管理厅平台", "s3cret-value")
+    delete = reverse("admin:messaging_webhooksubscription_delete", args=[sub.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not WebhookSubscription.objects.exists() and not wants_event("case.reported")

@@ -26,7 +26,7 @@ from gridsafe.messaging.models import (
     WebhookStatus,
     WebhookSubscription,
 )
-from gridsafe.messaging.services import messages_for_event
+from gridsafe.messaging.services import channel_rule_save, messages_for_event, webhook_subscription_save
 from gridsafe.messaging.tasks import case_messages, messaging_tick
 from gridsafe.messaging.tests.contract import AliyunSms, WebhookReceiver, Wecom
 from gridsafe.messaging.webhooks import dead_letter_replay
@@ -80,13 +80,15 @@ def urgent_rule(db):
         body="【网格安全】{place}发生{grade}隐患“{title}”（案件{case_no}），请立即处置。",
         sms_template_code="SMS_465300001",
     )
-    return ChannelRule.objects.create(
-        name="紧急和重大上报短信通知指挥部",
-        event_class="urgent_report",
-        recipients="command",
-        channel="sms",
-        template=template,
-        urgent=True,
+    return channel_rule_save(
+        ChannelRule(
+            name="紧急和重大上报短信通知指挥部",
+            event_class="urgent_report",
+            recipients="command",
+            channel="sms",
+            template=template,
+            urgent=True,
+        )
     )
 
 
@@ -184,12 +186,14 @@ def _holder_lead_rule(channel="wecom_app"):
         name="督办",
         body="案件{case_no}“{title}”被督办，承办单位：{unit}，时限{deadline}。",
     )
-    return ChannelRule.objects.create(
-        name="督办通知承办单位负责人",
-        event_class="supervised",
-        recipients="holder_lead",
-        channel=channel,
-        template=template,
+    return channel_rule_save(
+        ChannelRule(
+            name="督办通知承办单位负责人",
+            event_class="supervised",
+            recipients="holder_lead",
+            channel=channel,
+            template=template,
+        )
     )
 
 
@@ -205,12 +209,14 @@ def test_quiet_hours_defer_until_they_end_but_urgent_goes_at_once(sms_server, co
     template = MessageTemplate.objects.create(
         key="report_wecom", name="一般上报", body="新上报：{title}（案件{case_no}）"
     )
-    ChannelRule.objects.create(
-        name="一般上报企业微信通知指挥部",
-        event_class="report",
-        recipients="command",
-        channel="wecom_app",
-        template=template,
+    channel_rule_save(
+        ChannelRule(
+            name="一般上报企业微信通知指挥部",
+            event_class="report",
+            recipients="command",
+            channel="wecom_app",
+            template=template,
+        )
     )
     UserPreference.objects.filter(user=command_user).update(wecom_userid="ChenShuQiang")
     with clock.frozen(night):
@@ -234,12 +240,14 @@ def test_per_recipient_rate_folds_the_excess_into_the_daily_digest(wecom_server,
     template = MessageTemplate.objects.create(
         key="report_wecom", name="一般上报", body="新上报：{title}（案件{case_no}）"
     )
-    ChannelRule.objects.create(
-        name="一般上报企业微信通知指挥部",
-        event_class="report",
-        recipients="command",
-        channel="wecom_app",
-        template=template,
+    channel_rule_save(
+        ChannelRule(
+            name="一般上报企业微信通知指挥部",
+            event_class="report",
+            recipients="command",
+            channel="wecom_app",
+            template=template,
+        )
     )
     morning = datetime(2026, 12, 1, 9, 0, tzinfo=CST)
     with clock.frozen(morning):
@@ -265,12 +273,14 @@ def test_group_robot_and_switched_off_sms(wecom_server, sms_server, command_user
     template = MessageTemplate.objects.create(
         key="robot_urgent", name="群通报", body="### 紧急上报\n案件{case_no}：{title}"
     )
-    ChannelRule.objects.create(
-        name="紧急上报群机器人",
-        event_class="urgent_report",
-        recipients="command",
-        channel="wecom_robot",
-        template=template,
+    channel_rule_save(
+        ChannelRule(
+            name="紧急上报群机器人",
+            event_class="urgent_report",
+            recipients="command",
+            channel="wecom_robot",
+            template=template,
+        )
     )
     UserPreference.objects.create(user=command_user, sms_enabled=False)
     case = report(urgent=True)
@@ -286,11 +296,13 @@ def test_webhooks_are_signed_retried_dead_lettered_and_replayed(settings):
     settings.GRIDSAFE_MESSAGING_RETRY_SECONDS = 30
     receiver = WebhookReceiver().start()
     try:
-        sub = WebhookSubscription.objects.create(
-            name="莆田市综治平台",
-            url=receiver.url + "/gridsafe/events",
-            secret=receiver.secret,
-            event_kinds=["case.reported"],
+        sub = webhook_subscription_save(
+            WebhookSubscription(
+                name="莆田市综治平台",
+                url=receiver.url + "/gridsafe/events",
+                secret=receiver.secret,
+                event_kinds=["case.reported"],
+            )
         )
         at = clock.now()
         with clock.frozen(at):
@@ -320,7 +332,7 @@ def test_webhooks_are_signed_retried_dead_lettered_and_replayed(settings):
 
         # A forged secret on our side would be refused by the receiver: the signature is what it checks.
         sub.secret = "wrong"
-        sub.save()
+        webhook_subscription_save(sub)
         report(urgent=False)
         assert receiver.received[-1].status == 401
     finally:
@@ -352,8 +364,15 @@ def test_two_workers_processing_one_urgent_event_at_once_send_one_sms(committed_
     template = MessageTemplate.objects.create(
         key="u", name="紧急上报", body="案件{案件编号}", sms_template_code="SMS_1"
     )
-    ChannelRule.objects.create(
-        name="紧急", event_class="urgent_report", recipients="command", channel="sms", template=template, urgent=True
+    channel_rule_save(
+        ChannelRule(
+            name="紧急",
+            event_class="urgent_report",
+            recipients="command",
+            channel="sms",
+            template=template,
+            urgent=True,
+        )
     )
     event = CaseEvent.objects.get(case=case, kind=EventKind.CASE_REPORTED)
     start = threading.Barrier(4)

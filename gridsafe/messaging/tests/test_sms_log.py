@@ -21,15 +21,15 @@ def test_send_sms_through_the_log_backend_is_logged_masked_and_without_the_code(
 @pytest.mark.django_db
 def test_a_rule_added_in_the_admin_reaches_the_event_filter_at_once():
     from gridsafe.messaging.models import ChannelRule
-    from gridsafe.messaging.services import wants_event
+    from gridsafe.messaging.services import channel_rule_delete, channel_rule_save, wants_event
 
     assert not wants_event("case.supervised")  # no rule, no subscription: a 督办 queues no task
     template = MessageTemplate.objects.create(key="t", name="督办", body="案件{案件编号}被督办")
-    rule = ChannelRule.objects.create(
-        name="督办", event_class="supervised", recipients="holder_lead", channel="sms", template=template
+    rule = channel_rule_save(
+        ChannelRule(name="督办", event_class="supervised", recipients="holder_lead", channel="sms", template=template)
     )
     assert wants_event("case.supervised") and not wants_event("case.commented")
-    rule.delete()
+    channel_rule_delete(rule)
     assert not wants_event("case.supervised")
 
 

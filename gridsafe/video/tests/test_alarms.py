@@ -15,7 +15,7 @@ from gridsafe.catalog.models import Category
 from gridsafe.core import clock
 from gridsafe.video import selectors
 from gridsafe.video.models import AlarmTypeRule, Outcome, VideoAlarm
-from gridsafe.video.services import gateway_create
+from gridsafe.video.services import gateway_create, gateway_save
 from gridsafe.video.tests.helpers import alarm_body, camera_in, jpeg, signed
 
 URL = "/api/v1/video/alarms"
@@ -72,12 +72,9 @@ def test_forged_or_stale_or_unknown_is_401(client, gw):
     assert client.post(URL, raw, content_type="application/json", headers=headers).status_code == 401
     assert client.post(URL, raw, content_type="application/json").status_code == 401  # no headers at all
     assert not VideoAlarm.objects.exists() and not Case.objects.filter(source=Source.VIDEO).exists()
-    # a stopped gateway signs nothing any more
+    # a stopped gateway signs nothing any more, at once (the service invalidates the gateway cache)
     gateway.is_active = False
-    gateway.save()
-    from gridsafe.video.signing import gateways
-
-    gateways.invalidate()
+    gateway_save(gateway)
     assert post(client, gateway, secret, body).status_code == 401
 
 
