@@ -256,8 +256,14 @@ def _switched_off(delivery: Delivery, pref: UserPreference | None) -> bool:
     return False
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=settings.GRIDSAFE_MESSAGING_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+BACKOFF_CAP = timedelta(hours=6)  # a retry is never further away than this, however many attempts failed
+
+
+def backoff(attempts: int, *, first_seconds: int | None = None) -> timedelta:
+    """The wait before the next try of every outbox (messages, webhooks, the 12345 replies of channels):
+    `first_seconds` (default GRIDSAFE_MESSAGING_RETRY_SECONDS) doubled after each failed attempt, at most BACKOFF_CAP."""
+    first = settings.GRIDSAFE_MESSAGING_RETRY_SECONDS if first_seconds is None else first_seconds
+    return min(timedelta(seconds=first * 2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
 def delivery_send(delivery_id: int, *, now: datetime | None = None) -> str:

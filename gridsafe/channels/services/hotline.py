@@ -36,12 +36,14 @@ from gridsafe.channels.models import (
 from gridsafe.core import clock
 from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import ValidationFailed
+from gridsafe.messaging.services import backoff
 
 log = logging.getLogger("gridsafe.channels")
 
 HOTLINE_NS = uuid.UUID("5f1d2c1e-3a8b-4d3e-9f57-12345a0b0c0d")  # case client ids: uuid5(HOTLINE_NS, 工单编号)
 SERVICE_USERNAME = "channel-12345"
 MAX_ATTEMPTS = 12  # 30 s, 1, 2, 4 … min, capped at 6 h: about two days before a push is marked 多次失败
+RETRY_FIRST_SECONDS = 30  # the first wait of messaging.services.backoff, doubled each failed push
 PHOTO_LIMIT = 9
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
@@ -276,10 +278,6 @@ def _with_photos(payload: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- delivery
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(0, attempts - 1), 6 * 3600))
-
-
 def hotline_push_deliver(*, push_id: int, adapter: HotlinePlatform | None = None) -> str:
     """Send one outbox row if it is due: claimed by a conditional UPDATE (a lease of a minute), so two workers never
     send it at once; on failure the next try is put off by `backoff`, and after MAX_ATTEMPTS it is 多次失败 (the
@@ -297,7 +295,10 @@ def hotline_push_deliver(*, push_id: int, adapter: HotlinePlatform | None = None
     except PushFailed as exc:
         state = PushState.DEAD if attempts >= MAX_ATTEMPTS else PushState.PENDING
         HotlineOutbox.objects.filter(pk=push.pk).update(
-            attempts=attempts, last_error=str(exc)[:300], next_attempt_at=now + backoff(attempts), state=state
+            attempts=attempts,
+            last_error=str(exc)[:300],
+            next_attempt_at=now + backoff(attempts, first_seconds=RETRY_FIRST_SECONDS),
+            state=state,
         )
         log.warning("12345 push %s (%s %s) failed, attempt %s: %s", push.pk, push.kind, push.order_id, attempts, exc)
         return state
