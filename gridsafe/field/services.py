@@ -401,9 +401,12 @@ def place_visit_record(
     return PlaceVisit.objects.select_related("place", "template").get(pk=visit.pk), created, cases
 
 
-def _check_answers(template: ChecklistTemplate, place: Place, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def checklist_answers_check(
+    template: ChecklistTemplate, place: Place, answers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Every applicable item answered exactly once; N/A only where allowed; a failure needs a photo where the item
-    says so (the photos upload separately, so the client declares their ids). Returns the stored answer rows."""
+    says so (the photos upload separately, so the client declares their ids). Returns the stored answer rows. Also
+    checks 企业自查 (hazards.services), so both answer a checklist by the same rules."""
     items = {item.code: item for item in template.items_for(place.kind)}
     given: dict[str, dict[str, Any]] = {}
     for answer in answers:
@@ -444,7 +447,8 @@ def _check_answers(template: ChecklistTemplate, place: Place, answers: list[dict
     return rows
 
 
-def _score(rows: list[dict[str, Any]]) -> float | None:
+def checklist_score(rows: list[dict[str, Any]]) -> float | None:
+    """The weighted share of passed items, 0–100 (None when nothing counts). Also scores 企业自查 (hazards)."""
     counted = [r for r in rows if r["answer"] != "na"]  # N/A is excluded from scores
     total = sum(r["weight"] for r in counted)
     return round(100 * sum(r["weight"] for r in counted if r["answer"] == "pass") / total, 1) if total else None
@@ -488,7 +492,7 @@ def _visit_insert(
             patrol.ended_at is not None and visited_at > patrol.ended_at + timedelta(minutes=1)
         ):
             raise ValidationFailed("检查时间不在该次巡查时间内")
-    rows = _check_answers(template, place, answers)
+    rows = checklist_answers_check(template, place, answers)
     grid_ids = list(actor.grids.values_list("pk", flat=True)) or [place.region_id]
     flags = location_flags(grid_ids=grid_ids, lon=lon, lat=lat, accuracy_m=accuracy_m)
     if lon is not None and lat is not None and haversine_m(lon, lat, place.lon, place.lat) > 200:
@@ -503,7 +507,7 @@ def _visit_insert(
         template_version=template.version,
         answers=rows,
         result=VisitResult.HAZARDS if any(r["answer"] == "fail" for r in rows) else VisitResult.PASSED,
-        score=_score(rows),
+        score=checklist_score(rows),
         visited_at=visited_at,
         lon=lon,
         lat=lat,

@@ -24,7 +24,7 @@ from gridsafe.core.audit import audit_record
 from gridsafe.core.errors import InvalidTransition, NotFound, StaleVersion, ValidationFailed
 from gridsafe.core.idempotency import create_once
 from gridsafe.field.models import ChecklistTemplate, Severity
-from gridsafe.field.services import _check_answers, _score  # the checklist answering rules, reused as they are
+from gridsafe.field.services import checklist_answers_check, checklist_score
 from gridsafe.hazards.models import (
     FIVE_PARTS,
     PLAN_PARTS,
@@ -377,11 +377,11 @@ def self_inspection_record(
         # A self-inspection records no photos: the field rule "photo on failure" is the grid worker's evidence
         # rule, so it is marked as met here rather than refused.
         marked = [{**a, "photo_client_ids": a.get("photo_client_ids") or ["self-inspection"]} for a in answers]
-        rows = _check_answers(template, place, marked)
+        rows = checklist_answers_check(template, place, marked)
         now = clock.now()
         inspection = SelfInspection.objects.create(
             client_id=client_id, client_fingerprint=fingerprint, enterprise_id=enterprise_id, place=place,
-            template=template, template_version=template.version, answers=rows, score=_score(rows),
+            template=template, template_version=template.version, answers=rows, score=checklist_score(rows),
             inspected_at=min(inspected_at or now, now), inspector=actor, created_at=now,
         )  # fmt: skip
         SelfFinding.objects.bulk_create(
