@@ -26,6 +26,7 @@ from gridsafe.core.fields import blind_index
 from gridsafe.core.http import client_ip
 from gridsafe.core.ratelimit import ratelimit_hit
 from gridsafe.messaging.sms import send_sms
+from gridsafe.regions.basemap import basemap_config, with_basemap
 from gridsafe.regions.models import Region
 
 HONEYPOT = "website"
@@ -69,6 +70,7 @@ def _float(raw: str) -> float | None:
 
 
 @require_http_methods(["GET", "POST"])
+@with_basemap  # the configured tile hosts in img-src, as on every other map page
 def snap_form(request: HttpRequest) -> HttpResponse:
     categories = list(citizen_categories())
     county = Region.objects.filter(code=settings.GRIDSAFE_COUNTY_CODE).values("center_lon", "center_lat").first() or {}
@@ -78,7 +80,8 @@ def snap_form(request: HttpRequest) -> HttpResponse:
         "honeypot": HONEYPOT,
         "map_lon": county.get("center_lon"),
         "map_lat": county.get("center_lat"),
-        "tile_url": settings.GRIDSAFE_TILE_URL,
+        # The picker draws one plain XYZ layer, the GRIDSAFE_TILE_URL provider's (天地图 needs the full map script).
+        "tile_url": next((layer["url"] for layer in basemap_config()["layers"] if layer["key"] == "custom"), ""),
     }
     if request.method == "GET":
         return render(request, "channels/snap.html", context)

@@ -130,3 +130,12 @@ def test_snap_spam_guards(client, db, sms_codes):
     with override_settings(GRIDSAFE_SNAP_CODE_RATE="5/h"):
         assert client.post("/snap/code/", {"phone": "13905940000"}).status_code == 200
         assert client.post("/snap/code/", {"phone": "13905940000"}).status_code == 429
+
+
+def test_the_snap_map_draws_the_configured_tiles_and_may_load_them(client, db):
+    url = "https://tiles.example.cn/{z}/{x}/{y}.png"
+    with override_settings(GRIDSAFE_TILE_URL=url):
+        page = client.get("/snap/")
+    assert f'data-tiles="{url}"' in page.content.decode()
+    assert "https://tiles.example.cn" in page.headers["Content-Security-Policy"]  # img-src, as on the other maps
+    assert 'data-tiles=""' in client.get("/snap/").content.decode()  # no tiles configured: the plain picker

@@ -76,3 +76,12 @@ def test_the_field_bundle_carries_the_accuracy_threshold_and_the_names(api_as):
     assert bundle["labels"]["location_flags"]["poor_accuracy"] == "定位精度较差"
     assert bundle["labels"]["place_kinds"]["lpg_point"] == "液化气点"
     assert bundle["labels"]["risk_levels"]["red"] == "红色·重大风险"
+
+
+def test_one_reader_of_the_tile_settings():
+    readers = [
+        rel
+        for rel, text in _sources()
+        if rel != "regions/basemap.py" and re.search(r"settings\.GRIDSAFE_(TILE|TIANDITU)_", text)
+    ]
+    assert not readers, f"read the base map through gridsafe.regions.basemap: {readers}"
