@@ -22,8 +22,10 @@ from gridsafe.accounts.importer.sheets import (
     POSTS,
     TEAMS,
     UNIT_CODE,
+    checking,
     regions_by_code,
     tick,
+    writing,
 )
 from gridsafe.accounts.models import GridDuty, GridPost, Role, Unit, UnitKind, User
 from gridsafe.accounts.permissions import ADMIN_ROLES
@@ -227,8 +229,9 @@ def import_people(
     report = ImportReport(kind="people", dry_run=dry_run)
     wb = open_workbook(source)
     rows = list(read_rows(wb, PEOPLE, report))
-    if progress:
-        progress(0, len(rows))
+    check = checking(progress, dry_run)
+    if check:
+        check(0, len(rows))
     units = {u.code: u for u in Unit.objects.select_related("region")}
     users = _existing_users()
     grid_codes = {code for row in rows for code in split_list(row["grids"])}
@@ -238,7 +241,8 @@ def import_people(
     phones: dict[str, int] = {}
     posts: dict[tuple[int, str], int] = {}
     sheet = PEOPLE.name
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        tick(check, done, len(rows))
         if not _check_username(report, sheet, row, seen):
             continue
         _check_phone(report, sheet, row, phones)
@@ -296,7 +300,7 @@ def import_people(
         return report
     audit_rows: list = []
     with transaction.atomic():
-        people.write(progress, missing, audit_rows)
+        people.write(writing(progress), missing, audit_rows)
         audit_import("people", source, report, audit_rows, actor=actor, ip=ip)
     return report
 
@@ -379,7 +383,9 @@ def import_teams(
     seen: dict[str, int] = {}
     phones: dict[str, int] = {}
     msheet = MEMBERS.name
-    for row in member_rows:
+    check = checking(progress, dry_run)
+    for done, row in enumerate(member_rows, start=1):
+        tick(check, done, len(member_rows))
         if not _check_username(report, msheet, row, seen):
             continue
         _check_phone(report, msheet, row, phones)
@@ -444,7 +450,7 @@ def import_teams(
             unit_save(unit)
             report.change("deactivated", unit.code, unit.name)
             audit_rows.append(["deactivated", unit.code, ["is_active"]])
-        people.write(progress, missing_members, audit_rows)
+        people.write(writing(progress), missing_members, audit_rows)
         unit_routing.invalidate()
         audit_import("teams", source, report, audit_rows, actor=actor, ip=ip)
     return report

@@ -123,3 +123,17 @@ def regions_by_code(codes: set[str]) -> dict[str, Region]:
 def tick(progress: Progress | None, done: int, total: int) -> None:
     if progress is not None and (done % 50 == 0 or done == total):
         progress(done, total)
+
+
+def checking(progress: Progress | None, dry_run: bool) -> Progress | None:
+    """The progress of checking the rows: the whole bar for a dry run (the admin's check), its first half for a
+    real run, whose writing (`writing`) is the second half — so the bar never runs back from 100 % to 0."""
+    if progress is None or dry_run:
+        return progress
+    return lambda done, total: progress(done, total * 2)
+
+
+def writing(progress: Progress | None) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(total + done, total * 2)

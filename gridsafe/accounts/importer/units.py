@@ -7,7 +7,17 @@ from typing import Any
 
 from django.db import transaction
 
-from gridsafe.accounts.importer.sheets import STATUS, UNIT_CODE, UNIT_KINDS, UNIT_LEVELS, UNITS, regions_by_code, tick
+from gridsafe.accounts.importer.sheets import (
+    STATUS,
+    UNIT_CODE,
+    UNIT_KINDS,
+    UNIT_LEVELS,
+    UNITS,
+    checking,
+    regions_by_code,
+    tick,
+    writing,
+)
 from gridsafe.accounts.models import Unit, UnitKind, User
 from gridsafe.accounts.routing import unit_routing
 from gridsafe.accounts.services import unit_save
@@ -45,7 +55,9 @@ def import_units(
     seen: dict[str, int] = {}
     plan: list[tuple[Row, Unit | None, dict[str, Any], list]] = []
     sheet = UNITS.name
-    for row in rows:
+    check = checking(progress, dry_run)
+    for checked, row in enumerate(rows, start=1):
+        tick(check, checked, len(rows))
         code = row["code"]
         if code and not UNIT_CODE.match(code):
             report.problem(
@@ -91,7 +103,7 @@ def import_units(
     audit_rows: list = []
     new: list[tuple[Unit, list]] = []
     with transaction.atomic():
-        total = len(plan) + len(missing)
+        total, write = len(plan) + len(missing), writing(progress)
         for done, (row, unit, values, chosen) in enumerate(plan, start=1):
             if unit is None:
                 unit = Unit(code=row["code"], **values)
@@ -110,7 +122,7 @@ def import_units(
                     audit_rows.append(["updated", unit.code, fields])
                 else:
                     report.change("unchanged", unit.code)
-            tick(progress, done, total)
+            tick(write, done, total)
         # New units in bulk (a county's first import is hundreds), then unit_save's cache invalidation once.
         Unit.objects.bulk_create([u for u, _d in new], batch_size=500)
         through = Unit.domains.through

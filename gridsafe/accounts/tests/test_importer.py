@@ -297,3 +297,19 @@ def test_marked_workbook_puts_each_problem_on_its_cell():
     assert marked["导入问题"]["B2"].value == 2 and marked["导入问题"]["C2"].value == "手机号"
     cell = marked["人员"]["C2"]
     assert "手机号" in cell.comment.text and cell.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_progress_moves_while_checking_and_reaches_the_end_without_running_back(dry_run):
+    """The admin's check is a dry run: its bar fills as the rows are checked; a real run checks (first half of the
+    bar) then writes (second half), never falling back."""
+    rows = [_person(f"imp_{i:03}", "陈新", f"139{i:08}", role="受理员", grids="") for i in range(120)]
+    seen: list[tuple[int, int]] = []
+    report = import_people(
+        xlsx((PEOPLE, rows)), dry_run=dry_run, progress=lambda done, total: seen.append((done, total))
+    )
+    assert report.ok and report.created == 120, report.problems
+    shares = [done / total for done, total in seen]
+    assert shares == sorted(shares) and shares[-1] == 1, seen
+    assert any(0 < s < 1 for s in shares), seen  # it moved in between, not 0 and then done
