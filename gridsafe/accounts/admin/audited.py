@@ -74,8 +74,10 @@ def form_changes(form) -> dict:
         old = form.initial.get(name, field.initial if field else None)
         if isinstance(field, forms.ModelMultipleChoiceField) and old is not None:
             old = sorted(getattr(item, "pk", item) for item in old)
-        elif isinstance(field, forms.ModelChoiceField) and isinstance(old, models.Model):
-            old = old.pk
+        elif isinstance(field, forms.ModelChoiceField) and old is not None and not isinstance(old, models.Model):
+            # The initial is the related row's pk: record it as the new value is, {"id", "text"}, so the audit
+            # log reads 县消防救援大队 → 县燃气办, not 12 → 县燃气办.
+            old = field.queryset.model._base_manager.filter(pk=old).first() or old
         changes[name] = {"old": audit_value(old), "new": audit_value(form.cleaned_data.get(name))}
     return changes
 
@@ -165,6 +167,8 @@ def _choice_label(model, name: str, value):
         field = model._meta.get_field(name) if model is not None else None
     except FieldDoesNotExist:
         field = None
+    if isinstance(value, dict | list):
+        return value  # a related row ({"id", "text"}) or several: not a choice code (and not hashable)
     choices = dict(getattr(field, "flatchoices", None) or ())
     return choices.get(value, value)
 
@@ -178,6 +182,8 @@ def _readable_value(value) -> str:
         return "否"
     if isinstance(value, list):
         return "、".join(_readable_value(v) for v in value) or "—"
+    if isinstance(value, dict) and "text" in value and set(value) <= {"id", "text"}:
+        return str(value["text"])  # a related row: its name, not its id
     if isinstance(value, dict):
         return "，".join(
             f"{PAYLOAD_KEYS.get(k, k)} {_readable_value(v)}" for k, v in value.items() if k not in HIDDEN_KEYS

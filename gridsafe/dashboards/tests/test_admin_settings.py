@@ -353,7 +353,18 @@ def test_a_changed_routing_sends_the_next_county_dispatch_to_the_new_department(
     assert case.department_id == gas.pk and Case.objects.get(pk=case.pk).holder_unit_id == gas.pk
     audit = _audits(DepartmentRouting, category).last()
     assert audit.actor == people["admin"]
-    assert audit.payload["fields"]["department"] == {"old": fire.pk, "new": {"id": gas.pk, "text": gas.name}}
+    assert audit.payload["fields"]["department"] == {
+        "old": {"id": fire.pk, "text": fire.name},
+        "new": {"id": gas.pk, "text": gas.name},
+    }
+    # The audit administrator reads the change by the departments' names, not their ids.
+    auditor = User(username="routing-auditor", display_name="审计员", role=Role.AUDIT_ADMIN, is_staff=True)
+    auditor.set_unusable_password()
+    auditor.save()
+    as_admin.force_login(auditor)
+    page = as_admin.get(reverse("admin:core_auditevent_change", args=[audit.pk]))
+    assert page.status_code == 200
+    assert f"{fire.name} → {gas.name}" in page.content.decode()
 
 
 def test_routing_to_a_unit_that_is_not_a_county_department_is_refused(as_admin):
