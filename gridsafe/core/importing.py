@@ -7,7 +7,15 @@ An importer validates everything first and writes only when there is no problem,
 nothing); a dry run stops after the validation. Writing the same file again changes nothing (`unchanged`).
 `progress(done, total)` is called as rows are read and written, for a progress bar or a command-line counter.
 
-Core imports no app: the importers themselves live in their apps (regions.importer, accounts.importer, …)."""
+Core imports no app: the importers themselves live in their apps (regions.importer, accounts.importer, …).
+
+The files are read by maintained libraries — openpyxl for XLSX, pyogrio/Shapely for GeoJSON, Shapefile and KML —
+and only the checks and the writes are ours. django-import-export was weighed (issue #13) and not taken: it maps one
+sheet to one model row by row, while a county's files need checks across sheets and rows (a unit's parent in the
+same file, a grid's main and deputy worker, a team's members against the people list, codes against the region
+tree), one all-or-nothing transaction over several models, phones sealed on the way in, people deactivated only when
+asked, and the problems written back onto the uploaded workbook by sheet, row and column in Chinese. Its resources
+would have wrapped all of that in overrides, leaving two ways to import."""
 
 from __future__ import annotations
 
