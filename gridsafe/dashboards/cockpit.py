@@ -40,19 +40,17 @@ def cockpit_for(user: User, region: Region, period: Period, now: datetime) -> di
     overdue_departments = sorted(
         (d for d in departments if d["gauges"]["overdue"]), key=lambda d: (-d["gauges"]["overdue"], d["code"])
     )[:6]
-    red_cards = [
-        sel.case_row(c, now)
-        for c in sel.watched_cases(path=region.path, kind="supervised", limit=LIST_LENGTH)
-        if c.supervision == "red"
-    ]
+    # Red cards in their own list; the 督办 list beside it shows the others, so no case is listed twice.
+    red_cards = sel.watched_cases(path=region.path, kind="supervised", limit=LIST_LENGTH, levels=("red",))
+    other_supervised = sel.watched_cases(
+        path=region.path, kind="supervised", limit=LIST_LENGTH, levels=("yellow", "normal")
+    )
     return {
         "report": report,
         "open_total": sum(v for k, v in gauges.items() if k.startswith("open_")),
         "overdue": [sel.case_row(c, now) for c in sel.watched_cases(path=region.path, limit=LIST_LENGTH)],
-        "supervised": [
-            sel.case_row(c, now) for c in sel.watched_cases(path=region.path, kind="supervised", limit=LIST_LENGTH)
-        ],
-        "red_cards": red_cards,
+        "supervised": [sel.case_row(c, now) for c in other_supervised],
+        "red_cards": [sel.case_row(c, now) for c in red_cards],
         "overdue_where": overdue_where,
         "overdue_departments": overdue_departments,
         "children_rank": _ends(children),

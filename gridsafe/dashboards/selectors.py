@@ -493,8 +493,16 @@ CASE_ROW_FIELDS = (
 )
 
 
-def watched_cases(*, path: str | None = None, department: int | None = None, kind: str = "overdue", limit: int = 20):
-    """Open cases that are overdue now (`overdue`) or under 督办 (`supervised`, red cards first)."""
+def watched_cases(
+    *,
+    path: str | None = None,
+    department: int | None = None,
+    kind: str = "overdue",
+    limit: int = 20,
+    levels: tuple[str, ...] = ("red", "yellow", "normal"),
+):
+    """Open cases that are overdue now (`overdue`) or under 督办 (`supervised`, of the given `levels`, red cards
+    first)."""
     qs = WatchedCase.objects.select_related("case__category", "case__region", "case__holder_unit").only(
         *(f"case__{name}" for name in CASE_ROW_FIELDS)
     )
@@ -506,7 +514,7 @@ def watched_cases(*, path: str | None = None, department: int | None = None, kin
         return [w.case for w in qs.filter(overdue=True).order_by("due_at", "case_id")[:limit]]
     # Red cards first, then yellow, then normal 督办; each level most overdue first (one indexed query each).
     rows: list = []
-    for level in ("red", "yellow", "normal"):
+    for level in levels:
         if len(rows) < limit:
             rows += list(qs.filter(supervision=level).order_by("due_at", "case_id")[: limit - len(rows)])
     return [w.case for w in rows]

@@ -24,6 +24,8 @@ def test_a_leader_lands_on_the_cockpit_with_the_red_list_and_supervision(client,
     late = flow.report(description="楼道堆放杂物堵塞通道")
     with clock.frozen(clock.now() + timedelta(days=20)):
         sweep_due_cases()  # the deadlines pass: both open cases go red (and the sweep may raise 督办 on its own)
+        yellow = flow.dispatched(description="电动车楼道内充电")  # a fresh case under a yellow card
+        flow.act(yellow, "supervise", "leader", level="yellow", instruction="一周内整改")
         client.force_login(people["leader"])
         landing = client.get("/", follow=True)
         assert landing.redirect_chain[-1][0] == "/dashboards/cockpit/"
@@ -34,7 +36,9 @@ def test_a_leader_lands_on_the_cockpit_with_the_red_list_and_supervision(client,
     assert f"#{red.pk}" in red_cards and "红牌" in red_cards
     red_list = _section(html, "cockpit-red-list")
     assert f"#{late.pk}" in red_list
-    assert f"#{red.pk}" in _section(html, "cockpit-supervised")
+    supervised = _section(html, "cockpit-supervised")
+    assert f"#{yellow.pk}" in supervised and f"#{yellow.pk}" not in red_cards
+    assert f"#{red.pk}" not in supervised  # a red card is listed once, in its own list
     overdue_where = _section(html, "cockpit-overdue-where")
     assert "榜头镇" in overdue_where  # 南溪村's case, counted at its township
     overdue_figure = re.search(r'id="cockpit-overdue">.*?<a href="([^"]+)">(\d+)</a>', html, re.S)
