@@ -321,7 +321,7 @@ GRIDSAFE_TRACK_RETENTION_DAYS = env_int("GRIDSAFE_TRACK_RETENTION_DAYS", 90)  # 
 # Fonts that draw Chinese, for photo watermarks and bulletin charts; empty: the usual Debian/Ubuntu paths, then fc-list.
 GRIDSAFE_WATERMARK_FONT = env_str("GRIDSAFE_WATERMARK_FONT", "")
 GRIDSAFE_CJK_FONT = env_str("GRIDSAFE_CJK_FONT", "")
-# Base map (every Leaflet map; web/basemap.py builds the layers, docs/maps.md). 天地图's browser key alone gives its
+# Base map (every Leaflet map; regions/basemap.py builds the layers, docs/maps.md). 天地图's browser key alone gives its
 # 矢量/影像 layers; GRIDSAFE_TILE_URL adds another XYZ provider (GRIDSAFE_TILE_CRS=gcj02 for 高德/腾讯 tiles). Neither:
 # no tiles, the region polygons on a plain background are the map. The CSP allows the tile hosts only when set.
 GRIDSAFE_TIANDITU_KEY = env_str("GRIDSAFE_TIANDITU_KEY", "")

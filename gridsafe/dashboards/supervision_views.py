@@ -29,8 +29,8 @@ from gridsafe.field.models import PatrolStatus, PublicityKind
 from gridsafe.field.permissions import get_patrol_for_user
 from gridsafe.field.services import patrol_track_view, track_retention_days
 from gridsafe.places.permissions import get_place_for_user
+from gridsafe.regions.basemap import basemap_config, with_basemap
 from gridsafe.regions.models import Region
-from gridsafe.web.basemap import basemap_config, with_basemap
 from gridsafe.web.exports import params_of
 from gridsafe.web.paging import CappedPaginator
 

@@ -1,6 +1,6 @@
 """The base map under every Leaflet map (/map/, the case page, 案件登记, the 巡查监督 maps, the 随手拍 picker): one
 place for the tile settings, the layers they give and the CSP sources they need. It lives in regions (the map of the
-county) so that every app with a map may read it; web re-exports it from web/basemap.py.
+county) so that every app with a map may read it.
 
 - ``GRIDSAFE_TIANDITU_KEY`` alone gives 天地图 (the national platform, CGCS2000 ≈ WGS-84, like the stored data):
   矢量 (vec_w + cva_w annotation) and 影像 (img_w + cia_w), WMTS tiles from t0–t7.tianditu.gov.cn in Web Mercator.

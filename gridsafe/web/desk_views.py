@@ -21,8 +21,8 @@ from gridsafe.cases.services.report import desk_reach
 from gridsafe.core.errors import DomainError
 from gridsafe.field.selectors import case_list_nearby
 from gridsafe.places.permissions import places_visible_to
+from gridsafe.regions.basemap import basemap_json, with_basemap
 from gridsafe.regions.models import Region
-from gridsafe.web.basemap import basemap_json, with_basemap
 from gridsafe.web.forms import CaseRegisterForm
 from gridsafe.web.views import login_required_page
 

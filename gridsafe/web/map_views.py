@@ -9,7 +9,7 @@ Every endpoint has a fixed number of queries, whatever the number of rows:
   ``GRIDSAFE_MAP_CASE_LIMIT``; the total comes from a window function in the same query.
 - ``grid/<code>/``: an htmx partial with the grid's counts by domain and latest cases; 404 outside the 辖区.
 
-The base map (天地图 from its key, another provider, or none) comes from `web/basemap.py`; without tiles the
+The base map (天地图 from its key, another provider, or none) comes from `regions/basemap.py`; without tiles the
 polygons on a light background are the map. No inline script: the page passes its settings in ``data-config``.
 """
 
@@ -40,10 +40,10 @@ from gridsafe.cases.transitions import Closure, State, state_text
 from gridsafe.catalog.models import Domain
 from gridsafe.core import clock
 from gridsafe.core.input import InputForm
+from gridsafe.regions.basemap import basemap_config, with_basemap
 from gridsafe.regions.geometry import to_geojson
 from gridsafe.regions.locate import grid_index
 from gridsafe.regions.models import Region, RegionLevel
-from gridsafe.web.basemap import basemap_config, with_basemap
 
 LATEST_IN_PANEL = 8
 REGION_CACHE_SECONDS = 24 * 3600

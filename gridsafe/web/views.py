@@ -48,9 +48,9 @@ from gridsafe.core.ratelimit import ratelimit_request
 from gridsafe.notifications.models import Notification, NotificationKind
 from gridsafe.notifications.services import inbox_catch_up
 from gridsafe.places.models import Place
+from gridsafe.regions.basemap import basemap_json, with_basemap
 from gridsafe.regions.coords import LocationFlag
 from gridsafe.web import exports
-from gridsafe.web.basemap import basemap_json, with_basemap
 from gridsafe.web.exports import EXPORT_COLUMNS  # noqa: F401  (the columns' old home: tests read them here)
 from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.paging import CappedPaginator

@@ -1,4 +1,4 @@
-"""The base map (web/basemap.py, web/static/web/basemap.js): 天地图 from its key alone, the CSP only when tiles are
+"""The base map (regions/basemap.py, web/static/web/basemap.js): 天地图 from its key alone, the CSP only when tiles are
 configured, the GCJ-02 shift of the JS against regions/coords.py, and in Chromium: 天地图's layers with a switcher
 when its tiles answer (served by a route standing in for t0-t7.tianditu.gov.cn, which the test machine cannot
 reach), and the plain background with a note when they do not."""
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from gridsafe.regions.basemap import basemap_config
 from gridsafe.regions.coords import from_wgs84
-from gridsafe.web.basemap import basemap_config
 from gridsafe.web.tests.helpers import new_case
 from gridsafe.web.tests.test_a11y import AXE, BLOCKING, axe_violations
 
