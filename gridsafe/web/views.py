@@ -56,6 +56,7 @@ from gridsafe.web.forms import ACTION_FORMS, ActionForm, CaseFilterForm
 from gridsafe.web.paging import CappedPaginator
 from gridsafe.web.selectors import (
     QUEUES,
+    for_rows,
     home_queues,
     home_urgent,
     nearby_open_cases,
@@ -228,7 +229,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     whatever the number of rows."""
     form = _filter_form(request)
     qs = _filtered(request, form)
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(for_rows(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     params = request.GET.copy()
     params.pop("page", None)
