@@ -201,8 +201,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGIN_URL = "/login/"
 SESSION_COOKIE_AGE = env_int("GRIDSAFE_SESSION_SECONDS", 30 * 60)
-# Idle timeout, not absolute: each request extends the session — except background polls (core.middleware).
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle timeout, not absolute: activity extends the session, background polls do not. The session is saved when its
+# activity mark moves (at most once a minute of page views: core.middleware.IdleSessionMiddleware), not every request.
+SESSION_SAVE_EVERY_REQUEST = False
 
 # --- Security (等保 2.0 level 3, domain.md §10) ---
 # One backend for pages, admin and the API token: lockout, login rate limit and the login audit live there.

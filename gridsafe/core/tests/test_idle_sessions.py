@@ -71,6 +71,27 @@ def test_a_real_request_extends_the_session_and_keepalive_is_one(signed_in):
         assert signed_in.get("/cases/").status_code == 200
 
 
+def test_page_views_save_the_session_at_most_once_a_minute_and_a_post_always(signed_in):
+    start = clock.now()
+    with freeze_time(start) as frozen:
+        signed_in.post("/session/keepalive/")  # the activity mark at `start`, to the second
+        stored = _expiry(signed_in)
+        assert stored == start + timedelta(minutes=30)
+        frozen.move_to(start + timedelta(seconds=50))
+        again = signed_in.get("/cases/")  # within the minute: read, not written
+        assert "sessionid" not in again.cookies and _expiry(signed_in) == stored
+        assert int(again["X-GridSafe-Idle-Remaining"]) == 30 * 60 - 50
+        frozen.move_to(start + timedelta(seconds=70))
+        later = signed_in.get("/cases/")  # a minute on: the mark moves, the store and the cookie are renewed
+        assert later.cookies["sessionid"]["max-age"] == 30 * 60
+        assert _expiry(signed_in) == stored + timedelta(seconds=70)
+        assert later["X-GridSafe-Idle-Remaining"] == str(30 * 60)
+        frozen.move_to(start + timedelta(seconds=80))
+        keep = signed_in.post("/session/keepalive/")  # 继续 is always activity, whatever the minute
+        assert keep["X-GridSafe-Idle-Remaining"] == str(30 * 60)
+        assert _expiry(signed_in) == stored + timedelta(seconds=80)
+
+
 def test_keepalive_after_the_limit_is_refused(signed_in):
     start = clock.now()
     with freeze_time(start) as frozen:

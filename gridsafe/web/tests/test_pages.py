@@ -478,7 +478,7 @@ def test_poll_is_the_desk_catch_up_and_one_count(client, people):
     # the desk's cursor, its new events in one INSERT … SELECT however many there are, the badge's COUNT
     assert [sql.split()[0] for sql in own] == ["SELECT", "INSERT", "SELECT"], own
     assert "deskcursor" in own[0] and own[2].startswith("SELECT COUNT(*)")
-    # beyond them only the session (read, and the save that SESSION_SAVE_EVERY_REQUEST asks for) and the user
+    # beyond them only the session (read; a poll never saves it) and the user
     assert len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 6
 
 
