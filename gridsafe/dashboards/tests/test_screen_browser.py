@@ -12,6 +12,7 @@ from gridsafe.dashboards.tests.screen_data import seed_screen_cases
 pytestmark = pytest.mark.browser
 NETWORK_NOISE = re.compile(r"Failed to load resource|net::ERR_FAILED|Failed to fetch")
 SHOT = "/tmp/screen.png"
+POLL_S = 5  # the screen's shortest poll (screen.js)
 
 
 def _dom_size(page) -> tuple[int, int]:
@@ -25,8 +26,18 @@ def _wait_text(page, selector, pattern, timeout=30):
         time.sleep(0.2)
 
 
+def _next_poll(page, stamp: str, seen_at: float) -> tuple[str, float]:
+    """The poll interval passes on the page's clock (Playwright's fake timers jump it, instead of the test waiting
+    it out) and the status shows the new poll's time: a later second than `stamp`, so the page's clock is moved only
+    once a real second has passed since `stamp` was seen (the server stamps each answer with its own time)."""
+    time.sleep(max(0.0, seen_at + 1.05 - time.monotonic()))
+    page.clock.fast_forward(POLL_S * 1000)
+    _wait_text(page, "#sc-status", r"数据更新于 (?!" + re.escape(stamp[-8:]) + ")", timeout=20)
+    return page.text_content("#sc-status"), time.monotonic()
+
+
 def test_big_screen(committed_world, screen_server, browser_page, settings):
-    settings.GRIDSAFE_SCREEN_POLL_SECONDS = 5
+    settings.GRIDSAFE_SCREEN_POLL_SECONDS = POLL_S
     assert seed_screen_cases(cases=60) == 60
     from gridsafe.video.tests.helpers import camera_in
 
@@ -35,11 +46,13 @@ def test_big_screen(committed_world, screen_server, browser_page, settings):
     page = browser_page
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.context.add_cookies([session_cookie(committed_world["county"], screen_server)])
+    page.clock.install()  # time flows as usual until the test moves it on
     page.goto(f"{screen_server}/screen/")
     _wait_text(page, "#sc-status", r"数据更新于")
+    stamp, seen_at = page.text_content("#sc-status"), time.monotonic()
     page.wait_for_selector("#chart-ranking canvas")
     page.wait_for_selector(".leaflet-overlay-pane canvas")
-    time.sleep(2)  # let the charts finish their entry animation for the picture
+    page.clock.run_for(2000)  # the charts finish their entry animation for the picture (less than a poll)
     page.screenshot(path=SHOT)
     assert page.console_errors == [], page.console_errors
     assert page.text_content("#c-cameras") == "3"
@@ -51,20 +64,21 @@ def test_big_screen(committed_world, screen_server, browser_page, settings):
     assert any(re.fullmatch(r"\d{2}-\d{2} \d{2}:\d{2}", t) for t in stamps), stamps  # the seed spans 25 days
     assert int(page.text_content("#c-open").replace(",", "")) > 0
 
-    # It polls again on its own, updating in place: the page does not grow.
+    # It polls again on its own, twice, updating in place: the page does not grow.
     first = _dom_size(page)
-    stamp = page.text_content("#sc-status")
-    _wait_text(page, "#sc-status", r"数据更新于 (?!" + re.escape(stamp[-8:]) + ")", timeout=20)
-    _wait_text(page, "#sc-status", r"数据更新于", timeout=20)
-    time.sleep(6)
+    stamp, seen_at = _next_poll(page, stamp, seen_at)
+    _next_poll(page, stamp, seen_at)
     assert _dom_size(page) == first
     assert page.console_errors == [], page.console_errors
 
-    # The network fails: the last picture stays, the status says so, and it recovers by itself.
+    # The network fails: the last picture stays, the status says so, and it recovers by itself (one poll later:
+    # the first retry waits one interval).
     page.route(re.compile(r".*/api/v1/stats/screen\?.*"), lambda route: route.abort())
+    page.clock.fast_forward(POLL_S * 1000)
     _wait_text(page, "#sc-status", r"连接中断", timeout=20)
     assert page.text_content("#c-cameras") == "3"
     page.unroute(re.compile(r".*/api/v1/stats/screen\?.*"))
+    page.clock.fast_forward(POLL_S * 1000)
     _wait_text(page, "#sc-status", r"数据更新于", timeout=30)
     assert _dom_size(page) == first
     assert [e for e in page.console_errors if not NETWORK_NOISE.search(e)] == []
