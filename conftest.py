@@ -1,6 +1,6 @@
-"""Shared test set-up: the 仙游县 demo world (regions, units, people, catalog, calendar) is built once per test
-database, so every test runs against real geometry and the real jurisdiction tree; each test then runs in a
-transaction that is rolled back."""
+"""Shared test set-up: the 仙游县 demo world (regions, units, people, catalog, calendar) is built once per run and
+copied into every xdist worker's test database, so every test runs against real geometry and the real jurisdiction
+tree; each test then runs in a transaction that is rolled back."""
 
 import os
 import uuid
@@ -21,21 +21,24 @@ FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The world is built once per test database (once per xdist worker) and snapshotted; a transactional test's
-    teardown puts the snapshot back instead of flushing (see `WorldSnapshot`), so the next test finds the world."""
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test databases, each holding the demo world, snapshotted; a transactional test's teardown puts the
+    snapshot back instead of flushing (see `WorldSnapshot`), so the next test finds the world.
+
+    This replaces pytest-django's fixture of the same name (it migrated every worker's database) and does not
+    honour --reuse-db or --nomigrations: every run builds its world afresh from the migrations and the demo
+    files, so no state left by an earlier run can leak in."""
     from django.db import connections
     from django.test import TransactionTestCase
-    from django.test.utils import override_settings
-
-    from gridsafe.demo.world import build_world
+    from django.test.utils import override_settings, teardown_databases
 
     # Tests sign in and set passwords hundreds of times: MD5 instead of a million PBKDF2 rounds (0.3 s) each time,
     # for the world's users too. PBKDF2 stays listed, so a hash made with the site's default still verifies.
     fast_hashes = override_settings(PASSWORD_HASHERS=[FAST_HASHER, "django.contrib.auth.hashers.PBKDF2PasswordHasher"])
     fast_hashes.enable()
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
-        build_world()
+        made = _databases_with_the_world(request.config, verbosity)
         snapshots = {alias: WorldSnapshot.take(connections[alias]) for alias in connections}
 
     flush = TransactionTestCase._fixture_teardown
@@ -47,7 +50,142 @@ def django_db_setup(django_db_setup, django_db_blocker):
     TransactionTestCase._fixture_teardown = restore_the_world
     yield
     TransactionTestCase._fixture_teardown = flush
+    with django_db_blocker.unblock():
+        try:
+            teardown_databases(made, verbosity=verbosity)
+        except Exception as exc:  # as pytest-django: a thread's session still open must not fail the last test
+            request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
     fast_hashes.disable()
+
+
+# ---------------------------------------------------------------- the world, built once per run
+
+# Building the world (migrations, then build_world: a thousand regions with their boundaries, 1,500 people) is the
+# costliest part of a run's set-up, paid until now by every xdist worker on the same two cores. So the first
+# worker builds it once and leaves a copy, and the others start from the copy: PostgreSQL copies a database's
+# files with CREATE DATABASE … TEMPLATE, SQLite's online backup API copies pages. A copy holds everything the
+# build wrote (the post_migrate content types and permissions, sequences, the append-only triggers, the fast
+# hasher's passwords) and nothing else: build_world writes no files outside the database.
+WORLD_DIR = "GRIDSAFE_TEST_WORLD_DIR"  # this run's lock and copy, made by the xdist controller
+
+
+def pytest_configure(config):
+    """The controller (or a run without xdist) makes this run's directory before xdist starts the workers, which
+    inherit the environment: a fresh one per run, so a copy is never one from an earlier run's code."""
+    if not hasattr(config, "workerinput"):
+        import tempfile
+
+        os.environ[WORLD_DIR] = tempfile.mkdtemp(prefix="gridsafe-world-")
+
+
+def pytest_sessionfinish(session):
+    """The controller drops the run's PostgreSQL copy once every worker is done (a worker that xdist restarts
+    after a crash still finds it), and removes the directory with the SQLite copy."""
+    import shutil
+    from pathlib import Path
+
+    directory = os.environ.get(WORLD_DIR)
+    if hasattr(session.config, "workerinput") or not directory:
+        return
+    copies = Path(directory) / "copies.json"
+    if copies.exists():
+        import json
+
+        from django.db import connections
+        from pytest_django.plugin import blocking_manager_key
+
+        with session.config.stash[blocking_manager_key].unblock():
+            for alias, copy in json.loads(copies.read_text()).items():
+                connection = connections[alias]
+                if connection.vendor == "postgresql":
+                    with connection._nodb_cursor() as cursor:
+                        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(copy)}")
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _databases_with_the_world(config, verbosity: int) -> list:
+    """Creates this process's test databases with the world in them; returns what teardown_databases takes.
+
+    Under xdist the workers take turns with a file lock: the first migrates its database and builds the world as
+    a single process would, then copies it; the others wait and start from the copy. If the first fails, the next
+    one builds. A single process needs no copy."""
+    import fcntl
+    import json
+    from pathlib import Path
+
+    from django.db import connections
+    from django.test.utils import setup_databases
+
+    from gridsafe.demo.world import build_world
+
+    worker = getattr(config, "workerinput", {})
+    directory = os.environ.get(WORLD_DIR)
+    if worker.get("workercount", 1) < 2 or not directory:
+        made = setup_databases(verbosity=verbosity, interactive=False, serialized_aliases=())
+        build_world()
+        return made
+    copies = Path(directory) / "copies.json"
+    with open(Path(directory) / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if copies.exists():
+            return [_database_from(connections[alias], copy) for alias, copy in json.loads(copies.read_text()).items()]
+        made = setup_databases(verbosity=verbosity, interactive=False, serialized_aliases=())
+        build_world()
+        suffix = f"_{worker['workerid']}"
+        saved = {alias: _copy_of(connections[alias], directory, suffix) for alias in connections}
+        copies.write_text(json.dumps(saved))
+        return made
+
+
+def _copy_of(connection, directory: str, suffix: str) -> str:
+    """Copies a freshly built test database; returns the copy's name (PostgreSQL) or file (SQLite)."""
+    if connection.vendor == "postgresql":
+        # Named after the run's test databases (test_gridsafe_gw0 → test_gridsafe_world), not the run, so a copy
+        # left by a run that was killed is replaced by the next run instead of piling up.
+        name = connection.settings_dict["NAME"].removesuffix(suffix) + "_world"
+        quoted = connection.ops.quote_name
+        connection.close()  # the source of a TEMPLATE copy must have no sessions
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted(name)}")
+            cursor.execute(f"CREATE DATABASE {quoted(name)} TEMPLATE {quoted(connection.settings_dict['NAME'])}")
+        return name
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        path = os.path.join(directory, f"{connection.alias}.sqlite3")
+        connection.ensure_connection()
+        copy = sqlite3.connect(path)
+        connection.connection.backup(copy)
+        copy.close()
+        return path
+    raise NotImplementedError(f"no world copy for {connection.vendor}")
+
+
+def _database_from(connection, copy: str) -> tuple:
+    """This process's test database, made from the copy instead of migrations and build_world, as Django's
+    create_test_db names it (pytest-django's _gw0 … suffix included); returns teardown_databases' entry."""
+    from django.conf import settings
+
+    old_name = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        name = connection.creation._get_test_db_name()
+        quoted = connection.ops.quote_name
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted(name)}")  # left by a killed run, as autoclobber
+            cursor.execute(f"CREATE DATABASE {quoted(name)} TEMPLATE {quoted(copy)}")
+    else:
+        name = connection.creation._create_test_db(verbosity=0, autoclobber=True)  # in memory: just its name
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        source = sqlite3.connect(copy)
+        source.backup(connection.connection)
+        source.close()
+    return (connection, old_name, True)
 
 
 @pytest.fixture(autouse=True)
