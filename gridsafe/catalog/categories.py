@@ -46,10 +46,24 @@ def active_category(code: str) -> Category | None:
     return category
 
 
-def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The active categories as form choices grouped by domain name, from the cache above (no query when warm)."""
-    name, domain_name = _CATEGORY_FIELDS.index("name"), _DOMAIN_FIELDS.index("name")
+def _build_choices() -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
+    domains = list(Domain.objects.filter(is_active=True).values_list("code", "name"))
     grouped: dict[str, list[tuple[str, str]]] = {}
-    for code, (category_row, domain_row) in sorted(categories.get().items()):
-        grouped.setdefault(domain_row[domain_name], []).append((code, category_row[name]))
-    return list(grouped.items())
+    for code, name, domain_name in Category.objects.filter(is_active=True).values_list("code", "name", "domain__name"):
+        grouped.setdefault(domain_name, []).append((code, name))
+    return domains, list(grouped.items())
+
+
+# The forms' choices, in the models' order (domains by sort, categories by domain and sort). Same name as the cache
+# above, so the same invalidation (catalog.services) drops both.
+choices = VersionedCache("categories", _build_choices)
+
+
+def domain_choices() -> list[tuple[str, str]]:
+    """The active domains as form choices (no query when warm)."""
+    return choices.get()[0]
+
+
+def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The active categories as form choices grouped by domain name (no query when warm)."""
+    return choices.get()[1]

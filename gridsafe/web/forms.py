@@ -11,8 +11,8 @@ from gridsafe.cases.models import Light, Source
 from gridsafe.cases.selectors import CaseFilters
 from gridsafe.cases.services import RETURN_REASONS, SUBMIT_METHODS, VOID_REASONS
 from gridsafe.cases.transitions import Action, Closure, State
-from gridsafe.catalog.categories import category_choices
-from gridsafe.catalog.models import Category, Domain, Grade
+from gridsafe.catalog.categories import category_choices, domain_choices
+from gridsafe.catalog.models import Grade
 from gridsafe.core.input import InputForm
 from gridsafe.web.selectors import QUEUES
 
@@ -45,19 +45,14 @@ class CaseFilterForm(InputForm):
     ranges = (("created_from", "created_to"),)
 
     def __init__(self, *args, regions=(), **kwargs):
-        """Two queries for the catalog choices (domains, categories with their domain) and none for `regions`."""
+        """No query: the catalogue's choices and `regions` come from in-process caches."""
         super().__init__(*args, **kwargs)
         indent = {1: "", 2: "\u3000", 3: "\u3000\u3000", 4: "\u3000\u3000\u3000"}
         self.fields["region"].choices = [("", "全部辖区")] + [
             (r.code, f"{indent.get(r.level, '')}{r.name}") for r in regions
         ]
-        self.fields["domain"].choices = [("", "全部")] + [
-            (d.code, d.name) for d in Domain.objects.filter(is_active=True)
-        ]
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for c in Category.objects.filter(is_active=True).select_related("domain"):
-            grouped.setdefault(c.domain.name, []).append((c.code, c.name))
-        self.fields["category"].choices = [("", "全部"), *grouped.items()]
+        self.fields["domain"].choices = [("", "全部"), *domain_choices()]
+        self.fields["category"].choices = [("", "全部"), *category_choices()]
 
     def filters(self) -> CaseFilters:
         data = self.cleaned_data
