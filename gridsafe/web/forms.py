@@ -6,6 +6,7 @@ import uuid
 
 from django import forms
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
 from gridsafe.cases.models import Light, Source
 from gridsafe.cases.selectors import CaseFilters
@@ -20,6 +21,20 @@ from gridsafe.web.selectors import QUEUES
 def _choices(choices, blank: str = "全部") -> list[tuple[str, str]]:
     """A filter's options: the model choices' own names (one vocabulary), after a blank "any"."""
     return [("", blank), *((str(value), label) for value, label in choices if value != "")]
+
+
+class FlatChoices(BaseChoiceIterator):
+    """Choices already as (value, label) pairs of strings. A county's 344 regions went through Django's
+    normalize_choices (a recursive walk of every pair) on each list page: half of the filter form's CPU."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 ORDER_LABELS = {"newest": "最新上报", "oldest": "最早上报", "due": "期限最近", "updated": "最近更新"}
@@ -48,9 +63,9 @@ class CaseFilterForm(InputForm):
         """No query: the catalogue's choices and `regions` come from in-process caches."""
         super().__init__(*args, **kwargs)
         indent = {1: "", 2: "\u3000", 3: "\u3000\u3000", 4: "\u3000\u3000\u3000"}
-        self.fields["region"].choices = [("", "全部辖区")] + [
-            (r.code, f"{indent.get(r.level, '')}{r.name}") for r in regions
-        ]
+        self.fields["region"].choices = FlatChoices(
+            [("", "全部辖区"), *((r.code, f"{indent.get(r.level, '')}{r.name}") for r in regions)]
+        )
         self.fields["domain"].choices = [("", "全部"), *domain_choices()]
         self.fields["category"].choices = [("", "全部"), *category_choices()]
 
