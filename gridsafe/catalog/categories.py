@@ -46,22 +46,27 @@ def active_category(code: str) -> Category | None:
     return category
 
 
-def _build_choices() -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]]]:
-    domains = list(Domain.objects.filter(is_active=True).values_list("code", "name"))
+def _build_choices() -> tuple[list[tuple[int, str, str]], list[tuple[str, list[tuple[str, str]]]]]:
+    domains = list(Domain.objects.filter(is_active=True).values_list("id", "code", "name"))
     grouped: dict[str, list[tuple[str, str]]] = {}
     for code, name, domain_name in Category.objects.filter(is_active=True).values_list("code", "name", "domain__name"):
         grouped.setdefault(domain_name, []).append((code, name))
     return domains, list(grouped.items())
 
 
-# The forms' choices, in the models' order (domains by sort, categories by domain and sort). Same name as the cache
+# The forms' and the dashboards' choices, in the models' order (domains by sort, categories by domain and sort). Same name as the cache
 # above, so the same invalidation (catalog.services) drops both.
 choices = VersionedCache("categories", _build_choices)
 
 
+def active_domains() -> list[tuple[int, str, str]]:
+    """The active domains as (id, code, name), in their order (no query when warm)."""
+    return choices.get()[0]
+
+
 def domain_choices() -> list[tuple[str, str]]:
     """The active domains as form choices (no query when warm)."""
-    return choices.get()[0]
+    return [(code, name) for _id, code, name in active_domains()]
 
 
 def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:

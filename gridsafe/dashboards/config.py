@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from gridsafe.core.cache import VersionedCache
 from gridsafe.dashboards.kpis import Weight
 from gridsafe.dashboards.models import CadenceRule, KpiWeight, ReportQuota
 from gridsafe.video.selectors import camera_count as register_count
@@ -59,13 +60,22 @@ def ensure_defaults() -> None:
         )
 
 
+def _build_weights() -> dict[str, list[Weight]]:
+    ensure_defaults()
+    by_profile: dict[str, list[Weight]] = {}
+    for r in KpiWeight.objects.order_by("sort", "kpi"):
+        by_profile.setdefault(r.profile, []).append(Weight(r.kpi, Decimal(r.weight), r.bands, r.per_grid_month))
+    return by_profile
+
+
+# Every ranking (a dashboard page has two) scores with these; they change when an administrator edits 考核权重,
+# through dashboards.services (kpi_weights_save, kpi_weight_delete), which invalidates this in the same transaction.
+weights = VersionedCache("kpi_weights", _build_weights)
+
+
 def weights_for(profile: str) -> list[Weight]:
-    """The composite-score terms of a profile (region, department, grid_worker). One query."""
-    rows = list(KpiWeight.objects.filter(profile=profile).order_by("sort", "kpi"))
-    if not rows and not KpiWeight.objects.exists():
-        ensure_defaults()
-        rows = list(KpiWeight.objects.filter(profile=profile).order_by("sort", "kpi"))
-    return [Weight(r.kpi, Decimal(r.weight), r.bands, r.per_grid_month) for r in rows]
+    """The composite-score terms of a profile (region, department, grid_worker): no query when warm."""
+    return weights.get().get(profile, [])
 
 
 def cadence_rules() -> list[CadenceRule]:

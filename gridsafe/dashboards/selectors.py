@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 
 from gridsafe.accounts.models import Unit, User
 from gridsafe.cases.transitions import State, state_text
-from gridsafe.catalog.models import Domain
+from gridsafe.catalog.categories import active_domains
 from gridsafe.core.cache import VersionedCache
 from gridsafe.core.errors import ValidationFailed
 from gridsafe.dashboards import config
@@ -51,7 +51,8 @@ class DomainInfo:
 
 
 def domains() -> list[DomainInfo]:
-    return [DomainInfo(d.pk, d.code, d.name) for d in Domain.objects.filter(is_active=True).order_by("sort", "code")]
+    """The active domains, in their order, from the catalogue's cache (catalog.categories): no query when warm."""
+    return [DomainInfo(*row) for row in active_domains()]
 
 
 def _period_q(period: Period) -> Q:

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from gridsafe.accounts.models import UnitKind
 from gridsafe.core.errors import ValidationFailed
+from gridsafe.dashboards.config import weights as kpi_weights
 from gridsafe.dashboards.kpis import KPIS
 from gridsafe.dashboards.models import (
     BANDED_TERMS,
@@ -106,6 +107,7 @@ def kpi_weights_save(weights: Iterable[KpiWeight]) -> list[KpiWeight]:
     with transaction.atomic():
         for weight in weights:
             weight.save()
+        kpi_weights.invalidate()
     return weights
 
 
@@ -118,6 +120,7 @@ def kpi_weight_delete(weight: KpiWeight) -> None:
         )
     with transaction.atomic():
         weight.delete()
+        kpi_weights.invalidate()
 
 
 def cadence_rule_check(rule: CadenceRule) -> None:

@@ -115,7 +115,7 @@ def _filters_context(request, period, domain: str | None) -> dict:
     return {
         "period": period,
         "period_choices": _period_choices(),
-        "domains": list(Domain.objects.filter(is_active=True).order_by("sort", "code")),
+        "domains": sel.domains(),
         "domain": domain or "",
         "start": request.GET.get("start", ""),
         "end": request.GET.get("end", ""),
