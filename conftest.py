@@ -51,6 +51,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     yield
     TransactionTestCase._fixture_teardown = flush
     with django_db_blocker.unblock():
+        _end_sessions_left_open(made)
         try:
             teardown_databases(made, verbosity=verbosity)
         except Exception as exc:  # as pytest-django: a thread's session still open must not fail the last test
@@ -135,6 +136,18 @@ def _databases_with_the_world(config, verbosity: int) -> list:
         saved = {alias: _copy_of(connections[alias], directory, suffix) for alias in connections}
         copies.write_text(json.dumps(saved))
         return made
+
+
+def _end_sessions_left_open(made) -> None:
+    """A test's thread (a live server's, a concurrency test's) can keep its PostgreSQL session until the worker
+    exits, and DROP DATABASE refuses a database in use: the test database stayed behind, with a warning. End such
+    sessions first; this process's own connection is closed, so only leftovers are ended."""
+    for connection, _old_name, destroy in made:
+        if destroy and connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            connection.close()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
 
 
 def _copy_of(connection, directory: str, suffix: str) -> str:
