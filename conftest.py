@@ -210,6 +210,15 @@ def _rate_limits_out_of_the_way(settings):
     settings.GRIDSAFE_ACTION_RATE = "100000/m"
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_of_this_test(settings, tmp_path):
+    """Signed checkpoints anchor rows of the audit and event chains by seq and hash. In the default file
+    ($GRIDSAFE_DATA/audit/) they outlived the test database that wrote them, and `audit verify` in a later run (a
+    second `make test`, or the PostgreSQL run after the SQLite one) compared them with other rows of the same seq:
+    "anchored row … has a different hash". Each test gets its own file."""
+    settings.GRIDSAFE_AUDIT_CHECKPOINTS = str(tmp_path / "checkpoints.jsonl")
+
+
 _rate_windows = iter(range(20_000, 10**9))
 
 
