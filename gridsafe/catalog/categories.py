@@ -54,8 +54,8 @@ def _build_choices() -> tuple[list[tuple[int, str, str]], list[tuple[str, list[t
     return domains, list(grouped.items())
 
 
-# The forms' and the dashboards' choices, in the models' order (domains by sort, categories by domain and sort). Same name as the cache
-# above, so the same invalidation (catalog.services) drops both.
+# The forms' and the dashboards' choices, in the models' order (domains by sort, categories by domain and sort).
+# Same name as the cache above, so the same invalidation (catalog.services) drops both.
 choices = VersionedCache("categories", _build_choices)
 
 

@@ -25,11 +25,6 @@ from gridsafe.core.models import AuditEvent
 from gridsafe.ops.integrity import audit_checkpoint_write, integrity_verify
 
 
-@pytest.fixture(autouse=True)
-def _checkpoints_in_tmp(settings, tmp_path):
-    settings.GRIDSAFE_AUDIT_CHECKPOINTS = str(tmp_path / "checkpoints.jsonl")
-
-
 @contextlib.contextmanager
 def attacker():
     """Play the attacker with database access: the append-only triggers dropped inside the test's transaction."""

@@ -16,11 +16,6 @@ from gridsafe.core.audit import adopt_unchained, audit_record, audit_verify
 from gridsafe.core.models import AuditEvent
 
 
-@pytest.fixture(autouse=True)
-def _checkpoints_in_tmp(settings, tmp_path):
-    settings.GRIDSAFE_AUDIT_CHECKPOINTS = str(tmp_path / "checkpoints.jsonl")
-
-
 @pytest.fixture
 def flow(people):
     from gridsafe.cases.tests.helpers import Flow

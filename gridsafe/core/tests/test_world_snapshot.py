@@ -23,8 +23,7 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_teardown_of_a_transactional_test_puts_the_world_back(committed_world, settings, tmp_path):
-    settings.GRIDSAFE_AUDIT_CHECKPOINTS = str(tmp_path / "checkpoints.jsonl")
+def test_the_teardown_of_a_transactional_test_puts_the_world_back(committed_world):
     before = _counts()
     assert before["accounts.User"] > 1000 and before["cases.Case"] == 0
 
