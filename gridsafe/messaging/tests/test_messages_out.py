@@ -72,6 +72,22 @@ def command_user(db):
     return user
 
 
+def _wecom_report_rule() -> ChannelRule:
+    """一般上报 → 指挥部 by WeCom app message (not urgent, so quiet hours and rates apply)."""
+    template = MessageTemplate.objects.create(
+        key="report_wecom", name="一般上报", body="新上报：{title}（案件{case_no}）"
+    )
+    return channel_rule_save(
+        ChannelRule(
+            name="一般上报企业微信通知指挥部",
+            event_class="report",
+            recipients="command",
+            channel="wecom_app",
+            template=template,
+        )
+    )
+
+
 @pytest.fixture
 def urgent_rule(db):
     template = MessageTemplate.objects.create(
@@ -206,18 +222,7 @@ def test_quiet_hours_defer_until_they_end_but_urgent_goes_at_once(sms_server, co
     assert len(sms_server.sends(COMMAND_PHONE)) == 1
 
     # A non-urgent WeCom message to the same person at night waits until 07:00.
-    template = MessageTemplate.objects.create(
-        key="report_wecom", name="一般上报", body="新上报：{title}（案件{case_no}）"
-    )
-    channel_rule_save(
-        ChannelRule(
-            name="一般上报企业微信通知指挥部",
-            event_class="report",
-            recipients="command",
-            channel="wecom_app",
-            template=template,
-        )
-    )
+    _wecom_report_rule()
     UserPreference.objects.filter(user=command_user).update(wecom_userid="ChenShuQiang")
     with clock.frozen(night):
         case = report(urgent=False)
@@ -237,18 +242,7 @@ def test_quiet_hours_defer_until_they_end_but_urgent_goes_at_once(sms_server, co
 def test_per_recipient_rate_folds_the_excess_into_the_daily_digest(wecom_server, command_user, settings):
     settings.GRIDSAFE_MESSAGING_RATE = "2/h"
     MessageTemplate.objects.create(key="daily_digest", name="每日汇总", body="今日另有{count}条消息：{items}")
-    template = MessageTemplate.objects.create(
-        key="report_wecom", name="一般上报", body="新上报：{title}（案件{case_no}）"
-    )
-    channel_rule_save(
-        ChannelRule(
-            name="一般上报企业微信通知指挥部",
-            event_class="report",
-            recipients="command",
-            channel="wecom_app",
-            template=template,
-        )
-    )
+    _wecom_report_rule()
     morning = datetime(2026, 12, 1, 9, 0, tzinfo=CST)
     with clock.frozen(morning):
         cases = [report(urgent=False) for _ in range(4)]
