@@ -11,7 +11,7 @@ from gridsafe.accounts.models import User
 from gridsafe.cases.models import Case, CaseEvent
 from gridsafe.cases.tests.helpers import Flow
 from gridsafe.catalog.categories import active_category, categories
-from gridsafe.catalog.models import Category
+from gridsafe.catalog.models import Category, WorkCalendarDay
 from gridsafe.core.appendonly import triggers_missing
 from gridsafe.core.audit import audit_record, audit_verify
 from gridsafe.core.models import AuditEvent
@@ -27,13 +27,16 @@ def test_the_teardown_of_a_transactional_test_puts_the_world_back(committed_worl
     before = _counts()
     assert before["accounts.User"] > 1000 and before["cases.Case"] == 0
 
-    # What a live-server test commits: a case with its append-only timeline, an audit row, a world row changed
-    # and a reference cache invalidated by the change.
+    # What a live-server test commits: a case with its append-only timeline, an audit row, a world row changed, a
+    # world row deleted (on PostgreSQL only the tables a test changed are put back: an insert, an update and a
+    # delete must each be seen) and a reference cache invalidated by the change.
     worker = committed_world["nanxi_worker"]
     case = Flow(committed_world).report()
     assert CaseEvent.objects.filter(case=case).exists()
     audit_record(action="drill", target="world snapshot")
     User.objects.filter(pk=worker.pk).update(display_name="改过的名字")
+    deleted_day = WorkCalendarDay.objects.order_by("pk").first()
+    WorkCalendarDay.objects.filter(pk=deleted_day.pk).delete()
     category = Category.objects.get(code="fire-ebike-indoor")
     Category.objects.filter(pk=category.pk).update(name="改过的类别")
     categories.invalidate()
@@ -44,6 +47,7 @@ def test_the_teardown_of_a_transactional_test_puts_the_world_back(committed_worl
     assert _counts() == before
     assert not Case.objects.exists() and not AuditEvent.objects.filter(action="drill").exists()
     assert User.objects.get(pk=worker.pk).display_name == "王芳"
+    assert WorkCalendarDay.objects.get(pk=deleted_day.pk).date == deleted_day.date
     assert active_category("fire-ebike-indoor").name == category.name  # the process's copy went with the rows
     assert audit_verify().ok
     assert triggers_missing(connection) == []
