@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 # SQLite rebuilds the table to add these columns, and the rebuild drops its triggers: put the append-only
-# triggers of cases/0002 back afterwards (PostgreSQL alters in place and keeps them).
+# triggers of cases/0002 back afterwards (PostgreSQL alters in place and keeps them). This migration no longer
+# depends on cases/0002, so that the squashed core and cases migrations do not depend on each other: where
+# cases/0002 has not run yet (no guard table), there is nothing to put back, and cases/0002 installs the triggers.
 TABLE = "core_auditevent"
 
 
@@ -13,6 +15,9 @@ def restore_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'append_only_guard'")
+        if cursor.fetchone() is None:
+            return
         cursor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_update")
         cursor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_delete")
         cursor.execute(
@@ -27,47 +32,45 @@ def restore_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('cases', '0002_append_only_triggers'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(migrations.RunPython.noop, restore_triggers),
         migrations.AddField(
-            model_name='auditevent',
-            name='hash',
+            model_name="auditevent",
+            name="hash",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='key_id',
+            model_name="auditevent",
+            name="key_id",
             field=models.CharField(blank=True, max_length=8),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='prev_hash',
+            model_name="auditevent",
+            name="prev_hash",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='seq',
+            model_name="auditevent",
+            name="seq",
             field=models.BigIntegerField(null=True, unique=True),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='created_at',
+            model_name="auditevent",
+            name="created_at",
             field=models.DateTimeField(db_index=True, default=django.utils.timezone.now),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', 'target', 'created_at'], name='audit_action_target'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "target", "created_at"], name="audit_action_target"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', 'ip', 'created_at'], name='audit_action_ip'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "ip", "created_at"], name="audit_action_ip"),
         ),
         migrations.RunPython(restore_triggers, migrations.RunPython.noop),
     ]
