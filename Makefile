@@ -20,8 +20,10 @@ $(VENV)/.installed: pyproject.toml package-lock.json
 demo: setup
 	$(BIN)/gridsafe demo
 
+# Three workers on two cores: the browser tests wait on Chromium, on timers and on network quiet, and with two workers
+# a core idled 40 % of the run; the third fills those waits (SQLite 4:37 -> 3:43, a fourth: 4:00; bench/README.md).
 test: setup test-js
-	$(BIN)/python -m pytest -q -n 2 --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 3 --dist worksteal $(PYTEST_ARGS)
 
 # The field app's modules under node's own test runner (outbox, sync, router, GPS rules): no packages needed.
 test-js:
