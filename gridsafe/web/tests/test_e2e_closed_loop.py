@@ -53,12 +53,16 @@ def _report_through_api(base: str, worker) -> dict:
         return case
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
+def _login(page, base: str, username: str, then: str | None = None) -> None:
+    """Signs in and lands on the home page, or on `then` (a URL on `base`) where the next step is: the home page
+    is not loaded only to leave it, nor the sign-in page again right after signing out."""
+    login = f"{base}/login/" + (f"?next={then.removeprefix(base)}" if then else "")
+    if page.url != login:
+        page.goto(login)
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(then or f"{base}/")
     assert page.locator(".who-name").is_visible()
 
 
@@ -92,14 +96,12 @@ def test_closed_loop_through_the_pages(committed_world, serial_live_server, brow
     _logout(page, base)
 
     # 榜头镇 centre escalates to the county centre.
-    _login(page, base, "bangtou")
-    page.goto(case_url)
+    _login(page, base, "bangtou", then=case_url)
     _act(page, "escalate", "待研判")
     _logout(page, base)
 
     # County centre dispatches to 县消防救援大队.
-    _login(page, base, "county")
-    page.goto(case_url)
+    _login(page, base, "county", then=case_url)
     details = page.locator("details[data-action=dispatch]")
     details.locator("summary").click()
     details.locator("select[name=department_id]").select_option(label="县消防救援大队")

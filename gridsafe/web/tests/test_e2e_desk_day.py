@@ -36,16 +36,18 @@ def _signed_out(page) -> None:
     page.context.clear_cookies()
 
 
-def _login(page, base: str, username: str) -> None:
+def _login(page, base: str, username: str, then: str | None = None) -> None:
+    """Signs in and lands on the home page, or on `then` (a URL on `base`) where the next step is: the home page
+    is not loaded only to leave it."""
     _signed_out(page)
-    page.goto(f"{base}/login/")
+    page.goto(f"{base}/login/" + (f"?next={then.removeprefix(base)}" if then else ""))
     if not page.locator("input[name=username]").count():
         page.screenshot(path="/tmp/e2e_login.png")
         raise AssertionError(f"no login form at {page.url}: {page.content()[:1500]}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(rf"{re.escape(base)}/(cockpit/|dashboards/cockpit/)?$"))
+    page.wait_for_url(then or re.compile(rf"{re.escape(base)}/(cockpit/|dashboards/cockpit/)?$"))
 
 
 def _phone(page, base: str, grid):
@@ -126,8 +128,7 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     page = desk_page
 
     # The county dispatches: 县消防救援大队 leads, 县燃气 co-handles; the deadline defaults to the time limit.
-    _login(page, base, "county")
-    page.goto(case_url)
+    _login(page, base, "county", then=case_url)
     assert "剩余" in page.locator("#case-time-left").inner_text()  # the clock runs again
     details = _open_action(page, "dispatch")
     details.locator("select[name=department_id]").select_option(label="县消防救援大队")
@@ -138,8 +139,7 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     assert gas.name in page.locator("#case-parts").inner_text()
 
     # The lead signs; its submit waits for the co-handler's part.
-    _login(page, base, "fire")
-    page.goto(case_url)
+    _login(page, base, "fire", then=case_url)
     _open_action(page, "start")
     confirm(page, "start", "处置中")
     assert "处置" in page.locator("#case-clock-step").inner_text()
@@ -165,16 +165,14 @@ def test_the_desk_registers_a_hotline_case_and_it_is_handled_jointly_to_closure(
     assert "已反馈" in page.locator("#case-parts").inner_text()
 
     # Now the lead submits.
-    _login(page, base, "fire")
-    page.goto(case_url)
+    _login(page, base, "fire", then=case_url)
     details = _open_action(page, "submit")
     details.locator("textarea[name=measures]").fill("已清理安全出口，燃气部门已关闭违规钢瓶")
     details.locator("input[name=photos]").set_input_files(files=[_photo("after.jpg")])
     confirm(page, "submit", "待核查")
 
     # The leader supervises it; the cockpit lists it under 督办.
-    _login(page, base, "leader")
-    page.goto(case_url)
+    _login(page, base, "leader", then=case_url)
     details = _open_action(page, "supervise")
     details.locator("select[name=level]").select_option("yellow")
     details.locator("textarea[name=instruction]").fill("请尽快核查销号")
