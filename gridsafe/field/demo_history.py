@@ -5,6 +5,7 @@ figures and scores have something to show. Deterministic; a second run adds noth
 Bulk inserts, not the services: the services would take minutes for ~30 000 walks. The rule's outcome of each walk
 is computed here with the county's PatrolRule, as the service does when a patrol ends."""
 
+import itertools
 import random
 import uuid
 from collections.abc import Iterable
@@ -51,16 +52,18 @@ def seed_field_history(*, seed: int = 350322) -> dict[str, int]:
 
 
 def _grid_workers() -> dict[int, int]:
-    """{grid id: worker id}: the first grid worker of each grid (synthetic staff, or 王芳/李秀英 for theirs)."""
-    through = User.grids.through
-    rows = (
-        through.objects.filter(user__role=Role.GRID_WORKER, user__is_active=True, region__level=RegionLevel.GRID)
-        .order_by("region_id", "user_id")
-        .values_list("region_id", "user_id")
-    )
+    """{grid id: worker id}: the first grid worker of each grid (synthetic staff, or 王芳/李秀英 for theirs).
+
+    Three plain queries matched here, not one query joining the links to users and regions: on PostgreSQL, in a
+    freshly loaded database not yet ANALYZEd (every test database, a new demo), the planner expects one grid worker
+    and probes the links 400 000 times (0.4 s, twice per run); these take a few ms with or without statistics."""
+    grids = set(Region.objects.filter(level=RegionLevel.GRID).values_list("pk", flat=True))
+    workers = set(User.objects.filter(role=Role.GRID_WORKER, is_active=True).values_list("pk", flat=True))
+    links = User.grids.through.objects.order_by("region_id", "user_id").values_list("region_id", "user_id")
     out: dict[int, int] = {}
-    for grid_id, user_id in rows:
-        out.setdefault(grid_id, user_id)
+    for grid_id, user_id in links:
+        if grid_id in grids and user_id in workers:
+            out.setdefault(grid_id, user_id)
     return out
 
 
@@ -225,38 +228,35 @@ _ADAPTED = (models.DateTimeField, models.UUIDField, models.JSONField)
 
 
 def insert_rows(model, rows: Iterable[dict], *, batch_size: int = 1000) -> None:
-    """INSERT demo rows ({field attname: value}; a field left out takes its default) in multi-row statements, in
-    the order given (so the ids are those `bulk_create` would give). Why not `bulk_create`: for the year of history
-    (~35 000 patrols, ~70 000 fixes, 1.3 M values) it spent three quarters of the seeding in per-object and
-    per-field work (model instances, pre_save, get_db_prep_save and a placeholder per value); here only the
-    datetime, UUID and JSON values go through their field. No signals, no auto_now: none of the demo's bulk
-    models has either, as with bulk_create."""
+    """INSERT demo rows ({field attname: value}; a field left out takes its default) in the order given (so the
+    ids are those `bulk_create` would give). Why not `bulk_create`: for the year of history (~32 000 patrols,
+    ~68 000 fixes, 1.3 M values) it spent three quarters of the seeding in per-object and per-field work (model
+    instances, pre_save, get_db_prep_save and a placeholder per value); here only the datetime, UUID and JSON
+    values go through their field. One single-row statement run with executemany: SQLite loops over the rows in
+    C, and psycopg parses the short statement once (a multi-row statement of 20 000 placeholders it re-parses
+    every time). No signals, no auto_now: none of the demo's bulk models has either, as with bulk_create."""
     connection = connections[router.db_for_write(model)]
     fields = _insert_fields(model)
     defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
     adapted = {f.attname: f for f in fields if isinstance(f, _ADAPTED)}
     quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = min(batch_size, (connection.features.max_query_params or batch_size * len(fields)) // len(fields))
-    batch: list = []
-    count = 0
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
 
-    def flush():
-        if count:
-            with connection.cursor() as cursor:
-                cursor.execute(head + ", ".join([one] * count), batch)
-
-    for row in rows:
-        for f in fields:
-            name = f.attname
+    def values(row: dict) -> list:
+        out = []
+        for name in names:
             value = row[name] if name in row else defaults[name]
-            batch.append(adapted[name].get_db_prep_save(value, connection) if name in adapted else value)
-        count += 1
-        if count == per_statement:
-            flush()
-            batch, count = [], 0
-    flush()
+            out.append(adapted[name].get_db_prep_save(value, connection) if name in adapted else value)
+        return out
+
+    names = [f.attname for f in fields]
+    rows = iter(rows)
+    with connection.cursor() as cursor:
+        while batch := [values(row) for row in itertools.islice(rows, batch_size)]:
+            cursor.executemany(sql, batch)
 
 
 def _seed_publicity(seed: int) -> int:
