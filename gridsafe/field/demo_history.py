@@ -5,6 +5,7 @@ figures and scores have something to show. Deterministic; a second run adds noth
 Bulk inserts, not the services: the services would take minutes for ~30 000 walks. The rule's outcome of each walk
 is computed here with the county's PatrolRule, as the service does when a patrol ends."""
 
+import functools
 import itertools
 import random
 import uuid
@@ -222,9 +223,15 @@ def _insert_fields(model) -> list[Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-# The columns whose Python values a database driver cannot take as they are: the field adapts them (time zone on
-# SQLite, UUID as hex on SQLite, JSON text). Every other value the demo builds is a plain str, int, float or bool.
-_ADAPTED = (models.DateTimeField, models.UUIDField, models.JSONField)
+def _adapter(field: Field, connection):
+    """How a value of `field` is made ready for the driver, or None when the demo's plain str, int, float or bool
+    goes as it is. Datetimes straight through the backend's adapter (UTC text on SQLite): the demo's instants are
+    all aware, so the field's get_prep_value (which warns about and fixes naive ones) has nothing to do."""
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(field, (models.UUIDField, models.JSONField)):  # hex on SQLite; JSON text
+        return functools.partial(field.get_db_prep_save, connection=connection)
+    return None
 
 
 def insert_rows(model, rows: Iterable[dict], *, batch_size: int = 1000) -> None:
@@ -238,7 +245,7 @@ def insert_rows(model, rows: Iterable[dict], *, batch_size: int = 1000) -> None:
     connection = connections[router.db_for_write(model)]
     fields = _insert_fields(model)
     defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
-    adapted = {f.attname: f for f in fields if isinstance(f, _ADAPTED)}
+    columns = [(f.attname, _adapter(f, connection)) for f in fields]
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
@@ -247,12 +254,11 @@ def insert_rows(model, rows: Iterable[dict], *, batch_size: int = 1000) -> None:
 
     def values(row: dict) -> list:
         out = []
-        for name in names:
+        for name, adapt in columns:
             value = row[name] if name in row else defaults[name]
-            out.append(adapted[name].get_db_prep_save(value, connection) if name in adapted else value)
+            out.append(value if adapt is None else adapt(value))
         return out
 
-    names = [f.attname for f in fields]
     rows = iter(rows)
     with connection.cursor() as cursor:
         while batch := [values(row) for row in itertools.islice(rows, batch_size)]:
