@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.models import Field
 from django.utils import timezone
 
@@ -260,7 +260,8 @@ def insert_rows(model, rows: Iterable[dict], *, batch_size: int = 1000) -> None:
         return out
 
     rows = iter(rows)
-    with connection.cursor() as cursor:
+    # One transaction, as bulk_create makes: in autocommit (the demo command) each row would commit on its own.
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         while batch := [values(row) for row in itertools.islice(rows, batch_size)]:
             cursor.executemany(sql, batch)
 
