@@ -5,16 +5,11 @@ figures and scores have something to show. Deterministic; a second run adds noth
 Bulk inserts, not the services: the services would take minutes for ~30 000 walks. The rule's outcome of each walk
 is computed here with the county's PatrolRule, as the service does when a patrol ends."""
 
-import functools
-import itertools
 import random
 import uuid
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
-from django.db.models import Field
 from django.utils import timezone
 
 from gridsafe.accounts.models import Role, User
@@ -56,8 +51,8 @@ def _grid_workers() -> dict[int, int]:
     """{grid id: worker id}: the first grid worker of each grid (synthetic staff, or 王芳/李秀英 for theirs).
 
     Three plain queries matched here, not one query joining the links to users and regions: on PostgreSQL, in a
-    freshly loaded database not yet ANALYZEd (every test database, a new demo), the planner expects one grid worker
-    and probes the links 400 000 times (0.4 s, twice per run); these take a few ms with or without statistics."""
+    freshly loaded database not yet ANALYZEd (a new demo, minutes before autovacuum), the planner expects one grid
+    worker and probes the links 400 000 times (0.4 s, twice per run); these take a few ms with or without statistics."""
     grids = set(Region.objects.filter(level=RegionLevel.GRID).values_list("pk", flat=True))
     workers = set(User.objects.filter(role=Role.GRID_WORKER, is_active=True).values_list("pk", flat=True))
     links = User.grids.through.objects.order_by("region_id", "user_id").values_list("region_id", "user_id")
@@ -106,7 +101,7 @@ def _seed_patrol_history(seed: int, *, weeks: int = HISTORY_WEEKS) -> int:
             walkers = {workers[pk] for pk in walking_now}
             if len(walking_now) < ON_PATROL_NOW and workers[grid.pk] not in walkers:
                 walking_now.add(grid.pk)  # one walk at a time per worker (a worker may hold two grids)
-    patrols: list[dict] = []
+    patrols: list[Patrol] = []
     tracks: dict[int, list[dict]] = {}  # index in patrols → fixes
     first = True
     for grid in grids:
@@ -157,113 +152,60 @@ def _seed_patrol_history(seed: int, *, weeks: int = HISTORY_WEEKS) -> int:
             client_id = marker if first else uuid.uuid5(NS, f"patrol-history:{grid.code}:{weeks_ago}")
             first = False
             patrols.append(
-                {
-                    "client_id": client_id,
-                    "client_fingerprint": "demo",
-                    "worker_id": worker_id,
-                    "grid_id": grid.pk,
-                    "grid_path": grid.path,
-                    "status": status,
-                    "started_at": start,
-                    "ended_at": end,
-                    "nothing_found": end is not None and rng.random() < 0.85,
-                    "note": "" if end is None else "已巡查无隐患",
-                    "end_fingerprint": "demo" if end else "",
-                    "point_count": len(fixes),
-                    "distance_m": round(metres, 1),
-                    "counts_for_coverage": counts,
-                    "coverage_reason": reason,
-                    "in_grid_minutes": round(walked, 1) if end else 0,
-                    "in_grid_distance_m": round(metres, 1) if end else 0,
-                    "track_purged_at": end + retention if purged else None,
-                    "received_at": last,
-                    "updated_at": last,
-                }
+                Patrol(
+                    client_id=client_id,
+                    client_fingerprint="demo",
+                    worker_id=worker_id,
+                    grid=grid,
+                    grid_path=grid.path,
+                    status=status,
+                    started_at=start,
+                    ended_at=end,
+                    nothing_found=end is not None and rng.random() < 0.85,
+                    note="" if end is None else "已巡查无隐患",
+                    end_fingerprint="demo" if end else "",
+                    point_count=len(fixes),
+                    distance_m=round(metres, 1),
+                    counts_for_coverage=counts,
+                    coverage_reason=reason,
+                    in_grid_minutes=round(walked, 1) if end else 0,
+                    in_grid_distance_m=round(metres, 1) if end else 0,
+                    track_purged_at=end + retention if purged else None,
+                    received_at=last,
+                    updated_at=last,
+                )
             )
             if not purged:
                 tracks[len(patrols) - 1] = fixes
-    return insert_patrols(patrols, tracks, fingerprint="demo")
+    return save_patrols(patrols, tracks, fingerprint="demo")
 
 
 def save_patrols(patrols: list[Patrol], tracks: dict[int, list[dict]], *, fingerprint: str) -> int:
     """Bulk-insert demo patrols (all with `client_fingerprint=fingerprint`) and the fixes of those whose track is
     kept (`tracks`: index in `patrols` → fixes)."""
-    columns = [f.attname for f in _insert_fields(Patrol)]
-    return insert_patrols([{c: getattr(p, c) for c in columns} for p in patrols], tracks, fingerprint=fingerprint)
-
-
-def insert_patrols(patrols: list[dict], tracks: dict[int, list[dict]], *, fingerprint: str) -> int:
-    """`save_patrols` for patrols given as rows ({field attname: value}; a field left out takes its default): the
-    year of history builds ~35 000 of them, and making a model instance of each cost more than inserting it."""
-    insert_rows(Patrol, patrols)
+    Patrol.objects.bulk_create(patrols, batch_size=1000)
     ids = dict(
         Patrol.objects.filter(client_fingerprint=fingerprint, track_purged_at__isnull=True).values_list(
             "client_id", "pk"
         )
     )
-    insert_rows(
-        TrackPoint,
+    TrackPoint.objects.bulk_create(
         (
-            {
-                "patrol_id": ids[patrols[i]["client_id"]],
-                "seq": f["seq"],
-                "lon": f["lon"],
-                "lat": f["lat"],
-                "accuracy_m": f["accuracy_m"],
-                "recorded_at": f["at"],
-            }
+            TrackPoint(
+                patrol_id=ids[patrols[i].client_id],
+                seq=f["seq"],
+                lon=f["lon"],
+                lat=f["lat"],
+                accuracy_m=f["accuracy_m"],
+                recorded_at=f["at"],
+                flags=[],
+            )
             for i, fixes in tracks.items()
             for f in fixes
         ),
+        batch_size=2000,
     )
     return len(patrols)
-
-
-def _insert_fields(model) -> list[Field]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
-
-
-def _adapter(field: Field, connection):
-    """How a value of `field` is made ready for the driver, or None when the demo's plain str, int, float or bool
-    goes as it is. Datetimes straight through the backend's adapter (UTC text on SQLite): the demo's instants are
-    all aware, so the field's get_prep_value (which warns about and fixes naive ones) has nothing to do."""
-    if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
-    if isinstance(field, (models.UUIDField, models.JSONField)):  # hex on SQLite; JSON text
-        return functools.partial(field.get_db_prep_save, connection=connection)
-    return None
-
-
-def insert_rows(model, rows: Iterable[dict], *, batch_size: int = 1000) -> None:
-    """INSERT demo rows ({field attname: value}; a field left out takes its default) in the order given (so the
-    ids are those `bulk_create` would give). Why not `bulk_create`: for the year of history (~32 000 patrols,
-    ~68 000 fixes, 1.3 M values) it spent three quarters of the seeding in per-object and per-field work (model
-    instances, pre_save, get_db_prep_save and a placeholder per value); here only the datetime, UUID and JSON
-    values go through their field. One single-row statement run with executemany: SQLite loops over the rows in
-    C, and psycopg parses the short statement once (a multi-row statement of 20 000 placeholders it re-parses
-    every time). No signals, no auto_now: none of the demo's bulk models has either, as with bulk_create."""
-    connection = connections[router.db_for_write(model)]
-    fields = _insert_fields(model)
-    defaults = {f.attname: f.get_default() for f in fields if f.has_default() or f.null}
-    columns = [(f.attname, _adapter(f, connection)) for f in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-
-    def values(row: dict) -> list:
-        out = []
-        for name, adapt in columns:
-            value = row[name] if name in row else defaults[name]
-            out.append(value if adapt is None else adapt(value))
-        return out
-
-    rows = iter(rows)
-    # One transaction, as bulk_create makes: in autocommit (the demo command) each row would commit on its own.
-    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
-        while batch := [values(row) for row in itertools.islice(rows, batch_size)]:
-            cursor.executemany(sql, batch)
 
 
 def _seed_publicity(seed: int) -> int:
