@@ -26,7 +26,7 @@ def test_my_reports_show_a_closed_report_with_its_timeline(committed_world, pwa_
     assert page.text_content("#title") == "我的上报"
     line = page.text_content(f"[data-report='{closed.pk}']")
     assert "已结案·已整改销号" in line and "核查通过" in line and "现场复核，已清理完毕" in line
-    assert page.is_visible(f"[data-report='{still_open.pk}']")
+    assert page.is_visible(f"[data-report='{still_open.pk}']"), page.text_content("#mine-list")
     assert "null" not in page.text_content("#mine-list")
 
     page.click("#mine-filter [data-filter='closed']")
