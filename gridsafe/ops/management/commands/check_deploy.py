@@ -106,6 +106,7 @@ def _account_problems() -> list[str]:
 
 class Command(BaseCommand):
     help = "Name every unsafe production setting and run `check --deploy`; exit 1 if any is found."
+    requires_system_checks: list[str] = []  # handle() runs them all, with the deploy checks: not twice
 
     def add_arguments(self, parser):
         parser.add_argument("--skip-accounts", action="store_true", help="do not inspect user accounts")
