@@ -36,7 +36,7 @@ def test_pages_carry_csp_and_the_security_headers(client, db):
 
 def _settings_with(env: dict) -> dict:
     code = (
-        "import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: getattr(settings,"
+        "import json; from django.conf import settings; print(json.dumps({k: getattr(settings,"
         " k) for k in ['SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT',"
         " 'SECURE_PROXY_SSL_HEADER'] if hasattr(settings, k)}))"
     )
