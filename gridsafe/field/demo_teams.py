@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gridsafe.accounts.models import Role, Unit, UnitKind, User
 from gridsafe.core import clock
-from gridsafe.field.demo import NS, _point_in
+from gridsafe.field.demo import NS, _points_in
 from gridsafe.field.demo_history import save_patrols
 from gridsafe.field.models import Patrol, PatrolRule, PatrolStatus
 from gridsafe.regions.coords import haversine_m
@@ -52,7 +52,7 @@ def seed_team_patrols(*, seed: int = 350322) -> int:
                     continue  # not walked yet
                 grid, member = rng.choice(grids), rng.choice(members)
                 fallback = (grid.center_lon, grid.center_lat)
-                path = [_point_in(grid.geometry, rng, fallback) for _ in range(2 if short else POINTS)]
+                path = _points_in(grid.geometry, rng, fallback, 2 if short else POINTS)
                 gap = (end - start) / max(len(path) - 1, 1)
                 fixes = [
                     {"seq": i, "lon": lon, "lat": lat, "accuracy_m": 8.0, "at": start + gap * i}
