@@ -49,8 +49,10 @@ def test_a_dispatch_by_keyboard_only(committed_world, serial_live_server, browse
     fire, gas = Unit.objects.get(code="dept-fire"), Unit.objects.get(code="dept-gas")
     no_ring: list[str] = []
 
-    # Sign in: the name field has focus on arrival.
+    # Sign in: the name field has focus on arrival (autofocus lands when the page is first rendered, which in the
+    # headless shell can come just after the load event: wait for it rather than type into nothing).
     page.goto(f"{base}/login/")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type("county")
     page.keyboard.press("Tab")
     page.keyboard.type("gridsafe-demo")
