@@ -237,13 +237,22 @@ def _rate_limits_out_of_the_way(settings):
     settings.GRIDSAFE_ACTION_RATE = "100000/m"
 
 
+@pytest.fixture(scope="session")
+def _audit_checkpoint_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+_checkpoint_files = iter(range(10**9))
+
+
 @pytest.fixture(autouse=True)
-def _audit_checkpoints_of_this_test(settings, tmp_path):
+def _audit_checkpoints_of_this_test(settings, _audit_checkpoint_dir):
     """Signed checkpoints anchor rows of the audit and event chains by seq and hash. In the default file
     ($GRIDSAFE_DATA/audit/) they outlived the test database that wrote them, and `audit verify` in a later run (a
     second `make test`, or the PostgreSQL run after the SQLite one) compared them with other rows of the same seq:
-    "anchored row … has a different hash". Each test gets its own file."""
-    settings.GRIDSAFE_AUDIT_CHECKPOINTS = str(tmp_path / "checkpoints.jsonl")
+    "anchored row … has a different hash". Each test gets its own file, in one directory per process: a tmp_path
+    made for each of the 1,700 tests was 1 % of the suite's CPU."""
+    settings.GRIDSAFE_AUDIT_CHECKPOINTS = str(_audit_checkpoint_dir / f"checkpoints-{next(_checkpoint_files)}.jsonl")
 
 
 _rate_windows = iter(range(20_000, 10**9))
