@@ -26,8 +26,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     snapshot back instead of flushing (see `WorldSnapshot`), so the next test finds the world.
 
     This replaces pytest-django's fixture of the same name (it migrated every worker's database) and does not
-    honour --reuse-db or --nomigrations: every run builds its world afresh from the migrations and the demo
-    files, so no state left by an earlier run can leak in."""
+    honour --reuse-db or --nomigrations: every run builds its world afresh from the demo files on a copy of a
+    never used database migrated from this code's migrations (`migrated_database`), so no state left by an earlier
+    run can leak in."""
     from django.db import connections
     from django.test import TransactionTestCase
     from django.test.utils import override_settings, teardown_databases
@@ -75,7 +76,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 
 # ---------------------------------------------------------------- the world, built once per run
 
-# Building the world (migrations, then build_world: a thousand regions with their boundaries, 1,500 people) is the
+# Building the world (a migrated database, then build_world: a thousand regions with their boundaries, 1,500 people) is the
 # costliest part of a run's set-up, paid until now by every xdist worker on the same two cores. So the first
 # worker builds it once and leaves a copy, and the others start from the copy: PostgreSQL copies a database's
 # files with CREATE DATABASE … TEMPLATE, SQLite's online backup API copies pages. A copy holds everything the
@@ -121,22 +122,23 @@ def pytest_sessionfinish(session):
 def _databases_with_the_world(config, verbosity: int) -> list:
     """Creates this process's test databases with the world in them; returns what teardown_databases takes.
 
-    Under xdist the workers take turns with a file lock: the first migrates its database and builds the world as
-    a single process would, then copies it; the others wait and start from the copy. If the first fails, the next
-    one builds. A single process needs no copy."""
+    Under xdist the workers take turns with a file lock: the first makes its database from the migrated one
+    (`migrated_database`) and builds the world as a single process would, then copies it; the others wait and start
+    from the copy. If the first fails, the next one builds. A single process needs no copy."""
     import fcntl
     import json
     from pathlib import Path
 
     from django.db import connections
-    from django.test.utils import setup_databases
 
     from gridsafe.demo.world import build_world
 
     worker = getattr(config, "workerinput", {})
     directory = os.environ.get(WORLD_DIR)
     if worker.get("workercount", 1) < 2 or not directory:
-        made = setup_databases(verbosity=verbosity, interactive=False, serialized_aliases=())
+        made = [
+            _database_from(connection, migrated_database(connection.settings_dict)) for connection in connections.all()
+        ]
         build_world()
         _analyze(connections)
         return made
@@ -145,13 +147,146 @@ def _databases_with_the_world(config, verbosity: int) -> list:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if copies.exists():
             return [_database_from(connections[alias], copy) for alias, copy in json.loads(copies.read_text()).items()]
-        made = setup_databases(verbosity=verbosity, interactive=False, serialized_aliases=())
+        made = [
+            _database_from(connection, migrated_database(connection.settings_dict)) for connection in connections.all()
+        ]
         build_world()
         _analyze(connections)
         suffix = f"_{worker['workerid']}"
         saved = {alias: _copy_of(connections[alias], directory, suffix) for alias in connections}
         copies.write_text(json.dumps(saved))
         return made
+
+
+# ---------------------------------------------------------------- a migrated database, kept between runs
+
+# `migrate` renders Django's model state again after each model it creates: 4-5 s of CPU at the start of every run,
+# while the other workers wait for the world, and the deploy-check tests need a migrated PostgreSQL database of
+# their own. So a migrated, never used database is kept between runs under a key of everything `migrate` runs
+# (`schema_key`), PostgreSQL's on the server and SQLite's in a file in the temporary directory, and test databases
+# are copies of it. A change to a migration, to the code they or post_migrate run, or to Django makes a new one.
+MIGRATED_PREFIX = "gridsafe_migrated_"
+OLDER_PREFIXES = ("gridsafe_check_deploy_template_",)  # the deploy-check tests' own, before this one
+
+
+def schema_key() -> str:
+    """A digest of what a fresh `migrate` runs: every installed app's migration files (Django's and the packages'
+    too), the project modules they import, the modules of the post_migrate receivers, and the Django version. Two
+    databases migrated under the same key are the same database."""
+    import ast
+    import hashlib
+    import importlib.util
+    import inspect
+    import sys
+    import weakref
+
+    import django
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.models.signals import post_migrate
+
+    modules = set()
+    for migration in MigrationLoader(None, ignore_no_migrations=True).disk_migrations.values():
+        module = sys.modules[type(migration).__module__]
+        modules.add(module.__name__)
+        for node in ast.walk(ast.parse(inspect.getsource(module))):  # at the top or inside a RunPython function
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules.add(node.module)
+            elif isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+    for _key, receiver, *_ in post_migrate.receivers:
+        if isinstance(receiver, weakref.ReferenceType):
+            receiver = receiver()
+        if receiver is not None:
+            modules.add(receiver.__module__)
+    digest = hashlib.sha256(django.get_version().encode())
+    for name in sorted(modules):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            with open(spec.origin, "rb") as source:
+                digest.update(name.encode() + b"\0" + source.read())
+    return digest.hexdigest()[:16]
+
+
+def clean_environment() -> dict:
+    """This process's environment without the test run's settings, for a `gridsafe` process of the tests."""
+    drop = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last one is set above for Playwright
+    return {k: v for k, v in os.environ.items() if not k.startswith("GRIDSAFE_") and k not in drop}
+
+
+def _gridsafe_migrate(env: dict) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gridsafe.cli", "migrate", "--noinput", "-v0"],
+        env={**clean_environment(), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def postgres_url(settings_dict: dict, name: str) -> str:
+    """A database on the server of `settings_dict`, as DATABASE_URL names it."""
+    from urllib.parse import quote
+
+    user = quote(settings_dict.get("USER") or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{name}"
+
+
+def migrated_database(settings_dict: dict) -> str:
+    """A migrated, never used database to copy, on the server (PostgreSQL: its name) or on disk (SQLite: its file),
+    made with `gridsafe migrate` in a process of its own if this code's schema_key has none yet, and kept. Under a
+    file lock, so the workers of a run (or two runs) make it once; one of an older key is dropped."""
+    import fcntl
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    key = schema_key()
+    temporary = Path(tempfile.gettempdir())
+    with open(temporary / "gridsafe-migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+            path = temporary / f"{MIGRATED_PREFIX}{key}.sqlite3"
+            if not path.exists():
+                building = Path(tempfile.mkdtemp(prefix=f"{MIGRATED_PREFIX}building_"))
+                try:
+                    _gridsafe_migrate({"GRIDSAFE_DATA": str(building)})
+                    import sqlite3
+
+                    made = sqlite3.connect(building / "gridsafe.sqlite3")
+                    made.execute("PRAGMA journal_mode=DELETE")  # one file, as the copies of the test databases
+                    made.close()
+                    for older in temporary.glob(f"{MIGRATED_PREFIX}*.sqlite3"):
+                        older.unlink()
+                    (building / "gridsafe.sqlite3").replace(path)
+                finally:
+                    shutil.rmtree(building, ignore_errors=True)
+            return str(path)
+        import psycopg
+
+        name = f"{MIGRATED_PREFIX}{key}"
+        with psycopg.connect(postgres_url(settings_dict, "postgres"), autocommit=True) as admin:
+            if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return name
+            building = f"{MIGRATED_PREFIX}building"
+            admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')  # left by a run killed while migrating
+            admin.execute(f'CREATE DATABASE "{building}"')
+            try:
+                _gridsafe_migrate({"DATABASE_URL": postgres_url(settings_dict, building)})
+            except AssertionError:
+                admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+                raise
+            for (older,) in admin.execute("SELECT datname FROM pg_database").fetchall():
+                if older.startswith((MIGRATED_PREFIX, *OLDER_PREFIXES)) and older != building:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{older}" WITH (FORCE)')
+            admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        return name
 
 
 def _analyze(connections) -> None:

@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
+from conftest import clean_environment, migrated_database
 from gridsafe.core.fields import new_key
 
 PG_ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
 PRODUCTION_DB = f"gridsafe_check_deploy_{os.getpid()}"
-TEMPLATE_PREFIX = "gridsafe_check_deploy_template_"
 
 PRODUCTION = {
     "GRIDSAFE_SECRET_KEY": "p" * 20 + new_key() + new_key(),
@@ -27,15 +27,10 @@ PRODUCTION = {
 }
 
 
-def _base_env() -> dict:
-    drop = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last one is set by conftest for Playwright
-    return {k: v for k, v in os.environ.items() if not k.startswith("GRIDSAFE_") and k not in drop}
-
-
 def run(env: dict, command: str = "check_deploy") -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "gridsafe.cli", command, "--skip-accounts"],
-        env={**_base_env(), **env},
+        env={**clean_environment(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -84,56 +79,10 @@ def test_the_hyphenated_command_name_runs_the_same_check(dev_defaults_checked):
     assert _unsafe_lines(hyphen.stderr) == _unsafe_lines(underscore.stderr) != []
 
 
-def _schema_key() -> str:
-    """What a freshly migrated database is made of: the migrations, the code run after them (post_migrate: the
-    append-only triggers) and Django's own. A template migrated from the same key is the same database."""
-    import hashlib
-    from pathlib import Path
-
-    import django
-
-    root = Path(__file__).resolve().parents[2]
-    digest = hashlib.sha256(django.get_version().encode())
-    for path in sorted(root.rglob("*.py")):
-        text = path.read_bytes()
-        if "/migrations/" in path.as_posix() or b"post_migrate" in text:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + text)
-    return digest.hexdigest()[:16]
-
-
-def _migrated_template(admin) -> str:
-    """A migrated, never used database to copy (CREATE DATABASE … TEMPLATE, a second), kept on the server between
-    runs under its schema key: `migrate` takes 20-30 s, and under pytest-xdist each worker would run it. Made under
-    a file lock, so the workers of a run (or two runs) make it once; one of an older schema is dropped."""
-    template = f"{TEMPLATE_PREFIX}{_schema_key()}"
-    exists = "SELECT 1 FROM pg_database WHERE datname = %s"
-    if admin.execute(exists, (template,)).fetchone():
-        return template
-    building = f"{template}_building"
-    admin.execute(f'DROP DATABASE IF EXISTS "{building}"')  # left by a run killed while migrating
-    admin.execute(f'CREATE DATABASE "{building}"')
-    migrate = subprocess.run(
-        [sys.executable, "-m", "gridsafe.cli", "migrate", "--noinput", "-v0"],
-        env={**_base_env(), "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{building}"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if migrate.returncode != 0:
-        admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-    assert migrate.returncode == 0, migrate.stderr
-    for (name,) in admin.execute("SELECT datname FROM pg_database").fetchall():
-        if name.startswith(TEMPLATE_PREFIX) and not name.endswith("_building"):  # an older schema's
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
-    return template
-
-
 @pytest.fixture(scope="module")
 def production_database():
-    """A migrated PostgreSQL database of its own: the check connects to it and looks for unapplied migrations."""
-    import fcntl
-
+    """A migrated PostgreSQL database of its own (a copy of conftest's `migrated_database`): the check connects to
+    it and looks for unapplied migrations."""
     import psycopg
 
     try:
@@ -142,14 +91,10 @@ def production_database():
         if os.environ.get("GRIDSAFE_REQUIRE_SERVICES") == "1":
             raise
         pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432 ({exc})")
-    with admin, open("/tmp/gridsafe-check-deploy-template.lock", "w") as lock:
+    with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{PRODUCTION_DB}"')
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            template = _migrated_template(admin)
-            admin.execute(f'CREATE DATABASE "{PRODUCTION_DB}" TEMPLATE "{template}"')
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        template = migrated_database({"ENGINE": "django.db.backends.postgresql", "USER": "root", "HOST": "127.0.0.1"})
+        admin.execute(f'CREATE DATABASE "{PRODUCTION_DB}" TEMPLATE "{template}"')
         try:
             yield
         finally:
@@ -180,7 +125,7 @@ def test_the_account_checks_name_missing_administrators(production_database):
     """Without --skip-accounts the check reads the accounts: a fresh database has none of the three administrators."""
     result = subprocess.run(
         [sys.executable, "-m", "gridsafe.cli", "check_deploy"],
-        env={**_base_env(), **PRODUCTION},
+        env={**clean_environment(), **PRODUCTION},
         capture_output=True,
         text=True,
         timeout=120,
